@@ -1,0 +1,2 @@
+# Filled by the access work.
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+# Filled by the access work.
+app_name = "staff-access"
+urlpatterns: list = []

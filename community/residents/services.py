@@ -1,0 +1,95 @@
+"""Writes to the community core: staff memberships, occupancies, announcements.
+
+Each function is keyword-only, runs in one transaction and leaves the database consistent
+with its constraints (one primary contact per unit, end ≥ start).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.accounts.roles import StaffRole, group_name
+
+from .models import Estate, Occupancy, OccupancyRole, Resident, StaffMembership, Unit
+
+# Sent after an occupancy ends. Other apps react to move-outs (access revokes credentials)
+# without the core importing them.
+occupancy_ended = Signal()
+
+
+def _sync_staff_groups(user) -> None:
+    roles = set(StaffMembership.objects.filter(user=user).values_list("role", flat=True))
+    role_groups = Group.objects.filter(name__in=[group_name(r) for r in StaffRole.values])
+    wanted = [g for g in role_groups if g.name in {group_name(r) for r in roles}]
+    user.groups.remove(*[g for g in role_groups if g not in wanted])
+    user.groups.add(*wanted)
+    if roles and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
+def staff_membership_create(*, user, estate: Estate, role: str) -> StaffMembership:
+    if role not in StaffRole.values:
+        raise ValidationError({"role": _("Unknown staff role: %(role)s") % {"role": role}})
+    membership, _created = StaffMembership.objects.get_or_create(user=user, estate=estate, role=role)
+    _sync_staff_groups(user)
+    return membership
+
+
+@transaction.atomic
+def staff_membership_delete(*, membership: StaffMembership) -> None:
+    user = membership.user
+    membership.delete()
+    _sync_staff_groups(user)
+
+
+@transaction.atomic
+def occupancy_start(
+    *,
+    resident: Resident,
+    unit: Unit,
+    role: str,
+    start_date: dt.date | None = None,
+    is_primary_contact: bool = False,
+) -> Occupancy:
+    unit = Unit.objects.select_related("building").select_for_update().get(pk=unit.pk)
+    if unit.building.estate_id != resident.estate_id:
+        raise ValidationError(_("The resident and the unit belong to different estates."))
+    if role not in OccupancyRole.values:
+        raise ValidationError({"role": _("Unknown occupancy role.")})
+    if Occupancy.objects.filter(resident=resident, unit=unit, end_date__isnull=True).exists():
+        raise ValidationError(_("This resident already lives in this unit."))
+    if is_primary_contact:
+        # The unit row lock above serialises concurrent primary-contact changes for this unit.
+        Occupancy.objects.filter(unit=unit, is_primary_contact=True, end_date__isnull=True).update(
+            is_primary_contact=False
+        )
+    occupancy = Occupancy(
+        resident=resident, unit=unit, role=role, start_date=start_date or timezone.localdate(),
+        is_primary_contact=is_primary_contact,
+    )
+    occupancy.full_clean()
+    occupancy.save()
+    return occupancy
+
+
+@transaction.atomic
+def occupancy_end(*, occupancy: Occupancy, end_date: dt.date | None = None) -> Occupancy:
+    occupancy = Occupancy.objects.select_for_update().get(pk=occupancy.pk)
+    end_date = end_date or timezone.localdate()
+    if end_date < occupancy.start_date:
+        raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+    occupancy.end_date = end_date
+    occupancy.is_primary_contact = False
+    occupancy.save(update_fields=["end_date", "is_primary_contact"])
+    occupancy_ended.send(sender=Occupancy, occupancy=occupancy)
+    return occupancy
+

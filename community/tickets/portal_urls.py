@@ -1,0 +1,3 @@
+# Filled by the tickets work.
+app_name = "portal-tickets"
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+# Filled by the tickets work.
+app_name = "worker"
+urlpatterns: list = []

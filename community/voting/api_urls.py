@@ -1,0 +1,2 @@
+# Filled by the voting work.
+urlpatterns: list = []

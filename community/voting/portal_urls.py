@@ -1,0 +1,3 @@
+# Filled by the voting work.
+app_name = "portal-voting"
+urlpatterns: list = []

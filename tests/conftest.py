@@ -1,0 +1,75 @@
+"""Shared fixtures: two estates with their own staff and households, to test both sides of
+every scoping line."""
+
+from __future__ import annotations
+
+import pytest
+
+from community.accounts.roles import StaffRole
+from tests.factories import (
+    BuildingFactory,
+    EstateFactory,
+    OccupancyFactory,
+    ResidentFactory,
+    StaffFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def estate_a(db):
+    return EstateFactory(name="阳光花园", code="sunshine")
+
+
+@pytest.fixture
+def estate_b(db):
+    return EstateFactory(name="翠湖苑", code="green-lake")
+
+
+@pytest.fixture
+def manager_a(estate_a):
+    return StaffFactory(estate=estate_a, role=StaffRole.MANAGER, username="manager_a")
+
+
+@pytest.fixture
+def manager_b(estate_b):
+    return StaffFactory(estate=estate_b, role=StaffRole.MANAGER, username="manager_b")
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+def _household(estate, *, phone: str, username: str):
+    building = BuildingFactory(estate=estate)
+    unit = UnitFactory(building=building)
+    user = UserFactory(username=username, phone=phone)
+    owner = ResidentFactory(estate=estate, user=user, phone=phone, name=f"{username}-业主")
+    OccupancyFactory(unit=unit, resident=owner, is_primary_contact=True)
+    family = ResidentFactory(estate=estate, name=f"{username}-家属")
+    OccupancyFactory(unit=unit, resident=family, role="family")
+    return user, unit
+
+
+@pytest.fixture
+def household_a(estate_a):
+    """(user, unit): an owner with a login and a family member, in estate A."""
+    return _household(estate_a, phone="+8613800000101", username="owner_a")
+
+
+@pytest.fixture
+def household_b(estate_b):
+    return _household(estate_b, phone="+8613800000202", username="owner_b")
+
+
+@pytest.fixture
+def client_for(client):
+    """Log a user in on the Django test client: ``client_for(user)``."""
+
+    def login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return login
