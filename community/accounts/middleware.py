@@ -1,10 +1,25 @@
-"""Staff must enrol MFA before they reach the admin when STAFF_MFA_REQUIRED is on."""
+"""Staff must enrol MFA before they reach the admin when ``STAFF_MFA_REQUIRED`` is on.
+
+A staff member without an authenticator app who opens /admin/ is sent to allauth's TOTP
+enrolment; the page they wanted is kept in the session and they are sent back to it once
+enrolled (from the MFA overview, or by the "continue" button on the recovery-codes page that
+follows enrolment). Non-staff are not affected here: the admin itself refuses them.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+NEXT_SESSION_KEY = "staff_mfa_next"
+
+
+def _has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 class StaffMFARequiredMiddleware:
@@ -12,14 +27,24 @@ class StaffMFARequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            getattr(settings, "STAFF_MFA_REQUIRED", False)
-            and request.path.startswith("/admin/")
-            and request.user.is_authenticated
-            and request.user.is_staff
-        ):
-            from allauth.mfa.models import Authenticator
-
-            if not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists():
-                return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
+        if getattr(settings, "STAFF_MFA_REQUIRED", False):
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated and user.is_staff:
+                response = self._gate(request, user)
+                if response is not None:
+                    return response
         return self.get_response(request)
+
+    def _gate(self, request, user):
+        admin_prefix = reverse("admin:index")
+        if request.path.startswith(admin_prefix) and request.path != reverse("admin:logout"):
+            if not _has_totp(user):
+                request.session[NEXT_SESSION_KEY] = request.get_full_path()
+                return redirect("mfa_activate_totp")
+            return None
+        # Enrolment finished: allauth lands on the MFA overview; send them on to the admin.
+        if request.path == reverse("mfa_index") and NEXT_SESSION_KEY in request.session and _has_totp(user):
+            target = request.session.pop(NEXT_SESSION_KEY)
+            if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                return redirect(target)
+        return None

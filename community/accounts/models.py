@@ -43,3 +43,49 @@ class User(AbstractUser):
         if self.email == "":
             self.email = None
         super().save(*args, **kwargs)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, at=None):
+        """Not used and not expired: the invitations a resident may still redeem."""
+        from django.utils import timezone
+
+        return self.filter(used_at__isnull=True, expires_at__gt=at or timezone.now())
+
+
+class Invitation(models.Model):
+    """A staff invitation for one Resident record: a 6-digit code sent by SMS to their phone.
+
+    The code is stored hashed (like a password); the plain code exists only in the SMS.
+    """
+
+    estate_path = "resident__estate"
+
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.CASCADE, related_name="invitations", verbose_name=_("resident")
+    )
+    phone = PhoneNumberField(_("mobile phone"), region="CN")
+    code_hash = models.CharField(_("code (hashed)"), max_length=128)
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    created_user = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("account"), help_text=_("The account created or linked when the invitation was used."),
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["phone", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone} ({self.created_at:%Y-%m-%d})" if self.created_at else str(self.phone)

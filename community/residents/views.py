@@ -1,7 +1,37 @@
+"""Resident portal pages: home (my homes, household members, announcements) and "me"."""
+
+from __future__ import annotations
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+
+from community.residents.models import Occupancy, OccupancyRole
+from community.residents.selectors import announcements_for_user, my_units_with_members
+
+ROLE_ORDER = {OccupancyRole.OWNER: 0, OccupancyRole.CO_OWNER: 1, OccupancyRole.FAMILY: 2, OccupancyRole.TENANT: 3}
+
+
+def _member_order(occupancy: Occupancy) -> tuple:
+    # The primary contact first, then owners before family and tenants.
+    return (not occupancy.is_primary_contact, ROLE_ORDER.get(occupancy.role, 9), occupancy.resident.name)
 
 
 @login_required
 def home(request):
-    return render(request, "portal/home.html", {})
+    units = list(my_units_with_members(request.user))
+    for unit in units:
+        unit.current_members.sort(key=_member_order)
+    announcements = list(announcements_for_user(request.user)[:20])
+    estate_names = list(dict.fromkeys(unit.building.estate.name for unit in units))
+    context = {
+        "units": units,
+        "announcements": announcements,
+        # The header shows my estates; passing them saves the layout a query.
+        "estate_name": " · ".join(estate_names[:3]),
+    }
+    return render(request, "portal/home.html", context)
+
+
+@login_required
+def me(request):
+    return render(request, "portal/me.html", {})

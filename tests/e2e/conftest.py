@@ -34,3 +34,11 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": PHONE, "device_scale_factor": 2, "is_mobile": True,
             "has_touch": True, "locale": "zh-CN"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each browser test logs in from 127.0.0.1: start with allauth's rate-limit counters empty."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,0 +1,60 @@
+"""Forms of the invitation pages (the rest of the account pages are allauth's)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from community.accounts.phones import parse_phone
+
+
+class InvitationCodeForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile phone"), max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel",
+                                      "placeholder": _("e.g. 138 0000 0000")}),
+    )
+    code = forms.CharField(
+        label=_("Invitation code"), max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                      "placeholder": _("6 digits from the SMS")}),
+    )
+
+    def clean_phone(self) -> str:
+        number = parse_phone(self.cleaned_data["phone"])
+        if number is None:
+            raise ValidationError(_("Enter a valid mobile phone number."), code="invalid_phone")
+        return number.as_e164
+
+
+class InvitationPasswordForm(forms.Form):
+    password1 = forms.CharField(
+        label=_("Password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, phone: str, name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phone = phone
+        self.name = name
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", ValidationError(_("The two passwords differ."), code="mismatch"))
+        elif password1:
+            # Validate against the account-to-be, so "similar to your phone number" is caught.
+            probe = get_user_model()(phone=self.phone, name=self.name, username=self.phone.lstrip("+"))
+            try:
+                validate_password(password1, probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

@@ -1,0 +1,68 @@
+"""Invitation pages: a resident proves the SMS code, then sets a password.
+
+Thin: the rules live in ``community.accounts.services``.
+"""
+
+from __future__ import annotations
+
+from allauth.account.utils import perform_login
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from community.accounts import services
+from community.accounts.adapter import INVITATION_SESSION_KEY
+from community.accounts.forms import InvitationCodeForm, InvitationPasswordForm
+from community.accounts.models import Invitation
+
+
+def invite(request):
+    """Step 1: phone + code from the SMS."""
+    form = InvitationCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_verify(phone=form.cleaned_data["phone"],
+                                                    code=form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if services.account_for_phone(invitation.phone) is not None:
+                # Known phone: link the record to the existing account instead of a second one.
+                services.invitation_accept(invitation=invitation, password=None)
+                messages.success(request, _("This phone number already has an account: your new home is "
+                                            "linked to it. Log in with your existing password."))
+                return redirect("account_login")
+            request.session[INVITATION_SESSION_KEY] = invitation.pk
+            return redirect("account_invite_password")
+    status = 400 if form.errors else 200
+    return render(request, "account/invite.html", {"form": form}, status=status)
+
+
+@sensitive_post_parameters("password1", "password2")
+def invite_password(request):
+    """Step 2: choose a password; the account is created and logged in."""
+    invitation = (
+        Invitation.objects.pending().select_related("resident__estate")
+        .filter(pk=request.session.get(INVITATION_SESSION_KEY)).first()
+    )
+    if invitation is None:
+        request.session.pop(INVITATION_SESSION_KEY, None)
+        messages.error(request, _("Enter the code from your invitation SMS first."))
+        return redirect("account_invite")
+    form = InvitationPasswordForm(request.POST or None, phone=str(invitation.phone), name=invitation.resident.name)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, _created = services.invitation_accept(invitation=invitation,
+                                                        password=form.cleaned_data["password1"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            request.session.pop(INVITATION_SESSION_KEY, None)
+            messages.success(request, _("Welcome! Your account is ready."))
+            return perform_login(request, user, redirect_url=reverse("portal:home"))
+    status = 400 if form.errors else 200
+    return render(request, "account/invite_password.html", {"form": form, "invitation": invitation},
+                  status=status)
