@@ -14,6 +14,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from community.api.enums import ProjectEnumNames
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
@@ -238,10 +240,19 @@ SESSION_COOKIE_HTTPONLY = True
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: DRF takes the 401 challenge (WWW-Authenticate) from the first class.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
+    # Our JSON parser honours DATA_UPLOAD_MAX_MEMORY_SIZE (413), DRF's does not.
+    "DEFAULT_PARSER_CLASSES": [
+        "community.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Behind nginx set NUM_PROXIES=1, or X-Forwarded-For could dodge per-address throttles.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "community.api.pagination.Pagination",
     "PAGE_SIZE": 20,
@@ -260,6 +271,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "ENUM_NAME_OVERRIDES": ProjectEnumNames(),
 }
 
 # --- Domain settings ------------------------------------------------------------------------
