@@ -1,9 +1,16 @@
 # Two commands matter: `make run` (the whole site, embedded mode, demo data) and `make test`.
+# Everything runs from .venv, created on first use with $(PYTHON) (3.11 or newer).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+HOST ?= 127.0.0.1
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="tests/core -x"`.
 PYTEST_ARGS ?=
+# Two pytest-xdist workers by default (the machines have 2 cores); `make test XDIST=` runs serially.
+# loadfile keeps each test module on one worker, so module-scoped fixtures (a running
+# `make prod`, a seeded demo estate) are set up once.
+XDIST ?= -n 2 --dist loadfile
 
 .PHONY: run test lint bench demo prod install install-test messages clean
 
@@ -22,34 +29,53 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# The embedded default: SQLite under var/, eager Celery, in-memory channels, one ASGI process.
+# The embedded default: SQLite under var/, eager Celery, in-memory channels, one ASGI process
+# (daphne) serving HTTP, websockets and static files (whitenoise, straight from static/).
 run: $(VENV)/.installed
+	@# Translations: compiled here when the catalogues are newer than the .mo files (needs gettext).
+	@if [ -d locale ] && command -v msgfmt >/dev/null; then $(BIN)/python manage.py compilemessages --ignore=.venv -v 0; fi
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b 127.0.0.1 -p $(PORT) community.asgi:application
+	@echo ""
+	@echo "  Portal (residents, phone-sized)   http://$(HOST):$(PORT)/portal/"
+	@echo "  Admin (property staff)            http://$(HOST):$(PORT)/admin/"
+	@echo "  Worker pages                      http://$(HOST):$(PORT)/worker/"
+	@echo "  Staff pages                       http://$(HOST):$(PORT)/staff/tickets/  http://$(HOST):$(PORT)/staff/access/"
+	@echo "  API docs / schema                 http://$(HOST):$(PORT)/api/docs/  http://$(HOST):$(PORT)/api/schema/"
+	@echo "  Health                            http://$(HOST):$(PORT)/healthz"
+	@echo ""
+	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) community.asgi:application
 
 demo: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 
-test: $(VENV)/.installed-test
-	@DB=$$($(BIN)/python scripts/test_database.py) && \
-	DATABASE_URL=$$DB $(BIN)/python -m pytest $(PYTEST_ARGS)
+# The database line comes first, before anything is installed: the choice is made with the
+# system Python (scripts/test_database.py needs only the standard library).
+test:
+	@DB=$$($(PYTHON) scripts/test_database.py) && \
+	$(MAKE) --no-print-directory -s install-test && \
+	DATABASE_URL=$$DB $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Benchmarks print figures; files starting with "_" are helpers, not benchmarks.
 bench: $(VENV)/.installed-test
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/[!_]*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
-# Production topology on one machine (see README): gunicorn + ASGI (websockets) + nginx + celery.
+# Production topology on one machine (see README): nginx -> gunicorn (HTTP) + daphne (/ws/),
+# Celery worker and beat, against DATABASE_URL (PostgreSQL) and REDIS_URL.
 prod: $(VENV)/.installed
 	$(BIN)/python scripts/prod.py
 
+# Extract the English source strings into locale/zh_Hans and compile every catalogue.
 messages: $(VENV)/.installed
-	cd community && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete
-	$(BIN)/django-admin compilemessages --ignore=.venv
+	mkdir -p locale
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(BIN)/python manage.py makemessages -d djangojs -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf var/community.sqlite3* var/static var/test-media
+	rm -rf var/community.sqlite3* var/static var/test-media var/prod

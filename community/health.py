@@ -48,5 +48,8 @@ def _broker() -> dict:
 @require_GET
 def healthz(request):
     checks = {"database": _check(_database), "cache": _check(_cache), "broker": _check(_broker)}
-    healthy = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503)
+    failing = [name for name, check in checks.items() if not check["ok"]]
+    body = {"status": "fail" if failing else "ok", "checks": checks}
+    if failing:
+        body["failing"] = failing
+    return JsonResponse(body, status=503 if failing else 200)
