@@ -7,9 +7,22 @@ class AccountsConfig(AppConfig):
     label = "accounts"
     verbose_name = _("Accounts")
 
+    # Property staff see the login accounts and invitations tied to their estates.
+    role_permissions = {
+        "manager": ["accounts.view_user", "accounts.change_user", "accounts.view_invitation"],
+        "front_desk": ["accounts.view_user", "accounts.view_invitation"],
+    }
+
     def ready(self) -> None:
+        from django.apps import apps
         from django.db.models.signals import post_migrate
 
         from .roles import sync_role_groups
 
-        post_migrate.connect(sync_role_groups, sender=self)
+        def sync_after_last_app(sender, **kwargs):
+            # post_migrate fires once per app; permissions of every app exist only after the
+            # last one, so sync the role groups then, once.
+            if sender is list(apps.get_app_configs())[-1]:
+                sync_role_groups(sender=sender, **kwargs)
+
+        post_migrate.connect(sync_after_last_app, weak=False, dispatch_uid="accounts.sync_role_groups")

@@ -13,13 +13,15 @@ class ResidentsConfig(AppConfig):
     label = "residents"
     verbose_name = _("Residents and homes")
 
+    # Technicians see residents and occupancies (to reach whoever reported a fault) but change
+    # nothing here.
     role_permissions = {
         "manager": _perms(["building", "unit", "resident", "occupancy", "announcement", "staffmembership"],
                           ["view", "add", "change", "delete"]) + _perms(["estate"], ["view", "change"]),
         "front_desk": _perms(["building", "unit"], ["view"])
         + _perms(["resident", "occupancy", "announcement"], ["view", "add", "change"])
         + _perms(["estate"], ["view"]),
-        "technician": _perms(["estate", "building", "unit"], ["view"]),
+        "technician": _perms(["estate", "building", "unit", "resident", "occupancy"], ["view"]),
         "security": _perms(["estate", "building", "unit", "resident", "occupancy"], ["view"]),
         "eldercare_coordinator": _perms(["estate", "building", "unit", "resident", "occupancy"], ["view"]),
     }

@@ -82,8 +82,40 @@ def occupancy_start(
 
 
 @transaction.atomic
+def occupancy_update(
+    *,
+    occupancy: Occupancy,
+    role: str,
+    start_date: dt.date,
+    is_primary_contact: bool,
+) -> Occupancy:
+    """Change an occupancy's role, start date or primary-contact flag (unit and resident stay).
+
+    Making it the primary contact takes the flag from the unit's current primary contact.
+    """
+    unit = Unit.objects.select_for_update().get(pk=occupancy.unit_id)
+    occupancy = Occupancy.objects.select_for_update().get(pk=occupancy.pk)
+    if role not in OccupancyRole.values:
+        raise ValidationError({"role": _("Unknown occupancy role.")})
+    if is_primary_contact and occupancy.end_date is not None:
+        raise ValidationError({"is_primary_contact": _("An ended occupancy cannot be the primary contact.")})
+    if is_primary_contact and not occupancy.is_primary_contact:
+        Occupancy.objects.filter(unit=unit, is_primary_contact=True, end_date__isnull=True).exclude(
+            pk=occupancy.pk
+        ).update(is_primary_contact=False)
+    occupancy.role = role
+    occupancy.start_date = start_date
+    occupancy.is_primary_contact = is_primary_contact
+    occupancy.full_clean()
+    occupancy.save(update_fields=["role", "start_date", "is_primary_contact"])
+    return occupancy
+
+
+@transaction.atomic
 def occupancy_end(*, occupancy: Occupancy, end_date: dt.date | None = None) -> Occupancy:
     occupancy = Occupancy.objects.select_for_update().get(pk=occupancy.pk)
+    if occupancy.end_date is not None:
+        raise ValidationError(_("This occupancy has already ended."))
     end_date = end_date or timezone.localdate()
     if end_date < occupancy.start_date:
         raise ValidationError({"end_date": _("The end date cannot be before the start date.")})

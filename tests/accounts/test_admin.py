@@ -1,0 +1,148 @@
+"""The login-account admin: staff see the accounts of their estates; only superusers touch staff."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from community.accounts.models import User
+from community.accounts.roles import StaffRole
+from tests.factories import StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english(client):
+    """Messages are asserted in the source language; the site default (zh-hans) is translated."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
+def _listed(client, query: str = "") -> set[int]:
+    response = client.get(reverse("admin:accounts_user_changelist") + query)
+    assert response.status_code == 200
+    return {u.pk for u in response.context["cl"].result_list}
+
+
+@pytest.fixture
+def people(household_a, household_b, manager_a, manager_b):
+    return {"owner_a": household_a[0], "owner_b": household_b[0], "manager_a": manager_a, "manager_b": manager_b}
+
+
+def test_manager_sees_accounts_of_own_estate_only(client_for, people):
+    listed = _listed(client_for(people["manager_a"]))
+    assert {people["owner_a"].pk, people["manager_a"].pk} <= listed
+    assert people["owner_b"].pk not in listed and people["manager_b"].pk not in listed
+
+
+def test_manager_also_sees_accounts_not_yet_tied_to_any_estate(client_for, people, superuser):
+    newcomer = UserFactory(username="new_hire")
+    listed = _listed(client_for(people["manager_a"]))
+    assert newcomer.pk in listed
+    assert superuser.pk not in listed
+
+
+def test_front_desk_does_not_see_untied_accounts(client_for, people, estate_a):
+    front_desk = StaffFactory(estate=estate_a, role=StaffRole.FRONT_DESK)
+    newcomer = UserFactory(username="new_hire")
+    listed = _listed(client_for(front_desk))
+    assert people["owner_a"].pk in listed and newcomer.pk not in listed
+
+
+def test_superuser_sees_everyone(client_for, people, superuser):
+    assert {u.pk for u in people.values()} <= _listed(client_for(superuser))
+
+
+def test_other_estates_account_cannot_be_opened_or_changed(client_for, people):
+    client = client_for(people["manager_a"])
+    owner_b = people["owner_b"]
+    url = reverse("admin:accounts_user_change", args=[owner_b.pk])
+    assert client.get(url).status_code == 302
+    client.post(url, {"username": owner_b.username, "name": "改掉", "is_active": ""})
+    owner_b.refresh_from_db()
+    assert owner_b.name != "改掉" and owner_b.is_active
+
+
+def test_manager_corrects_a_residents_account(client_for, people):
+    owner_a = people["owner_a"]
+    response = client_for(people["manager_a"]).post(
+        reverse("admin:accounts_user_change", args=[owner_a.pk]),
+        {"name": "张伟", "phone": "+8613800000101", "email": "zw@example.com", "is_active": "on"},
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    owner_a.refresh_from_db()
+    assert owner_a.name == "张伟" and owner_a.email == "zw@example.com"
+    assert not owner_a.is_staff
+
+
+def test_manager_cannot_make_a_resident_staff_through_the_form(client_for, people):
+    owner_a = people["owner_a"]
+    client_for(people["manager_a"]).post(
+        reverse("admin:accounts_user_change", args=[owner_a.pk]),
+        {"name": "x", "phone": "+8613800000101", "is_active": "on", "is_staff": "on", "is_superuser": "on"},
+    )
+    owner_a.refresh_from_db()
+    assert not owner_a.is_staff and not owner_a.is_superuser
+
+
+def test_manager_cannot_change_staff_accounts(client_for, people, estate_a):
+    technician = StaffFactory(estate=estate_a, role=StaffRole.TECHNICIAN, name="老李")
+    client = client_for(people["manager_a"])
+    url = reverse("admin:accounts_user_change", args=[technician.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["has_change_permission"] is False
+    assert client.post(url, {"name": "改掉", "is_active": ""}).status_code == 403
+    technician.refresh_from_db()
+    assert technician.name == "老李" and technician.is_active
+
+
+def test_only_superusers_set_passwords_add_or_delete(client_for, people, superuser):
+    owner_a = people["owner_a"]
+    client = client_for(people["manager_a"])
+    password_url = reverse("admin:auth_user_password_change", args=[owner_a.pk])
+    assert client.get(password_url).status_code == 403
+    assert client.get(reverse("admin:accounts_user_add")).status_code == 403
+    client.post(reverse("admin:accounts_user_delete", args=[owner_a.pk]), {"post": "yes"})
+    assert User.objects.filter(pk=owner_a.pk).exists()
+    assert client_for(superuser).get(password_url).status_code == 200
+
+
+def test_superuser_adds_a_staff_account(client_for, superuser):
+    response = client_for(superuser).post(reverse("admin:accounts_user_add"), {
+        "username": "tech2", "phone": "13900000099", "name": "王师傅", "usable_password": "true",
+        "password1": "Xy7!long-pass", "password2": "Xy7!long-pass"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user = User.objects.get(username="tech2")
+    assert str(user.phone) == "+8613900000099" and user.email is None
+
+
+def test_list_masks_phone_numbers(client_for, people):
+    content = client_for(people["manager_a"]).get(reverse("admin:accounts_user_changelist")).content.decode()
+    assert "138****0101" in content and "13800000101" not in content
+
+
+def test_user_autocomplete_for_staff_roles_is_scoped(client_for, people):
+    response = client_for(people["manager_a"]).get("/admin/autocomplete/", {
+        "app_label": "residents", "model_name": "staffmembership", "field_name": "user", "term": ""})
+    assert response.status_code == 200
+    ids = {int(r["id"]) for r in json.loads(response.content)["results"]}
+    assert people["owner_a"].pk in ids
+    assert people["owner_b"].pk not in ids and people["manager_b"].pk not in ids
+
+
+def test_invitations_list_is_scoped(client_for, people, estate_a, estate_b):
+    from community.accounts.services import invitation_create
+    from tests.factories import ResidentFactory
+
+    invitation_create(resident=ResidentFactory(estate=estate_a, phone="+8613911110001"), by=people["manager_a"])
+    other = invitation_create(resident=ResidentFactory(estate=estate_b, phone="+8613911110002"),
+                              by=people["manager_b"])
+    response = client_for(people["manager_a"]).get(reverse("admin:accounts_invitation_changelist"))
+    listed = {i.pk for i in response.context["cl"].result_list}
+    assert len(listed) == 1 and other.pk not in listed
+    assert "13911110001" not in response.content.decode()
