@@ -156,6 +156,11 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic jobs (each is also a management command, for the embedded mode).
+CELERY_BEAT_SCHEDULE = {
+    "tickets-escalate": {"task": "tickets.escalate", "schedule": 300.0},
+    "tickets-auto-close": {"task": "tickets.auto_close", "schedule": 3600.0},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Auth -----------------------------------------------------------------------------------

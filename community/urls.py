@@ -24,6 +24,7 @@ urlpatterns = [
     path("portal/tickets/", include("community.tickets.portal_urls")),
     path("portal/voting/", include("community.voting.portal_urls")),
     path("portal/access/", include("access.portal_urls")),
+    path("portal/inbox/", include("community.notifications.urls")),
     # Worker pages (technicians, eldercare workers) and staff pages.
     path("worker/", include("community.tickets.worker_urls")),
     path("staff/tickets/", include("community.tickets.staff_urls")),

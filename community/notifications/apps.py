@@ -6,3 +6,7 @@ class NotificationsConfig(AppConfig):
     name = "community.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    role_permissions = {
+        "manager": ["notifications.view_notification"],
+    }

@@ -1,3 +1,9 @@
-# Filled by the tickets work.
+from django.urls import path
+
+from . import views
+
 app_name = "staff-tickets"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.staff_dashboard, name="index"),
+]

@@ -50,3 +50,15 @@ def url_or_empty(name: str, *args) -> str:
 def initial(value) -> str:
     text = str(value or "").strip()
     return text[:1].upper() if text else "?"
+
+
+@register.simple_tag(takes_context=True)
+def unread_notifications(context) -> int:
+    """Unread inbox count for the header bell (one COUNT query per page)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    from community.notifications.selectors import unread_count
+
+    return unread_count(user)

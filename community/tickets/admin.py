@@ -1,0 +1,283 @@
+"""Staff admin for tickets: queues by status, SLA filters, (bulk) assignment, internal notes,
+spreadsheet export — all estate-scoped. Status never changes here except through services
+(assignment); edits carry the version the staff member saw, so a second concurrent save is
+refused with a message instead of overwriting the first."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export.admin import ExportMixin
+from import_export.formats import base_formats
+
+from community.residents.models import StaffMembership
+from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin, staff_estate_ids
+
+from . import selectors, services
+from .models import Category, Channel, Rating, SLAPolicy, Ticket, TicketEvent, TicketPhoto, TicketSettings
+from .resources import TicketResource
+from .services import StaleTicket
+
+
+class SLAFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("Overdue")), ("at_risk", _("At risk")), ("on_hold", _("On hold"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        running = Q(status__in=selectors.RUNNING_STATUSES)
+        if self.value() == "overdue":
+            return queryset.filter(running, resolution_due_at__lte=now)
+        if self.value() == "at_risk":
+            return queryset.filter(running, at_risk_at__lte=now, resolution_due_at__gt=now)
+        if self.value() == "on_hold":
+            return queryset.filter(status="on_hold")
+        return queryset
+
+
+class AssignActionForm(ActionForm):
+    assignee = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(
+            staff_memberships__role__in=selectors.ASSIGNABLE_ROLES).distinct(),
+        required=False, label=_("Assign to"),
+    )
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    verbose_name_plural = _("timeline")
+    fields = ["created_at", "kind", "to_status", "body", "is_internal", "actor"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class InternalNoteInline(admin.StackedInline):
+    """An empty form to write a new internal note; saved through the comment service."""
+
+    model = TicketEvent
+    verbose_name = _("internal note")
+    verbose_name_plural = _("new internal note")
+    fields = ["body"]
+    extra = 1
+    max_num = 1
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_change_permission(self, request, obj=None):
+        return True if obj is None else super().has_view_permission(request, obj)
+
+
+class TicketPhotoInline(admin.TabularInline):
+    model = TicketPhoto
+    fields = ["image", "stage", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TicketForm(forms.ModelForm):
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Ticket
+        fields = ["category", "priority", "channel", "reporter", "unit", "common_area", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["seen_version"].initial = self.instance.version
+        if not self.instance.pk and "channel" in self.fields:
+            self.fields["channel"].initial = Channel.PHONE
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk:
+            # Staff file phone / walk-in tickets here; check what the filing service would refuse
+            # so the form shows it instead of a failed save.
+            category, unit, reporter = cleaned.get("category"), cleaned.get("unit"), cleaned.get("reporter")
+            if cleaned.get("channel") == Channel.PORTAL:
+                self.add_error("channel", _("Tickets filed here come by phone, walk-in or from staff."))
+            if category and unit and unit.building.estate_id != category.estate_id:
+                self.add_error("unit", _("This unit is not in the category's estate."))
+            if category and reporter and reporter.estate_id != category.estate_id:
+                self.add_error("reporter", _("This resident is not in the category's estate."))
+            if unit and cleaned.get("common_area"):
+                self.add_error("common_area", _("Choose either a unit or a common area, not both."))
+            return cleaned
+        if self.instance.pk:
+            seen = cleaned.get("seen_version")
+            current = Ticket.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if seen is None or seen != current:
+                raise ValidationError(
+                    _("Someone else saved this ticket while you were editing it. Reload the page to see "
+                      "their changes, then make yours again.")
+                )
+        return cleaned
+
+
+@admin.register(Ticket)
+class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+    form = TicketForm
+    resource_classes = [TicketResource]
+    export_formats = [base_formats.XLSX, base_formats.CSV]
+    action_form = AssignActionForm
+    actions = ["assign_selected"]
+    list_display = ["number", "category", "status", "priority", "location_display", "assignee",
+                    "resolution_due_at", "sla_display", "created_at"]
+    list_filter = ["status", SLAFilter, "kind", "priority", "channel",
+                   ("category", admin.RelatedOnlyFieldListFilter), ("assignee", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["category", "assignee", "unit__building", "reporter", "rating"]
+    search_fields = ["number", "description", "common_area", "reporter__name"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    inlines = [TicketPhotoInline, TicketEventInline, InternalNoteInline]
+    readonly_fields = ["number", "estate", "status", "assignee", "accepted_at", "resolution_note",
+                       "response_due_at", "resolution_due_at", "responded_at", "resolved_at", "closed_at",
+                       "paused_seconds", "escalation_level", "created_at", "version"]
+    autocomplete_fields = []
+    raw_id_fields = ["reporter", "unit"]
+
+    @admin.display(description=_("location"))
+    def location_display(self, obj):
+        return obj.location
+
+    @admin.display(description=_("deadline"))
+    def sla_display(self, obj):
+        if obj.status not in selectors.RUNNING_STATUSES or obj.resolution_due_at is None:
+            return "—"
+        now = timezone.now()
+        if obj.resolution_due_at <= now:
+            return _("Overdue")
+        if obj.at_risk_at and obj.at_risk_at <= now:
+            return _("At risk")
+        return _("On time")
+
+    def get_fields(self, request, obj=None):
+        editable = ["category", "priority", "description", "common_area", "unit", "seen_version"]
+        if obj is None:
+            return ["category", "priority", "channel", "reporter", "unit", "common_area", "description"]
+        return ["number", "estate", "status", "assignee", *editable, "channel", "reporter", "resolution_note",
+                "response_due_at", "resolution_due_at", "responded_at", "resolved_at", "closed_at",
+                "paused_seconds", "escalation_level", "created_at", "version"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [*self.readonly_fields, "channel", "reporter"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Tickets are declined or cancelled, never deleted: their history is the service record.
+        return request.user.is_superuser
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        form = getattr(response, "context_data", {}).get("action_form") if hasattr(response, "context_data") else None
+        if form is not None and "assignee" in form.fields:
+            ids = staff_estate_ids(request.user)
+            members = StaffMembership.objects.filter(role__in=selectors.ASSIGNABLE_ROLES)
+            if ids is not None:
+                members = members.filter(estate_id__in=ids)
+            form.fields["assignee"].queryset = get_user_model().objects.filter(
+                pk__in=members.values("user_id")).order_by("name", "username")
+        return response
+
+    @admin.action(description=_("Assign selected tickets"), permissions=["change"])
+    def assign_selected(self, request, queryset):
+        user_id = request.POST.get("assignee")
+        technician = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+        if technician is None:
+            self.message_user(request, _("Choose whom to assign the tickets to."), messages.ERROR)
+            return
+        done, problems = services.tickets_bulk_assign(tickets=list(queryset), technician=technician, by=request.user)
+        if done:
+            self.message_user(request, ngettext("%(n)d ticket assigned.", "%(n)d tickets assigned.", done)
+                              % {"n": done}, messages.SUCCESS)
+        for problem in problems:
+            self.message_user(request, problem, messages.WARNING)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            if not change:
+                created = services.ticket_create(
+                    by=request.user, category=data["category"], description=data["description"],
+                    unit=data.get("unit"), common_area=data.get("common_area", ""), priority=data.get("priority"),
+                    channel=data.get("channel") or Channel.STAFF, reporter=data.get("reporter"),
+                )
+                obj.__dict__.update({k: v for k, v in created.__dict__.items() if k != "_state"})
+                obj._state.adding = False
+                return
+            changes = {f: data[f] for f in form.changed_data if f in services.EDITABLE_FIELDS}
+            if changes:
+                services.ticket_update(ticket=obj, by=request.user, expected_version=data.get("seen_version"),
+                                       changes=changes)
+        except StaleTicket as exc:
+            messages.error(request, str(exc.detail))
+        except (ValidationError, PermissionDenied) as exc:
+            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            messages.error(request, text)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is TicketEvent:
+            # The admin's change message reads these; notes are written by the service instead.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            for note_form in formset.forms:
+                body = (note_form.cleaned_data or {}).get("body") if note_form.has_changed() else ""
+                if body:
+                    formset.new_objects.append(
+                        services.ticket_comment(ticket=form.instance, by=request.user, body=body, internal=True))
+            return
+        super().save_formset(request, form, formset, change)
+
+
+class SLAPolicyInline(admin.TabularInline):
+    model = SLAPolicy
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(ScopedModelAdmin):
+    list_display = ["name", "kind", "default_priority", "estate", "is_active", "sort_order"]
+    list_filter = ["kind", "is_active"]
+    list_select_related = ["estate"]
+    search_fields = ["name"]
+    inlines = [SLAPolicyInline]
+
+
+@admin.register(TicketSettings)
+class TicketSettingsAdmin(ScopedModelAdmin):
+    list_display = ["estate", "auto_close_days", "reopen_days"]
+    list_select_related = ["estate"]
+
+
+@admin.register(Rating)
+class RatingAdmin(ScopedModelAdmin):
+    list_display = ["ticket", "score", "comment", "created_at"]
+    list_filter = ["score"]
+    list_select_related = ["ticket"]
+    readonly_fields = ["ticket", "score", "comment", "by", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,210 @@
+"""Reads of tickets: who may see which ticket, lists with a fixed number of queries, and the
+figures of the staff dashboard.
+
+Residents see the tickets they filed and those of their households' units; never internal
+events. Staff see their estates' tickets (community.scoping).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+
+from django.db import connection
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from community.accounts.roles import StaffRole
+from community.residents.models import Resident, StaffMembership
+from community.scoping import my_households_q, staff_can_access_estate, staff_estate_ids, staff_scope
+
+from .models import Category, Rating, Ticket, TicketEvent, TicketPhoto, TicketSettings
+from .transitions import OPEN_STATUSES, Role, Status, allowed_actions
+
+# Staff roles that triage and manage tickets (assign, decline, edit). Technicians act on the
+# tickets assigned to them.
+HANDLING_ROLES = (StaffRole.MANAGER, StaffRole.FRONT_DESK)
+ASSIGNABLE_ROLES = (StaffRole.TECHNICIAN, StaffRole.MANAGER, StaffRole.FRONT_DESK)
+RUNNING_STATUSES = OPEN_STATUSES - {Status.ON_HOLD}
+
+
+def resident_q(user) -> Q:
+    """Tickets a resident may see: filed by them, or about one of their households' units."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    return Q(reporter_user=user) | my_households_q(user, unit_path="unit")
+
+
+def is_staff_of(user, estate_id: int) -> bool:
+    if not user.is_authenticated or not user.is_staff:
+        return False
+    return staff_can_access_estate(user, estate_id)
+
+
+def visible_tickets(user) -> QuerySet[Ticket]:
+    """Every ticket the user may open, as staff of its estate or as a resident."""
+    if not user.is_authenticated:
+        return Ticket.objects.none()
+    q = resident_q(user)
+    if user.is_staff:
+        ids = staff_estate_ids(user)
+        if ids is None:
+            return Ticket.objects.all()
+        q |= Q(estate_id__in=ids)
+    return Ticket.objects.filter(q)
+
+
+def staff_tickets(user) -> QuerySet[Ticket]:
+    return staff_scope(Ticket.objects.all(), user)
+
+
+def roles_for(user, ticket: Ticket) -> frozenset[str]:
+    """The user's roles on this ticket (see transitions.Role)."""
+    if user is None:
+        return frozenset({Role.SYSTEM})
+    if not user.is_authenticated:
+        return frozenset()
+    roles = set()
+    if ticket.reporter_user_id == user.pk or (
+        ticket.unit_id and Ticket.objects.filter(pk=ticket.pk).filter(my_households_q(user, unit_path="unit")).exists()
+    ):
+        roles.add(Role.REPORTER)
+    if user.is_staff and staff_can_access_estate(user, ticket.estate_id, roles=HANDLING_ROLES):
+        roles.add(Role.STAFF)
+    if ticket.assignee_id is not None and ticket.assignee_id == user.pk:
+        roles.add(Role.ASSIGNEE)
+    return frozenset(roles)
+
+
+def actions_for(user, ticket: Ticket) -> list[str]:
+    return allowed_actions(ticket.status, roles_for(user, ticket))
+
+
+def can_see_internal(user, ticket: Ticket) -> bool:
+    return is_staff_of(user, ticket.estate_id)
+
+
+def _list_related(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return qs.select_related("category", "unit__building", "assignee", "estate")
+
+
+def resident_ticket_list(user) -> QuerySet[Ticket]:
+    return _list_related(Ticket.objects.filter(resident_q(user))).order_by("-created_at", "-id")
+
+
+def worker_queue(user) -> QuerySet[Ticket]:
+    """Open tickets assigned to the user in estates they serve, most urgent deadline first."""
+    return (
+        _list_related(staff_tickets(user).filter(assignee=user, status__in=OPEN_STATUSES))
+        .order_by(F("resolution_due_at").asc(nulls_last=True), "created_at")
+    )
+
+
+def ticket_detail(qs: QuerySet[Ticket], pk: int, *, internal: bool) -> Ticket:
+    """One ticket with its timeline and photos (``internal`` adds internal events)."""
+    events = TicketEvent.objects.select_related("actor").order_by("created_at", "id")
+    if not internal:
+        events = events.filter(is_internal=False)
+    return (
+        _list_related(qs)
+        .select_related("reporter", "rating")
+        .prefetch_related(
+            Prefetch("events", queryset=events, to_attr="timeline"),
+            Prefetch("photos", queryset=TicketPhoto.objects.order_by("created_at", "id"), to_attr="photo_list"),
+        )
+        .get(pk=pk)
+    )
+
+
+def public_events(ticket: Ticket) -> QuerySet[TicketEvent]:
+    return ticket.events.filter(is_internal=False).select_related("actor").order_by("created_at", "id")
+
+
+def categories_for_estates(estate_ids) -> QuerySet[Category]:
+    return Category.objects.filter(estate_id__in=estate_ids, is_active=True).select_related("estate")
+
+
+def resident_record(user, estate_id: int) -> Resident | None:
+    return Resident.objects.filter(user=user, estate_id=estate_id).first()
+
+
+def assignable_staff(estate_id: int):
+    from django.contrib.auth import get_user_model
+
+    users = StaffMembership.objects.filter(estate_id=estate_id, role__in=ASSIGNABLE_ROLES).values("user_id")
+    return get_user_model().objects.filter(pk__in=users, is_active=True).order_by("name", "username")
+
+
+def estate_managers(estate_id: int, roles=(StaffRole.MANAGER,)):
+    from django.contrib.auth import get_user_model
+
+    users = StaffMembership.objects.filter(estate_id=estate_id, role__in=roles).values("user_id")
+    return list(get_user_model().objects.filter(pk__in=users, is_active=True))
+
+
+def settings_for(estate_id: int) -> TicketSettings:
+    return TicketSettings.objects.filter(estate_id=estate_id).first() or TicketSettings(estate_id=estate_id)
+
+
+# --- Dashboard ----------------------------------------------------------------------------------
+
+def _median_resolution_hours(qs: QuerySet[Ticket]) -> float | None:
+    qs = qs.filter(resolved_at__isnull=False)
+    if connection.vendor == "postgresql":
+        sql, params = qs.values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            # ``sql`` is Django's own compiled subquery with its parameters kept separate.
+            query = (
+                "SELECT percentile_cont(0.5) WITHIN GROUP "  # noqa: S608
+                "(ORDER BY EXTRACT(EPOCH FROM (t.resolved_at - t.created_at))) "
+                f"FROM tickets_ticket t WHERE t.id IN ({sql})"
+            )
+            cursor.execute(query, params)
+            value = cursor.fetchone()[0]
+        return None if value is None else float(value) / 3600
+    durations = [
+        (resolved - created).total_seconds()
+        for created, resolved in qs.values_list("created_at", "resolved_at")
+    ]
+    return statistics.median(durations) / 3600 if durations else None
+
+
+def dashboard(user, *, days: int = 30, now: dt.datetime | None = None) -> dict:
+    """Figures for the staff dashboard, each one SQL aggregate over the user's estates."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=days)
+    scoped = staff_tickets(user)
+    by_status = dict(scoped.values_list("status").annotate(n=Count("pk")).order_by())
+    status_counts = [(s, label, by_status.get(s, 0)) for s, label in Status.choices]
+    recent = scoped.filter(created_at__gte=since)
+    sla = recent.filter(resolved_at__isnull=False).aggregate(
+        total=Count("pk"), met=Count("pk", filter=Q(resolved_at__lte=F("resolution_due_at")))
+    )
+    compliance = round(100 * sla["met"] / sla["total"], 1) if sla["total"] else None
+    running = scoped.filter(status__in=RUNNING_STATUSES)
+    overdue = running.filter(resolution_due_at__lte=now).count()
+    at_risk = running.filter(at_risk_at__lte=now, resolution_due_at__gt=now).count()
+    ratings = list(
+        staff_scope(Rating.objects.all(), user)
+        .filter(created_at__gte=since)
+        .values("ticket__category__name")
+        .annotate(avg=Avg("score"), n=Count("pk"))
+        .order_by("-avg", "ticket__category__name")
+    )
+    return {
+        "status_counts": status_counts,
+        "status_max": max([c for _s, _l, c in status_counts] + [1]),
+        "open_count": sum(c for s, _l, c in status_counts if s in OPEN_STATUSES),
+        "sla_total": sla["total"],
+        "sla_met": sla["met"],
+        "sla_compliance": compliance,
+        "median_hours": _median_resolution_hours(recent),
+        "overdue": overdue,
+        "at_risk": at_risk,
+        "ratings": [
+            {"category": r["ticket__category__name"], "avg": round(float(r["avg"]), 2), "count": r["n"],
+             "percent": round(float(r["avg"]) * 20, 1)}
+            for r in ratings
+        ],
+        "days": days,
+    }

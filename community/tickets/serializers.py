@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from community.residents.models import Resident, Unit
+
+from .models import Category, Channel, Priority, Rating, Ticket, TicketEvent, TicketPhoto
+from .transitions import Action
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "estate", "name", "kind", "default_priority"]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    unit_label = serializers.SerializerMethodField()
+    assignee_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id", "number", "estate", "kind", "category", "category_name", "priority", "channel",
+            "status", "status_display", "unit", "unit_label", "common_area", "description",
+            "assignee", "assignee_name", "response_due_at", "resolution_due_at", "responded_at",
+            "resolved_at", "closed_at", "created_at", "updated_at", "version",
+        ]
+        read_only_fields = fields
+
+    def get_unit_label(self, obj) -> str:
+        return obj.unit.label if obj.unit_id else ""
+
+    def get_assignee_name(self, obj) -> str:
+        return str(obj.assignee) if obj.assignee_id else ""
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "kind", "action", "from_status", "to_status", "body", "is_internal", "actor_name",
+                  "created_at"]
+
+    def get_actor_name(self, obj) -> str:
+        return str(obj.actor) if obj.actor_id else ""
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TicketPhoto
+        fields = ["id", "image", "stage", "width", "height", "created_at"]
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rating
+        fields = ["score", "comment", "created_at"]
+
+
+class TicketDetailSerializer(TicketSerializer):
+    events = EventSerializer(source="timeline", many=True, read_only=True)
+    photos = PhotoSerializer(source="photo_list", many=True, read_only=True)
+    rating = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+    resolution_note = serializers.CharField(read_only=True)
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "resolution_note", "events", "photos", "rating", "actions"]
+        read_only_fields = fields
+
+    def get_rating(self, obj) -> dict | None:
+        rating = getattr(obj, "rating", None) if hasattr(obj, "rating") else None
+        return RatingSerializer(rating).data if rating else None
+
+    def get_actions(self, obj) -> list[str]:
+        return self.context.get("actions", [])
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
+    description = serializers.CharField(max_length=2000)
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False, allow_null=True)
+    common_area = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.PORTAL)
+    reporter = serializers.PrimaryKeyRelatedField(queryset=Resident.objects.all(), required=False, allow_null=True,
+                                                  help_text=_("Staff only: the resident who called or came in."))
+    photos = serializers.ListField(child=serializers.ImageField(), required=False, max_length=6,
+                                   help_text=_("Up to 6 JPEG, PNG or WebP images (multipart)."))
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text=_("The version you last read; a stale one answers 409."))
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    description = serializers.CharField(max_length=2000, required=False)
+    common_area = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class TicketActionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, help_text=_("Optimistic lock: a stale one answers 409."))
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+                                   help_text=_("Required for hold, decline, resolve and reopen."))
+    assignee = serializers.IntegerField(required=False, help_text=_("User id, for assign."))
+    photos = serializers.ListField(child=serializers.ImageField(), required=False, max_length=6)
+
+
+class CommentSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=2000)
+    internal = serializers.BooleanField(default=False, help_text=_("Staff only: an internal note."))
+
+
+class RateSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+ACTION_NAMES = Action.values
