@@ -160,6 +160,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "tickets-escalate": {"task": "tickets.escalate", "schedule": 300.0},
     "tickets-auto-close": {"task": "tickets.auto_close", "schedule": 3600.0},
+    "voting-advance": {"task": "voting.advance", "schedule": 60.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

@@ -1,0 +1,230 @@
+"""REST API of the owners' assembly (/api/v1/voting/): thin views over selectors and services."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from community.api.errors import Conflict
+
+from . import selectors, services
+from .models import Ballot, Choice, Meeting, MeetingStatus, Motion, MotionAttachment
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MotionAttachment
+        fields = ["id", "name", "url"]
+
+    def get_url(self, obj) -> str:
+        return obj.file.url
+
+
+class MotionSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Motion
+        fields = ["id", "position", "title", "text", "matter", "kind", "attachments"]
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    estate_name = serializers.CharField(source="estate.name", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "estate", "estate_name", "title", "description", "convenor", "ballot_mode", "status",
+                  "notice_published_at", "voting_opens_at", "voting_closes_at", "results_published_at"]
+
+
+class MeetingDetailSerializer(MeetingSerializer):
+    motions = serializers.SerializerMethodField()
+
+    class Meta(MeetingSerializer.Meta):
+        fields = [*MeetingSerializer.Meta.fields, "motions"]
+
+    def get_motions(self, obj) -> list[dict]:
+        return MotionSerializer(selectors.motions_with_attachments(obj), many=True, context=self.context).data
+
+
+class BallotSerializer(serializers.ModelSerializer):
+    motion_title = serializers.CharField(source="motion.title", read_only=True)
+    counted = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ballot
+        fields = ["id", "meeting", "motion", "motion_title", "choice", "channel", "cast_at", "receipt_code",
+                  "counted"]
+
+    def get_counted(self, obj) -> bool:
+        return not obj.superseded
+
+
+class StaffBallotSerializer(serializers.ModelSerializer):
+    roll_entry_name = serializers.CharField(source="roll_entry.name", read_only=True)
+
+    class Meta:
+        model = Ballot
+        fields = ["seq", "motion", "roll_entry", "roll_entry_name", "choice", "channel", "cast_at", "superseded"]
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        if not self.context["show_choice"]:
+            data.pop("choice")  # secret meeting: who took part, never what they chose
+        return data
+
+
+class FiguresSerializer(serializers.Serializer):
+    total_area = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total_owners = serializers.IntegerField()
+    participating_area = serializers.DecimalField(max_digits=14, decimal_places=2)
+    participating_owners = serializers.IntegerField()
+    agree_area = serializers.DecimalField(max_digits=14, decimal_places=2)
+    agree_owners = serializers.IntegerField()
+    oppose_area = serializers.DecimalField(max_digits=14, decimal_places=2)
+    oppose_owners = serializers.IntegerField()
+    abstain_area = serializers.DecimalField(max_digits=14, decimal_places=2)
+    abstain_owners = serializers.IntegerField()
+
+
+class TallySerializer(serializers.Serializer):
+    motion = serializers.IntegerField(source="motion_id")
+    title = serializers.CharField()
+    matter = serializers.IntegerField()
+    kind = serializers.CharField()
+    figures = FiguresSerializer()
+    quorum_met = serializers.BooleanField(source="decision.quorum_met")
+    passed = serializers.BooleanField(source="decision.passed")
+    imputed = FiguresSerializer(allow_null=True, help_text="'Non-voters follow the majority' (local rule), "
+                                "shown beside the raw figures; null when the estate does not use it.")
+    imputed_passed = serializers.SerializerMethodField()
+
+    def get_imputed_passed(self, obj) -> bool | None:
+        return obj.imputed_decision.passed if obj.imputed_decision else None
+
+
+class CastSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=Choice.choices)
+
+
+def _meeting(request, pk) -> Meeting:
+    return get_object_or_404(selectors.meetings_visible_to(request.user), pk=pk)
+
+
+class MeetingList(generics.ListAPIView):
+    """Meetings the user may see: staff their estates' (drafts too), owners and residents theirs."""
+
+    serializer_class = MeetingSerializer
+    filterset_fields = ["status", "estate"]
+
+    def get_queryset(self):
+        return selectors.meetings_visible_to(self.request.user).order_by("-voting_opens_at", "-id")
+
+
+class MeetingDetail(generics.RetrieveAPIView):
+    serializer_class = MeetingDetailSerializer
+
+    def get_queryset(self):
+        return selectors.meetings_visible_to(self.request.user)
+
+
+class MotionList(generics.ListAPIView):
+    serializer_class = MotionSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Motion.objects.none()
+        return selectors.motions_with_attachments(_meeting(self.request, self.kwargs["pk"]))
+
+
+class MyBallotList(generics.ListAPIView):
+    """The user's current ballots (the ones that count) with their receipt codes."""
+
+    serializer_class = BallotSerializer
+    filterset_fields = ["meeting"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Ballot.objects.none()
+        return selectors.my_current_ballots(self.request.user)
+
+
+class Cast(APIView):
+    """Cast or change the owner's ballot on a motion (the last one counts until voting closes)."""
+
+    @extend_schema(request=CastSerializer, responses={201: BallotSerializer})
+    def post(self, request, pk: int):
+        motion = get_object_or_404(
+            Motion.objects.select_related("meeting").filter(meeting__in=selectors.meetings_visible_to(request.user)),
+            pk=pk,
+        )
+        serializer = CastSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            ballot = services.ballot_cast_by_owner(user=request.user, motion=motion,
+                                                   choice=serializer.validated_data["choice"])
+        except DjangoPermissionDenied as exc:
+            raise exceptions.PermissionDenied(str(exc) or services.not_on_roll_message()) from exc
+        except ValidationError as exc:
+            if getattr(exc, "code", None) == "not_open":
+                raise Conflict(" ".join(exc.messages)) from exc
+            raise
+        return Response(BallotSerializer(ballot).data, status=status.HTTP_201_CREATED)
+
+
+class Results(APIView):
+    """Published results (公示). Staff of the estate also see them once voting has closed."""
+
+    @extend_schema(responses=TallySerializer(many=True))
+    def get(self, request, pk: int):
+        meeting = _meeting(request, pk)
+        staff = selectors.is_meeting_staff(request.user, meeting)
+        allowed = meeting.status == MeetingStatus.PUBLISHED or (
+            staff and meeting.status == MeetingStatus.CLOSED)
+        if not allowed:
+            raise Conflict(_("The results are not published yet."))
+        return Response(TallySerializer(selectors.published_tally(meeting), many=True).data)
+
+
+class StaffBallotList(generics.ListAPIView):
+    """Staff of the meeting's estate: every ballot; the choice only in a named meeting."""
+
+    serializer_class = StaffBallotSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Ballot.objects.none()
+        meeting = get_object_or_404(selectors.meetings_for_staff(self.request.user), pk=self.kwargs["pk"])
+        if not selectors.is_meeting_staff(self.request.user, meeting):
+            raise exceptions.PermissionDenied()
+        self.meeting = meeting
+        return selectors.staff_ballots(meeting)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        meeting = getattr(self, "meeting", None)
+        context["show_choice"] = bool(meeting and selectors.choice_visible_to_staff(meeting))
+        return context
+
+
+class Receipt(APIView):
+    """Check a receipt code: the ballot it stands for, and whether it is the one that counts."""
+
+    @extend_schema(responses=inline_serializer("ReceiptCheck", {
+        "ballot": BallotSerializer(), "chain_intact": serializers.BooleanField()}))
+    def get(self, request, code: str):
+        ballot = selectors.receipt_lookup(request.user, code)
+        if ballot is None:
+            raise exceptions.NotFound(_("No ballot of yours has this receipt code."))
+        return Response({"ballot": BallotSerializer(ballot).data,
+                         "chain_intact": services.ballot_hash(ballot) == ballot.hash})

@@ -1,0 +1,306 @@
+"""Reads for the owners' assembly: who sees which meeting, the tally (SQL aggregates, exact
+Decimals), ballots as staff may see them (named vs secret) and receipts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from community.scoping import my_estate_ids, staff_estate_ids, staff_scope
+
+from . import rules
+from .models import (
+    Ballot,
+    Choice,
+    Meeting,
+    MeetingStatus,
+    Motion,
+    MotionAttachment,
+    MotionResult,
+    RollEntry,
+    RollUnit,
+    VotingSettings,
+)
+
+RESIDENT_STATUSES = (MeetingStatus.NOTICED, MeetingStatus.OPEN, MeetingStatus.CLOSED, MeetingStatus.PUBLISHED)
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+
+
+def _cents(value) -> Decimal:
+    """Areas have two decimals. PostgreSQL sums numerics exactly; SQLite sums in binary floating
+    point, whose error for any real estate is far below half a cent, so rounding to the cent
+    gives the exact sum on both."""
+    return ZERO if value is None else Decimal(value).quantize(CENT)
+
+
+# --- Visibility -----------------------------------------------------------------------------------
+
+def _on_roll(user) -> Exists:
+    return Exists(RollEntry.objects.filter(meeting=OuterRef("pk"), members__user=user))
+
+
+def meetings_for_resident(user) -> QuerySet[Meeting]:
+    """Meetings of the estates where the user lives, or whose roll names them; never drafts."""
+    if not user.is_authenticated:
+        return Meeting.objects.none()
+    return (Meeting.objects.filter(status__in=RESIDENT_STATUSES)
+            .filter(Q(estate_id__in=my_estate_ids(user)) | _on_roll(user))
+            .select_related("estate"))
+
+
+def meetings_for_staff(user) -> QuerySet[Meeting]:
+    return staff_scope(Meeting.objects.select_related("estate"), user)
+
+
+def meetings_visible_to(user) -> QuerySet[Meeting]:
+    """Staff see their estates' meetings (drafts too); residents see theirs (API)."""
+    if not user.is_authenticated:
+        return Meeting.objects.none()
+    resident_q = Q(status__in=RESIDENT_STATUSES) & (Q(estate_id__in=my_estate_ids(user)) | _on_roll(user))
+    ids = staff_estate_ids(user) if user.is_staff else frozenset()
+    if ids is None:
+        return Meeting.objects.select_related("estate")
+    staff_q = Q(estate_id__in=ids) if ids else Q(pk__in=[])
+    return Meeting.objects.filter(staff_q | resident_q).select_related("estate")
+
+
+def is_meeting_staff(user, meeting: Meeting) -> bool:
+    if not (user.is_authenticated and user.is_staff):
+        return False
+    ids = staff_estate_ids(user)
+    return ids is None or meeting.estate_id in ids
+
+
+def motions_with_attachments(meeting: Meeting) -> QuerySet[Motion]:
+    return meeting.motions.prefetch_related(
+        Prefetch("attachments", queryset=MotionAttachment.objects.order_by("id"))
+    ).order_by("position", "id")
+
+
+def my_roll_entry(meeting: Meeting, user) -> RollEntry | None:
+    if not user.is_authenticated:
+        return None
+    return (RollEntry.objects.filter(meeting=meeting, excluded=False, members__user=user)
+            .prefetch_related("units").order_by("pk").first())
+
+
+def my_current_ballots(user, *, meeting: Meeting | None = None) -> QuerySet[Ballot]:
+    qs = Ballot.objects.filter(superseded=False, roll_entry__members__user=user)
+    if meeting is not None:
+        qs = qs.filter(meeting=meeting)
+    return qs.select_related("motion", "meeting").order_by("-cast_at")
+
+
+def my_ballot_history(user, *, meeting: Meeting) -> QuerySet[Ballot]:
+    return (Ballot.objects.filter(meeting=meeting, roll_entry__members__user=user)
+            .select_related("motion").order_by("-seq"))
+
+
+def receipt_lookup(user, code: str) -> Ballot | None:
+    """The user's own ballot with this receipt code (others' codes find nothing)."""
+    code = "".join((code or "").split()).upper()
+    if len(code) == 16:
+        code = "-".join(code[i:i + 4] for i in range(0, 16, 4))
+    return (Ballot.objects.filter(receipt_code=code, roll_entry__members__user=user)
+            .select_related("motion", "meeting").first())
+
+
+def roll_for_display(meeting: Meeting) -> QuerySet[RollEntry]:
+    return (meeting.roll.filter(excluded=False)
+            .prefetch_related(Prefetch("units", queryset=RollUnit.objects.order_by("label")))
+            .order_by("name", "pk"))
+
+
+def staff_ballots(meeting: Meeting) -> QuerySet[Ballot]:
+    return (Ballot.objects.filter(meeting=meeting).select_related("motion", "roll_entry", "cast_by")
+            .order_by("seq"))
+
+
+def choice_visible_to_staff(meeting: Meeting) -> bool:
+    """Named meetings: staff see who voted what. Secret: only who took part."""
+    return not meeting.is_secret
+
+
+# --- Tally ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Figures:
+    """One motion's figures; areas exact Decimals, owners ints."""
+
+    total_area: Decimal
+    total_owners: int
+    agree_area: Decimal
+    agree_owners: int
+    oppose_area: Decimal
+    oppose_owners: int
+    abstain_area: Decimal
+    abstain_owners: int
+
+    @property
+    def participating_area(self) -> Decimal:
+        return self.agree_area + self.oppose_area + self.abstain_area
+
+    @property
+    def participating_owners(self) -> int:
+        return self.agree_owners + self.oppose_owners + self.abstain_owners
+
+    @property
+    def non_voting_area(self) -> Decimal:
+        return self.total_area - self.participating_area
+
+    @property
+    def non_voting_owners(self) -> int:
+        return self.total_owners - self.participating_owners
+
+    def decide(self, kind: str) -> rules.Decision:
+        return rules.decide(
+            kind, total_area=self.total_area, total_owners=self.total_owners,
+            participating_area=self.participating_area, participating_owners=self.participating_owners,
+            yes_area=self.agree_area, yes_owners=self.agree_owners,
+        )
+
+    def share(self, part) -> Fraction:
+        return rules.ratio(part, self.total_area)
+
+
+@dataclass(frozen=True)
+class MotionTally:
+    motion_id: int
+    title: str
+    matter: int
+    kind: str
+    figures: Figures
+    decision: rules.Decision
+    # "Non-voters follow the majority" (per-estate switch): beside the raw figures, never instead.
+    imputed: Figures | None = None
+    imputed_decision: rules.Decision | None = None
+    imputed_side: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def result_fields(self) -> dict:
+        f = self.figures
+        return {
+            "total_area": f.total_area, "total_owners": f.total_owners,
+            "participating_area": f.participating_area, "participating_owners": f.participating_owners,
+            "agree_area": f.agree_area, "agree_owners": f.agree_owners,
+            "oppose_area": f.oppose_area, "oppose_owners": f.oppose_owners,
+            "abstain_area": f.abstain_area, "abstain_owners": f.abstain_owners,
+            "quorum_met": self.decision.quorum_met, "passed": self.decision.passed,
+        }
+
+
+def _impute(figures: Figures) -> tuple[Figures, str] | None:
+    """Add the non-voters to the side most participants chose; no clear majority, no imputation."""
+    sides = {
+        Choice.AGREE: figures.agree_owners,
+        Choice.OPPOSE: figures.oppose_owners,
+        Choice.ABSTAIN: figures.abstain_owners,
+    }
+    best = max(sides.values())
+    winners = [c for c, n in sides.items() if n == best]
+    if best == 0 or len(winners) != 1:
+        return None
+    side = winners[0]
+    values = {
+        "agree_area": figures.agree_area, "agree_owners": figures.agree_owners,
+        "oppose_area": figures.oppose_area, "oppose_owners": figures.oppose_owners,
+        "abstain_area": figures.abstain_area, "abstain_owners": figures.abstain_owners,
+    }
+    values[f"{side}_area"] += figures.non_voting_area
+    values[f"{side}_owners"] += figures.non_voting_owners
+    return Figures(total_area=figures.total_area, total_owners=figures.total_owners, **values), side
+
+
+def _tally(motion: Motion, figures: Figures, follow_majority: bool) -> MotionTally:
+    imputed = _impute(figures) if follow_majority else None
+    return MotionTally(
+        motion_id=motion.pk, title=motion.title, matter=motion.matter, kind=motion.kind,
+        figures=figures, decision=figures.decide(motion.kind),
+        imputed=imputed[0] if imputed else None,
+        imputed_decision=imputed[0].decide(motion.kind) if imputed else None,
+        imputed_side=imputed[1] if imputed else "",
+    )
+
+
+def follows_majority(meeting: Meeting) -> bool:
+    return VotingSettings.objects.filter(estate_id=meeting.estate_id, non_voters_follow_majority=True).exists()
+
+
+def roll_totals(meeting: Meeting) -> tuple[Decimal, int]:
+    totals = RollEntry.objects.filter(meeting=meeting, excluded=False).aggregate(area=Sum("area"),
+                                                                                owners=Count("id"))
+    return _cents(totals["area"]), totals["owners"]
+
+
+def meeting_tally(meeting: Meeting, *, follow_majority: bool | None = None) -> list[MotionTally]:
+    """The live tally of every motion: 3 SQL queries whatever the roll's size."""
+    if follow_majority is None:
+        follow_majority = follows_majority(meeting)
+    total_area, total_owners = roll_totals(meeting)
+    rows = (Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
+            .values("motion_id", "choice")
+            .annotate(area=Sum("roll_entry__area"), owners=Count("id"))
+            .order_by())
+    counts: dict[int, dict[str, tuple[Decimal, int]]] = {}
+    for row in rows:
+        counts.setdefault(row["motion_id"], {})[row["choice"]] = (_cents(row["area"]), row["owners"])
+    result = []
+    for motion in meeting.motions.order_by("position", "id"):
+        c = counts.get(motion.pk, {})
+
+        def get(choice: str, c=c) -> tuple[Decimal, int]:
+            return c.get(choice, (ZERO, 0))
+
+        figures = Figures(
+            total_area=total_area, total_owners=total_owners,
+            agree_area=get(Choice.AGREE)[0], agree_owners=get(Choice.AGREE)[1],
+            oppose_area=get(Choice.OPPOSE)[0], oppose_owners=get(Choice.OPPOSE)[1],
+            abstain_area=get(Choice.ABSTAIN)[0], abstain_owners=get(Choice.ABSTAIN)[1],
+        )
+        result.append(_tally(motion, figures, follow_majority))
+    return result
+
+
+def published_tally(meeting: Meeting) -> list[MotionTally]:
+    """The results frozen at close (as published), one query for motions and results."""
+    follow_majority = follows_majority(meeting)
+    tallies = []
+    for motion in meeting.motions.select_related("result").order_by("position", "id"):
+        try:
+            r: MotionResult = motion.result
+        except MotionResult.DoesNotExist:
+            continue
+        figures = Figures(
+            total_area=r.total_area, total_owners=r.total_owners,
+            agree_area=r.agree_area, agree_owners=r.agree_owners,
+            oppose_area=r.oppose_area, oppose_owners=r.oppose_owners,
+            abstain_area=r.abstain_area, abstain_owners=r.abstain_owners,
+        )
+        tallies.append(_tally(motion, figures, follow_majority))
+    return tallies
+
+
+def python_tally(meeting: Meeting) -> dict[int, dict[str, tuple[Decimal, int]]]:
+    """The same tally done in Python over the fetched rows (benchmark baseline and verification)."""
+    out: dict[int, dict[str, tuple[Decimal, int]]] = {}
+    rows = (Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
+            .values_list("motion_id", "choice", "roll_entry__area").iterator(chunk_size=5000))
+    for motion_id, choice, area in rows:
+        per = out.setdefault(motion_id, {})
+        a, n = per.get(choice, (ZERO, 0))
+        per[choice] = (a + area, n + 1)
+    return out
+
+
+def results_visible_to_residents(meeting: Meeting) -> bool:
+    return meeting.status == MeetingStatus.PUBLISHED
+
+
+def voting_is_open(meeting: Meeting, now=None) -> bool:
+    now = now or timezone.now()
+    return meeting.status == MeetingStatus.OPEN and meeting.voting_opens_at <= now < meeting.voting_closes_at

@@ -1,0 +1,163 @@
+"""Admin: scoped to the staff member's estates; actions call services; paper/proxy entry; secret
+meetings hide choices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from community.voting import services
+from community.voting.models import Ballot, Meeting, ProxyAuthorisation, RollCorrection, RollEntry
+from tests.factories import MeetingFactory, meeting_closed, meeting_open
+
+
+def test_estate_b_staff_cannot_see_estate_a_meetings(build, staff_a, manager_b, client_for):
+    build.owner()
+    meeting = meeting_open(estate=build.estate, by=staff_a)
+    client = client_for(manager_b)
+    page = client.get(reverse("admin:voting_meeting_changelist")).content.decode()
+    assert meeting.title not in page
+    assert client.get(reverse("admin:voting_meeting_change", args=[meeting.pk])).status_code in (302, 403, 404)
+    assert RollEntry.objects.get(meeting=meeting).name not in client.get(
+        reverse("admin:voting_rollentry_changelist")).content.decode()
+    assert client.get(reverse("admin:voting_meeting_export", args=[meeting.pk, "pdf"])).status_code in (403, 404)
+    # Nor in the meeting filter of the ballot list.
+    assert meeting.title not in client.get(reverse("admin:voting_ballot_changelist")).content.decode()
+    assert client_for(staff_a).get(reverse("admin:voting_ballot_changelist")).content.decode().count(meeting.title)
+
+
+def test_manager_creates_a_meeting_and_runs_it_through_the_actions(build, staff_a, client_for):
+    build.owner()
+    client = client_for(staff_a)
+    opens = timezone.localtime() + dt.timedelta(days=20)
+    data = {
+        "estate": build.estate.pk, "title": "2027年业主大会", "description": "", "convenor": "owners_committee",
+        "ballot_mode": "named",
+        "voting_opens_at_0": opens.strftime("%Y-%m-%d"), "voting_opens_at_1": opens.strftime("%H:%M:%S"),
+        "voting_closes_at_0": (opens + dt.timedelta(days=3)).strftime("%Y-%m-%d"),
+        "voting_closes_at_1": opens.strftime("%H:%M:%S"),
+        "proxy_principal_limit": "",
+        "motions-TOTAL_FORMS": "1", "motions-INITIAL_FORMS": "0", "motions-MIN_NUM_FORMS": "0",
+        "motions-MAX_NUM_FORMS": "1000",
+        "motions-0-position": "1", "motions-0-title": "续聘物业", "motions-0-matter": "4", "motions-0-text": "…",
+    }
+    response = client.post(reverse("admin:voting_meeting_add"), data)
+    assert response.status_code == 200 and "between 5 and 60 days" in response.content.decode()
+    data["voting_closes_at_0"] = (opens + dt.timedelta(days=7)).strftime("%Y-%m-%d")
+    response = client.post(reverse("admin:voting_meeting_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    meeting = Meeting.objects.get(title="2027年业主大会")
+    assert meeting.created_by == staff_a and meeting.motions.get().matter == 4
+    changelist = reverse("admin:voting_meeting_changelist")
+    client.post(changelist, {"action": "publish_notice", "_selected_action": [meeting.pk]})
+    meeting.refresh_from_db()
+    assert meeting.status == "noticed" and meeting.roll.count() == 1
+    response = client.post(changelist, {"action": "open_voting", "_selected_action": [meeting.pk]}, follow=True)
+    assert "not before" in response.content.decode()  # opening early is refused with the reason
+    meeting.refresh_from_db()
+    assert meeting.status == "noticed"
+
+
+def test_paper_ballot_entry_through_the_admin(build, staff_a, client_for):
+    build.unit("300.00", developer_owned=True)
+    meeting = meeting_open(estate=build.estate, by=staff_a)
+    entry = RollEntry.objects.get(meeting=meeting)
+    motion = meeting.motions.first()
+    client = client_for(staff_a)
+    response = client.post(reverse("admin:voting_ballot_add"),
+                           {"motion": motion.pk, "roll_entry": entry.pk, "choice": "agree", "channel": "paper"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ballot = Ballot.objects.get()
+    assert (ballot.channel, ballot.cast_by, ballot.choice) == ("paper", staff_a, "agree")
+
+
+def test_proxy_cap_shows_as_a_form_error(build, staff_a, client_for, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    for _ in range(4):
+        build.owner()
+    meeting = meeting_open(estate=build.estate, by=staff_a)
+    entries = list(RollEntry.objects.filter(meeting=meeting).order_by("pk"))
+    client = client_for(staff_a)
+    for i, entry in enumerate(entries):
+        response = client.post(reverse("admin:voting_proxyauthorisation_add"), {
+            "meeting": meeting.pk, "principal": entry.pk, "proxy_name": "李四", "proxy_key": "420300199001011234",
+            "document": SimpleUploadedFile("委托书.pdf", b"%PDF-1.4"),
+        })
+        if i < 3:
+            assert response.status_code == 302
+        else:
+            assert response.status_code == 200 and "at most 3" in response.content.decode()
+    assert ProxyAuthorisation.objects.count() == 3
+
+
+def test_roll_correction_through_the_admin(build, staff_a, client_for):
+    from tests.factories import meeting_noticed
+
+    build.owner("100.00")
+    meeting = meeting_noticed(estate=build.estate, by=staff_a)
+    entry = meeting.roll.get()
+    client = client_for(staff_a)
+    response = client.post(reverse("admin:voting_rollcorrection_add"), {
+        "roll_entry": entry.pk, "kind": "area", "reason": "按登记簿更正", "roll_unit": entry.units.get().pk,
+        "area": "95.50",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry.refresh_from_db()
+    assert str(entry.area) == "95.50" and RollCorrection.objects.get().by == staff_a
+
+
+@pytest.mark.parametrize("mode,shown", [("named", True), ("secret", False)])
+def test_secret_meeting_hides_choices_from_staff(build, staff_a, client_for, mode, shown):
+    owner, _ = build.owner()
+    meeting = meeting_open(estate=build.estate, by=staff_a, ballot_mode=mode)
+    ballot = services.ballot_cast_by_owner(user=owner.user, motion=meeting.motions.first(), choice="oppose")
+    client = client_for(staff_a)
+    listing = client.get(reverse("admin:voting_ballot_changelist")).content.decode()
+    assert owner.name in listing or RollEntry.objects.get(meeting=meeting).name in listing
+    assert ("Oppose" in listing) is shown
+    detail = client.get(reverse("admin:voting_ballot_change", args=[ballot.pk])).content.decode()
+    assert ("Oppose" in detail) is shown
+
+
+def test_meeting_page_shows_results_and_exports_after_close(build, staff_a, client_for):
+    owner, _ = build.owner()
+    meeting = meeting_open(estate=build.estate, by=staff_a)
+    services.ballot_cast_by_owner(user=owner.user, motion=meeting.motions.first(), choice="agree")
+    meeting_closed(meeting, by=staff_a, publish=False)
+    client = client_for(staff_a)
+    page = client.get(reverse("admin:voting_meeting_change", args=[meeting.pk])).content.decode()
+    assert "data-results" in page
+    xlsx = client.get(reverse("admin:voting_meeting_export", args=[meeting.pk, "xlsx"]))
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_admin_changelists_run_a_constant_number_of_queries(build, staff_a, client_for):
+    owner, _ = build.owner()
+    meeting_open(estate=build.estate, by=staff_a)
+    client = client_for(staff_a)
+    urls = [reverse("admin:voting_meeting_changelist"), reverse("admin:voting_ballot_changelist"),
+            reverse("admin:voting_rollentry_changelist")]
+
+    def counts():
+        out = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            out.append(len(ctx))
+        return out
+
+    small = counts()
+    for _ in range(5):
+        build.owner()
+    for i in range(4):
+        meeting = meeting_open(estate=build.estate, by=staff_a, title=f"M{i}")
+        for motion in meeting.motions.all():
+            services.ballot_cast_by_owner(user=owner.user, motion=motion, choice="agree")
+    MeetingFactory(estate=build.estate)
+    assert counts() == small

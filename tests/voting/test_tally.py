@@ -1,0 +1,131 @@
+"""The tally: SQL aggregates over the roll and current ballots, exact Decimals, bounds through
+the database, the "non-voters follow the majority" figures beside the raw ones."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from community.voting import services
+from community.voting.models import MotionResult, RollEntry
+from community.voting.selectors import meeting_tally, published_tally
+from tests.factories import VotingSettingsFactory, meeting_closed, meeting_open
+
+
+def _estate(build, areas):
+    return [build.owner(a)[0] for a in areas]
+
+
+def _vote(owners, motion, choices):
+    for owner, choice in zip(owners, choices, strict=False):
+        if choice:
+            services.ballot_cast_by_owner(user=owner.user, motion=motion, choice=choice)
+
+
+def test_figures_are_exact_decimals(build, staff_a):
+    owners = _estate(build, ["89.33", "120.17", "0.01", "100.10"])
+    meeting = meeting_open(estate=build.estate, by=staff_a)
+    motion = meeting.motions.first()
+    _vote(owners, motion, ["agree", "oppose", "abstain", None])
+    t = meeting_tally(meeting)[0]
+    f = t.figures
+    assert f.total_area == D("309.61") and f.total_owners == 4
+    assert (f.agree_area, f.oppose_area, f.abstain_area) == (D("89.33"), D("120.17"), D("0.01"))
+    assert f.participating_area == D("209.51") and f.participating_owners == 3
+    assert all(isinstance(x, D) for x in (f.total_area, f.agree_area, f.participating_area))
+    # 209.51 / 309.61 ≥ 2/3 and 3/4 owners: quorum; 1 of 3 agree: not passed.
+    assert t.decision.quorum_met and not t.decision.passed
+
+
+@pytest.mark.parametrize("voters,quorum", [(2, True), (1, False)])
+def test_quorum_exactly_two_thirds_through_the_database(build, staff_a, voters, quorum):
+    owners = _estate(build, ["100.00", "100.00", "100.00"])
+    meeting = meeting_open(estate=build.estate, by=staff_a)
+    _vote(owners[:voters], meeting.motions.first(), ["agree"] * voters)
+    assert meeting_tally(meeting)[0].decision.quorum_met is quorum
+
+
+@pytest.mark.parametrize("agree_area,passed", [("150.00", False), ("150.01", True), ("149.99", False)])
+def test_ordinary_majority_by_area_through_the_database(build, staff_a, agree_area, passed):
+    # Three owners take part; two (of three) agree, so the owner majority holds; area decides.
+    other = D("300.00") - D(agree_area)
+    a, b, c = _estate(build, ["50.00", str(D(agree_area) - 50), str(other)])
+    meeting = meeting_open(estate=build.estate, by=staff_a, motions=(("续聘物业", 4),))
+    _vote([a, b, c], meeting.motions.first(), ["agree", "agree", "oppose"])
+    t = meeting_tally(meeting)[0]
+    assert t.figures.agree_area == D(agree_area)
+    assert t.decision.passed is passed
+
+
+@pytest.mark.parametrize("agree,passed", [(2, False), (3, True)])
+def test_special_matter_needs_three_quarters_of_owners(build, staff_a, agree, passed):
+    owners = _estate(build, ["100.00"] * 4)
+    meeting = meeting_open(estate=build.estate, by=staff_a, motions=(("筹集维修资金", 6),))
+    _vote(owners, meeting.motions.first(), ["agree"] * agree + ["abstain"] * (4 - agree))
+    t = meeting_tally(meeting)[0]
+    assert t.kind == "special" and t.decision.passed is passed
+
+
+def test_abstentions_take_part_but_do_not_count_as_yes(build, staff_a):
+    owners = _estate(build, ["100.00"] * 4)
+    meeting = meeting_open(estate=build.estate, by=staff_a, motions=(("续聘物业", 4),))
+    _vote(owners, meeting.motions.first(), ["agree", "agree", "abstain", "abstain"])
+    t = meeting_tally(meeting)[0]
+    assert t.figures.participating_owners == 4 and t.decision.quorum_met
+    assert not t.decision.passed  # 2 of 4 is not more than half
+
+
+def test_excluded_entries_leave_the_totals(build, staff_a):
+    from community.voting.models import RollCorrectionKind
+    from tests.factories import meeting_noticed
+
+    _estate(build, ["100.00", "50.00"])
+    meeting = meeting_noticed(estate=build.estate, by=staff_a)
+    entry = RollEntry.objects.get(meeting=meeting, area=D("50.00"))
+    services.roll_correct(roll_entry=entry, kind=RollCorrectionKind.EXCLUDE, reason="重复", by=staff_a)
+    f = meeting_tally(meeting)[0].figures
+    assert (f.total_area, f.total_owners) == (D("100.00"), 1)
+
+
+def test_non_voters_follow_the_majority_is_off_by_default(build, staff_a):
+    owners = _estate(build, ["100.00"] * 3)
+    meeting = meeting_open(estate=build.estate, by=staff_a)
+    _vote(owners, meeting.motions.first(), ["agree"])
+    assert meeting_tally(meeting)[0].imputed is None
+
+
+def test_non_voters_follow_the_majority_shows_beside_the_raw_figures(build, staff_a):
+    VotingSettingsFactory(estate=build.estate, non_voters_follow_majority=True)
+    owners = _estate(build, ["100.00"] * 4)
+    meeting = meeting_open(estate=build.estate, by=staff_a, motions=(("续聘物业", 4),))
+    _vote(owners, meeting.motions.first(), ["agree"])
+    t = meeting_tally(meeting)[0]
+    assert t.figures.agree_owners == 1 and not t.decision.quorum_met and not t.decision.passed  # raw
+    assert t.imputed.agree_owners == 4 and t.imputed.agree_area == D("400.00")
+    assert t.imputed_side == "agree" and t.imputed_decision.passed
+
+
+def test_results_are_frozen_at_close_and_published_with_the_date(build, staff_a):
+    owners = _estate(build, ["100.00", "100.00", "100.00"])
+    meeting = meeting_open(estate=build.estate, by=staff_a)
+    motions = list(meeting.motions.all())
+    for motion in motions:
+        _vote(owners, motion, ["agree", "agree", "oppose"])
+    meeting = meeting_closed(meeting, by=staff_a)
+    assert meeting.status == "published" and meeting.results_published_at
+    assert MotionResult.objects.filter(motion__meeting=meeting).count() == len(motions)
+    tallies = published_tally(meeting)
+    assert [t.decision.passed for t in tallies] == [True, True, False]  # matter 6 needs 3/4
+
+
+def test_owners_on_the_roll_are_notified_of_the_notice_and_the_results(build, staff_a):
+    from community.notifications.models import Notification
+
+    owner, unit = build.owner()
+    tenant = build.live_in(unit, "tenant")
+    meeting = meeting_open(estate=build.estate, by=staff_a)
+    meeting_closed(meeting, by=staff_a)
+    verbs = sorted(Notification.objects.filter(recipient=owner.user).values_list("verb", flat=True))
+    assert verbs == ["voting.notice", "voting.results"]
+    assert not Notification.objects.filter(recipient=tenant.user).exists()
