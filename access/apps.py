@@ -1,7 +1,46 @@
+import re
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+_ACCESS_GROUP = re.compile(r"^estate\.(\d+)\.access$")
+
+
+def _perms(models: list[str], actions: list[str]) -> list[str]:
+    return [f"access.{a}_{m}" for m in models for a in actions]
+
+
+def authorise_access_group(user, group: str) -> bool:
+    """``estate.<id>.access`` (live gate feed): staff of that estate."""
+    from community.scoping import staff_estate_ids
+
+    match = _ACCESS_GROUP.match(group)
+    if not match or not user.is_staff:
+        return False
+    ids = staff_estate_ids(user)
+    return ids is None or int(match.group(1)) in ids
 
 
 class AccessConfig(AppConfig):
     name = "access"
     verbose_name = _("Access control")
+
+    # The access log is append-only: nobody gets add/change/delete on AccessEvent.
+    role_permissions = {
+        "manager": _perms(["gate", "device", "credential"], ["view", "add", "change"])
+        + _perms(["accessevent", "visitorpass", "devicecommand", "rawdevicemessage", "movementlookup"], ["view"]),
+        "front_desk": _perms(["credential"], ["view", "add", "change"])
+        + _perms(["gate", "visitorpass", "accessevent"], ["view"]),
+        "security": _perms(["gate", "device", "accessevent", "visitorpass", "devicecommand"], ["view"]),
+        "technician": _perms(["gate", "device", "devicecommand", "rawdevicemessage"], ["view"])
+        + _perms(["device"], ["change"]),
+    }
+
+    def ready(self) -> None:
+        from community.consumers import register_group
+        from community.residents.services import occupancy_ended
+
+        from . import services
+
+        occupancy_ended.connect(services.credentials_revoke_on_move_out, dispatch_uid="access.revoke_on_move_out")
+        register_group("estate.", authorise_access_group)

@@ -1,0 +1,164 @@
+"""Device endpoints of the native JSON API (/api/v1/devices/...).
+
+Devices authenticate with ``Authorization: Bearer <device token>``, separately from users: no
+session, no CSRF. The views stay thin: the native adapter parses, services store.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from rest_framework import authentication, exceptions, permissions, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .models import Device, Direction, token_hash
+from .protocols.base import Inbound
+from .protocols.native import handle_events
+
+
+class DevicePrincipal:
+    """``request.user`` for a device: authenticated, but no user and no permissions."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = is_superuser = False
+    pk = id = None
+
+    def __init__(self, device: Device):
+        self.device = device
+
+    def __str__(self) -> str:
+        return f"device:{self.device.pk}"
+
+
+def device_for_token(token: str) -> Device | None:
+    if not token:
+        return None
+    return Device.objects.select_related("gate").filter(token_hash=token_hash(token)).first()
+
+
+class DeviceTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Send 'Authorization: Bearer <device token>'."))
+        device = device_for_token(header[1].decode(errors="replace"))
+        if device is None:
+            raise exceptions.AuthenticationFailed(_("Unknown device token."))
+        if not device.accepts_traffic:
+            raise exceptions.PermissionDenied(_("This device is disabled or not approved yet."))
+        return DevicePrincipal(device), device
+
+    def authenticate_header(self, request):
+        return f'{self.keyword} realm="device"'
+
+
+class IsDevice(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return isinstance(request.auth, Device)
+
+
+class DeviceAPIView(APIView):
+    authentication_classes = [DeviceTokenAuthentication]
+    permission_classes = [IsDevice]
+
+
+_EVENT = {
+    "event_id": "gate1-000123", "occurred_at": "2026-11-20T08:01:02+08:00", "direction": "in",
+    "method": "card", "result": "granted", "credential": {"type": "card", "value": "0012345678"},
+}
+
+
+class DeviceEventsView(DeviceAPIView):
+    @extend_schema(
+        operation_id="device_events_post", tags=["devices"],
+        summary="Send access events (one, or a batch of at most 1,000)",
+        request=inline_serializer("DeviceEventsRequest", {"events": serializers.ListField(child=serializers.DictField())}),
+        responses={200: inline_serializer("DeviceEventsAnswer", {
+            "accepted": serializers.IntegerField(), "duplicates": serializers.IntegerField(),
+            "rejected": serializers.ListField(child=serializers.DictField())})},
+        examples=[OpenApiExample("batch", value={"events": [_EVENT]}, request_only=True)],
+    )
+    def post(self, request):
+        device = request.auth
+        inbound = Inbound("POST", request.path, request.META.get("QUERY_STRING", ""),
+                          request.content_type or "", request.body)
+        outcome = handle_events(device=device, inbound=inbound)
+        if outcome.errors:
+            services.raw_message_keep(device=device, protocol="native", inbound=inbound,
+                                      error="\n".join(outcome.errors))
+        return HttpResponse(outcome.body, status=outcome.status, content_type=outcome.content_type)
+
+
+class DeviceHeartbeatView(DeviceAPIView):
+    @extend_schema(operation_id="device_heartbeat", tags=["devices"], summary="Tell the platform the device is alive",
+                   request=None, responses={200: inline_serializer("HeartbeatAnswer", {
+                       "status": serializers.CharField(), "server_time": serializers.DateTimeField()})})
+    def post(self, request):
+        try:
+            reported = json.loads(request.body or b"{}")
+        except ValueError:
+            reported = {}
+        device = services.device_heartbeat(device=request.auth, reported=reported if isinstance(reported, dict) else {})
+        return Response({"status": "ok", "server_time": device.last_seen_at})
+
+
+class VerifyRequest(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["qr", "card", "face", "employee_no", "pin"],
+                                   help_text="What was scanned: qr (a visitor pass) or a credential kind.")
+    value = serializers.CharField(max_length=400)
+    direction = serializers.ChoiceField(choices=[Direction.IN, Direction.OUT], default=Direction.IN)
+    gate = serializers.IntegerField(required=False, allow_null=True)
+    event_id = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                     help_text="Repeat the same id when retrying, so the entry is counted once.")
+
+
+class DeviceVerifyView(DeviceAPIView):
+    @extend_schema(operation_id="device_verify", tags=["devices"],
+                   summary="Allow or deny a scanned visitor QR code or card, now",
+                   request=VerifyRequest, responses={200: inline_serializer("VerifyAnswer", {
+                       "allow": serializers.BooleanField(), "reason": serializers.CharField(),
+                       "visitor": serializers.CharField(), "entries_left": serializers.IntegerField()})})
+    def post(self, request):
+        data = VerifyRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            result = services.access_verify(
+                device=request.auth, kind=v["type"], value=v["value"], direction=v["direction"],
+                gate_id=v.get("gate"), event_id=v.get("event_id", ""),
+            )
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+        body = {"allow": result.allow, "reason": result.reason, "duplicate": result.duplicate,
+                "event": result.event.pk if result.event else None}
+        if result.visitor_pass:
+            body["visitor"] = result.visitor_pass.visitor_name
+            body["entries_left"] = result.visitor_pass.entries_left
+        if result.resident:
+            body["resident"] = result.resident.name
+        return Response(body)
+
+
+try:  # Document the device token scheme in the OpenAPI schema.
+    from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+    class DeviceTokenScheme(OpenApiAuthenticationExtension):
+        target_class = "access.api.DeviceTokenAuthentication"
+        name = "deviceToken"
+
+        def get_security_definition(self, auto_schema):
+            return {"type": "http", "scheme": "bearer", "description": "Device token (admin → Devices → rotate token)"}
+except ImportError:  # pragma: no cover
+    pass

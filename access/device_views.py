@@ -1,0 +1,67 @@
+"""Vendor device endpoints at the paths their firmware expects (/iclock/…, /isapi/…).
+
+Plain Django views (no session, no CSRF: devices have neither). Each view finds the device,
+hands the bytes to the protocol adapter, keeps the raw request when part of it could not be
+processed, and answers only after everything is committed.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from . import services
+from .api import device_for_token
+from .models import Device, Protocol, RawStatus
+from .protocols import hikvision, zkteco
+from .protocols.base import Inbound
+
+
+def _inbound(request) -> Inbound:
+    return Inbound(request.method, request.path, request.META.get("QUERY_STRING", ""),
+                   request.META.get("CONTENT_TYPE", ""), request.body)
+
+
+def _answer(outcome) -> HttpResponse:
+    return HttpResponse(outcome.body, status=outcome.status, content_type=outcome.content_type)
+
+
+@csrf_exempt
+def iclock(request, endpoint: str):
+    inbound = _inbound(request)
+    serial = inbound.query.get("SN", "").strip()
+    device = Device.objects.filter(serial_number=serial, protocol=Protocol.ZKTECO).first() if serial else None
+    if device is None or not device.accepts_traffic:
+        # Non-200 so the device keeps its records and sends them again once it is approved;
+        # uploads are also kept, so an administrator sees who is knocking.
+        if request.method == "POST" and inbound.body:
+            services.raw_message_keep(device=device, protocol=Protocol.ZKTECO, inbound=inbound,
+                                      error=f"unknown or unapproved device SN={serial!r}", status=RawStatus.REJECTED)
+        reason = "unknown device" if device is None else "device not approved"
+        return HttpResponse(reason, status=403 if device else 401, content_type="text/plain")
+    outcome = zkteco.handle(device=device, inbound=inbound)
+    if outcome.errors:
+        services.raw_message_keep(device=device, protocol=Protocol.ZKTECO, inbound=inbound,
+                                  error="\n".join(outcome.errors))
+    return _answer(outcome)
+
+
+@csrf_exempt
+def isapi_events(request, token: str):
+    if request.method != "POST":
+        return HttpResponse("POST events here", status=405, content_type="text/plain")
+    device = device_for_token(token)
+    if device is None or device.protocol != Protocol.HIKVISION:
+        return HttpResponse("unknown device", status=401, content_type="text/plain")
+    # The token is the device's secret: never keep it in the stored path.
+    inbound = _inbound(request)
+    inbound.path = inbound.path.replace(token, "<token>")
+    if not device.accepts_traffic:
+        services.raw_message_keep(device=device, protocol=Protocol.HIKVISION, inbound=inbound,
+                                  error="device not approved", status=RawStatus.REJECTED)
+        return HttpResponse("device not approved", status=403, content_type="text/plain")
+    outcome = hikvision.handle_event(device=device, inbound=inbound)
+    if outcome.errors:
+        services.raw_message_keep(device=device, protocol=Protocol.HIKVISION, inbound=inbound,
+                                  error="\n".join(outcome.errors))
+    return _answer(outcome)

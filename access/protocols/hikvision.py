@@ -1,0 +1,148 @@
+"""Hikvision ISAPI event notification (face terminals, access controllers).
+
+The device POSTs each event to the URL it was given (``/isapi/<device token>/events``), as
+``multipart/form-data`` with one JSON part (often named ``event_log``) and JPEG parts, or as a
+bare JSON or XML body. Heartbeats (``eventType: heartBeat`` or ``eventState: inactive``)
+only refresh the status. ``serialNo`` is the per-device idempotency key; resends
+(``isDataRetransmission`` or ``activePostCount`` > 1) are stored once, flagged, never acted on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+from email import policy
+from email.parser import BytesParser
+
+from django.core.files.base import ContentFile
+
+from ..models import CredentialKind, Method, Result
+from .base import EventIn, Inbound, Outcome, aware
+
+# Major 5 ("event") minor codes: (method, result, reason).
+MINOR_CODES: dict[int, tuple[str, str, str]] = {
+    0x01: (Method.CARD, Result.GRANTED, ""),
+    0x06: (Method.CARD, Result.DENIED, "no_permission"),
+    0x09: (Method.CARD, Result.DENIED, "invalid_card"),
+    0x0A: (Method.CARD, Result.DENIED, "card_expired"),
+    0x26: (Method.FINGERPRINT, Result.GRANTED, ""),
+    0x27: (Method.FINGERPRINT, Result.DENIED, "fingerprint_mismatch"),
+    0x4B: (Method.FACE, Result.GRANTED, ""),
+    0x4C: (Method.FACE, Result.DENIED, "face_mismatch"),
+    0x9C: (Method.QR, Result.GRANTED, ""),
+    0x9D: (Method.QR, Result.DENIED, "qr_invalid"),
+    0xB5: (Method.PASSWORD, Result.GRANTED, ""),
+    0x400: (Method.REMOTE, Result.GRANTED, ""),
+}
+MAJOR_EVENT = 5
+_ACK = json.dumps({"statusCode": 1, "statusString": "OK", "subStatusCode": "ok"})
+
+
+def _ack(errors: list[str] | None = None, status: int = 200) -> Outcome:
+    return Outcome(status, _ACK, "application/json", errors or [])
+
+
+def _xml_to_dict(element) -> dict | str:
+    children = list(element)
+    if not children:
+        return (element.text or "").strip()
+    out: dict = {}
+    for child in children:
+        out[child.tag.split("}", 1)[-1]] = _xml_to_dict(child)
+    return out
+
+
+def split_parts(inbound: Inbound) -> tuple[dict, list[bytes]]:
+    """The event JSON (as a dict) and the image parts of a request body."""
+    content_type = inbound.content_type.lower()
+    images: list[bytes] = []
+    if content_type.startswith("multipart/"):
+        message = BytesParser(policy=policy.HTTP).parsebytes(
+            f"Content-Type: {inbound.content_type}\r\n\r\n".encode() + inbound.body
+        )
+        document = None
+        for part in message.iter_parts():
+            payload = part.get_payload(decode=True) or b""
+            if part.get_content_maintype() == "image" or payload[:3] == b"\xff\xd8\xff":
+                images.append(payload)
+            elif document is None and payload.strip()[:1] in (b"{", b"<"):
+                document = _parse_document(payload)
+        if document is None:
+            raise ValueError("multipart body without a JSON or XML event part")
+        return document, images
+    return _parse_document(inbound.body), images
+
+
+def _parse_document(payload: bytes) -> dict:
+    text = payload.strip()
+    if text[:1] == b"<":
+        if b"<!DOCTYPE" in text.upper() or b"<!ENTITY" in text.upper():
+            raise ValueError("XML with a DOCTYPE is refused")
+        root = ET.fromstring(text)  # noqa: S314 - DOCTYPE/ENTITY refused above
+        data = _xml_to_dict(root)
+        return data if isinstance(data, dict) else {}
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"event part is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError("event JSON must be an object")
+    return data
+
+
+def _int(value, default=None):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def parse_event(data: dict, images: list[bytes], device) -> EventIn | None:
+    """The common event for an ``AccessControllerEvent``; None for heartbeats."""
+    event_type = str(data.get("eventType", ""))
+    if event_type.lower() == "heartbeat" or str(data.get("eventState", "")).lower() == "inactive":
+        return None
+    ace = data.get("AccessControllerEvent")
+    if not isinstance(ace, dict):
+        raise ValueError(f"no AccessControllerEvent in a {event_type or 'typeless'} notification")
+    major, minor = _int(ace.get("majorEventType")), _int(ace.get("subEventType"))
+    if major != MAJOR_EVENT or minor not in MINOR_CODES:
+        raise ValueError(f"unmapped event code {major}/{minor}")
+    try:
+        occurred_at = aware(dt.datetime.fromisoformat(str(data.get("dateTime", ""))), device.tzinfo)
+    except ValueError as exc:
+        raise ValueError(f"bad dateTime {data.get('dateTime')!r}") from exc
+    method, result, reason = MINOR_CODES[minor]
+    serial = _int(ace.get("serialNo"))
+    card = str(ace.get("cardNo") or "").strip()
+    employee = str(ace.get("employeeNoString") or ace.get("employeeNo") or "").strip()
+    key = f"hik:{serial}" if serial is not None else f"hik:{data.get('dateTime')}:{minor}:{employee}:{card}"
+    retransmitted = str(data.get("isDataRetransmission", "")).lower() == "true" or \
+        (_int(data.get("activePostCount"), 1) or 1) > 1
+    return EventIn(
+        key=key, occurred_at=occurred_at, result=result, method=method, reason=reason,
+        credential_kind=CredentialKind.CARD if card else (CredentialKind.EMPLOYEE_NO if employee else ""),
+        credential_value=card or employee, vendor_code=f"{major}/{minor}", replayed=retransmitted,
+        snapshot=ContentFile(images[0]) if images else None,
+    )
+
+
+def handle_event(*, device, inbound: Inbound) -> Outcome:
+    from ..services import access_events_ingest, device_seen
+
+    try:
+        data, images = split_parts(inbound)
+        event = parse_event(data, images, device)
+    except (ValueError, ET.ParseError) as exc:
+        # Answer 200 all the same: the message is kept raw for replay, and a device that
+        # retried would only send the same bytes again.
+        return _ack([str(exc)])
+    if event is None:
+        from django.db import transaction
+
+        with transaction.atomic():
+            device_seen(device=device, state={"heartbeat": {"at": str(data.get("dateTime", ""))}})
+        return _ack()
+    access_events_ingest(device=device, events=[event])
+    return _ack()

@@ -1,0 +1,221 @@
+"""Access event ingestion over HTTP against ``make prod`` (gunicorn, 2 workers) on PostgreSQL.
+
+1. Batches: EVENTS native events in batches of 500 over HTTP with authentication, validation,
+   dedupe and live fan-out on; baseline: a bare view in the same server that COPYs the same
+   batches through a staging table with ON CONFLICT DO NOTHING and no validation.
+2. Single events: one-event POSTs from 20 concurrent connections for 30 s (req/s, p50, p99);
+   baseline: a bare view that inserts one row unvalidated, same server.
+
+Usage: .venv/bin/python bench/access_ingest.py [--events 500000] [--seconds 30] [--clients 4]
+Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/access_bench; created if
+missing), REDIS_URL (default redis://127.0.0.1:6379/0). Starts and stops ``make prod`` itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BATCH = 500
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_prod(env: dict) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "prod.py")], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    url = f"http://127.0.0.1:{env['PORT']}/healthz"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"make prod exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(1)
+    stop_prod(process)
+    raise SystemExit("make prod did not become healthy in 180 s")
+
+
+def stop_prod(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def setup_devices(n: int) -> tuple[int, list[tuple[int, str]]]:
+    """An estate, a gate and ``n`` approved native devices with known tokens."""
+    import django
+
+    django.setup()
+    from access.models import Device, Gate
+    from access.services import device_token_set
+    from community.residents.models import Estate
+
+    estate, _ = Estate.objects.get_or_create(code="bench", defaults={"name": "基准测试小区"})
+    gate, _ = Gate.objects.get_or_create(estate=estate, name="基准门")
+    devices = []
+    for i in range(n):
+        device, _ = Device.objects.get_or_create(estate=estate, name=f"bench-{i}",
+                                                 defaults={"gate": gate, "approved": True, "enabled": True})
+        token = f"bench-device-token-{i:04d}"
+        device_token_set(device=device, token=token)
+        devices.append((device.pk, token))
+    return estate.pk, devices
+
+
+def batch_body(run: str, client: int, number: int, now: dt.datetime) -> bytes:
+    events = []
+    for i in range(BATCH):
+        at = now - dt.timedelta(seconds=(number * BATCH + i) % 300)
+        events.append({"event_id": f"{run}-{client}-{number}-{i}", "occurred_at": at.isoformat(timespec="seconds"),
+                       "direction": "in", "method": "card", "result": "granted",
+                       "credential": {"type": "card", "value": f"{(number * BATCH + i) % 100000:010d}"}})
+    return json.dumps({"events": events}).encode()
+
+
+def run_batches(port: int, path_for, tokens, total: int, run: str) -> float:
+    """Send ``total`` events in batches of 500 from one connection per client; events/s."""
+    from access.simulator import HttpDevice
+
+    per_client = total // BATCH // len(tokens)
+    now = dt.datetime.now(dt.UTC)
+    bodies = [[batch_body(run, c, b, now) for b in range(per_client)] for c in range(len(tokens))]
+    errors: list[str] = []
+
+    def client(index: int):
+        http = HttpDevice(f"http://127.0.0.1:{port}", timeout=120)
+        device_id, token = tokens[index]
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        for body in bodies[index]:
+            status, answer = http.request("POST", path_for(device_id), body, headers)
+            if status != 200 or b'"accepted": 500' not in answer.replace(b'"accepted":500', b'"accepted": 500'):
+                errors.append(f"{status} {answer[:200]!r}")
+        http.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(tokens))]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        print(f"  {len(errors)} batch(es) not fully accepted, e.g. {errors[0]}")
+    return per_client * len(tokens) * BATCH / elapsed
+
+
+def run_singles(port: int, path_for, tokens, seconds: float, run: str) -> tuple[float, float, float, int]:
+    """One-event POSTs from len(tokens) connections for ``seconds``: req/s, p50 ms, p99 ms, errors."""
+    from access.simulator import HttpDevice
+
+    latencies: list[list[float]] = [[] for _ in tokens]
+    errors = [0]
+    stop_at = time.perf_counter() + seconds
+
+    def client(index: int):
+        http = HttpDevice(f"http://127.0.0.1:{port}", timeout=30)
+        device_id, token = tokens[index]
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        n = 0
+        while time.perf_counter() < stop_at:
+            n += 1
+            at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            body = json.dumps({"event_id": f"{run}-{index}-{n}", "occurred_at": at, "direction": "in",
+                               "method": "face", "result": "granted"}).encode()
+            started = time.perf_counter()
+            status, _answer = http.request("POST", path_for(device_id), body, headers)
+            latencies[index].append(time.perf_counter() - started)
+            if status != 200:
+                errors[0] += 1
+        http.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(tokens))]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    flat = sorted(x for per in latencies for x in per)
+    return len(flat) / elapsed, flat[len(flat) // 2] * 1000, flat[int(len(flat) * 0.99)] * 1000, errors[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=500_000)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--clients", type=int, default=4, help="concurrent connections for the batch phase")
+    parser.add_argument("--connections", type=int, default=20, help="concurrent connections for single events")
+    args = parser.parse_args()
+
+    database = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/access_bench")
+    if not database.startswith("postgres"):
+        raise SystemExit("This benchmark runs on PostgreSQL (set DATABASE_URL).")
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database, "PORT": str(port), "ACCESS_BENCH_VIEWS": "1",
+           "SECURE_HTTPS": "false", "STAFF_MFA_REQUIRED": "false", "WEB_CONCURRENCY": "2",
+           "PROD_DIR": str(ROOT / "var" / "prod-bench-access"), "CELERY_LOG_LEVEL": "WARNING",
+           "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}
+    os.environ.update({"DATABASE_URL": database, "DJANGO_SETTINGS_MODULE": "community.settings",
+                       "SECURE_HTTPS": "false", "REDIS_URL": env["REDIS_URL"]})
+    print(f"access_ingest: make prod on 127.0.0.1:{port}, {database.rsplit('/', 1)[-1]}, "
+          f"{os.cpu_count()} CPUs, gunicorn 2 workers")
+    prod = start_prod(env)
+    try:
+        estate, devices = setup_devices(max(args.clients, args.connections))
+        run = f"r{int(time.time())}"
+
+        def real(_device):
+            return "/api/v1/devices/events"
+
+        def copy(device):
+            return f"/api/v1/bench/access/copy?estate={estate}&device={device}"
+
+        def one(device):
+            return f"/api/v1/bench/access/insert-one?estate={estate}&device={device}"
+
+        batch_tokens = devices[: args.clients]
+        run_batches(port, real, batch_tokens, 20 * BATCH * len(batch_tokens), f"{run}-warm")  # warm-up
+        real_rate = run_batches(port, real, batch_tokens, args.events, f"{run}-real")
+        base_rate = run_batches(port, copy, batch_tokens, args.events, f"{run}-copy")
+        print(f"batches of {BATCH}, {args.events} events, {len(batch_tokens)} connections:")
+        print(f"  platform endpoint : {real_rate:10,.0f} events/s   (target >= 50,000 and >= 50% of baseline)")
+        print(f"  baseline COPY view: {base_rate:10,.0f} events/s   ratio {real_rate / base_rate:.0%}")
+
+        single_tokens = devices[: args.connections]
+        rps, p50, p99, errs = run_singles(port, real, single_tokens, args.seconds, f"{run}-one")
+        brps, bp50, bp99, berrs = run_singles(port, one, single_tokens, args.seconds, f"{run}-bone")
+        print(f"single events, {len(single_tokens)} connections, {args.seconds:.0f} s:")
+        print(f"  platform endpoint : {rps:8,.0f} req/s  p50 {p50:5.1f} ms  p99 {p99:5.1f} ms  errors {errs}"
+              "   (target >= 60% of baseline, p99 < 25 ms)")
+        print(f"  baseline insert   : {brps:8,.0f} req/s  p50 {bp50:5.1f} ms  p99 {bp99:5.1f} ms  errors {berrs}"
+              f"   ratio {rps / brps:.0%}")
+    finally:
+        stop_prod(prod)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
