@@ -10,20 +10,21 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 
-from community.residents.models import StaffMembership
-from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin, staff_estate_ids
+from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin
 
 from . import selectors, services
 from .models import Category, Channel, Rating, SLAPolicy, Ticket, TicketEvent, TicketPhoto, TicketSettings
 from .resources import TicketResource
 from .services import StaleTicket
+from .transitions import RUNNING_STATUSES
 
 
 class SLAFilter(admin.SimpleListFilter):
@@ -35,11 +36,10 @@ class SLAFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         now = timezone.now()
-        running = Q(status__in=selectors.RUNNING_STATUSES)
         if self.value() == "overdue":
-            return queryset.filter(running, resolution_due_at__lte=now)
+            return queryset.overdue(now)
         if self.value() == "at_risk":
-            return queryset.filter(running, at_risk_at__lte=now, resolution_due_at__gt=now)
+            return queryset.at_risk(now)
         if self.value() == "on_hold":
             return queryset.filter(status="on_hold")
         return queryset
@@ -88,13 +88,20 @@ class InternalNoteInline(admin.StackedInline):
 
 class TicketPhotoInline(admin.TabularInline):
     model = TicketPhoto
-    fields = ["image", "stage", "created_at"]
+    fields = ["preview", "stage", "created_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("photo"))
+    def preview(self, obj):
+        # Through the authorised view: /media/ is not served (photos show the inside of homes).
+        url = reverse("portal-tickets:photo", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" '
+                           'style="max-width:120px;max-height:120px"></a>', url, url)
 
 
 class TicketForm(forms.ModelForm):
@@ -125,7 +132,17 @@ class TicketForm(forms.ModelForm):
                 self.add_error("reporter", _("This resident is not in the category's estate."))
             if unit and cleaned.get("common_area"):
                 self.add_error("common_area", _("Choose either a unit or a common area, not both."))
+            if category and not category.is_active:
+                self.add_error("category", _("This category is no longer in use."))
             return cleaned
+        category = cleaned.get("category")
+        if category and category.pk != self.instance.category_id:
+            if category.estate_id != self.instance.estate_id:
+                self.add_error("category", _("This category belongs to another estate."))
+            elif not category.is_active:
+                self.add_error("category", _("This category is no longer in use."))
+        if cleaned.get("unit") and cleaned.get("common_area"):
+            self.add_error("common_area", _("Choose either a unit or a common area, not both."))
         if self.instance.pk:
             seen = cleaned.get("seen_version")
             current = Ticket.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
@@ -165,7 +182,7 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
     @admin.display(description=_("deadline"))
     def sla_display(self, obj):
-        if obj.status not in selectors.RUNNING_STATUSES or obj.resolution_due_at is None:
+        if obj.status not in RUNNING_STATUSES or obj.resolution_due_at is None:
             return "—"
         now = timezone.now()
         if obj.resolution_due_at <= now:
@@ -185,6 +202,9 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
+        if obj.is_final:
+            # A finished ticket is the service record: nothing to edit (the service refuses too).
+            return [*self.readonly_fields, "channel", "reporter", *services.EDITABLE_FIELDS]
         return [*self.readonly_fields, "channel", "reporter"]
 
     def has_delete_permission(self, request, obj=None):
@@ -195,12 +215,7 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         response = super().changelist_view(request, extra_context)
         form = getattr(response, "context_data", {}).get("action_form") if hasattr(response, "context_data") else None
         if form is not None and "assignee" in form.fields:
-            ids = staff_estate_ids(request.user)
-            members = StaffMembership.objects.filter(role__in=selectors.ASSIGNABLE_ROLES)
-            if ids is not None:
-                members = members.filter(estate_id__in=ids)
-            form.fields["assignee"].queryset = get_user_model().objects.filter(
-                pk__in=members.values("user_id")).order_by("name", "username")
+            form.fields["assignee"].queryset = selectors.assignable_staff(request.user)
         return response
 
     @admin.action(description=_("Assign selected tickets"), permissions=["change"])

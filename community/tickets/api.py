@@ -5,21 +5,22 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from community.scoping import my_estate_ids, staff_estate_ids
+from community.api.parsers import PARSER_CLASSES
 
 from . import selectors, services
-from .models import Category, Ticket
+from .models import Ticket
 from .serializers import (
     ACTION_NAMES,
     CategorySerializer,
@@ -38,9 +39,9 @@ from .transitions import OPEN_STATUSES, Status
 
 class TicketFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    open = django_filters.BooleanFilter(method="filter_open", label="open")
-    mine = django_filters.BooleanFilter(method="filter_mine", label="assigned to me")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
+    open = django_filters.BooleanFilter(method="filter_open", label=gettext_lazy("open"))
+    mine = django_filters.BooleanFilter(method="filter_mine", label=gettext_lazy("assigned to me"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=gettext_lazy("overdue"))
 
     class Meta:
         model = Ticket
@@ -55,7 +56,7 @@ class TicketFilter(django_filters.FilterSet):
     def filter_overdue(self, qs, name, value):
         if not value:
             return qs
-        return qs.filter(status__in=selectors.RUNNING_STATUSES, resolution_due_at__lte=timezone.now())
+        return qs.overdue(timezone.now())
 
 
 def _files(request, data: dict) -> list:
@@ -65,7 +66,14 @@ def _files(request, data: dict) -> list:
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = TicketSerializer
     filterset_class = TicketFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = PARSER_CLASSES
+
+    def handle_exception(self, exc):
+        # Services raise Django's PermissionDenied with a sentence saying why; keep it in the
+        # error body instead of DRF's generic "You do not have permission".
+        if isinstance(exc, DjangoPermissionDenied) and str(exc):
+            exc = exceptions.PermissionDenied(str(exc))
+        return super().handle_exception(exc)
 
     def get_queryset(self):
         return (
@@ -75,6 +83,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
     def _ticket(self, pk) -> Ticket:
+        # DRF's get_object_or_404 answers 404 for a malformed id ("abc") instead of a 500.
         return get_object_or_404(self.get_queryset(), pk=pk)
 
     def _detail(self, ticket: Ticket, code=status.HTTP_200_OK) -> Response:
@@ -131,7 +140,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if data.get("assignee") is not None:
             assignee = get_user_model().objects.filter(pk=data["assignee"]).first()
             if assignee is None:
-                raise ValidationError({"assignee": ["No such user."]})
+                raise ValidationError({"assignee": [_("No such user.")]})
         ticket = services.ticket_act(
             ticket=ticket, action=action_name, by=request.user, expected_version=data.get("version"),
             reason=data.get("reason", ""), assignee=assignee, photos=_files(request, data),
@@ -174,12 +183,4 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        user = self.request.user
-        categories = Category.objects.filter(is_active=True).order_by("estate", "sort_order", "name")
-        q = Q(estate_id__in=my_estate_ids(user))
-        if user.is_staff:
-            ids = staff_estate_ids(user)
-            if ids is None:
-                return categories
-            q |= Q(estate_id__in=ids)
-        return categories.filter(q)
+        return selectors.visible_categories(self.request.user)

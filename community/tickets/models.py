@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .transitions import FINAL_STATUSES, OPEN_STATUSES, Status
+from .transitions import FINAL_STATUSES, OPEN_STATUSES, RUNNING_STATUSES, Status
 
 
 class Kind(models.TextChoices):
@@ -126,8 +126,20 @@ class TicketCounter(models.Model):
 
 
 class TicketQuerySet(models.QuerySet):
+    """The SLA filters, in one place for the admin queues, the API and the dashboard."""
+
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
+
+    def running(self):
+        return self.filter(status__in=RUNNING_STATUSES)
+
+    def overdue(self, now):
+        return self.running().filter(resolution_due_at__lte=now)
+
+    def at_risk(self, now):
+        """Running, past the at-risk mark, not yet overdue."""
+        return self.running().filter(at_risk_at__lte=now, resolution_due_at__gt=now)
 
 
 class Ticket(models.Model):

@@ -7,6 +7,7 @@ app_name = "portal-tickets"
 urlpatterns = [
     path("", views.portal_index, name="index"),
     path("new/", views.portal_create, name="create"),
+    path("photos/<int:pk>/", views.ticket_photo, name="photo"),
     path("<int:pk>/", views.portal_detail, name="detail"),
     path("<int:pk>/comment/", views.portal_comment, name="comment"),
     path("<int:pk>/rate/", views.portal_rate, name="rate"),

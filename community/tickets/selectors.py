@@ -15,8 +15,15 @@ from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from community.accounts.roles import StaffRole
-from community.residents.models import Resident, StaffMembership
-from community.scoping import my_households_q, staff_can_access_estate, staff_estate_ids, staff_scope
+from community.residents.models import Resident, StaffMembership, Unit
+from community.scoping import (
+    my_estate_ids,
+    my_households_q,
+    my_units,
+    staff_can_access_estate,
+    staff_estate_ids,
+    staff_scope,
+)
 
 from .models import Category, Rating, Ticket, TicketEvent, TicketPhoto, TicketSettings
 from .transitions import OPEN_STATUSES, Role, Status, allowed_actions
@@ -25,7 +32,6 @@ from .transitions import OPEN_STATUSES, Role, Status, allowed_actions
 # tickets assigned to them.
 HANDLING_ROLES = (StaffRole.MANAGER, StaffRole.FRONT_DESK)
 ASSIGNABLE_ROLES = (StaffRole.TECHNICIAN, StaffRole.MANAGER, StaffRole.FRONT_DESK)
-RUNNING_STATUSES = OPEN_STATUSES - {Status.ON_HOLD}
 
 
 def resident_q(user) -> Q:
@@ -95,7 +101,7 @@ def resident_ticket_list(user) -> QuerySet[Ticket]:
 def worker_queue(user) -> QuerySet[Ticket]:
     """Open tickets assigned to the user in estates they serve, most urgent deadline first."""
     return (
-        _list_related(staff_tickets(user).filter(assignee=user, status__in=OPEN_STATUSES))
+        _list_related(staff_tickets(user).filter(assignee=user).open())
         .order_by(F("resolution_due_at").asc(nulls_last=True), "created_at")
     )
 
@@ -116,23 +122,55 @@ def ticket_detail(qs: QuerySet[Ticket], pk: int, *, internal: bool) -> Ticket:
     )
 
 
-def public_events(ticket: Ticket) -> QuerySet[TicketEvent]:
-    return ticket.events.filter(is_internal=False).select_related("actor").order_by("created_at", "id")
+def can_rate(user, ticket: Ticket) -> bool:
+    """The reporter may rate once, after confirming (or auto-close of) a resolved ticket."""
+    return (
+        ticket.status == Status.CLOSED and ticket.resolved_at is not None
+        and not Rating.objects.filter(ticket=ticket).exists() and Role.REPORTER in roles_for(user, ticket)
+    )
 
 
-def categories_for_estates(estate_ids) -> QuerySet[Category]:
-    return Category.objects.filter(estate_id__in=estate_ids, is_active=True).select_related("estate")
+def visible_photo(user, pk: int) -> TicketPhoto:
+    """A photo of a ticket the user may open (raises TicketPhoto.DoesNotExist otherwise)."""
+    return TicketPhoto.objects.get(pk=pk, ticket__in=visible_tickets(user))
+
+
+def filing_choices(user) -> tuple[list[Unit], list[Category]]:
+    """The homes a resident may report for and the active categories of their estates."""
+    units = list(
+        my_units(user).select_related("building__estate").order_by("building__name", "entrance", "number"))
+    categories = list(
+        Category.objects.filter(estate_id__in=my_estate_ids(user), is_active=True)
+        .select_related("estate").order_by("kind", "sort_order", "name"))
+    return units, categories
+
+
+def visible_categories(user) -> QuerySet[Category]:
+    """Active categories of the estates where the user lives or works."""
+    categories = Category.objects.filter(is_active=True).order_by("estate", "sort_order", "name")
+    q = Q(estate_id__in=my_estate_ids(user))
+    if user.is_staff:
+        ids = staff_estate_ids(user)
+        if ids is None:
+            return categories
+        q |= Q(estate_id__in=ids)
+    return categories.filter(q)
 
 
 def resident_record(user, estate_id: int) -> Resident | None:
     return Resident.objects.filter(user=user, estate_id=estate_id).first()
 
 
-def assignable_staff(estate_id: int):
+def assignable_staff(user):
+    """People the staff member may pick as assignee: ticket roles in the estates they serve."""
     from django.contrib.auth import get_user_model
 
-    users = StaffMembership.objects.filter(estate_id=estate_id, role__in=ASSIGNABLE_ROLES).values("user_id")
-    return get_user_model().objects.filter(pk__in=users, is_active=True).order_by("name", "username")
+    members = StaffMembership.objects.filter(role__in=ASSIGNABLE_ROLES)
+    ids = staff_estate_ids(user)
+    if ids is not None:
+        members = members.filter(estate_id__in=ids)
+    return get_user_model().objects.filter(pk__in=members.values("user_id"), is_active=True).order_by(
+        "name", "username")
 
 
 def estate_managers(estate_id: int, roles=(StaffRole.MANAGER,)):
@@ -181,9 +219,8 @@ def dashboard(user, *, days: int = 30, now: dt.datetime | None = None) -> dict:
         total=Count("pk"), met=Count("pk", filter=Q(resolved_at__lte=F("resolution_due_at")))
     )
     compliance = round(100 * sla["met"] / sla["total"], 1) if sla["total"] else None
-    running = scoped.filter(status__in=RUNNING_STATUSES)
-    overdue = running.filter(resolution_due_at__lte=now).count()
-    at_risk = running.filter(at_risk_at__lte=now, resolution_due_at__gt=now).count()
+    overdue = scoped.overdue(now).count()
+    at_risk = scoped.at_risk(now).count()
     ratings = list(
         staff_scope(Rating.objects.all(), user)
         .filter(created_at__gte=since)

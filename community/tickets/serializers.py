@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -51,9 +52,17 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text=_("Served only to those who may open the ticket."))
+
     class Meta:
         model = TicketPhoto
-        fields = ["id", "image", "stage", "width", "height", "created_at"]
+        fields = ["id", "url", "stage", "width", "height", "created_at"]
+
+    def get_url(self, obj) -> str:
+        # The authorised view, never the storage path: /media/ is not public.
+        path = reverse("portal-tickets:photo", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class RatingSerializer(serializers.ModelSerializer):
@@ -74,7 +83,7 @@ class TicketDetailSerializer(TicketSerializer):
         read_only_fields = fields
 
     def get_rating(self, obj) -> dict | None:
-        rating = getattr(obj, "rating", None) if hasattr(obj, "rating") else None
+        rating = getattr(obj, "rating", None)  # None when the reverse one-to-one has no row
         return RatingSerializer(rating).data if rating else None
 
     def get_actions(self, obj) -> list[str]:

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from community.api.errors import Conflict
 from community.notifications.services import notification_send
 from community.realtime import publish_on_commit
 from community.residents.models import Resident, StaffMembership, Unit
-from community.scoping import my_units
+from community.scoping import my_estate_ids, my_units
 
 from . import selectors
 from .models import (
@@ -40,10 +41,11 @@ from .models import (
     TicketCounter,
     TicketEvent,
     TicketPhoto,
+    TicketSettings,
 )
 from .photos import photos_clean
-from .sla import AT_RISK_SHARE, DEFAULT_BUDGETS, Clock
-from .transitions import NEEDS_REASON, Action, Role, Status, TransitionError, next_status
+from .sla import DEFAULT_BUDGETS, Clock, at_risk_from
+from .transitions import NEEDS_REASON, RUNNING_STATUSES, Action, Role, Status, TransitionError, next_status
 
 
 class StaleTicket(Conflict):
@@ -52,6 +54,26 @@ class StaleTicket(Conflict):
 
 def ticket_group(ticket_id: int) -> str:
     return f"ticket.{ticket_id}"
+
+
+# Longest free text accepted from a person (descriptions, reasons, comments): pages and the API
+# refuse more with a message instead of storing a novel or failing on a column limit.
+TEXT_MAX = 2000
+RATING_COMMENT_MAX = 1000
+COMMON_AREA_MAX = Ticket._meta.get_field("common_area").max_length
+
+
+def _too_long(errors: dict, field: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        errors.setdefault(field, []).append(
+            _("At most %(max)d characters (this is %(n)d).") % {"max": limit, "n": len(value)})
+
+
+def _check_text(field: str, value: str, limit: int = TEXT_MAX) -> None:
+    errors: dict[str, list[str]] = {}
+    _too_long(errors, field, value, limit)
+    if errors:
+        raise ValidationError(errors)
 
 
 # --- Numbers and SLA ---------------------------------------------------------------------------
@@ -92,7 +114,7 @@ def _apply_deadlines(ticket: Ticket, *, now: dt.datetime) -> None:
     clock = _clock(ticket)
     ticket.response_due_at = ticket.created_at + response if ticket.created_at else now + response
     ticket.resolution_due_at = clock.due_at(resolution, now)
-    ticket.at_risk_at = ticket.resolution_due_at - resolution * AT_RISK_SHARE
+    ticket.at_risk_at = at_risk_from(ticket.resolution_due_at, resolution)
 
 
 # --- Events, notifications ---------------------------------------------------------------------
@@ -163,6 +185,8 @@ def ticket_create(
     errors: dict[str, list[str]] = {}
     if not description:
         errors.setdefault("description", []).append(_("Describe the problem."))
+    _too_long(errors, "description", description, TEXT_MAX)
+    _too_long(errors, "common_area", common_area, COMMON_AREA_MAX)
     if not category.is_active:
         errors.setdefault("category", []).append(_("This category is no longer in use."))
     if unit is not None and common_area:
@@ -183,11 +207,14 @@ def ticket_create(
         reporter_user = reporter.user if reporter is not None else None
     else:
         channel = Channel.PORTAL
+        # A Resident record outlives a move-out: filing needs a household there now.
         reporter = selectors.resident_record(by, estate_id)
-        if reporter is None:
+        if reporter is None or not my_estate_ids(by).filter(building__estate_id=estate_id).exists():
             raise PermissionDenied(_("You are not a resident of this estate."))
         if unit is not None and not my_units(by).filter(pk=unit.pk).exists():
             raise ValidationError({"unit": _("You can only report for your own home.")})
+        if unit is not None and unit.building.estate_id != estate_id:
+            raise ValidationError({"unit": _("This home is not in the category's estate.")})
         if unit is None and not common_area:
             raise ValidationError({"common_area": _("Choose your home or name the common area.")})
         reporter_user = by
@@ -252,13 +279,14 @@ def ticket_act(
     new = next_status(old, action, selectors.roles_for(by, locked))
     if action in NEEDS_REASON and not reason:
         raise ValidationError({"reason": _("Please write why (what was done, or what is missing).")})
+    _check_text("reason", reason)
 
     notify: list[tuple[list, str, str]] = []  # (recipients, verb, title)
     number = locked.number
     if action == Action.ASSIGN:
         if assignee is None:
             raise ValidationError({"assignee": _("Choose who should handle the ticket.")})
-        if not StaffMembership.objects.filter(
+        if not assignee.is_active or not StaffMembership.objects.filter(
             user=assignee, estate_id=locked.estate_id, role__in=selectors.ASSIGNABLE_ROLES
         ).exists():
             raise ValidationError({"assignee": _("This person does not work on tickets in this estate.")})
@@ -354,6 +382,7 @@ def ticket_comment(*, ticket: Ticket, by, body: str, internal: bool = False) -> 
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Write something first.")})
+    _check_text("body", body)
     roles = selectors.roles_for(by, ticket)
     is_staff = selectors.is_staff_of(by, ticket.estate_id)
     if internal and not is_staff:
@@ -390,12 +419,15 @@ def ticket_rate(*, ticket: Ticket, by, score: int, comment: str = "") -> Rating:
         raise ValidationError({"score": _("Give a score from 1 to 5.")})
     if Rating.objects.filter(ticket=locked).exists():
         raise TransitionError(_("This ticket has already been rated."))
-    rating = Rating.objects.create(ticket=locked, score=score, comment=(comment or "").strip(), by=by)
+    comment = (comment or "").strip()
+    _check_text("comment", comment, RATING_COMMENT_MAX)
+    rating = Rating.objects.create(ticket=locked, score=score, comment=comment, by=by)
     event = _event(locked, kind=EventKind.RATED, by=by, body=f"{'★' * score}{'☆' * (5 - score)} {rating.comment}".strip())
     _publish(locked, event)
     if locked.assignee_id:
         _notify([locked.assignee], ticket=locked, verb="ticket.rated", by=by, body=rating.comment,
-                title=_("Ticket %(n)s rated %(score)d/5") % {"n": locked.number, "score": score})
+                title=_("Ticket %(n)s rated %(score)d/5") % {"n": locked.number, "score": score},
+                url=_worker_url(locked))
     return rating
 
 
@@ -430,6 +462,17 @@ def ticket_update(*, ticket: Ticket, by, expected_version: int, changes: dict, n
         raise ValidationError({"unit": _("This unit is not in the ticket's estate.")})
     if "priority" in changed and locked.priority not in Priority.values:
         raise ValidationError({"priority": _("Unknown priority.")})
+    errors: dict[str, list[str]] = {}
+    locked.description = (locked.description or "").strip()
+    locked.common_area = (locked.common_area or "").strip()
+    if not locked.description:
+        errors.setdefault("description", []).append(_("Describe the problem."))
+    _too_long(errors, "description", locked.description, TEXT_MAX)
+    _too_long(errors, "common_area", locked.common_area, COMMON_AREA_MAX)
+    if locked.unit_id and locked.common_area:
+        errors.setdefault("common_area", []).append(_("Choose either a unit or a common area, not both."))
+    if errors:
+        raise ValidationError(errors)
     if {"category", "priority"} & set(changed):
         _apply_deadlines(locked, now=now)
         locked.escalation_level = 0
@@ -446,6 +489,15 @@ def ticket_update(*, ticket: Ticket, by, expected_version: int, changes: dict, n
 
 # --- Periodic jobs ------------------------------------------------------------------------------
 
+def _escalation_level_at(ticket: Ticket, now: dt.datetime) -> int:
+    """0 on time, 1 at risk, 2 overdue — by the ticket's stored deadlines."""
+    if ticket.resolution_due_at and now >= ticket.resolution_due_at:
+        return 2
+    if ticket.at_risk_at and now >= ticket.at_risk_at:
+        return 1
+    return 0
+
+
 def tickets_escalate(*, now: dt.datetime | None = None) -> int:
     """Raise the escalation level of running tickets that are at risk (1) or overdue (2).
 
@@ -455,18 +507,18 @@ def tickets_escalate(*, now: dt.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     candidates = (
-        Ticket.objects.filter(status__in=selectors.RUNNING_STATUSES, escalation_level__lt=2, at_risk_at__lte=now)
+        Ticket.objects.filter(status__in=RUNNING_STATUSES, escalation_level__lt=2, at_risk_at__lte=now)
         .select_related("assignee", "estate")
         .order_by("pk")
     )
     raised = 0
     for ticket in candidates.iterator(chunk_size=500):
-        level = 2 if ticket.resolution_due_at and now >= ticket.resolution_due_at else 1
+        level = _escalation_level_at(ticket, now)
         if level <= ticket.escalation_level:
             continue
         with transaction.atomic():
             if not Ticket.objects.filter(pk=ticket.pk, escalation_level__lt=level,
-                                         status__in=selectors.RUNNING_STATUSES).update(escalation_level=level):
+                                         status__in=RUNNING_STATUSES).update(escalation_level=level):
                 continue
             raised += 1
             if level == 1:
@@ -485,11 +537,6 @@ def tickets_escalate(*, now: dt.datetime | None = None) -> int:
 
 def tickets_auto_close(*, now: dt.datetime | None = None) -> int:
     """Close resolved tickets the resident neither confirmed nor reopened in time."""
-    from django.db.models import Value
-    from django.db.models.functions import Coalesce
-
-    from .models import TicketSettings
-
     now = now or timezone.now()
     default_days = TicketSettings._meta.get_field("auto_close_days").default
     rows = (

@@ -54,6 +54,8 @@ S, A, R = Status, Action, Role
 # staff may decline, escalation looks at them.
 OPEN_STATUSES = frozenset({S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD, S.REOPENED})
 FINAL_STATUSES = frozenset({S.CLOSED, S.CANCELLED, S.DECLINED})
+# Open statuses whose SLA clock runs (on hold pauses it): the ones that can be at risk / overdue.
+RUNNING_STATUSES = OPEN_STATUSES - {S.ON_HOLD}
 
 # (action, from status) -> (to status, roles allowed)
 TRANSITIONS: dict[tuple[str, str], tuple[str, frozenset[str]]] = {

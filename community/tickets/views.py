@@ -10,19 +10,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
 
-from community.residents.models import Unit
-from community.scoping import my_estate_ids, my_units, staff_estate_ids
+from community.scoping import staff_estate_ids
 
 from . import selectors, services
-from .models import Category, Priority, Ticket
+from .models import Priority, Ticket, TicketPhoto
 from .photos import MAX_PHOTOS
 from .services import StaleTicket
-from .transitions import Action, Role
+from .transitions import Action, Role, Status
 
 PAGE_SIZE = 20
 RESIDENT_ACTIONS = {Action.CONFIRM, Action.REOPEN, Action.CANCEL}
@@ -35,6 +35,12 @@ def _error_text(exc: Exception) -> str:
     if isinstance(exc, StaleTicket):
         return str(exc.detail)
     return str(exc) or _("You may not do that.")
+
+
+def _status_labels() -> dict[str, str]:
+    # Live updates carry the status code; the page shows it in the reader's language, not in
+    # the language of whoever made the change.
+    return {value: str(label) for value, label in Status.choices}
 
 
 def _version(request) -> int | None:
@@ -52,17 +58,9 @@ def portal_index(request):
     return render(request, "portal/tickets/index.html", {"page": page, "tickets": page.object_list})
 
 
-def _create_choices(user):
-    units = list(Unit.objects.filter(pk__in=my_units(user).values("pk"))
-                 .select_related("building__estate").order_by("building__name", "entrance", "number"))
-    categories = list(Category.objects.filter(estate_id__in=my_estate_ids(user), is_active=True)
-                      .select_related("estate").order_by("kind", "sort_order", "name"))
-    return units, categories
-
-
 @login_required
 def portal_create(request):
-    units, categories = _create_choices(request.user)
+    units, categories = selectors.filing_choices(request.user)
     errors: dict = {}
     values = {"priority": Priority.NORMAL}
     if request.method == "POST":
@@ -107,10 +105,11 @@ def portal_detail(request, pk: int):
         raise Http404 from exc
     actions = [a for a in selectors.actions_for(request.user, ticket) if a in RESIDENT_ACTIONS]
     is_reporter = Role.REPORTER in selectors.roles_for(request.user, ticket)
-    can_rate = is_reporter and ticket.status == "closed" and ticket.resolved_at and not hasattr(ticket, "rating")
     return render(request, "portal/tickets/detail.html", {
-        "ticket": ticket, "actions": actions, "can_rate": can_rate, "can_comment": is_reporter and not ticket.is_final,
+        "ticket": ticket, "actions": actions, "can_rate": selectors.can_rate(request.user, ticket),
+        "can_comment": is_reporter and not ticket.is_final,
         "action_labels": dict(Action.choices), "group": services.ticket_group(ticket.pk),
+        "status_labels": _status_labels(),
     })
 
 
@@ -159,6 +158,23 @@ def portal_rate(request, pk: int):
     return redirect("portal-tickets:detail", pk=pk)
 
 
+@login_required
+@require_GET
+@cache_control(private=True, max_age=3600)
+def ticket_photo(request, pk: int):
+    """A ticket photo, for the people who may open its ticket (residents of the household, staff
+    of the estate). Photos of a private home are never under a public /media/ URL."""
+    try:
+        photo = selectors.visible_photo(request.user, pk)
+    except TicketPhoto.DoesNotExist as exc:
+        raise Http404 from exc
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, content_type="image/jpeg")
+
+
 # --- Worker pages ------------------------------------------------------------------------------
 
 def _require_staff(request) -> None:
@@ -184,6 +200,7 @@ def worker_detail(request, pk: int):
     return render(request, "worker/tickets/detail.html", {
         "ticket": ticket, "actions": actions, "action_labels": dict(Action.choices),
         "max_photos": MAX_PHOTOS, "group": services.ticket_group(ticket.pk),
+        "status_labels": _status_labels(),
     })
 
 

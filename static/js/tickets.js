@@ -8,19 +8,24 @@
   var head = document.querySelector("[data-ticket][data-group]");
   if (head && typeof window.communitySocket === "function") {
     var version = parseInt(head.getAttribute("data-version"), 10);
+    var labelsNode = document.getElementById("ticket-status-labels");
+    var labels = labelsNode ? JSON.parse(labelsNode.textContent) : {};
+    var tones = {resolved: "badge-ok", closed: "badge-ok", declined: "badge-danger", cancelled: "badge-danger",
+                 on_hold: "badge-warn"};
     window.communitySocket([head.getAttribute("data-group")], function (group, event) {
       if (!event || event.type !== "ticket.changed") { return; }
       var badge = document.querySelector("[data-ticket-status]");
-      if (badge && event.status_display) {
-        badge.textContent = event.status_display;
-        badge.className = "badge status status-" + event.status;
+      var label = labels[event.status] || event.status_display;
+      if (badge && label) {
+        badge.textContent = label;
+        badge.className = "badge status status-" + event.status + (tones[event.status] ? " " + tones[event.status] : "");
       }
       var timeline = document.querySelector("[data-ticket-timeline]");
       if (timeline && event.event) {
         var item = document.createElement("li");
         item.className = "is-done";
         var body = document.createElement("div");
-        body.textContent = event.event.body || event.status_display || "";
+        body.textContent = event.event.body || label || "";
         item.appendChild(body);
         timeline.appendChild(item);
       }
@@ -37,7 +42,7 @@
     var previews = input.parentNode.querySelector("[data-photo-previews]");
     input.addEventListener("change", function () {
       if (input.files.length > max) {
-        input.setCustomValidity(input.getAttribute("data-too-many") || ("≤ " + max));
+        input.setCustomValidity(input.getAttribute("data-too-many"));
         input.reportValidity();
       } else {
         input.setCustomValidity("");

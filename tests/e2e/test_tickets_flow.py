@@ -55,6 +55,9 @@ def test_resident_files_technician_resolves_resident_confirms_and_rates(
     expect(page.locator(".page-title")).to_have_text("水电维修")
     expect(page.locator("body")).to_contain_text(ticket.number)
     expect(page.locator(".ticket-photos img")).to_have_count(1)
+    # The photo really loads (through the authorised view, not a public /media/ URL).
+    page.wait_for_function("() => { const i = document.querySelector('.ticket-photos img');"
+                           " return i && i.complete && i.naturalWidth > 0; }")
     assert _no_horizontal_scroll(page)
 
     # The front desk assigns it (in the admin; here through the service).
@@ -74,6 +77,10 @@ def test_resident_files_technician_resolves_resident_confirms_and_rates(
                                                      "buffer": photo_upload("f.png", fmt="PNG").read()}])
     wpage.click('button[data-action="resolve"]')
     expect(wpage.locator("[data-ticket-status]")).to_have_class(re.compile(r"\bstatus-resolved\b"))
+    # The dashboard on the same phone: the status chart takes the full width, readable.
+    wpage.goto(f"{base}/staff/tickets/")
+    assert wpage.locator(".bar-chart").bounding_box()["width"] >= 300
+    assert _no_horizontal_scroll(wpage)
     worker.close()
 
     # The resident sees the resolution, confirms it and gives four stars.
