@@ -231,7 +231,8 @@ class MeetingAdmin(ScopedModelAdmin):
 
     def _run(self, request, queryset, func, done: str):
         ok = 0
-        for meeting in queryset:
+        # Roles are per estate: only meetings of estates where the user may change meetings.
+        for meeting in self.scope_for_action(request, queryset):
             try:
                 func(meeting=meeting, by=request.user)
                 ok += 1
@@ -443,6 +444,14 @@ class BallotAdmin(_ServiceAdmin):
         if not obj.meeting.is_secret:
             fields.insert(4, "choice")
         return fields
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Django admits any filter on a model's own field from the query string
+        # (?choice=agree), which would list who chose what in a secret meeting. Choices and
+        # the chain's secrets are never filters.
+        if lookup.split("__", 1)[0] in {"choice", "nonce", "receipt_code"}:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def get_search_fields(self, request):
         return self.search_fields

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, generics, serializers, status
@@ -25,7 +26,9 @@ class AttachmentSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "url"]
 
     def get_url(self, obj) -> str:
-        return obj.file.url
+        # The scoped download view, not the storage URL: media are not served publicly (a
+        # storage URL would 404 here, or, served by a web server, skip the visibility check).
+        return reverse("portal-voting:attachment", args=[obj.pk])
 
 
 class MotionSerializer(serializers.ModelSerializer):

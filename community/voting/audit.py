@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
-
 from . import selectors, services
 from .models import Ballot, Choice, Meeting, MotionResult, RollEntry
 
@@ -48,9 +46,13 @@ def meeting_verify(meeting: Meeting) -> Report:
             state = "superseded" if ballot.superseded else "current"
             report.problems.append(f"ballot #{ballot.seq}: marked {state}, but the chain says otherwise")
 
-    entries = {e.pk: e for e in RollEntry.objects.filter(meeting=meeting).annotate(units_area=Sum("units__area"))}
+    if meeting.roll_digest and services.roll_digest_compute(meeting) != meeting.roll_digest:
+        report.problems.append("the roll differs from the roll frozen at the notice and its recorded corrections")
+
+    entries = {e.pk: e for e in RollEntry.objects.filter(meeting=meeting).annotate(units_area=selectors.area_sum("units__area"))}
     for entry in entries.values():
-        if (entry.units_area or Decimal(0)) != entry.area:
+        entry.units_area = selectors._cents(entry.units_area)
+        if entry.units_area != entry.area:
             report.problems.append(f"roll entry {entry.pk}: area {entry.area} ≠ sum of its units {entry.units_area}")
 
     chain: dict[int, dict[str, tuple[Decimal, int]]] = {}

@@ -7,6 +7,7 @@ font file. Figures come from the results frozen at close (MotionResult), as publ
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
@@ -84,6 +85,14 @@ def results_xlsx(meeting: Meeting) -> bytes:
     return out.getvalue()
 
 
+def _pdf_text(value) -> str:
+    """Text for a reportlab Paragraph, which parses markup: escape it (a title with "<" or "&"
+    would break the build), and spell the two characters the CID font STSong-Light lacks
+    ("²" and "·", drawn as boxes) with ones it has."""
+    text = escape(str(value))
+    return text.replace("²", "<super>2</super>").replace("·", "\u3000")
+
+
 def results_pdf(meeting: Meeting) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
@@ -102,11 +111,12 @@ def results_pdf(meeting: Meeting) -> bytes:
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=24, rightMargin=24, topMargin=24,
                             bottomMargin=24, title=meeting.title)
     caption = _caption(meeting)
-    story = [Paragraph(caption[0], title_style)] + [Paragraph(line, text_style) for line in caption[1:]]
+    story = [Paragraph(_pdf_text(caption[0]), title_style)]
+    story += [Paragraph(_pdf_text(line), text_style) for line in caption[1:]]
     story.append(Spacer(1, 8))
     header, rows = _rows(meeting)
-    data = [[Paragraph(str(h), cell_style) for h in header]]
-    data += [[Paragraph(str(v), cell_style) for v in row] for row in rows]
+    data = [[Paragraph(_pdf_text(h), cell_style) for h in header]]
+    data += [[Paragraph(_pdf_text(v), cell_style) for v in row] for row in rows]
     table = Table(data, repeatRows=1, colWidths=[150] + [45] * (len(header) - 1))
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
@@ -115,10 +125,10 @@ def results_pdf(meeting: Meeting) -> bytes:
     ]))
     story.append(table)
     story.append(Spacer(1, 8))
-    story.append(Paragraph(
+    story.append(Paragraph(_pdf_text(
         _("Quorum: owners holding at least two thirds of the area and at least two thirds of the owners took "
           "part. Ordinary matters pass with more than half of the participating area and owners; special "
-          "matters (Art. 278 items 6–8) with at least three quarters of both."), text_style))
+          "matters (Art. 278 items 6–8) with at least three quarters of both.")), text_style))
     doc.build(story)
     return out.getvalue()
 

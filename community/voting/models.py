@@ -94,6 +94,10 @@ class Meeting(models.Model):
     voting_closes_at = models.DateTimeField(_("voting closes at"))
     results_published_at = models.DateTimeField(_("results published at"), null=True, blank=True,
                                                 editable=False)
+    # SHA-256 over the frozen roll (entries, their units' areas and sources, their owners),
+    # set at the notice and by each recorded correction: ``voting_verify`` recomputes it, so an
+    # edit of the roll outside the corrections is caught even when the edit is self-consistent.
+    roll_digest = models.CharField(_("roll digest"), max_length=64, blank=True, editable=False)
     # None: the estate's VotingSettings.proxy_principal_limit applies.
     proxy_principal_limit = models.PositiveSmallIntegerField(
         _("principals per proxy"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(50)],

@@ -3,11 +3,13 @@ Decimals), ballots as staff may see them (named vs secret) and receipts."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from community.scoping import my_estate_ids, staff_estate_ids, staff_scope
@@ -29,13 +31,28 @@ from .models import (
 RESIDENT_STATUSES = (MeetingStatus.NOTICED, MeetingStatus.OPEN, MeetingStatus.CLOSED, MeetingStatus.PUBLISHED)
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+RECEIPT_RE = re.compile(r"[A-Z2-7]{16}")
+
+
+def area_sum(path: str):
+    """Sum of an area column (two decimals), exactly on every database.
+
+    PostgreSQL sums numerics exactly. SQLite stores them as binary floats and Django turns the
+    float sum into a Decimal of 15 significant digits, so there the sum is taken over whole
+    cents (each value rounded to its cent, then summed as integers: exact). Read the result
+    with ``_cents``.
+    """
+    if connection.vendor == "sqlite":
+        return Sum(Cast(Round(F(path) * 100), BigIntegerField()))
+    return Sum(path)
 
 
 def _cents(value) -> Decimal:
-    """Areas have two decimals. PostgreSQL sums numerics exactly; SQLite sums in binary floating
-    point, whose error for any real estate is far below half a cent, so rounding to the cent
-    gives the exact sum on both."""
-    return ZERO if value is None else Decimal(value).quantize(CENT)
+    if value is None:
+        return ZERO
+    if isinstance(value, int):  # whole cents (SQLite, see area_sum)
+        return (Decimal(value) / 100).quantize(CENT)
+    return Decimal(value).quantize(CENT)
 
 
 # --- Visibility -----------------------------------------------------------------------------------
@@ -103,9 +120,12 @@ def my_ballot_history(user, *, meeting: Meeting) -> QuerySet[Ballot]:
 
 def receipt_lookup(user, code: str) -> Ballot | None:
     """The user's own ballot with this receipt code (others' codes find nothing)."""
-    code = "".join((code or "").split()).upper()
-    if len(code) == 16:
-        code = "-".join(code[i:i + 4] for i in range(0, 16, 4))
+    code = "".join((code or "").split()).upper().replace("-", "")
+    # Receipt codes are 16 base32 characters; anything else (a NUL byte, a 10 kB string) is
+    # no receipt, and must not reach the database (PostgreSQL refuses NUL in text: a 500).
+    if not RECEIPT_RE.fullmatch(code):
+        return None
+    code = "-".join(code[i:i + 4] for i in range(0, 16, 4))
     return (Ballot.objects.filter(receipt_code=code, roll_entry__members__user=user)
             .select_related("motion", "meeting").first())
 
@@ -164,9 +184,6 @@ class Figures:
             yes_area=self.agree_area, yes_owners=self.agree_owners,
         )
 
-    def share(self, part) -> Fraction:
-        return rules.ratio(part, self.total_area)
-
 
 @dataclass(frozen=True)
 class MotionTally:
@@ -181,6 +198,10 @@ class MotionTally:
     imputed_decision: rules.Decision | None = None
     imputed_side: str = ""
     extra: dict = field(default_factory=dict)
+
+    @property
+    def imputed_side_label(self) -> str:
+        return str(Choice(self.imputed_side).label) if self.imputed_side else ""
 
     def result_fields(self) -> dict:
         f = self.figures
@@ -232,7 +253,7 @@ def follows_majority(meeting: Meeting) -> bool:
 
 
 def roll_totals(meeting: Meeting) -> tuple[Decimal, int]:
-    totals = RollEntry.objects.filter(meeting=meeting, excluded=False).aggregate(area=Sum("area"),
+    totals = RollEntry.objects.filter(meeting=meeting, excluded=False).aggregate(area=area_sum("area"),
                                                                                 owners=Count("id"))
     return _cents(totals["area"]), totals["owners"]
 
@@ -244,7 +265,7 @@ def meeting_tally(meeting: Meeting, *, follow_majority: bool | None = None) -> l
     total_area, total_owners = roll_totals(meeting)
     rows = (Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
             .values("motion_id", "choice")
-            .annotate(area=Sum("roll_entry__area"), owners=Count("id"))
+            .annotate(area=area_sum("roll_entry__area"), owners=Count("id"))
             .order_by())
     counts: dict[int, dict[str, tuple[Decimal, int]]] = {}
     for row in rows:

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -304,6 +304,12 @@ def _roll_build(meeting: Meeting, on: dt.date) -> int:
             unit_group_seed[unit.pk] = uf.find(f"unit:{unit.pk}")
             continue
         first = owners[0].key
+        if unit.usage == UnitUsage.PARKING:
+            # A parking space is no exclusive part for voting: sharing one must not merge two
+            # owners into one head, nor put a space-only holder on the roll. It is listed (at
+            # zero area) with its first owner's entry, if that owner has one.
+            unit_group_seed[unit.pk] = first
+            continue
         for owner in owners:
             people[owner.key][owner.pk] = owner
             uf.union(first, owner.key)
@@ -315,7 +321,7 @@ def _roll_build(meeting: Meeting, on: dt.date) -> int:
     for key, residents in people.items():
         members[uf.find(key)].extend(residents.values())
 
-    entries: list[RollEntry] = []
+    rows: list[tuple[str, str, bool, Decimal]] = []
     entry_units: list[list[_Unit]] = []
     entry_members: list[list[_Owner]] = []
     for root, group_units in groups_units.items():
@@ -328,26 +334,111 @@ def _roll_build(meeting: Meeting, on: dt.date) -> int:
             name = "、".join(dict.fromkeys(r.name for r in residents))
         else:
             name = _("Owner of %(unit)s (unknown)") % {"unit": group_units[0].label}
-        entries.append(RollEntry(
-            meeting=meeting, voter_key=root, name=name[:300], is_developer=root == "developer",
-            area=sum((u.area for u in group_units), Decimal(0)),
-        ))
+        rows.append((root, str(name)[:300], root == "developer", sum((u.area for u in group_units), Decimal(0))))
         entry_units.append(group_units)
         entry_members.append(residents)
-    created = RollEntry.objects.bulk_create(entries, batch_size=2000)
-    RollUnit.objects.bulk_create(
-        [RollUnit(roll_entry=entry, unit_id=u.pk, label=u.label, usage=u.usage, area=u.area,
-                  area_source=u.area_source)
-         for entry, group_units in zip(created, entry_units, strict=True) for u in group_units],
-        batch_size=2000,
+    entry_ids = _roll_insert_entries(meeting, rows)
+    _insert_rows(
+        RollUnit, ["roll_entry_id", "unit_id", "label", "usage", "area", "area_source"],
+        ((entry_id, u.pk, u.label, u.usage, u.area, u.area_source)
+         for entry_id, group_units in zip(entry_ids, entry_units, strict=True) for u in group_units),
     )
+    _insert_rows(
+        RollEntry.members.through, ["rollentry_id", "resident_id"],
+        ((entry_id, r.pk) for entry_id, residents in zip(entry_ids, entry_members, strict=True) for r in residents),
+    )
+    meeting.roll_digest = _roll_digest(
+        sorted(((pk, key, dev, area, False) for pk, (key, _name, dev, area) in zip(entry_ids, rows, strict=True))),
+        {pk: [(u.pk, u.usage, u.area, u.area_source) for u in group_units]
+         for pk, group_units in zip(entry_ids, entry_units, strict=True)},
+        {pk: [r.pk for r in residents] for pk, residents in zip(entry_ids, entry_members, strict=True)},
+    )
+    Meeting.objects.filter(pk=meeting.pk).update(roll_digest=meeting.roll_digest)
+    return len(entry_ids)
+
+
+CENT = Decimal("0.01")
+
+
+def _roll_digest(entries, units_of: dict, members_of: dict) -> str:
+    """SHA-256 over the roll, in one canonical form whether read from memory or the database.
+
+    ``entries``: (pk, voter_key, is_developer, area, excluded) in pk order; ``units_of``:
+    entry pk -> [(unit_id, usage, area, area_source)]; ``members_of``: entry pk -> [resident ids].
+    Names are left out: they are display, not voting rights.
+    """
+    digest = hashlib.sha256()
+    for pk, key, developer, area, excluded in entries:
+        units = sorted((u, usage, str(Decimal(a).quantize(CENT)), src) for u, usage, a, src in units_of.get(pk, ()))
+        digest.update(json.dumps(
+            [pk, key, bool(developer), str(Decimal(area).quantize(CENT)), bool(excluded), units,
+             sorted(members_of.get(pk, ()))],
+            separators=(",", ":"), ensure_ascii=False).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def roll_digest_compute(meeting: Meeting) -> str:
+    """The digest of the roll as stored now (three queries)."""
+    units_of: dict[int, list] = defaultdict(list)
+    for entry_id, *unit in (RollUnit.objects.filter(roll_entry__meeting=meeting)
+                            .values_list("roll_entry_id", "unit_id", "usage", "area", "area_source")):
+        units_of[entry_id].append(tuple(unit))
+    members_of: dict[int, list] = defaultdict(list)
     Through = RollEntry.members.through
-    Through.objects.bulk_create(
-        [Through(rollentry_id=entry.pk, resident_id=r.pk)
-         for entry, residents in zip(created, entry_members, strict=True) for r in residents],
-        batch_size=2000,
+    for entry_id, resident_id in (Through.objects.filter(rollentry__meeting=meeting)
+                                  .values_list("rollentry_id", "resident_id")):
+        members_of[entry_id].append(resident_id)
+    entries = (RollEntry.objects.filter(meeting=meeting).order_by("pk")
+               .values_list("pk", "voter_key", "is_developer", "area", "excluded"))
+    return _roll_digest(entries, units_of, members_of)
+
+
+# The roll of a large estate is tens of thousands of rows written inside the notice request.
+# On PostgreSQL they go in with COPY (ids drawn from the sequence first), which skips building
+# a model instance per row; elsewhere (SQLite, embedded mode) bulk_create in batches.
+_BATCH = 2000
+
+
+def _roll_insert_entries(meeting: Meeting, rows: list[tuple[str, str, bool, Decimal]]) -> list[int]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [RollEntry._meta.db_table, len(rows)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        _insert_rows(RollEntry, ["id", "meeting_id", "voter_key", "name", "is_developer", "area", "excluded"],
+                     ((pk, meeting.pk, key, name, dev, area, False)
+                      for pk, (key, name, dev, area) in zip(ids, rows, strict=True)))
+        return ids
+    created = RollEntry.objects.bulk_create(
+        [RollEntry(meeting=meeting, voter_key=key, name=name, is_developer=dev, area=area)
+         for key, name, dev, area in rows],
+        batch_size=_BATCH,
     )
-    return len(created)
+    return [entry.pk for entry in created]
+
+
+def _insert_rows(model, columns: list[str], rows) -> None:
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(model._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(model._meta.get_field(c.removesuffix("_id")).column
+                                                    if c != "id" else "id") for c in columns)
+        with connection.cursor() as cursor, cursor.connection.cursor().copy(
+            f"COPY {table} ({names}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    batch = []
+    for row in rows:
+        batch.append(model(**dict(zip(columns, row, strict=True))))
+        if len(batch) >= _BATCH:
+            model.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        model.objects.bulk_create(batch)
 
 
 def _roll_member_users(meeting: Meeting):
@@ -358,11 +449,27 @@ def _roll_member_users(meeting: Meeting):
     ).distinct()
 
 
-def _notify(meeting: Meeting, *, verb: str, title: str, url: str) -> None:
+def meeting_notify_roll(*, meeting_id: int, kind: str) -> int:
+    """Tell every owner on the roll (with a login) about the notice or the published results.
+
+    Run by the ``voting.notify_roll`` task after the commit: a roll of 20,000 owners is 20,000
+    inbox rows and pushes, which must not lengthen the request that froze the roll.
+    """
     from community.notifications.services import notification_send
 
-    notification_send(recipients=_roll_member_users(meeting), verb=verb, title=title, url=url,
-                      estate=meeting.estate)
+    meeting = Meeting.objects.select_related("estate").get(pk=meeting_id)
+    if kind == "notice":
+        verb, title = "voting.notice", _("Owners' assembly notice: %(t)s") % {"t": meeting.title}
+    else:
+        verb, title = "voting.results", _("Results published: %(t)s") % {"t": meeting.title}
+    return len(notification_send(recipients=_roll_member_users(meeting), verb=verb, title=title,
+                                 url=f"/portal/voting/{meeting.pk}/", estate=meeting.estate))
+
+
+def _notify(meeting: Meeting, kind: str) -> None:
+    from .tasks import notify_roll
+
+    notify_roll.delay_on_commit(meeting.pk, kind)
 
 
 @transaction.atomic
@@ -381,8 +488,7 @@ def meeting_publish_notice(*, meeting: Meeting, by, now: dt.datetime | None = No
     meeting.notice_published_at = now
     meeting.save(update_fields=["status", "notice_published_at"])
     _roll_build(meeting, timezone.localtime(now).date())
-    _notify(meeting, verb="voting.notice", title=_("Owners' assembly notice: %(t)s") % {"t": meeting.title},
-            url=f"/portal/voting/{meeting.pk}/")
+    _notify(meeting, "notice")
     return meeting
 
 
@@ -396,11 +502,19 @@ def roll_correct(
     roll_unit: RollUnit | None = None,
     area: Decimal | None = None,
     resident: Resident | None = None,
+    now: dt.datetime | None = None,
 ) -> RollCorrection:
-    """Correct the frozen roll, with a recorded reason, until voting opens."""
+    """Correct the frozen roll, with a recorded reason, until voting opens.
+
+    "Until opening" is the scheduled time, not the status: the status moves only when
+    ``meetings_advance`` runs, and a correction after the scheduled opening would change the
+    roll under ballots that may already be legitimately expected.
+    """
+    now = now or timezone.now()
     meeting = _lock(roll_entry.meeting)
-    if meeting.status != MeetingStatus.NOTICED:
-        raise ValidationError(_("The roll can be corrected only after the notice and before voting opens."))
+    if meeting.status != MeetingStatus.NOTICED or now >= meeting.voting_opens_at:
+        raise ValidationError(_("The roll can be corrected only after the notice and before voting opens."),
+                              code="roll_closed")
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Give the reason for the correction.")]})
     entry = RollEntry.objects.select_for_update().get(pk=roll_entry.pk)
@@ -409,6 +523,9 @@ def roll_correct(
     if kind == RollCorrectionKind.AREA:
         if roll_unit is None or roll_unit.roll_entry_id != entry.pk:
             raise ValidationError({"roll_unit": [_("Choose one of this entry's units.")]})
+        # The caller's instance may be stale (an earlier correction): the entry's area is
+        # adjusted by the difference, so it must be the stored area.
+        roll_unit = RollUnit.objects.select_for_update().get(pk=roll_unit.pk)
         if area is None or Decimal(area) < 0:
             raise ValidationError({"area": [_("Give the corrected area (0 or more).")]})
         area = Decimal(area).quantize(Decimal("0.01"))
@@ -442,6 +559,8 @@ def roll_correct(
         after = {"members": sorted(entry.members.values_list("pk", flat=True))}
     else:
         raise ValidationError({"kind": [_("Unknown correction.")]})
+    meeting.roll_digest = roll_digest_compute(meeting)
+    meeting.save(update_fields=["roll_digest"])
     return RollCorrection.objects.create(meeting=meeting, roll_entry=entry, kind=kind, reason=reason.strip(),
                                          before=before, after=after, by=by)
 
@@ -490,8 +609,7 @@ def meeting_publish_results(*, meeting: Meeting, by, now: dt.datetime | None = N
     meeting.status = MeetingStatus.PUBLISHED
     meeting.results_published_at = now
     meeting.save(update_fields=["status", "results_published_at"])
-    _notify(meeting, verb="voting.results", title=_("Results published: %(t)s") % {"t": meeting.title},
-            url=f"/portal/voting/{meeting.pk}/")
+    _notify(meeting, "results")
     return meeting
 
 

@@ -1,4 +1,5 @@
-"""Periodic voting job (Celery beat); `manage.py voting_advance` runs the same work by hand."""
+"""Voting tasks: the periodic open/close job (Celery beat; `manage.py voting_advance` runs the
+same work by hand) and the roll notifications sent after a notice or results commit."""
 
 from celery import shared_task
 
@@ -8,3 +9,8 @@ from . import services
 @shared_task(name="voting.advance")
 def advance() -> tuple[int, int]:
     return services.meetings_advance()
+
+
+@shared_task(name="voting.notify_roll")
+def notify_roll(meeting_id: int, kind: str) -> int:
+    return services.meeting_notify_roll(meeting_id=meeting_id, kind=kind)

@@ -18,10 +18,6 @@ from . import exports, selectors, services
 from .models import Choice, MeetingStatus, Motion, MotionAttachment, RollEntry
 
 
-def _visible_meetings(user):
-    return selectors.meetings_visible_to(user)
-
-
 @login_required
 def index(request):
     meetings = (selectors.meetings_for_resident(request.user)
@@ -107,7 +103,7 @@ def roll(request, pk: int):
 @login_required
 def attachment(request, pk: int):
     item = get_object_or_404(
-        MotionAttachment.objects.filter(motion__meeting__in=_visible_meetings(request.user)), pk=pk)
+        MotionAttachment.objects.filter(motion__meeting__in=selectors.meetings_visible_to(request.user)), pk=pk)
     return FileResponse(item.file.open("rb"), as_attachment=False, filename=item.file.name.rsplit("/", 1)[-1])
 
 

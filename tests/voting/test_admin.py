@@ -15,6 +15,7 @@ from django.utils import timezone
 from community.voting import services
 from community.voting.models import Ballot, Meeting, ProxyAuthorisation, RollCorrection, RollEntry
 from tests.factories import MeetingFactory, meeting_closed, meeting_open
+from tests.voting.helpers import meeting_announced
 
 
 def test_estate_b_staff_cannot_see_estate_a_meetings(build, staff_a, manager_b, client_for):
@@ -97,10 +98,9 @@ def test_proxy_cap_shows_as_a_form_error(build, staff_a, client_for, settings, t
 
 
 def test_roll_correction_through_the_admin(build, staff_a, client_for):
-    from tests.factories import meeting_noticed
 
     build.owner("100.00")
-    meeting = meeting_noticed(estate=build.estate, by=staff_a)
+    meeting = meeting_announced(estate=build.estate, by=staff_a)
     entry = meeting.roll.get()
     client = client_for(staff_a)
     response = client.post(reverse("admin:voting_rollcorrection_add"), {
@@ -123,6 +123,36 @@ def test_secret_meeting_hides_choices_from_staff(build, staff_a, client_for, mod
     assert ("Oppose" in listing) is shown
     detail = client.get(reverse("admin:voting_ballot_change", args=[ballot.pk])).content.decode()
     assert ("Oppose" in detail) is shown
+
+
+def test_secret_choices_cannot_be_filtered_from_the_query_string(build, staff_a, client_for):
+    owner, _ = build.owner()
+    other, _ = build.owner()
+    meeting = meeting_open(estate=build.estate, by=staff_a, ballot_mode="secret")
+    motion = meeting.motions.first()
+    services.ballot_cast_by_owner(user=owner.user, motion=motion, choice="oppose")
+    services.ballot_cast_by_owner(user=other.user, motion=motion, choice="agree")
+    client = client_for(staff_a)
+    url = reverse("admin:voting_ballot_changelist")
+    for query in ("choice=oppose", "choice__exact=oppose", "choice__in=oppose", "nonce__startswith=a"):
+        response = client.get(f"{url}?meeting={meeting.pk}&{query}")
+        # Before: 200 listing only the owner who opposed. Now refused (admin answers 400).
+        assert response.status_code == 400, query
+
+
+def test_a_role_in_another_estate_does_not_allow_running_its_meetings(build, staff_a, client_for, estate_b):
+    from community.accounts.roles import StaffRole
+    from community.residents.models import StaffMembership
+
+    # Manager in A, only front desk in B: may see B's meeting, may not publish its notice.
+    StaffMembership.objects.create(user=staff_a, estate=estate_b, role=StaffRole.FRONT_DESK)
+    other = MeetingFactory(estate=estate_b)
+    services.motion_create(meeting=other, title="议题", text="…", matter=4)
+    client = client_for(staff_a)
+    client.post(reverse("admin:voting_meeting_changelist"),
+                {"action": "publish_notice", "_selected_action": [other.pk]})
+    other.refresh_from_db()
+    assert other.status == "draft"
 
 
 def test_meeting_page_shows_results_and_exports_after_close(build, staff_a, client_for):

@@ -154,3 +154,26 @@ def test_schema_documents_the_voting_endpoints(admin_client):
     response = admin_client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/voting/motions/{id}/cast/" in response.content
+
+
+def test_attachment_urls_in_the_api_go_through_the_scoped_download(build, staff_a, api, household_b, settings,
+                                                                   tmp_path):
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from community.voting.models import Meeting
+
+    settings.MEDIA_ROOT = tmp_path
+    owner, _ = build.owner()
+    meeting = Meeting.objects.create(estate=build.estate, title="M",
+                                     voting_opens_at=dt.datetime(2030, 1, 20, tzinfo=dt.UTC),
+                                     voting_closes_at=dt.datetime(2030, 1, 27, tzinfo=dt.UTC))
+    motion = services.motion_create(meeting=meeting, title="续聘", text="…", matter=4)
+    services.motion_attachment_add(motion=motion, file=SimpleUploadedFile("合同.pdf", b"%PDF-1.4"))
+    services.meeting_publish_notice(meeting=meeting, by=staff_a, now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    url = api(owner.user).get(f"{API}/meetings/{meeting.pk}/").json()["motions"][0]["attachments"][0]["url"]
+    # Before: /media/voting/attachments/… — not served here (404), and unscoped wherever it is.
+    response = api(owner.user).get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    assert api(household_b[0]).get(url).status_code == 404

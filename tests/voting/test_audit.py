@@ -92,6 +92,34 @@ def test_an_altered_roll_area_is_caught(voted):
         _verify(meeting)
 
 
+def test_a_self_consistent_roll_edit_is_caught(build, staff_a):
+    # Entry and unit areas changed together (the per-entry sum check cannot see it) while
+    # voting is still open, so the results frozen at close would agree with the forged roll.
+    owner, _ = build.owner("100.00")
+    build.owner("100.00")
+    meeting = meeting_open(estate=build.estate, by=staff_a)
+    entry = RollEntry.objects.get(meeting=meeting, members=owner)
+    entry.units.update(area=300)
+    RollEntry.objects.filter(pk=entry.pk).update(area=300)
+    services.ballot_cast_by_owner(user=owner.user, motion=meeting.motions.first(), choice="agree")
+    meeting = meeting_closed(meeting, by=staff_a)
+    with pytest.raises(CommandError):
+        _verify(meeting)
+
+
+def test_recorded_corrections_keep_the_roll_verifiable(build, staff_a):
+    from community.voting.models import RollCorrectionKind
+    from tests.voting.helpers import meeting_announced
+
+    build.owner("100.00")
+    meeting = meeting_announced(estate=build.estate, by=staff_a)
+    entry = meeting.roll.get()
+    services.roll_correct(roll_entry=entry, kind=RollCorrectionKind.AREA, roll_unit=entry.units.get(),
+                          area="98.50", reason="按登记簿更正", by=staff_a)
+    meeting.refresh_from_db()
+    _verify(meeting)  # no CommandError
+
+
 def test_unknown_meeting(db):
     with pytest.raises(CommandError, match="No meeting"):
         call_command("voting_verify", "999999")

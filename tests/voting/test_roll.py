@@ -13,6 +13,7 @@ from community.voting import services
 from community.voting.models import RollCorrectionKind, RollEntry
 from community.voting.selectors import roll_totals
 from tests.factories import OccupancyFactory, meeting_noticed, meeting_open
+from tests.voting.helpers import meeting_announced
 
 
 def _entries(meeting):
@@ -135,21 +136,57 @@ def test_roll_is_per_estate(build, staff_a, household_b):
 
 def test_staff_correct_an_area_with_a_reason_until_opening(build, staff_a):
     _owner, _ = build.owner("100.00")
-    meeting = meeting_noticed(estate=build.estate, by=staff_a)
+    meeting = meeting_announced(estate=build.estate, by=staff_a)
     entry = RollEntry.objects.get(meeting=meeting)
     unit = entry.units.get()
     correction = services.roll_correct(roll_entry=entry, kind=RollCorrectionKind.AREA, roll_unit=unit,
                                        area=D("98.76"), reason="不动产登记簿面积为98.76", by=staff_a)
     assert correction.before == {"unit": unit.label, "area": "100.00"}
     assert roll_totals(meeting) == (D("98.76"), 1)
-    services.meeting_open(meeting=meeting, by=staff_a)
+    services.meeting_open(meeting=meeting, by=staff_a, now=meeting.voting_opens_at)
     with pytest.raises(ValidationError, match="before voting opens"):
         services.roll_correct(roll_entry=entry, kind=RollCorrectionKind.EXCLUDE, reason="x", by=staff_a)
 
 
-def test_a_correction_needs_a_reason(build, staff_a):
+def test_no_correction_once_the_scheduled_opening_has_passed(build, staff_a):
+    # The status still says "noticed" (the clock job has not run yet), but voting has opened.
     build.owner("100.00")
     meeting = meeting_noticed(estate=build.estate, by=staff_a)
+    assert meeting.status == "noticed" and meeting.voting_opens_at < timezone.now()
+    with pytest.raises(ValidationError, match="before voting opens"):
+        services.roll_correct(roll_entry=meeting.roll.get(), kind=RollCorrectionKind.EXCLUDE, reason="重复",
+                              by=staff_a)
+    assert roll_totals(meeting) == (D("100.00"), 1)
+
+
+def test_two_area_corrections_of_one_unit_keep_the_entry_area_right(build, staff_a):
+    owner, _ = build.owner("100.00")
+    build.owner("50.00", resident=owner)
+    meeting = meeting_announced(estate=build.estate, by=staff_a)
+    entry = meeting.roll.get()
+    unit = entry.units.get(area=D("100.00"))  # the same (now stale) instance is used twice
+    for area in ("98.00", "97.00"):
+        services.roll_correct(roll_entry=entry, kind=RollCorrectionKind.AREA, roll_unit=unit, area=D(area),
+                              reason="按登记簿更正", by=staff_a)
+    assert roll_totals(meeting) == (D("147.00"), 1)
+
+
+def test_sharing_a_parking_space_does_not_merge_two_owners(build, staff_a):
+    a, _ = build.owner("100.00")
+    b, _ = build.owner("80.00")
+    space = build.unit("12.00", usage="parking")
+    OccupancyFactory(unit=space, resident=a, role="owner")
+    OccupancyFactory(unit=space, resident=b, role="co_owner")
+    only_space = build.person()
+    OccupancyFactory(unit=build.unit("12.00", usage="parking"), resident=only_space, role="owner")
+    meeting = meeting_announced(estate=build.estate, by=staff_a)
+    assert roll_totals(meeting) == (D("180.00"), 2)
+    assert not RollEntry.objects.filter(meeting=meeting, members=only_space).exists()
+
+
+def test_a_correction_needs_a_reason(build, staff_a):
+    build.owner("100.00")
+    meeting = meeting_announced(estate=build.estate, by=staff_a)
     with pytest.raises(ValidationError) as exc:
         services.roll_correct(roll_entry=meeting.roll.get(), kind=RollCorrectionKind.EXCLUDE, reason=" ",
                               by=staff_a)
@@ -160,7 +197,7 @@ def test_excluding_and_adding_owners(build, staff_a):
     _, unit = build.owner("100.00")
     build.owner("50.00")
     heir = build.person()
-    meeting = meeting_noticed(estate=build.estate, by=staff_a)
+    meeting = meeting_announced(estate=build.estate, by=staff_a)
     entry = RollEntry.objects.get(meeting=meeting, units__unit=unit)
     services.roll_correct(roll_entry=entry, kind=RollCorrectionKind.ADD_MEMBER, resident=heir,
                           reason="继承，已提交公证书", by=staff_a)
@@ -173,7 +210,7 @@ def test_excluding_and_adding_owners(build, staff_a):
 def test_parking_area_cannot_be_corrected_upward(build, staff_a):
     owner, _ = build.owner("100.00")
     build.owner("12.00", resident=owner, usage="parking")
-    meeting = meeting_noticed(estate=build.estate, by=staff_a)
+    meeting = meeting_announced(estate=build.estate, by=staff_a)
     parking = meeting.roll.get().units.get(usage="parking")
     with pytest.raises(ValidationError):
         services.roll_correct(roll_entry=parking.roll_entry, kind=RollCorrectionKind.AREA, roll_unit=parking,

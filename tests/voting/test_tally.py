@@ -9,8 +9,9 @@ import pytest
 
 from community.voting import services
 from community.voting.models import MotionResult, RollEntry
-from community.voting.selectors import meeting_tally, published_tally
+from community.voting.selectors import meeting_tally, published_tally, roll_totals
 from tests.factories import VotingSettingsFactory, meeting_closed, meeting_open
+from tests.voting.helpers import meeting_announced
 
 
 def _estate(build, areas):
@@ -78,10 +79,9 @@ def test_abstentions_take_part_but_do_not_count_as_yes(build, staff_a):
 
 def test_excluded_entries_leave_the_totals(build, staff_a):
     from community.voting.models import RollCorrectionKind
-    from tests.factories import meeting_noticed
 
     _estate(build, ["100.00", "50.00"])
-    meeting = meeting_noticed(estate=build.estate, by=staff_a)
+    meeting = meeting_announced(estate=build.estate, by=staff_a)
     entry = RollEntry.objects.get(meeting=meeting, area=D("50.00"))
     services.roll_correct(roll_entry=entry, kind=RollCorrectionKind.EXCLUDE, reason="重复", by=staff_a)
     f = meeting_tally(meeting)[0].figures
@@ -106,6 +106,16 @@ def test_non_voters_follow_the_majority_shows_beside_the_raw_figures(build, staf
     assert t.imputed_side == "agree" and t.imputed_decision.passed
 
 
+def test_the_imputed_side_is_shown_by_its_label(build, staff_a, client_for):
+    VotingSettingsFactory(estate=build.estate, non_voters_follow_majority=True)
+    owners = _estate(build, ["100.00"] * 4)
+    meeting = meeting_open(estate=build.estate, by=staff_a, motions=(("续聘物业", 4),))
+    _vote(owners, meeting.motions.first(), ["oppose"])
+    meeting_closed(meeting, by=staff_a)
+    page = client_for(owners[0].user).get(f"/portal/voting/{meeting.pk}/").content.decode()
+    assert "counted as “Oppose”" in page  # before: the raw value “oppose”
+
+
 def test_results_are_frozen_at_close_and_published_with_the_date(build, staff_a):
     owners = _estate(build, ["100.00", "100.00", "100.00"])
     meeting = meeting_open(estate=build.estate, by=staff_a)
@@ -119,13 +129,31 @@ def test_results_are_frozen_at_close_and_published_with_the_date(build, staff_a)
     assert [t.decision.passed for t in tallies] == [True, True, False]  # matter 6 needs 3/4
 
 
-def test_owners_on_the_roll_are_notified_of_the_notice_and_the_results(build, staff_a):
+def test_owners_on_the_roll_are_notified_of_the_notice_and_the_results(build, staff_a,
+                                                                      django_capture_on_commit_callbacks):
     from community.notifications.models import Notification
 
     owner, unit = build.owner()
     tenant = build.live_in(unit, "tenant")
-    meeting = meeting_open(estate=build.estate, by=staff_a)
-    meeting_closed(meeting, by=staff_a)
+    with django_capture_on_commit_callbacks() as callbacks:
+        meeting = meeting_open(estate=build.estate, by=staff_a)
+    # 20,000 inbox rows are not written inside the transaction that freezes the roll: after it.
+    assert not Notification.objects.exists()
+    for callback in callbacks:
+        callback()
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting_closed(meeting, by=staff_a)
     verbs = sorted(Notification.objects.filter(recipient=owner.user).values_list("verb", flat=True))
     assert verbs == ["voting.notice", "voting.results"]
     assert not Notification.objects.filter(recipient=tenant.user).exists()
+
+
+def test_roll_totals_are_exact_beyond_fifteen_significant_digits(build, staff_a):
+    # SQLite keeps numerics as binary floats; Django read their sum as a 15-digit Decimal, so a
+    # total of 16+ digits lost its cents there (…999.90 instead of …999.89).
+    owners = _estate(build, ["100.00"] * 11)
+    meeting = meeting_open(estate=build.estate, by=staff_a, motions=(("续聘物业", 4),))
+    RollEntry.objects.filter(meeting=meeting).update(area=D("999999999999.99"))
+    assert roll_totals(meeting) == (D("10999999999999.89"), 11)
+    _vote(owners, meeting.motions.first(), ["agree"] * 11)
+    assert meeting_tally(meeting)[0].figures.agree_area == D("10999999999999.89")
