@@ -1,7 +1,13 @@
-"""/healthz: database, cache and broker status as JSON; 200 when all are up, else 503."""
+"""/healthz: database, cache and broker status as JSON; 200 when all are up, else 503.
+
+The endpoint is public (load balancers call it without credentials), so a failure names only
+the exception's class; the full message — which for database and Redis errors carries host
+names, ports and user names — goes to the log.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
@@ -11,13 +17,16 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+logger = logging.getLogger(__name__)
+
 
 def _check(fn) -> dict:
     started = time.perf_counter()
     try:
         detail = fn()
     except Exception as exc:
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+        logger.warning("health check %s failed: %s: %s", fn.__name__.strip("_"), type(exc).__name__, exc)
+        return {"ok": False, "error": type(exc).__name__}
     return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1), **(detail or {})}
 
 

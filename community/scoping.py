@@ -12,6 +12,7 @@ one attribute, and forgetting it is an error, not a leak.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING
 
 from django.contrib import admin
@@ -67,6 +68,17 @@ def staff_scope(queryset: QuerySet, user: User, *, roles: tuple[str, ...] | None
     return queryset.filter(**{_estate_lookup(path): ids})
 
 
+@cache
+def roles_with_permission(perm: str) -> tuple[str, ...]:
+    """The staff roles whose declared permissions include ``perm`` ("app_label.codename").
+
+    Declared in code (each AppConfig's ``role_permissions``), so it is computed once.
+    """
+    from community.accounts.roles import declared_permissions
+
+    return tuple(sorted(role for role, perms in declared_permissions().items() if perm in perms))
+
+
 def staff_estate_ids_for_perm(user: User, perm: str) -> frozenset[int] | None:
     """Estates where the user holds a role that declares ``perm`` ("app_label.codename").
 
@@ -76,9 +88,7 @@ def staff_estate_ids_for_perm(user: User, perm: str) -> frozenset[int] | None:
     """
     if user.is_superuser and user.is_active:
         return None
-    from community.accounts.roles import declared_permissions
-
-    roles = tuple(sorted(role for role, perms in declared_permissions().items() if perm in perms))
+    roles = roles_with_permission(perm)
     if not roles:
         return frozenset()
     return staff_estate_ids(user, roles=roles)

@@ -12,13 +12,14 @@ from django.contrib.auth import authenticate
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from phonenumber_field.phonenumber import to_python
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from community.accounts.phones import to_e164
 from community.api.errors import InvalidInput
 from community.api.schema import error_responses
 from community.api.throttling import FailedLoginByClientThrottle, FailedLoginByNameThrottle
@@ -48,9 +49,9 @@ def _credentials(login: str) -> tuple[str, list[dict]]:
     login = login.strip()
     if "@" in login:
         return login.lower(), [{"email": login}]
-    number = to_python(login, region="CN")
-    if number is not None and number.is_valid():
-        return number.as_e164, [{"phone": number.as_e164}, {"username": login}]
+    number = to_e164(login)
+    if number is not None:
+        return number, [{"phone": number}, {"username": login}]
     return login.lower(), [{"username": login}]
 
 
@@ -79,7 +80,7 @@ class TokenView(ApiDefaults, APIView):
         "uses MFA). Returns the user's token, created on first use. Failed attempts are limited per "
         "login and per client; over the limit the answer is 429 with `Retry-After`.",
         request=TokenObtainSerializer,
-        responses={200: TokenSerializer, **error_responses(400, 415, 429)},
+        responses={200: TokenSerializer, **error_responses(400, 403, 415, 429)},
         auth=[],
     )
     def post(self, request):
@@ -103,6 +104,13 @@ class TokenView(ApiDefaults, APIView):
 
         from allauth.mfa.utils import is_mfa_enabled
 
+        from community.accounts.middleware import staff_must_enrol_mfa
+
+        if staff_must_enrol_mfa(user):
+            raise PermissionDenied(
+                _("Staff accounts must set up two-factor authentication (on the website) before using the API."),
+                code="mfa_enrolment_required",
+            )
         if is_mfa_enabled(user):
             code = form.validated_data.get("code", "").strip()
             if not code:
@@ -186,7 +194,7 @@ class MeView(ApiDefaults, APIView):
         data = {
             "id": user.pk,
             "username": user.get_username(),
-            "name": user.name or user.get_full_name(),
+            "name": user.get_full_name(),
             "phone": str(user.phone) if user.phone else None,
             "email": user.email or None,
             "language": get_language(),

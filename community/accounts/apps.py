@@ -21,8 +21,11 @@ class AccountsConfig(AppConfig):
 
         def sync_after_last_app(sender, **kwargs):
             # post_migrate fires once per app; permissions of every app exist only after the
-            # last one, so sync the role groups then, once.
-            if sender is list(apps.get_app_configs())[-1]:
+            # last one, so sync the role groups then, once. Django sends it only for apps with
+            # a models module (an app without models.py — eldercare today — never sends one),
+            # so "last" is the last app that has models.
+            with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+            if with_models and sender is with_models[-1]:
                 sync_role_groups(sender=sender, **kwargs)
 
         post_migrate.connect(sync_after_last_app, weak=False, dispatch_uid="accounts.sync_role_groups")

@@ -1,7 +1,10 @@
-"""Staff must enrol MFA before they reach the admin when ``STAFF_MFA_REQUIRED`` is on.
+"""Staff must enrol MFA before they reach staff data when ``STAFF_MFA_REQUIRED`` is on.
 
-A staff member without an authenticator app who opens /admin/ is sent to allauth's TOTP
-enrolment; the page they wanted is kept in the session and they are sent back to it once
+Staff data is the admin, the staff pages under /staff/ (live feeds, dashboards) and the API:
+a gate on the admin alone would leave the same estate data one URL away. A staff member
+without an authenticator app who opens an admin or staff page is sent to allauth's TOTP
+enrolment; an API call from their session gets a JSON 403 saying so (the token endpoint
+refuses them too, see ``community.accounts.api``); the page they wanted is kept in the session and they are sent back to it once
 enrolled (from the MFA overview, or by the "continue" button on the recovery-codes page that
 follows enrolment). Non-staff are not affected here: the admin itself refuses them.
 """
@@ -9,17 +12,26 @@ follows enrolment). Non-staff are not affected here: the admin itself refuses th
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 NEXT_SESSION_KEY = "staff_mfa_next"
+STAFF_PAGES_PREFIX = "/staff/"
+API_PREFIX = "/api/v1/"
 
 
 def _has_totp(user) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def staff_must_enrol_mfa(user) -> bool:
+    """Whether the setting holds this user back until they enrol an authenticator app."""
+    return bool(getattr(settings, "STAFF_MFA_REQUIRED", False) and user.is_authenticated and user.is_staff
+                and not _has_totp(user))
 
 
 class StaffMFARequiredMiddleware:
@@ -37,7 +49,19 @@ class StaffMFARequiredMiddleware:
 
     def _gate(self, request, user):
         admin_prefix = reverse("admin:index")
-        if request.path.startswith(admin_prefix) and request.path != reverse("admin:logout"):
+        if request.path.startswith(API_PREFIX):
+            if not _has_totp(user):
+                from django.utils.translation import gettext as _
+
+                from community.api.errors import error_body
+
+                return JsonResponse(error_body(
+                    code="mfa_enrolment_required",
+                    message=_("Staff accounts must set up two-factor authentication before using the API."),
+                ), status=403)
+            return None
+        if ((request.path.startswith(admin_prefix) and request.path != reverse("admin:logout"))
+                or request.path.startswith(STAFF_PAGES_PREFIX)):
             if not _has_totp(user):
                 request.session[NEXT_SESSION_KEY] = request.get_full_path()
                 return redirect("mfa_activate_totp")

@@ -39,6 +39,14 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.name or (str(self.phone) if self.phone else self.username)
 
+    # Chinese names live in ``name`` (one field, family name first); first/last stay empty for
+    # most accounts. Without these the admin greets staff with the generated "u86139…" username.
+    def get_full_name(self) -> str:
+        return self.name or super().get_full_name()
+
+    def get_short_name(self) -> str:
+        return self.name or super().get_short_name()
+
     def save(self, *args, **kwargs):
         if self.email == "":
             self.email = None

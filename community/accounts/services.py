@@ -12,6 +12,7 @@ codes, then it is dead and staff must send a new one, so a 6-digit code cannot b
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 
 from django.conf import settings
@@ -70,6 +71,26 @@ def invitation_create(*, resident, by) -> Invitation:
     return invitation
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash to check codes against when the phone has no invitation (equal timing)."""
+    return make_password(_new_code())
+
+
+def _no_match(code: str) -> ValidationError:
+    """The one answer for every failed code check.
+
+    No phone, an expired or exhausted invitation and a wrong code read the same, so the form
+    cannot be used to learn which phone numbers were invited; ``code`` tells them apart for
+    tests and logs only.
+    """
+    return ValidationError(
+        _("This phone number and code do not match an open invitation. Check the SMS; if the code has "
+          "expired or was mistyped too often, ask your property office to send a new invitation."),
+        code=code,
+    )
+
+
 def invitation_verify(*, phone: str, code: str) -> Invitation:
     """The pending invitation for ``phone`` if ``code`` is right; else a ValidationError.
 
@@ -88,29 +109,17 @@ def invitation_verify(*, phone: str, code: str) -> Invitation:
             .first()
         )
         if invitation is None:
-            raise ValidationError(
-                _("There is no open invitation for this phone number. Ask your property office to invite you."),
-                code="no_invitation",
-            )
+            # Spend the time a hash check takes, so the answer's timing does not tell either.
+            check_password(code, _dummy_hash())
+            raise _no_match("no_invitation")
         if invitation.expires_at <= now:
-            raise ValidationError(
-                _("This invitation has expired. Ask your property office to send a new one."), code="expired"
-            )
+            raise _no_match("expired")
         if invitation.attempts >= MAX_ATTEMPTS:
-            raise ValidationError(
-                _("Too many wrong codes. Ask your property office to send a new invitation."),
-                code="too_many_attempts",
-            )
+            raise _no_match("too_many_attempts")
         if not (code.isdigit() and len(code) == CODE_DIGITS and check_password(code, invitation.code_hash)):
             invitation.attempts += 1
             invitation.save(update_fields=["attempts"])
-            left = MAX_ATTEMPTS - invitation.attempts
-            error = ValidationError(
-                _("The code is not correct. %(left)d attempts left.") if left
-                else _("Too many wrong codes. Ask your property office to send a new invitation."),
-                code="wrong_code" if left else "too_many_attempts",
-                params={"left": left},
-            )
+            error = _no_match("wrong_code" if invitation.attempts < MAX_ATTEMPTS else "too_many_attempts")
         else:
             return invitation
     raise error  # outside the atomic block, so the counted attempt is kept

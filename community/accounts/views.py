@@ -17,16 +17,25 @@ from community.accounts import services
 from community.accounts.adapter import INVITATION_SESSION_KEY
 from community.accounts.forms import InvitationCodeForm, InvitationPasswordForm
 from community.accounts.models import Invitation
+from community.api.throttling import FailedInvitationCodeThrottle
 
 
 def invite(request):
     """Step 1: phone + code from the SMS."""
     form = InvitationCodeForm(request.POST or None)
+    throttle = FailedInvitationCodeThrottle()
+    if request.method == "POST" and not throttle.allow_request(request, None):
+        form.is_valid()
+        form.add_error(None, ValidationError(
+            _("Too many wrong codes from this network. Try again in an hour or ask your property office."),
+            code="throttled"))
+        return render(request, "account/invite.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_verify(phone=form.cleaned_data["phone"],
                                                     code=form.cleaned_data["code"])
         except ValidationError as error:
+            throttle.record_failure(request, None)
             form.add_error(None, error)
         else:
             if services.account_for_phone(invitation.phone) is not None:

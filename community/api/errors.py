@@ -67,7 +67,8 @@ def _translate(exc):
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, PermissionDenied):
-        return exceptions.PermissionDenied()
+        # Keep the service's reason ("only the reporter can rate"); fall back to the generic text.
+        return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, ProtectedError | RestrictedError):
         return Conflict(_("This object is still in use by other records and cannot be deleted."),
                         code="protected")

@@ -8,34 +8,19 @@ allowed only in an estate where one of their roles grants that permission.
 
 from __future__ import annotations
 
-from functools import cache
-
 from rest_framework.permissions import DjangoModelPermissions
 
-from community.accounts.roles import declared_permissions
-from community.scoping import estate_path_of, staff_can_access_estate, staff_estate_ids
+from community.scoping import (
+    estate_id_of,
+    roles_with_permission,
+    staff_can_access_estate,
+    staff_estate_ids,
+    staff_estate_ids_for_perm,
+)
 
-
-@cache
-def roles_with_permission(perm: str) -> tuple[str, ...]:
-    """The staff roles whose declared permissions include ``perm`` ("app_label.codename")."""
-    return tuple(sorted(role for role, perms in declared_permissions().items() if perm in perms))
-
-
-def estate_ids_with_permission(user, perm: str) -> frozenset[int] | None:
-    """Estates where the user holds a role granting ``perm``; None means all (superuser)."""
-    return staff_estate_ids(user, roles=roles_with_permission(perm))
-
-
-def estate_id_of(obj) -> int | None:
-    """Follow the model's ``estate_path`` on an instance to its estate's pk."""
-    path = estate_path_of(type(obj))
-    if path == "id":
-        return obj.pk
-    *hops, last = path.split("__")
-    for hop in hops:
-        obj = getattr(obj, hop)
-    return getattr(obj, f"{last}_id")
+# Kept under their API names for callers; one implementation, in community.scoping.
+estate_ids_with_permission = staff_estate_ids_for_perm
+__all__ = ["StaffModelPermissions", "estate_id_of", "estate_ids_with_permission", "roles_with_permission"]
 
 
 class StaffModelPermissions(DjangoModelPermissions):

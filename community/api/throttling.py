@@ -66,3 +66,14 @@ class FailedLoginByNameThrottle(FailedAttemptThrottle):
         if not self.login:
             return None
         return self.cache_format % {"scope": self.scope, "ident": self.login}
+
+
+class FailedInvitationCodeThrottle(FailedLoginByClientThrottle):
+    """Wrong invitation codes per client address (the invitation page, not only the API).
+
+    Each invitation already dies after a few wrong codes; this stops one client from spraying
+    guesses across many invited phone numbers (or burning their invitations).
+    """
+
+    scope = "invitation_failed_client"
+    default_rate = "20/hour"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,8 +23,13 @@ class MarkReadSerializer(serializers.Serializer):
                                 help_text="Notification ids; omit to mark all as read.")
 
 
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("unread", bool, description="Only notifications not yet read."),
+]))
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
+    # For the schema generator, which has no user; get_queryset scopes every real request.
+    queryset = Notification.objects.none()
 
     def get_queryset(self):
         qs = selectors.inbox_for(self.request.user)

@@ -9,13 +9,8 @@ through ``community.scoping.staff_scope``. An object outside either scope answer
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -23,6 +18,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.filters import SearchFilter
 from rest_framework.permissions import IsAuthenticated
 
+from community.api.filters import IdFilter, SmallIntFilter
 from community.api.permissions import StaffModelPermissions, estate_ids_with_permission, roles_with_permission
 from community.api.schema import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS
 from community.api.views import ApiDefaults
@@ -30,53 +26,7 @@ from community.scoping import staff_scope
 
 from . import selectors
 from .models import Announcement, Building, Estate, Occupancy, OccupancyRole, Resident, Unit, UnitUsage
-
-# --- Announcement writes -------------------------------------------------------------------------
-# Service functions (keyword-only, one transaction each). They belong in
-# community/residents/services.py; kept here until that module's owner takes them.
-
-
-def _check_announcement_window(publish_at: dt.datetime, expires_at: dt.datetime | None) -> None:
-    if expires_at is not None and expires_at <= publish_at:
-        raise ValidationError({"expires_at": _("The expiry time must be after the publish time.")})
-
-
-@transaction.atomic
-def announcement_create(
-    *, estate: Estate, title: str, body: str, by, pinned: bool = False,
-    publish_at: dt.datetime | None = None, expires_at: dt.datetime | None = None,
-) -> Announcement:
-    announcement = Announcement(
-        estate=estate, title=title, body=body, pinned=pinned, publish_at=publish_at or timezone.now(),
-        expires_at=expires_at, created_by=by,
-    )
-    _check_announcement_window(announcement.publish_at, announcement.expires_at)
-    announcement.full_clean()
-    announcement.save()
-    return announcement
-
-
-_ANNOUNCEMENT_EDITABLE = frozenset({"estate", "title", "body", "pinned", "publish_at", "expires_at"})
-
-
-@transaction.atomic
-def announcement_update(*, announcement: Announcement, **changes) -> Announcement:
-    unknown = set(changes) - _ANNOUNCEMENT_EDITABLE
-    if unknown:
-        raise TypeError(f"announcement_update: not editable: {sorted(unknown)}")
-    announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
-    for name, value in changes.items():
-        setattr(announcement, name, value)
-    _check_announcement_window(announcement.publish_at, announcement.expires_at)
-    announcement.full_clean()
-    announcement.save()
-    return announcement
-
-
-@transaction.atomic
-def announcement_delete(*, announcement: Announcement) -> None:
-    announcement.delete()
-
+from .services import announcement_create, announcement_delete, announcement_update
 
 # --- Shared small serializers --------------------------------------------------------------------
 
@@ -145,7 +95,7 @@ class AnnouncementSerializer(serializers.ModelSerializer):
 
 
 class MyAnnouncementFilter(filters.FilterSet):
-    estate = filters.NumberFilter(field_name="estate_id", help_text="Only this estate's announcements.")
+    estate = IdFilter(field_name="estate_id", help_text="Only this estate's announcements.")
 
     class Meta:
         model = Announcement
@@ -295,7 +245,7 @@ class EstateScopedViewSet(ApiDefaults, viewsets.GenericViewSet):
 
 
 class BuildingFilter(filters.FilterSet):
-    estate = filters.NumberFilter(field_name="estate_id")
+    estate = IdFilter(field_name="estate_id")
 
     class Meta:
         model = Building
@@ -303,11 +253,11 @@ class BuildingFilter(filters.FilterSet):
 
 
 class UnitFilter(filters.FilterSet):
-    estate = filters.NumberFilter(field_name="building__estate_id")
-    building = filters.NumberFilter(field_name="building_id")
+    estate = IdFilter(field_name="building__estate_id")
+    building = IdFilter(field_name="building_id")
     usage = filters.ChoiceFilter(choices=UnitUsage.choices)
     entrance = filters.CharFilter()
-    floor = filters.NumberFilter()
+    floor = SmallIntFilter()
 
     class Meta:
         model = Unit
@@ -315,8 +265,8 @@ class UnitFilter(filters.FilterSet):
 
 
 class ResidentFilter(filters.FilterSet):
-    estate = filters.NumberFilter(field_name="estate_id")
-    unit = filters.NumberFilter(method="filter_unit", help_text="Residents currently living in this unit.")
+    estate = IdFilter(field_name="estate_id")
+    unit = IdFilter(method="filter_unit", help_text="Residents currently living in this unit.")
 
     class Meta:
         model = Resident
@@ -329,7 +279,7 @@ class ResidentFilter(filters.FilterSet):
 
 
 class AnnouncementFilter(filters.FilterSet):
-    estate = filters.NumberFilter(field_name="estate_id")
+    estate = IdFilter(field_name="estate_id")
     current = filters.BooleanFilter(method="filter_current", help_text="true: published and not expired.")
 
     class Meta:

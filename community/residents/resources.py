@@ -24,7 +24,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -33,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources
 
+from community.accounts.phones import to_e164
 from community.scoping import staff_estate_ids_for_perm, staff_scope
 
 from . import services
@@ -94,17 +94,18 @@ def _text(value) -> str:
 
 
 def parse_phone(value) -> str:
-    """E.164 for a mainland (or +country) number; ValidationError with the reason otherwise."""
+    """E.164 for a mainland (or +country) number; ValidationError with the reason otherwise.
+
+    The same parser as login and invitations (``community.accounts.phones``), so a number the
+    import accepts is one the resident can log in with.
+    """
     text = _text(value)
     if not text:
         return ""
-    try:
-        number = phonenumbers.parse(text, "CN")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    number = to_e164(text)
+    if number is None:
         raise ValidationError(_("“%(value)s” is not a valid phone number.") % {"value": text})
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Writes to the community core: staff memberships, occupancies, announcements.
+"""Writes to the community core: staff memberships, occupancies, announcements (API and admin).
 
 Each function is keyword-only, runs in one transaction and leaves the database consistent
 with its constraints (one primary contact per unit, end ≥ start).
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from community.accounts.roles import StaffRole, group_name
 
-from .models import Estate, Occupancy, OccupancyRole, Resident, StaffMembership, Unit
+from .models import Announcement, Estate, Occupancy, OccupancyRole, Resident, StaffMembership, Unit
 
 # Sent after an occupancy ends. Other apps react to move-outs (access revokes credentials)
 # without the core importing them.
@@ -125,3 +125,46 @@ def occupancy_end(*, occupancy: Occupancy, end_date: dt.date | None = None) -> O
     occupancy_ended.send(sender=Occupancy, occupancy=occupancy)
     return occupancy
 
+
+# --- Announcements ------------------------------------------------------------------------------
+
+def _check_announcement_window(publish_at: dt.datetime, expires_at: dt.datetime | None) -> None:
+    if expires_at is not None and expires_at <= publish_at:
+        raise ValidationError({"expires_at": _("The expiry time must be after the publish time.")})
+
+
+@transaction.atomic
+def announcement_create(
+    *, estate: Estate, title: str, body: str, by, pinned: bool = False,
+    publish_at: dt.datetime | None = None, expires_at: dt.datetime | None = None,
+) -> Announcement:
+    announcement = Announcement(
+        estate=estate, title=title, body=body, pinned=pinned, publish_at=publish_at or timezone.now(),
+        expires_at=expires_at, created_by=by,
+    )
+    _check_announcement_window(announcement.publish_at, announcement.expires_at)
+    announcement.full_clean()
+    announcement.save()
+    return announcement
+
+
+_ANNOUNCEMENT_EDITABLE = frozenset({"estate", "title", "body", "pinned", "publish_at", "expires_at"})
+
+
+@transaction.atomic
+def announcement_update(*, announcement: Announcement, **changes) -> Announcement:
+    unknown = set(changes) - _ANNOUNCEMENT_EDITABLE
+    if unknown:
+        raise TypeError(f"announcement_update: not editable: {sorted(unknown)}")
+    announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
+    for name, value in changes.items():
+        setattr(announcement, name, value)
+    _check_announcement_window(announcement.publish_at, announcement.expires_at)
+    announcement.full_clean()
+    announcement.save()
+    return announcement
+
+
+@transaction.atomic
+def announcement_delete(*, announcement: Announcement) -> None:
+    announcement.delete()

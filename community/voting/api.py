@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community.api.errors import Conflict
+from community.api.filters import IdFilter
 
 from . import selectors, services
 from .models import Ballot, Choice, Meeting, MeetingStatus, Motion, MotionAttachment
@@ -123,11 +125,27 @@ def _meeting(request, pk) -> Meeting:
     return get_object_or_404(selectors.meetings_visible_to(request.user), pk=pk)
 
 
+class MeetingFilter(filters.FilterSet):
+    estate = IdFilter(field_name="estate_id")
+
+    class Meta:
+        model = Meeting
+        fields = ["status", "estate"]
+
+
+class BallotFilter(filters.FilterSet):
+    meeting = IdFilter(field_name="meeting_id")
+
+    class Meta:
+        model = Ballot
+        fields = ["meeting"]
+
+
 class MeetingList(generics.ListAPIView):
     """Meetings the user may see: staff their estates' (drafts too), owners and residents theirs."""
 
     serializer_class = MeetingSerializer
-    filterset_fields = ["status", "estate"]
+    filterset_class = MeetingFilter
 
     def get_queryset(self):
         return selectors.meetings_visible_to(self.request.user).order_by("-voting_opens_at", "-id")
@@ -154,7 +172,7 @@ class MyBallotList(generics.ListAPIView):
     """The user's current ballots (the ones that count) with their receipt codes."""
 
     serializer_class = BallotSerializer
-    filterset_fields = ["meeting"]
+    filterset_class = BallotFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -146,3 +146,14 @@ def test_invitations_list_is_scoped(client_for, people, estate_a, estate_b):
     listed = {i.pk for i in response.context["cl"].result_list}
     assert len(listed) == 1 and other.pk not in listed
     assert "13911110001" not in response.content.decode()
+
+
+def test_the_admin_greets_staff_by_their_name_not_the_generated_username(client_for, estate_a):
+    manager = StaffFactory(estate=estate_a, role=StaffRole.MANAGER, username="u8613900009999", name="陈志强")
+
+    page = client_for(manager).get(reverse("admin:index"))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "陈志强" in html.split("</header>")[0]
+    assert "u8613900009999" not in html.split("</header>")[0]

@@ -194,3 +194,37 @@ def test_open_signup_is_closed(client, db):
     client.post("/accounts/signup/", {"phone": "13900002222", "password1": "Quiet-River-2024",
                                       "password2": "Quiet-River-2024"})
     assert not get_user_model().objects.filter(phone="+8613900002222").exists()
+
+
+def test_the_form_does_not_tell_which_phones_were_invited(client, invite):
+    """Wrong code for an invited phone, an uninvited phone, an expired and an exhausted
+    invitation all read the same: the page cannot be used to enumerate invited numbers."""
+    invitation, code = invite()
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+
+    def message(phone: str, typed: str) -> list[str]:
+        response = client.post("/accounts/invite/", {"phone": phone, "code": typed})
+        assert response.status_code == 400
+        return [str(m) for m in response.context["form"].non_field_errors()]
+
+    invited = message(PHONE, wrong)
+    stranger = message("13900001111", wrong)
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    expired = message(PHONE, code)
+
+    assert invited == stranger == expired
+    assert str(wrong) not in invited[0] and "attempts left" not in invited[0]
+
+
+def test_one_client_cannot_spray_codes_across_many_phones(client, invite):
+    """Each invitation dies after a few misses; a client guessing across many numbers is
+    stopped too, and then even a right code waits."""
+    _, code = invite()
+    for n in range(20):
+        client.post("/accounts/invite/", {"phone": f"1390000{n:04d}", "code": "000000"})
+
+    response = client.post("/accounts/invite/", {"phone": PHONE, "code": code})
+
+    assert response.status_code == 429
+    assert response.context["form"].non_field_errors().as_data()[0].code == "throttled"
+    assert not Invitation.objects.filter(used_at__isnull=False).exists()

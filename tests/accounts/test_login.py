@@ -21,7 +21,8 @@ def resident_user(db):
     return UserFactory(phone="+8613800000001", email="wang@example.cn", username="u8613800000001")
 
 
-@pytest.mark.parametrize("typed", ["13800000001", "+8613800000001", "138 0000 0001", "+86 138-0000-0001"])
+@pytest.mark.parametrize("typed", ["13800000001", "+8613800000001", "138 0000 0001", "+86 138-0000-0001",
+                                   "008613800000001", "１３８０００００００１", " 13800000001 "])
 def test_login_by_phone_in_the_formats_people_type(client, resident_user, typed):
     response = client.post(LOGIN_URL, {"login": typed, "password": "demo12345"})
 

@@ -95,3 +95,27 @@ def test_mfa_pages_are_available_to_everyone(client, db, is_staff):
 
     assert page.status_code == 200
     assert "/accounts/2fa/totp/activate/" in page.content.decode()
+
+
+def test_with_the_setting_staff_pages_and_the_api_are_gated_too(client, manager_a, settings):
+    """The same estate data as the admin sits under /staff/ and /api/v1/: the gate covers them."""
+    settings.STAFF_MFA_REQUIRED = True
+    _login(client, manager_a)
+
+    staff_page = client.get("/staff/tickets/")
+    assert staff_page.status_code == 302 and staff_page.url == "/accounts/2fa/totp/activate/"
+
+    api = client.get("/api/v1/residents/")
+    assert api.status_code == 403 and api.json()["error"]["code"] == "mfa_enrolment_required"
+
+    token = client.post("/api/v1/auth/token/", {"login": str(manager_a.phone), "password": "demo12345"},
+                        content_type="application/json")
+    assert token.status_code == 403 and token.json()["error"]["code"] == "mfa_enrolment_required"
+
+
+def test_with_the_setting_residents_still_use_the_api(client, household_a, settings):
+    settings.STAFF_MFA_REQUIRED = True
+    user, _unit = household_a
+    _login(client, user)
+
+    assert client.get("/api/v1/me/units/").status_code == 200

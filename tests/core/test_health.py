@@ -71,3 +71,14 @@ def test_healthz_is_503_when_only_the_broker_is_down(client, settings):
 
 def test_healthz_answers_only_get(client):
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_healthz_failures_do_not_disclose_hosts_or_credentials(client, settings):
+    # /healthz is public: a Redis or database error message names hosts, ports and users.
+    down_with_password = "redis://:s3cret-pass@127.0.0.1:1/0"
+    _use_redis(settings, down_with_password)
+
+    body = client.get("/healthz").content.decode()
+
+    assert "127.0.0.1" not in body and "s3cret" not in body

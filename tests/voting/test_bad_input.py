@@ -21,7 +21,8 @@ def setting(build, staff_a, client_for):
     "/receipts/%00AAAAAAAAAAAAAAA/", "/receipts/" + "A" * 300 + "/", "/receipts/AAAA%00BBBB-CCCC-DDDD/",
     "/meetings/?status=bogus", "/meetings/?estate=abc", "/my-ballots/?meeting=abc", "/meetings/999999999/",
     "/meetings/99999999999999999999999/", "/meetings/999999/results/", "/meetings/999999/motions/",
-    "/meetings/999999/ballots/",
+    "/meetings/999999/ballots/", "/meetings/?estate=99999999999999999999999",
+    "/my-ballots/?meeting=99999999999999999999999", "/meetings/?estate=1e30",
 ])
 def test_api_reads_answer_bad_input_with_a_4xx(setting, path):
     response = setting["client_for"](setting["owner"].user).get(API + path)
