@@ -99,12 +99,13 @@ class DeviceAdmin(ScopedModelAdmin):
 
     @admin.action(description=_("Approve selected devices"), permissions=["change"])
     def approve(self, request, queryset):
-        updated = queryset.update(approved=True)
+        # Actions check no object: keep to estates where the user's role may change devices.
+        updated = self.scope_for_action(request, queryset).update(approved=True)
         self.message_user(request, _("%(n)d device(s) approved.") % {"n": updated})
 
     @admin.action(description=_("Rotate the secret token (shown once)"), permissions=["change"])
     def rotate_token(self, request, queryset):
-        for device in queryset:
+        for device in self.scope_for_action(request, queryset):
             token = services.device_token_rotate(device=device)
             self.message_user(
                 request, format_html(_("New token for {}: <code>{}</code> — copy it now, it is not shown again."),
@@ -144,7 +145,7 @@ class CredentialAdmin(ScopedModelAdmin):
 
     @admin.action(description=_("Revoke selected credentials (lost card…)"), permissions=["change"])
     def revoke(self, request, queryset):
-        for credential in queryset.filter(revoked_at__isnull=True):
+        for credential in self.scope_for_action(request, queryset).filter(revoked_at__isnull=True):
             services.credential_revoke(credential=credential, reason="revoked by staff")
         self.message_user(request, _("Revoked; the gates are told on their next poll."))
 

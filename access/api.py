@@ -6,6 +6,7 @@ session, no CSRF. The views stay thin: the native adapter parses, services store
 
 from __future__ import annotations
 
+import hmac
 import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,8 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services
-from .models import Device, Direction, token_hash
-from .protocols.base import Inbound
+from .models import Device, Direction, Protocol, token_hash
+from .protocols.base import Inbound, storable
 from .protocols.native import handle_events
 
 
@@ -39,9 +40,15 @@ class DevicePrincipal:
 
 
 def device_for_token(token: str) -> Device | None:
-    if not token:
+    if not token or not storable(token):
         return None
-    return Device.objects.select_related("gate").filter(token_hash=token_hash(token)).first()
+    digest = token_hash(token)
+    device = Device.objects.select_related("gate").filter(token_hash=digest).first()
+    # The lookup is by an indexed hash (an attacker cannot steer its prefix); the constant-time
+    # compare is belt and braces against a collation or index that matches loosely.
+    if device is None or not hmac.compare_digest(device.token_hash or "", digest):
+        return None
+    return device
 
 
 class DeviceTokenAuthentication(authentication.BaseAuthentication):
@@ -94,11 +101,18 @@ class DeviceEventsView(DeviceAPIView):
         device = request.auth
         inbound = Inbound("POST", request.path, request.META.get("QUERY_STRING", ""),
                           request.content_type or "", request.body)
-        outcome = handle_events(device=device, inbound=inbound)
-        if outcome.errors:
-            services.raw_message_keep(device=device, protocol="native", inbound=inbound,
-                                      error="\n".join(outcome.errors))
+        from .device_views import process  # device_views imports this module
+
+        outcome = process(Protocol.NATIVE, handle_events, device=device, inbound=inbound, kept_answer=_kept_answer)
+        if isinstance(outcome, HttpResponse):
+            return outcome
         return HttpResponse(outcome.body, status=outcome.status, content_type=outcome.content_type)
+
+
+def _kept_answer() -> HttpResponse:
+    """Nothing stored yet, but the request is kept for replay: the device need not resend it."""
+    body = {"accepted": 0, "duplicates": 0, "rejected": [], "kept_for_replay": True}
+    return HttpResponse(json.dumps(body), status=202, content_type="application/json")
 
 
 class DeviceHeartbeatView(DeviceAPIView):
@@ -108,7 +122,7 @@ class DeviceHeartbeatView(DeviceAPIView):
     def post(self, request):
         try:
             reported = json.loads(request.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             reported = {}
         device = services.device_heartbeat(device=request.auth, reported=reported if isinstance(reported, dict) else {})
         return Response({"status": "ok", "server_time": device.last_seen_at})
@@ -131,7 +145,11 @@ class DeviceVerifyView(DeviceAPIView):
                        "allow": serializers.BooleanField(), "reason": serializers.CharField(),
                        "visitor": serializers.CharField(), "entries_left": serializers.IntegerField()})})
     def post(self, request):
-        data = VerifyRequest(data=request.data)
+        try:
+            payload = request.data
+        except RecursionError as exc:  # community.api.parsers lets a deeply nested body through
+            raise exceptions.ParseError(_("The body is not valid JSON: nested too deeply.")) from exc
+        data = VerifyRequest(data=payload)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:

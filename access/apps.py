@@ -4,6 +4,8 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 _ACCESS_GROUP = re.compile(r"^estate\.(\d+)\.access$")
+# Who may follow an estate's live gate feed (page and websocket alike).
+FEED_PERMISSION = "access.view_accessevent"
 
 
 def _perms(models: list[str], actions: list[str]) -> list[str]:
@@ -11,13 +13,15 @@ def _perms(models: list[str], actions: list[str]) -> list[str]:
 
 
 def authorise_access_group(user, group: str) -> bool:
-    """``estate.<id>.access`` (live gate feed): staff of that estate."""
-    from community.scoping import staff_estate_ids
+    """``estate.<id>.access`` (live gate feed): staff whose role in that estate may view the
+    access log (manager, front desk, security) — not every staff member: the feed names
+    residents, and an eldercare worker has no business following who comes and goes."""
+    from community.scoping import staff_estate_ids_for_perm
 
     match = _ACCESS_GROUP.match(group)
     if not match or not user.is_staff:
         return False
-    ids = staff_estate_ids(user)
+    ids = staff_estate_ids_for_perm(user, FEED_PERMISSION)
     return ids is None or int(match.group(1)) in ids
 
 

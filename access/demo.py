@@ -77,6 +77,13 @@ def seed_access(ctx: DemoContext) -> None:
         Resident.objects.filter(estate=estate, pk__in=Occupancy.objects.active().values("resident_id"))
         .order_by("pk")[:CARDS]
     )
+    # The demo owner's household too, so the portal's "my household's access records" shows something.
+    owner = ctx.users.get("owner")
+    if owner is not None:
+        household = Occupancy.objects.active().filter(
+            unit__in=Occupancy.objects.active().filter(resident__user=owner).values("unit_id")
+        ).values("resident_id")
+        residents += [r for r in Resident.objects.filter(pk__in=household).order_by("pk") if r not in residents]
     have = set(Credential.objects.filter(estate=estate, kind=CredentialKind.CARD).values_list("value", flat=True))
     Credential.objects.bulk_create([
         Credential(estate=estate, resident=r, kind=CredentialKind.CARD, value=demo_card_number(r.pk))
@@ -87,7 +94,6 @@ def seed_access(ctx: DemoContext) -> None:
         .values_list("resident_id", "pk")
     )
 
-    owner = ctx.users.get("owner")
     unit = None
     if owner is not None:
         occupancy = Occupancy.objects.active().filter(resident__user=owner).select_related("unit").first()
@@ -107,7 +113,8 @@ def seed_access(ctx: DemoContext) -> None:
         ctx.stdout.write("access: demo history already present")
         return
     rng = random.Random(SEED)
-    now = timezone.now().replace(microsecond=0)
+    # Local time: rush hours are 7-9 on the estate's clock, not in UTC.
+    now = timezone.localtime().replace(microsecond=0)
     device_list = list(devices.values())
     events = []
     for n in ctx.progress(range(HISTORY_EVENTS), "access events", total=HISTORY_EVENTS):

@@ -17,7 +17,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class VisitorPassForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Home"), queryset=None, empty_label=None)
+    unit = forms.ModelChoiceField(label=_("My home"), queryset=None, empty_label=None)
     visitor_name = forms.CharField(label=_("Visitor name"), max_length=100)
     visitor_phone = forms.CharField(label=_("Visitor phone"), max_length=20, required=False,
                                     widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))

@@ -196,6 +196,37 @@ class Result(models.TextChoices):
     DENIED = "denied", _("Denied")
 
 
+# Refusal reasons the platform and its adapters write (devices on the native API may send
+# their own words, shown as sent).
+REASON_LABELS = {
+    "pass_invalid": _("Invalid visitor pass"),
+    "pass_revoked": _("Visitor pass revoked"),
+    "pass_not_yet_valid": _("Visitor pass not yet valid"),
+    "pass_expired": _("Visitor pass expired"),
+    "pass_used_up": _("Visitor pass used up"),
+    "credential_unknown": _("Unknown card or credential"),
+    "no_permission": _("No permission"),
+    "invalid_card": _("Invalid card"),
+    "card_expired": _("Card expired"),
+    "fingerprint_mismatch": _("Fingerprint not recognised"),
+    "face_mismatch": _("Face not recognised"),
+    "qr_invalid": _("Invalid QR code"),
+    "too_short_interval": _("Too soon after the last pass"),
+    "door_inactive": _("Door not active"),
+    "illegal_time_zone": _("Outside the allowed hours"),
+    "access_denied": _("Access denied"),
+    "anti_passback": _("Anti-passback"),
+    "interlock": _("Interlock"),
+    "unregistered": _("Not registered"),
+    "expired": _("Expired"),
+    "password_error": _("Wrong password"),
+}
+
+
+def reason_label(reason: str) -> str:
+    return str(REASON_LABELS.get(reason, reason))
+
+
 class VisitorPass(models.Model):
     """A pass a resident gives a visitor: a signed QR token, a window and a number of entries."""
 
@@ -309,6 +340,10 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.get_result_display()}"
+
+    @property
+    def reason_display(self) -> str:
+        return reason_label(self.reason)
 
 
 class RawStatus(models.TextChoices):

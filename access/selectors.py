@@ -8,8 +8,8 @@ import datetime as dt
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from community.residents.models import Occupancy, Resident
-from community.scoping import my_households_q, my_units, staff_scope
+from community.residents.models import Estate, Occupancy, Resident
+from community.scoping import my_households_q, my_units, staff_estate_ids_for_perm, staff_scope
 
 from .models import AccessEvent, Device, DeviceCommand, VisitorPass
 
@@ -36,6 +36,15 @@ def my_household_access_events(user, *, days: int = HOUSEHOLD_HISTORY_DAYS) -> Q
         .select_related("gate", "resident", "visitor_pass")
         .order_by("-occurred_at")
     )
+
+
+def feed_estates(user) -> list[Estate]:
+    """Estates whose live gate feed the user may follow (the websocket authoriser agrees)."""
+    from .apps import FEED_PERMISSION
+
+    ids = staff_estate_ids_for_perm(user, FEED_PERMISSION)
+    estates = Estate.objects.order_by("name")
+    return list(estates if ids is None else estates.filter(pk__in=ids))
 
 
 def staff_devices(user) -> QuerySet[Device]:

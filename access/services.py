@@ -20,9 +20,10 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from community.accounts.roles import StaffRole
 from community.realtime import group_for_estate, publish_on_commit
@@ -46,7 +47,7 @@ from .models import (
     VisitorPass,
     token_hash,
 )
-from .protocols.base import EventIn, Inbound
+from .protocols.base import EventIn, Inbound, scrub, scrub_json
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ FUTURE_TOLERANCE = dt.timedelta(minutes=2)
 # last_seen_at is written at most this often per device, to keep heartbeats off the hot path.
 SEEN_WRITE_EVERY = dt.timedelta(seconds=30)
 OFFLINE_AFTER = dt.timedelta(minutes=5)
+# A command handed to a device and not answered within this time is handed out again.
+COMMAND_RESEND_AFTER = dt.timedelta(minutes=10)
 # Live feed messages carry at most this many events of one batch.
 LIVE_BATCH_LIMIT = 50
 
@@ -101,7 +104,7 @@ def device_seen(*, device: Device, at: dt.datetime | None = None, state: dict | 
         return device
     fields = {"last_seen_at": at, "online": True}
     if state:
-        fields["state"] = {**(device.state or {}), **state}
+        fields["state"] = {**(device.state or {}), **scrub_json(state)}
     Device.objects.filter(pk=device.pk).update(**fields)
     for name, value in fields.items():
         setattr(device, name, value)
@@ -160,7 +163,7 @@ def _notify_security(estate_id: int, devices: list[Device]) -> None:
     names = "、".join(d.name for d in devices[:10])
     notification_send(
         recipients=recipients, verb="access.device_offline",
-        title=_("%(n)d device(s) offline") % {"n": len(devices)},
+        title=ngettext("%(n)d device offline", "%(n)d devices offline", len(devices)) % {"n": len(devices)},
         body=_("No message for %(minutes)d minutes from: %(names)s") % {
             "minutes": int(OFFLINE_AFTER.total_seconds() // 60), "names": names},
         url="/staff/access/", estate=devices[0].estate,
@@ -213,6 +216,25 @@ def _resolve_credentials(device: Device, events: list[EventIn], at: dt.datetime)
     return {(kind, value): (pk, resident_id, name) for kind, value, pk, resident_id, name in rows}
 
 
+def _resolve_visitor_passes(device: Device, events: list[EventIn]) -> dict[str, int]:
+    """QR token -> visitor pass id, for passes of the device's own estate whose nonce matches.
+
+    Only links the event to the pass (the host household sees it); it never counts an entry:
+    entries are counted by ``access_verify`` at the moment the gate asks, so a replayed or
+    offline event cannot consume one."""
+    found = {}
+    for event in events:
+        if event.credential_kind == "qr" and event.visitor_pass_id is None:
+            parsed = visitor_pass_id_from_token(event.credential_value)
+            if parsed:
+                found[event.credential_value] = parsed
+    if not found:
+        return {}
+    known = dict(VisitorPass.objects.filter(estate_id=device.estate_id, pk__in=[pk for pk, _n in found.values()])
+                 .values_list("pk", "nonce"))
+    return {token: pk for token, (pk, nonce) in found.items() if known.get(pk) == nonce}
+
+
 def event_payload(row: dict, *, gate_name: str = "", device_name: str = "", resident_name: str = "") -> dict:
     """The live-feed form of a stored event row (a dict of AccessEvent columns)."""
     return {
@@ -262,6 +284,7 @@ def access_events_ingest(*, device: Device, events: list[EventIn], received_at: 
         else:
             fresh = unique
         credentials = _resolve_credentials(device, fresh, received_at)
+        passes = _resolve_visitor_passes(device, fresh)
         names: dict[int, str] = {}
         rows: list[dict] = []
         for event in fresh:
@@ -273,8 +296,7 @@ def access_events_ingest(*, device: Device, events: list[EventIn], received_at: 
             credential_value = event.credential_value if event.credential_kind != "qr" else ""
             visitor_pass_id = event.visitor_pass_id
             if event.credential_kind == "qr" and visitor_pass_id is None:
-                found = visitor_pass_id_from_token(event.credential_value)
-                visitor_pass_id = found[0] if found else None
+                visitor_pass_id = passes.get(event.credential_value)
             snapshot = ""
             if event.snapshot is not None:
                 snapshot = default_storage.save(
@@ -383,10 +405,20 @@ def _publish_events(device: Device, rows: list[dict], names: dict[int, str]) -> 
 
 def raw_message_keep(*, device: Device | None, protocol: str, inbound: Inbound, error: str,
                      status: str = RawStatus.PENDING) -> RawDeviceMessage:
+    if status == RawStatus.REJECTED:
+        # An unknown or unapproved device resends the same buffer every few seconds, for days:
+        # keep one copy of each distinct request, not one per retry.
+        same = RawDeviceMessage.objects.filter(
+            status=RawStatus.REJECTED, protocol=protocol, device=device, path=scrub(inbound.path)[:300],
+            query_string=scrub(inbound.query_string), body=inbound.body,
+        ).first()
+        if same is not None:
+            return same
+    # Text columns are scrubbed of what PostgreSQL refuses (NUL); the body stays byte for byte.
     return RawDeviceMessage.objects.create(
-        device=device, estate_id=device.estate_id if device else None, protocol=protocol, method=inbound.method,
-        path=inbound.path[:300], query_string=inbound.query_string, content_type=inbound.content_type[:200],
-        body=inbound.body, error=error[:10000], status=status,
+        device=device, estate_id=device.estate_id if device else None, protocol=protocol,
+        method=scrub(inbound.method)[:8], path=scrub(inbound.path)[:300], query_string=scrub(inbound.query_string),
+        content_type=scrub(inbound.content_type)[:200], body=inbound.body, error=scrub(error)[:10000], status=status,
     )
 
 
@@ -490,9 +522,13 @@ def credentials_revoke_on_move_out(sender=None, *, occupancy: Occupancy, **kwarg
 def device_commands_fetch(*, device: Device, limit: int = 20) -> list[DeviceCommand]:
     """Hand the device its pending commands (marked sent); resend ones sent long ago unanswered."""
     now = timezone.now()
+    # A command whose answer never came (the response to getrequest was lost, the device
+    # rebooted) goes out again: ZKTeco user updates and deletes are idempotent.
     commands = list(
         DeviceCommand.objects.select_for_update(skip_locked=True)
-        .filter(device=device, status=CommandStatus.PENDING).order_by("pk")[:limit]
+        .filter(Q(status=CommandStatus.PENDING) | Q(status=CommandStatus.SENT, sent_at__lt=now - COMMAND_RESEND_AFTER),
+                device=device)
+        .order_by("pk")[:limit]
     )
     if commands:
         DeviceCommand.objects.filter(pk__in=[c.pk for c in commands]).update(status=CommandStatus.SENT, sent_at=now)
@@ -599,7 +635,13 @@ def access_verify(*, device: Device, kind: str, value: str, direction: str = Dir
     """
     now = timezone.now()
     event_id = event_id or uuid.uuid4().hex
+    if gate_id is not None and not gates_of(device, [gate_id]):
+        raise ValidationError({"gate": _("No such gate in this estate.")})
     with transaction.atomic():
+        # A device retrying a slow request sends the same event_id while the first attempt still
+        # runs: without this lock both miss "previous", and the pass lock alone would count two
+        # entries for one scan (their occurred_at differ, so the unique key does not catch it).
+        _lock_device(device)
         previous = AccessEvent.objects.filter(
             device_id=device.pk, idempotency_key=event_id, occurred_at__gte=now - dt.timedelta(days=1)
         ).first()
@@ -630,8 +672,6 @@ def access_verify(*, device: Device, kind: str, value: str, direction: str = Dir
             resident = credential.resident if credential else None
         else:
             raise ValidationError({"type": _("Unknown credential type.")})
-        if gate_id is not None and not gates_of(device, [gate_id]):
-            raise ValidationError({"gate": _("No such gate in this estate.")})
         event = EventIn(
             key=event_id, occurred_at=now, result=Result.GRANTED if allow else Result.DENIED, direction=direction,
             method=method, reason=reason, gate_id=gate_id, credential_kind=kind if kind != "qr" else "",

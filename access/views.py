@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.accounts.roles import StaffRole
-from community.residents.models import Estate, Resident
+from community.residents.models import Resident
 from community.scoping import my_units, staff_can_access_estate, staff_estate_ids, staff_scope
 
 from . import selectors, services
 from .forms import VisitorPassForm
-from .models import VisitorPass
+from .models import REASON_LABELS, Direction, Method, VisitorPass
 
 PORTAL_EVENTS_SHOWN = 20
 
@@ -109,19 +109,27 @@ def staff_index(request):
 
         return redirect_to_login(request.get_full_path())
     _staff_required(request)
-    estates = list(staff_scope(Estate.objects.all(), request.user).order_by("name"))
+    estates = selectors.feed_estates(request.user)
     if not estates:
-        raise Http404
+        raise PermissionDenied(_("Your role does not include the gate feed."))
     estate = estates[0]
     if (wanted := request.GET.get("estate", "")).isdigit():
         estate = next((e for e in estates if e.pk == int(wanted)), None) or estate
-    devices = [d for d in selectors.staff_devices(request.user) if d.estate_id == estate.pk]
+    devices = list(selectors.staff_devices(request.user).filter(estate=estate))
     events = selectors.staff_recent_events(request.user, estate_id=estate.pk)
     return render(request, "staff/access/index.html", {
         "estates": estates, "estate": estate, "devices": devices, "events": events,
-        "group": services.access_group(estate.pk),
+        "group": services.access_group(estate.pk), "labels": _feed_labels(),
         "commands": list(selectors.staff_command_queue(request.user).filter(device__estate=estate)[:50]),
     })
+
+
+def _feed_labels() -> dict:
+    """The words the live feed script shows for the codes it receives, in the page's language."""
+    return {
+        "method": {k: str(v) for k, v in Method.choices}, "direction": {k: str(v) for k, v in Direction.choices},
+        "reason": {k: str(v) for k, v in REASON_LABELS.items()},
+    }
 
 
 def movement_lookup(request, resident_id: int):

@@ -9,6 +9,7 @@ common ``EventIn`` records for ``access.services.access_events_ingest`` and answ
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -67,8 +68,56 @@ class EventError(ValueError):
         self.errors = errors
 
 
+# Device times outside these years are garbage, not skew (a reset clock reads 2000-01-01):
+# refusing them keeps the message raw instead of overflowing a conversion to UTC.
+PLAUSIBLE_YEARS = range(1990, 2200)
+
+
 def aware(value: dt.datetime, tz) -> dt.datetime:
     """Naive device times are in the device's configured zone; times with an offset keep it."""
+    if value.year not in PLAUSIBLE_YEARS:
+        raise ValueError(f"implausible device time {value.isoformat()}")
     if value.tzinfo is None:
         return value.replace(tzinfo=tz)
+    return value
+
+
+def decode_text(body: bytes) -> str:
+    """Device text as sent: UTF-8, else GB18030 (a superset of GBK, which Chinese firmware uses
+    for names), never an exception; undecodable bytes become U+FFFD."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("gb18030", errors="replace")
+
+
+def storable(value: str) -> bool:
+    """Whether the database can store this text: PostgreSQL refuses NUL characters in text and
+    jsonb, and a lone surrogate (valid in JSON ``\\ud800``) cannot be encoded as UTF-8."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def scrub(value: str) -> str:
+    """Make text storable by dropping what the database refuses (for logs and kept messages)."""
+    if storable(value):
+        return value
+    return value.replace("\x00", "").encode("utf-8", errors="replace").decode("utf-8")
+
+
+def scrub_json(value):
+    """``scrub`` applied to every string (keys too) of a JSON-like value."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # jsonb has no NaN or Infinity
+    if isinstance(value, dict):
+        return {scrub(str(k)): scrub_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_json(v) for v in value]
     return value

@@ -18,7 +18,7 @@ from email.parser import BytesParser
 from django.core.files.base import ContentFile
 
 from ..models import CredentialKind, Method, Result
-from .base import EventIn, Inbound, Outcome, aware
+from .base import EventIn, Inbound, Outcome, aware, decode_text, storable
 
 # Major 5 ("event") minor codes: (method, result, reason).
 MINOR_CODES: dict[int, tuple[str, str, str]] = {
@@ -39,7 +39,7 @@ MAJOR_EVENT = 5
 _ACK = json.dumps({"statusCode": 1, "statusString": "OK", "subStatusCode": "ok"})
 
 
-def _ack(errors: list[str] | None = None, status: int = 200) -> Outcome:
+def ack(errors: list[str] | None = None, status: int = 200) -> Outcome:
     return Outcome(status, _ACK, "application/json", errors or [])
 
 
@@ -79,12 +79,15 @@ def _parse_document(payload: bytes) -> dict:
     if text[:1] == b"<":
         if b"<!DOCTYPE" in text.upper() or b"<!ENTITY" in text.upper():
             raise ValueError("XML with a DOCTYPE is refused")
-        root = ET.fromstring(text)  # noqa: S314 - DOCTYPE/ENTITY refused above
-        data = _xml_to_dict(root)
+        try:
+            root = ET.fromstring(text)  # noqa: S314 - DOCTYPE/ENTITY refused above
+            data = _xml_to_dict(root)
+        except RecursionError as exc:
+            raise ValueError("XML nested too deeply") from exc
         return data if isinstance(data, dict) else {}
     try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json.loads(decode_text(text))  # some firmware sends names in GBK
+    except (ValueError, RecursionError) as exc:
         raise ValueError(f"event part is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ValueError("event JSON must be an object")
@@ -92,9 +95,11 @@ def _parse_document(payload: bytes) -> dict:
 
 
 def _int(value, default=None):
+    if isinstance(value, bool):
+        return default
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON Infinity
         return default
 
 
@@ -113,6 +118,9 @@ def parse_event(data: dict, images: list[bytes], device) -> EventIn | None:
         occurred_at = aware(dt.datetime.fromisoformat(str(data.get("dateTime", ""))), device.tzinfo)
     except ValueError as exc:
         raise ValueError(f"bad dateTime {data.get('dateTime')!r}") from exc
+    for name in ("cardNo", "employeeNoString", "employeeNo"):
+        if isinstance(ace.get(name), str) and not storable(ace[name]):
+            raise ValueError(f"{name} contains a NUL character or invalid Unicode")
     method, result, reason = MINOR_CODES[minor]
     serial = _int(ace.get("serialNo"))
     card = str(ace.get("cardNo") or "").strip()
@@ -137,12 +145,12 @@ def handle_event(*, device, inbound: Inbound) -> Outcome:
     except (ValueError, ET.ParseError) as exc:
         # Answer 200 all the same: the message is kept raw for replay, and a device that
         # retried would only send the same bytes again.
-        return _ack([str(exc)])
+        return ack([str(exc)])
     if event is None:
         from django.db import transaction
 
         with transaction.atomic():
             device_seen(device=device, state={"heartbeat": {"at": str(data.get("dateTime", ""))}})
-        return _ack()
+        return ack()
     access_events_ingest(device=device, events=[event])
-    return _ack()
+    return ack()

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from ..models import CredentialKind, Direction, Method, Result
-from .base import EventError, EventIn, Outcome, aware
+from .base import PLAUSIBLE_YEARS, EventError, EventIn, Outcome, aware, scrub_json, storable
 
 MAX_BATCH = 1000
 _DIRECTIONS = set(Direction.values)
@@ -33,6 +33,8 @@ def split_body(body: bytes) -> list[Any]:
         data = json.loads(body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(_("The body is not valid JSON: %(error)s") % {"error": exc}) from exc
+    except RecursionError as exc:
+        raise ValueError(_("The body is not valid JSON: nested too deeply.")) from exc
     if isinstance(data, dict) and "events" in data:
         events = data["events"]
         if not isinstance(events, list):
@@ -63,6 +65,9 @@ def _text(raw: dict, name: str, errors: dict, *, required: bool = False, max_len
     if len(value) > max_length:
         errors[name] = _("At most %(n)d characters.") % {"n": max_length}
         return ""
+    if not storable(value):
+        errors[name] = _("Contains a NUL character or invalid Unicode.")
+        return ""
     return value
 
 
@@ -71,7 +76,7 @@ def _choice(raw: dict, name: str, allowed: set[str], errors: dict, *, default: s
     if value is None:
         errors[name] = _("This field is required.")
         return ""
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         errors[name] = _("Must be one of: %(choices)s.") % {"choices": ", ".join(sorted(allowed))}
         return ""
     return value
@@ -84,6 +89,8 @@ def parse_time(value: Any, tz) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
     except ValueError as exc:
         raise ValueError(_("Not an ISO 8601 time: %(value)s") % {"value": value[:40]}) from exc
+    if parsed.year not in PLAUSIBLE_YEARS:
+        raise ValueError(_("Not a plausible time: %(value)s") % {"value": value[:40]})
     return aware(parsed, tz)
 
 
@@ -114,10 +121,11 @@ def parse_event(raw: Any, *, tz) -> EventIn:
         else:
             credential_kind = credential.get("type", "")
             credential_value = credential.get("value", "")
-            if credential_kind not in _CREDENTIAL_KINDS:
+            if not isinstance(credential_kind, str) or credential_kind not in _CREDENTIAL_KINDS:
                 errors["credential"] = _("type must be one of: %(choices)s.") % {
                     "choices": ", ".join(sorted(_CREDENTIAL_KINDS))}
-            elif not isinstance(credential_value, str | int) or not str(credential_value) or len(str(credential_value)) > 64:
+            elif (isinstance(credential_value, bool) or not isinstance(credential_value, str | int)
+                  or not str(credential_value) or len(str(credential_value)) > 64 or not storable(str(credential_value))):
                 errors["credential"] = _("value must be a non-empty string of at most 64 characters.")
             credential_value = str(credential_value)
     replayed = raw.get("replayed", raw.get("offline", False))
@@ -166,4 +174,5 @@ def handle_events(*, device, inbound) -> Outcome:
 
 
 def _json(status: int, body: dict, *, errors: list[str] | None = None) -> Outcome:
-    return Outcome(status, json.dumps(body, ensure_ascii=False), "application/json", errors or [])
+    # scrub_json: a rejected event_id is echoed back and may hold a lone surrogate.
+    return Outcome(status, json.dumps(scrub_json(body), ensure_ascii=False), "application/json", errors or [])

@@ -13,7 +13,7 @@ import hashlib
 import logging
 
 from ..models import CredentialKind, Direction, Method, RawStatus, Resident, Result
-from .base import EventIn, Inbound, Outcome, aware
+from .base import EventIn, Inbound, Outcome, aware, decode_text, scrub, storable
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,7 @@ def _utc_offset(device, now=None) -> dt.timedelta:
 
 
 def _lines(body: bytes) -> list[str]:
-    text = body.decode("utf-8", errors="replace")
-    return [line.rstrip("\r") for line in text.split("\n") if line.strip()]
+    return [line.rstrip("\r") for line in decode_text(body).split("\n") if line.strip()]
 
 
 def _parse_time(value: str, device) -> dt.datetime:
@@ -137,6 +136,8 @@ def _upload(device, inbound: Inbound) -> Outcome:
         events, errors = [], []
         for number, line in enumerate(_lines(inbound.body), start=1):
             try:
+                if not storable(line):
+                    raise ValueError(f"NUL character or invalid Unicode in {line[:80]!r}")
                 event = parse(line, device)
             except ValueError as exc:
                 errors.append(f"line {number}: {exc}")
@@ -145,7 +146,7 @@ def _upload(device, inbound: Inbound) -> Outcome:
                 events.append(event)
         _resolve_device_pins(device, events)
         access_events_ingest(device=device, events=events)
-        stamp = query.get("Stamp")
+        stamp = scrub(query.get("Stamp", ""))[:32]
         if stamp and not errors:
             _remember(device, {f"{table.upper()}Stamp": stamp})
         return _text(200, "OK", errors)
@@ -195,7 +196,7 @@ def registry_code(device) -> str:
 def _registry(device, inbound: Inbound) -> Outcome:
     from ..services import device_seen
 
-    text = inbound.body.decode("utf-8", errors="replace")
+    text = decode_text(inbound.body)
     info = {}
     for part in text.replace("\t", ",").split(","):
         if "=" in part:

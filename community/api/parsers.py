@@ -7,7 +7,8 @@ JSON parser reads the raw stream, so without this a client could post any size o
 from __future__ import annotations
 
 from django.conf import settings
-from rest_framework import parsers
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, parsers
 
 from community.api.exceptions import PayloadTooLarge
 
@@ -28,7 +29,11 @@ def _check_size(parser_context) -> None:
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         _check_size(parser_context)
-        return super().parse(stream, media_type, parser_context)
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            # json.loads recurses per nesting level; a body of 100,000 "[" would be a 500.
+            raise exceptions.ParseError(_("The body is not valid JSON: nested too deeply.")) from exc
 
 
 # The parser list every API view uses (see community.api.views.ApiDefaults).

@@ -19,7 +19,10 @@
     li.appendChild(time);
     li.appendChild(text("span", "access-where", event.gate || event.device || ""));
     var who = text("span", "access-who", (event.resident || "") + " ");
-    var detail = [event.method, event.direction, event.reason].filter(Boolean).join(" · ");
+    var labels = feed.labels || {};
+    function label(kind, code) { return (labels[kind] && labels[kind][code]) || code; }
+    var detail = [label("method", event.method), label("direction", event.direction), label("reason", event.reason)]
+      .filter(Boolean).join(" · ");
     if (event.replayed) { detail += " · " + feed.dataset.labelReplayed; }
     who.appendChild(text("span", "muted", detail));
     li.appendChild(who);
@@ -32,6 +35,8 @@
   function startFeed(feed) {
     var state = document.querySelector("[data-feed-state]");
     var max = parseInt(feed.dataset.max || "100", 10);
+    var labelsScript = document.getElementById("access-feed-labels");
+    feed.labels = labelsScript ? JSON.parse(labelsScript.textContent) : {};
     if (!window.communitySocket) { return; }
     window.communitySocket([feed.dataset.group], function (group, event) {
       if (state) { state.textContent = feed.dataset.labelLive; state.className = "badge badge-ok"; }

@@ -79,3 +79,12 @@ def test_a_body_that_is_not_json_is_a_415(api_as, manager_a):
     response = api_as(manager_a).post("/api/v1/announcements/", data="<xml/>", content_type="application/xml")
 
     assert_error(response, 415)
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(client_for, household_a):
+    user, _unit = household_a
+    client = client_for(user)
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post("/api/v1/auth/token/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["error"]["message"] or response.json()["error"]["code"] == "parse_error"
