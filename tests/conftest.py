@@ -17,6 +17,14 @@ from tests.factories import (
 )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    # Before pytest's own -m deselection runs, so `-m e2e` / `-m "not e2e"` select by folder.
+    for item in items:
+        if "/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture
 def estate_a(db):
     return EstateFactory(name="阳光花园", code="sunshine")
