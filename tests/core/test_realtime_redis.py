@@ -1,0 +1,45 @@
+"""publish_now over channels-redis from sync code (the WSGI path in production)."""
+
+import os
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import channel_layers, get_channel_layer
+
+from community.realtime import publish_now
+
+REDIS = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_layer(settings):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS}")
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS]}}
+    }
+    channel_layers.backends.clear()
+    yield get_channel_layer()
+    channel_layers.backends.clear()
+
+
+def test_events_published_from_sync_code_arrive_in_order_through_redis(redis_layer):
+    group = "estate.4242.access"
+
+    async def join():
+        channel = await redis_layer.new_channel()
+        await redis_layer.group_add(group, channel)
+        return channel
+
+    channel = async_to_sync(join)()
+    for n in range(3):
+        publish_now(group, {"n": n})
+
+    async def read(count):
+        return [(await redis_layer.receive(channel))["event"]["n"] for _ in range(count)]
+
+    assert async_to_sync(read)(3) == [0, 1, 2]
+    async_to_sync(redis_layer.group_discard)(group, channel)
