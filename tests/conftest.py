@@ -73,6 +73,17 @@ def household_b(estate_b):
 
 
 @pytest.fixture
+def in_english(client):
+    """For tests asserting messages in the source language (the site default is zh-hans):
+    ``pytestmark = pytest.mark.usefixtures("in_english")``."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def client_for(client):
     """Log a user in on the Django test client: ``client_for(user)``."""
 

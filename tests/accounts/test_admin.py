@@ -6,21 +6,12 @@ import json
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from community.accounts.models import User
 from community.accounts.roles import StaffRole
 from tests.factories import StaffFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def in_english(client):
-    """Messages are asserted in the source language; the site default (zh-hans) is translated."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 def _listed(client, query: str = "") -> set[int]:

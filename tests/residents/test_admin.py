@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from community.accounts.models import Invitation
 from community.accounts.roles import StaffRole, group_name
@@ -16,15 +16,7 @@ from community.residents.services import occupancy_ended
 from tests.factories import ResidentFactory, StaffFactory, UnitFactory, UserFactory
 from tests.residents.admin_forms import form_data, inline_prefix
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def in_english(client):
-    """Messages are asserted in the source language; the site default (zh-hans) is translated."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 def _url(model: str, view: str, *args) -> str:

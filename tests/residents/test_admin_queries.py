@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from community.accounts.models import Invitation
 from tests.factories import (
@@ -23,15 +23,9 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
-@pytest.fixture(autouse=True)
-def in_english(client):
-    """Messages are asserted in the source language; the site default (zh-hans) is translated."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
 _phones = itertools.count(1)
 
 

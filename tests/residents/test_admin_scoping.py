@@ -12,7 +12,6 @@ import json
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from django.utils import translation
 
 from community.accounts.roles import StaffRole, group_name
 from community.residents.models import (
@@ -27,15 +26,8 @@ from community.residents.models import (
 from tests.factories import AnnouncementFactory, StaffFactory, UserFactory
 from tests.residents.admin_forms import form_data, inline_prefix
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
-
-@pytest.fixture(autouse=True)
-def in_english(client):
-    """Messages are asserted in the source language; the site default (zh-hans) is translated."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
 
 MODELS = ["estate", "building", "unit", "resident", "occupancy", "staffmembership", "announcement"]
 EXPORTABLE = {"building": "buildingresource", "unit": "unitresource", "resident": "residentresource"}

@@ -21,15 +21,8 @@ from community.residents.models import Building, Occupancy, Resident, Unit
 from community.residents.resources import BuildingResource, ResidentResource, UnitResource
 from tests.factories import BuildingFactory, OccupancyFactory, ResidentFactory, StaffFactory, UnitFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
-
-@pytest.fixture(autouse=True)
-def in_english(client):
-    """Messages are asserted in the source language; the site default (zh-hans) is translated."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
 
 UNIT_HEADERS = ["Building", "Entrance", "Floor", "Unit number", "Exclusive area (m²)", "Usage"]
 RESIDENT_HEADERS = ["Name", "Mobile phone", "ID number", "Building", "Entrance", "Unit number", "Role",
