@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import channel_layers, get_channel_layer
 
-from community.realtime import publish_now
+from community.realtime import publish_flush, publish_now
 
 REDIS = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
@@ -43,3 +43,34 @@ def test_events_published_from_sync_code_arrive_in_order_through_redis(redis_lay
 
     assert async_to_sync(read)(3) == [0, 1, 2]
     async_to_sync(redis_layer.group_discard)(group, channel)
+
+
+def _merge_counts(first, second):
+    return {"n": first["n"] + second["n"], "ids": first["ids"] + second["ids"]}
+
+
+def test_queued_mergeable_events_arrive_in_order_and_none_is_lost(redis_layer):
+    # The publisher folds messages of a group that queue up while Redis is busy; what reaches
+    # the browser must still add up to every event, in commit order.
+    group = "estate.4243.access"
+
+    async def join():
+        channel = await redis_layer.new_channel()
+        await redis_layer.group_add(group, channel)
+        return channel
+
+    channel = async_to_sync(join)()
+    for n in range(200):
+        publish_now(group, {"n": 1, "ids": [n]}, merge=_merge_counts)
+    assert publish_flush(10)
+
+    async def read_all():
+        got = []
+        while sum(m["n"] for m in got) < 200:
+            got.append((await redis_layer.receive(channel))["event"])
+        return got
+
+    messages = async_to_sync(read_all)()
+    assert [i for m in messages for i in m["ids"]] == list(range(200))
+    async_to_sync(redis_layer.group_discard)(group, channel)
+
