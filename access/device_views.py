@@ -103,8 +103,11 @@ def isapi_events(request, token: str):
     inbound = _inbound(request)
     inbound.path = inbound.path.replace(token, "<token>")
     if not device.accepts_traffic:
-        services.raw_message_keep(device=device, protocol=Protocol.HIKVISION, inbound=inbound,
-                                  error="device not approved", status=RawStatus.REJECTED)
+        # Events are kept so nothing is lost before approval; heartbeats (every few seconds,
+        # each with a new time) carry nothing to keep and would fill the table.
+        if not hikvision.is_heartbeat(inbound):
+            services.raw_message_keep(device=device, protocol=Protocol.HIKVISION, inbound=inbound,
+                                      error="device not approved", status=RawStatus.REJECTED)
         return HttpResponse("device not approved", status=403, content_type="text/plain")
     outcome = process(Protocol.HIKVISION, hikvision.handle_event, device=device, inbound=inbound,
                       kept_answer=lambda: _answer(hikvision.ack()))

@@ -136,6 +136,16 @@ def parse_event(data: dict, images: list[bytes], device) -> EventIn | None:
     )
 
 
+def is_heartbeat(inbound: Inbound) -> bool:
+    """Whether the request is a parseable heartbeat (and nothing else)."""
+    try:
+        data, _images = split_parts(inbound)
+    except (ValueError, ET.ParseError):
+        return False
+    event_type = str(data.get("eventType", ""))
+    return event_type.lower() == "heartbeat" or str(data.get("eventState", "")).lower() == "inactive"
+
+
 def handle_event(*, device, inbound: Inbound) -> Outcome:
     from ..services import access_events_ingest, device_seen
 

@@ -118,3 +118,16 @@ def test_unparsable_or_unmapped_event_is_kept_raw_and_answered_200(hik, device_c
 
 def test_unknown_token_is_refused(hik, device_client):
     assert device_client.post("/isapi/not-a-token/events", data=b"{}", content_type="application/json").status_code == 401
+
+
+def test_unapproved_device_keeps_its_events_raw_but_not_its_heartbeats(hik, device_client):
+    hik.approved = False
+    hik.save()
+    for second in range(3):  # a heartbeat every few seconds, each with a new time
+        beat = {"ipAddress": "192.168.1.11", "dateTime": f"2026-11-20T13:44:0{second}+08:00", "activePostCount": 1,
+                "eventType": "heartBeat", "eventState": "inactive", "eventDescription": "heartBeat"}
+        assert device_client.post(URL, data=json.dumps(beat), content_type="application/json").status_code == 403
+    assert post_multipart(device_client, notification(serial=300)).status_code == 403
+    kept = RawDeviceMessage.objects.get()
+    assert kept.status == "rejected" and b'"serialNo": 300' in bytes(kept.body)
+    assert not AccessEvent.objects.exists()
