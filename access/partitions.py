@@ -192,7 +192,44 @@ def partitions_drop_expired(*, now: dt.datetime | None = None, conn=None) -> dic
         snapshots += _delete_snapshots(cursor, table, "AND occurred_at < %s", [cutoff])
         cursor.execute(f"DELETE FROM {table} WHERE occurred_at < %s", [cutoff])  # noqa: S608
         deleted = cursor.rowcount
+    snapshots += snapshots_sweep(cutoff=cutoff)
     return {"dropped": dropped, "deleted_rows": deleted, "deleted_snapshots": snapshots, "cutoff": cutoff}
+
+
+def snapshots_sweep(*, cutoff: dt.datetime) -> int:
+    """Delete what is left of the snapshot folders of months of receipt that ended before
+    ``cutoff``: files no row names any more, e.g. written by an ingest that a caller's
+    transaction then rolled back. Face images must not outlive the retention (PIPL).
+
+    Folders are by month of receipt (UTC); an event is received after it happens, so every
+    event of such a month is past the retention too. The one exception is an event from a
+    device whose clock ran far ahead: its row stays until its own time, its image goes now.
+    """
+    from .services import SNAPSHOT_DIR
+
+    deleted = 0
+    try:
+        years, _files = default_storage.listdir(SNAPSHOT_DIR)
+    except (OSError, NotImplementedError):  # no folder yet, or a storage that cannot list
+        return 0
+    for year in years:
+        if not (year.isdigit() and len(year) == 4):
+            continue
+        months, _files = default_storage.listdir(f"{SNAPSHOT_DIR}/{year}")
+        for month in months:
+            if not (month.isdigit() and 1 <= int(month) <= 12):
+                continue
+            month_end = dt.datetime(int(year) + int(month) // 12, int(month) % 12 + 1, 1, tzinfo=dt.UTC)
+            if month_end > cutoff:
+                continue
+            _dirs, files = default_storage.listdir(f"{SNAPSHOT_DIR}/{year}/{month}")
+            for name in files:
+                try:
+                    default_storage.delete(f"{SNAPSHOT_DIR}/{year}/{month}/{name}")
+                    deleted += 1
+                except OSError:
+                    logger.warning("could not delete snapshot %s/%s/%s", year, month, name)
+    return deleted
 
 
 def estimated_count(conn=None) -> int | None:

@@ -10,6 +10,7 @@ rewritten.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
@@ -64,6 +65,8 @@ COMMAND_RESEND_AFTER = dt.timedelta(minutes=10)
 LIVE_BATCH_LIMIT = 50
 
 VISITOR_PASS_SALT = "access.visitor-pass"
+# Face snapshots live under SNAPSHOT_DIR/<year>/<month of receipt>/ in the default storage.
+SNAPSHOT_DIR = "access/snapshots"
 
 
 def access_group(estate_id: int) -> str:
@@ -246,7 +249,7 @@ def event_payload(row: dict, *, gate_name: str = "", device_name: str = "", resi
 
 
 def access_events_ingest(*, device: Device, events: list[EventIn], received_at: dt.datetime | None = None) -> IngestResult:
-    """Store device events once each, in one transaction, and publish them after the commit.
+    """Store device events once each, atomically, and publish them after the commit.
 
     Returns exact counts: ``accepted`` new rows and ``duplicates`` already stored (same device,
     idempotency key and time) or repeated within the batch.
@@ -258,7 +261,32 @@ def access_events_ingest(*, device: Device, events: list[EventIn], received_at: 
             device_seen(device=device, at=received_at)
         return result
     postgresql = connection.vendor == "postgresql"
-    with transaction.atomic():
+    snapshots = any(e.snapshot is not None for e in events)
+    # A few events on PostgreSQL without snapshot files are stored by one INSERT … VALUES … ON
+    # CONFLICT, atomic by itself: skipping the explicit transaction saves the BEGIN round trip
+    # and Django's autocommit switching on the single-event path. last_seen_at is a later,
+    # separate write: events can be stored without it, never the reverse. Larger batches go
+    # through the staging table, which needs the transaction (ON COMMIT DELETE ROWS). Inside a
+    # caller's transaction all of it joins that transaction.
+    single_write = postgresql and not snapshots and len(events) <= SMALL_BATCH
+    saved_files: list[str] = []
+    try:
+        _ingest(device, events, received_at, result, single_write=single_write, saved_files=saved_files)
+    except BaseException:
+        # Snapshot files are written before the rows that name them (a row never points at a
+        # missing file); when the rows do not land, neither do the files. Files orphaned by a
+        # caller's own rollback later are swept with their month by the retention task.
+        for name in saved_files:
+            with contextlib.suppress(OSError):
+                default_storage.delete(name)
+        raise
+    return result
+
+
+def _ingest(device: Device, events: list[EventIn], received_at: dt.datetime, result: IngestResult, *,
+            single_write: bool, saved_files: list[str]) -> None:
+    postgresql = connection.vendor == "postgresql"
+    with contextlib.nullcontext() if single_write else transaction.atomic():
         seen: set[tuple[str, dt.datetime]] = set()
         unique: list[EventIn] = []
         for event in events:
@@ -300,7 +328,8 @@ def access_events_ingest(*, device: Device, events: list[EventIn], received_at: 
             snapshot = ""
             if event.snapshot is not None:
                 snapshot = default_storage.save(
-                    f"access/snapshots/{received_at:%Y/%m}/{device.pk}-{uuid.uuid4().hex[:12]}.jpg", event.snapshot)
+                    f"{SNAPSHOT_DIR}/{received_at:%Y/%m}/{device.pk}-{uuid.uuid4().hex[:12]}.jpg", event.snapshot)
+                saved_files.append(snapshot)
             # Plain dicts, not model instances: building 500 instances costs more than storing them.
             rows.append({
                 "estate_id": device.estate_id, "device_id": device.pk, "gate_id": event.gate_id or device.gate_id,
@@ -325,7 +354,6 @@ def access_events_ingest(*, device: Device, events: list[EventIn], received_at: 
         device_seen(device=device, at=received_at)
         if stored:
             _publish_events(device, stored, names)
-    return result
 
 
 _INSERT_COLUMNS = [
@@ -398,7 +426,16 @@ def _publish_events(device: Device, rows: list[dict], names: dict[int, str]) -> 
         for r in latest
     ]
     publish_on_commit(access_group(device.estate_id),
-                      {"type": "access.events", "events": payload, "total": len(rows)})
+                      {"type": "access.events", "events": payload, "total": len(rows)}, merge=merge_live_events)
+
+
+def merge_live_events(first: dict, second: dict) -> dict | None:
+    """Fold two queued live-feed messages of one estate into one (community.realtime calls
+    this when a busy estate's messages queue up): same shape, the latest events, the sum."""
+    if first.get("type") != "access.events" or second.get("type") != "access.events":
+        return None
+    return {"type": "access.events", "events": (first["events"] + second["events"])[-LIVE_BATCH_LIMIT:],
+            "total": first["total"] + second["total"]}
 
 
 # --- Raw messages -----------------------------------------------------------------------------

@@ -16,6 +16,8 @@ admin.site.site_header = admin.site.site_title = "智慧社区 · 物业管理"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    # Early: devices post here several times a second; the URL resolver tries patterns in order.
+    path("api/v1/", include("community.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("community.accounts.urls")),
@@ -30,7 +32,6 @@ urlpatterns = [
     path("staff/tickets/", include("community.tickets.staff_urls")),
     path("staff/access/", include("access.staff_urls")),
     # REST API and its documentation (served from local static files).
-    path("api/v1/", include("community.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Device endpoints at the paths vendors' firmware expects (/iclock/…, /isapi/…).

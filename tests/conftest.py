@@ -96,9 +96,14 @@ def client_for(client):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """allauth's rate-limit counters live in the cache: no test may inherit another's."""
+    """allauth's rate-limit counters live in the cache, devices in access.api's in-process
+    cache: no test may inherit another's."""
     from django.core.cache import cache
 
+    from access.api import device_cache_clear
+
     cache.clear()
+    device_cache_clear()
     yield
     cache.clear()
+    device_cache_clear()
