@@ -38,8 +38,10 @@
     var labelsScript = document.getElementById("access-feed-labels");
     feed.labels = labelsScript ? JSON.parse(labelsScript.textContent) : {};
     if (!window.communitySocket) { return; }
+    function showState(label, cls) {
+      if (state) { state.textContent = label; state.className = "badge " + cls; }
+    }
     window.communitySocket([feed.dataset.group], function (group, event) {
-      if (state) { state.textContent = feed.dataset.labelLive; state.className = "badge badge-ok"; }
       if (event.type === "access.events") {
         var empty = feed.querySelector(".access-feed-empty");
         if (empty) { empty.remove(); }
@@ -52,8 +54,13 @@
           row.className = "badge " + (event.online ? "badge-ok" : "badge-danger");
         }
       }
+    }, {
+      // "live" only once the server confirms the subscription: before that, events are missed.
+      onSubscribed: function (group) {
+        if (group === feed.dataset.group) { showState(feed.dataset.labelLive, "badge-ok"); }
+      },
+      onDisconnected: function () { showState(feed.dataset.labelConnecting, ""); }
     });
-    if (state) { state.textContent = feed.dataset.labelLive; state.className = "badge badge-ok"; }
   }
 
   function startShare(button) {

@@ -1,6 +1,6 @@
 /* 智慧社区 — small shared script for every page (no build step, no dependencies).
  *
- * window.communitySocket(groups, onEvent) -> {close(), subscribe(group)}
+ * window.communitySocket(groups, onEvent, options) -> {close(), subscribe(group)}
  *   Opens the authenticated websocket at /ws/ (wss: on https pages, ws: otherwise), subscribes
  *   to each group name in `groups` by sending {"action": "subscribe", "group": g}, and calls
  *   onEvent(group, event) for every event the server pushes ({"group": ..., "event": ...}).
@@ -11,12 +11,16 @@
  *     communitySocket(["estate.3.gate"], function (group, event) { console.log(group, event); });
  *
  *   The server closes with code 4401 when the user is not logged in; then it stops retrying.
+ *   options (optional): onSubscribed(group) once the server has confirmed a subscription (after
+ *   every reconnect too): only then will events of that group arrive; onDisconnected() when the
+ *   connection drops. A page's "live" indicator follows these two, not the socket opening.
  */
 (function () {
   "use strict";
 
-  function communitySocket(groups, onEvent) {
+  function communitySocket(groups, onEvent, options) {
     var wanted = (groups || []).slice();
+    var hooks = options || {};
     var socket = null;
     var delay = 1000;
     var closed = false;
@@ -46,11 +50,16 @@
           console.warn("communitySocket:", data.error, data.group || "");
           return;
         }
+        if (data.subscribed !== undefined) {
+          if (typeof hooks.onSubscribed === "function") { hooks.onSubscribed(data.subscribed); }
+          return;
+        }
         if (data.event !== undefined && typeof onEvent === "function") {
           onEvent(data.group, data.event);
         }
       };
       socket.onclose = function (event) {
+        if (typeof hooks.onDisconnected === "function") { hooks.onDisconnected(); }
         if (closed || event.code === 4401) { return; }
         var wait = delay + Math.floor(Math.random() * 500);
         delay = Math.min(delay * 2, 30000);

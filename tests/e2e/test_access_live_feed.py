@@ -102,6 +102,8 @@ def test_security_sees_a_gate_event_appear_live(page, asgi_server, estate_a, est
     websocket.wait_for_event("framereceived", predicate=lambda frame: "subscribed" in str(frame)
                              and ".access" in str(frame), timeout=10_000)
     expect(page.locator("#access-feed .access-feed-empty")).to_be_visible()
+    feed = page.locator("#access-feed")
+    expect(page.locator("[data-feed-state]")).to_have_text(feed.get_attribute("data-label-live"))
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
     assert _post_event(asgi_server, "e2e-live-1", "denied") == 200
@@ -110,7 +112,6 @@ def test_security_sees_a_gate_event_appear_live(page, asgi_server, estate_a, est
     expect(row).to_be_visible(timeout=10_000)
     if viewport:  # the phone layout hides the gate column
         expect(row).to_contain_text("东门")
-    feed = page.locator("#access-feed")
     labels = page.evaluate("JSON.parse(document.getElementById('access-feed-labels').textContent)")
     # Words in the page's language, not the codes the websocket carries.
     expect(row.locator(".badge")).to_have_text(feed.get_attribute("data-label-denied"))
