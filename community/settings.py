@@ -197,6 +197,16 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Residents who forgot their password sign in with a 6-digit SMS code (then change it); staff
+# cannot (community.accounts.forms.ResidentLoginCodeForm explains why).
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+# Six digits, as every Chinese SMS code is (phones offer to fill them in); 3 tries per code and
+# allauth's request limit (3 a minute per number) keep guessing at odds of 1 in 333,333.
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}  # codes sent by email
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = ACCOUNT_LOGIN_BY_CODE_FORMAT  # codes sent by SMS (login too)
+ACCOUNT_FORMS = {"request_login_code": "community.accounts.forms.ResidentLoginCodeForm"}
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.forms import RequestLoginCodeForm
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -58,3 +59,32 @@ class InvitationPasswordForm(forms.Form):
             except ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class ResidentLoginCodeForm(RequestLoginCodeForm):
+    """Sign in with a one-time code by SMS (or email): the way back in for a resident who
+    forgot the password (then 修改密码). allauth 65 resets passwords by email only, and most
+    residents have just a phone number.
+
+    Not for staff: allauth treats a code login as passwordless and skips the authenticator
+    step, so for a staff account an SMS code would replace password + TOTP with one factor.
+    Staff sign in with both, as StaffMFARequiredMiddleware expects; a forgotten staff password
+    is reset by a manager or the email link.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["phone", "email"])  # residents sign in by phone; email is the fallback
+        if "phone" in self.fields:
+            self.fields["phone"].widget.attrs.update({"placeholder": _("e.g. 138 0000 0000"), "inputmode": "tel",
+                                                      "autocomplete": "tel"})
+
+    def clean(self):
+        cleaned_data = super().clean()
+        user = getattr(self, "_user", None)
+        if user is not None and user.is_staff:
+            raise ValidationError(
+                _("Staff accounts sign in with their password and authenticator app, not with a code."),
+                code="staff_code_login",
+            )
+        return cleaned_data
