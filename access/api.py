@@ -111,7 +111,6 @@ class DeviceAPIView(APIView):
     authentication_classes = [DeviceTokenAuthentication]
     permission_classes = [IsDevice]
     renderer_classes = [JSONRenderer]
-    throttle_classes: list = []  # devices are limited by their token, not by request rate
 
     def perform_content_negotiation(self, request, force=False):
         # Devices speak JSON only; DRF's Accept-header negotiation cost a tenth of a millisecond

@@ -271,7 +271,8 @@ def access_events_ingest(*, device: Device, events: list[EventIn], received_at: 
     single_write = postgresql and not snapshots and len(events) <= SMALL_BATCH
     saved_files: list[str] = []
     try:
-        _ingest(device, events, received_at, result, single_write=single_write, saved_files=saved_files)
+        _ingest(device, events, received_at, result, postgresql=postgresql, snapshots=snapshots,
+                single_write=single_write, saved_files=saved_files)
     except BaseException:
         # Snapshot files are written before the rows that name them (a row never points at a
         # missing file); when the rows do not land, neither do the files. Files orphaned by a
@@ -284,8 +285,7 @@ def access_events_ingest(*, device: Device, events: list[EventIn], received_at: 
 
 
 def _ingest(device: Device, events: list[EventIn], received_at: dt.datetime, result: IngestResult, *,
-            single_write: bool, saved_files: list[str]) -> None:
-    postgresql = connection.vendor == "postgresql"
+            postgresql: bool, snapshots: bool, single_write: bool, saved_files: list[str]) -> None:
     with contextlib.nullcontext() if single_write else transaction.atomic():
         seen: set[tuple[str, dt.datetime]] = set()
         unique: list[EventIn] = []
@@ -298,7 +298,7 @@ def _ingest(device: Device, events: list[EventIn], received_at: dt.datetime, res
             unique.append(event)
         # PostgreSQL answers duplicates itself (INSERT … ON CONFLICT DO NOTHING RETURNING); look
         # first only where a duplicate would cost more than a row: a snapshot file to write.
-        if not postgresql or any(e.snapshot is not None for e in unique):
+        if not postgresql or snapshots:
             _lock_device(device)
             existing = set(
                 AccessEvent.objects.filter(

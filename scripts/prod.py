@@ -11,7 +11,6 @@ Environment (all optional):
   REDIS_URL      default redis://127.0.0.1:6379/0
   PORT, HOST     where nginx listens (default 127.0.0.1:8000)
   WEB_CONCURRENCY gunicorn workers (2)   CELERY_CONCURRENCY worker processes (2)
-  WEB_WORKER_CLASS, WEB_THREADS  gunicorn worker class (sync) and threads per worker (1)
   NGINX_WORKERS  nginx worker processes (1)   GUNICORN_PORT, DAPHNE_PORT (free ports)
   PROD_SEED_DEMO=true  also run seed_demo before starting
   PROD_DIR       where the generated nginx.conf, pid and temp files go (var/prod)

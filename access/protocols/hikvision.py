@@ -103,11 +103,16 @@ def _int(value, default=None):
         return default
 
 
+def _is_heartbeat(data: dict) -> bool:
+    return (str(data.get("eventType", "")).lower() == "heartbeat"
+            or str(data.get("eventState", "")).lower() == "inactive")
+
+
 def parse_event(data: dict, images: list[bytes], device) -> EventIn | None:
     """The common event for an ``AccessControllerEvent``; None for heartbeats."""
-    event_type = str(data.get("eventType", ""))
-    if event_type.lower() == "heartbeat" or str(data.get("eventState", "")).lower() == "inactive":
+    if _is_heartbeat(data):
         return None
+    event_type = str(data.get("eventType", ""))
     ace = data.get("AccessControllerEvent")
     if not isinstance(ace, dict):
         raise ValueError(f"no AccessControllerEvent in a {event_type or 'typeless'} notification")
@@ -142,8 +147,7 @@ def is_heartbeat(inbound: Inbound) -> bool:
         data, _images = split_parts(inbound)
     except (ValueError, ET.ParseError):
         return False
-    event_type = str(data.get("eventType", ""))
-    return event_type.lower() == "heartbeat" or str(data.get("eventState", "")).lower() == "inactive"
+    return _is_heartbeat(data)
 
 
 def handle_event(*, device, inbound: Inbound) -> Outcome:
