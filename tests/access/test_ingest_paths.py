@@ -42,8 +42,9 @@ def test_single_event_committed_without_a_transaction_is_stored_once_and_publish
     # autocommitted INSERT. It must be committed, counted exactly and published, as in a batch.
     received = feed(f"estate.{native_device.estate_id}.access")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {NATIVE_TOKEN}"}
-    first = device_client.post(EVENTS, body(1), content_type="application/json", **auth)
-    again = device_client.post(EVENTS, body(1), content_type="application/json", **auth)
+    sent = body(1)  # the same bytes twice: a retry (body() stamps the current second)
+    first = device_client.post(EVENTS, sent, content_type="application/json", **auth)
+    again = device_client.post(EVENTS, sent, content_type="application/json", **auth)
     assert first.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
     assert again.json() == {"accepted": 0, "duplicates": 1, "rejected": []}
     assert AccessEvent.objects.filter(device=native_device, idempotency_key="fast-1").count() == 1
