@@ -85,8 +85,18 @@ class GateAdmin(ScopedModelAdmin):
 
 @admin.register(Device)
 class DeviceAdmin(ScopedModelAdmin):
-    list_display = ["name", "estate", "gate", "kind", "protocol", "serial_number", "approved", "enabled", "online",
-                    "last_seen_at"]
+    list_display = [
+        "name",
+        "estate",
+        "gate",
+        "kind",
+        "protocol",
+        "serial_number",
+        "approved",
+        "enabled",
+        "online",
+        "last_seen_at",
+    ]
     list_filter = ["protocol", "kind", "approved", "enabled", "online"]
     search_fields = ["name", "serial_number", "mac_address"]
     list_select_related = ["estate", "gate"]
@@ -108,8 +118,14 @@ class DeviceAdmin(ScopedModelAdmin):
         for device in self.scope_for_action(request, queryset):
             token = services.device_token_rotate(device=device)
             self.message_user(
-                request, format_html(_("New token for {}: <code>{}</code> — copy it now, it is not shown again."),
-                                     device.name, token), messages.WARNING)
+                request,
+                format_html(
+                    _("New token for {}: <code>{}</code> — copy it now, it is not shown again."),
+                    device.name,
+                    token,
+                ),
+                messages.WARNING,
+            )
 
 
 @admin.register(Credential)
@@ -135,8 +151,13 @@ class CredentialAdmin(ScopedModelAdmin):
         if change:
             return super().save_model(request, obj, form, change)
         try:
-            created = services.credential_issue(resident=obj.resident, kind=obj.kind, value=obj.value,
-                                                valid_from=obj.valid_from, valid_until=obj.valid_until)
+            created = services.credential_issue(
+                resident=obj.resident,
+                kind=obj.kind,
+                value=obj.value,
+                valid_from=obj.valid_from,
+                valid_until=obj.valid_until,
+            )
         except ValidationError as exc:
             self.message_user(request, "; ".join(exc.messages), messages.ERROR)
             return None
@@ -163,8 +184,18 @@ class ReadOnlyAdmin(ScopedModelAdmin):
 
 @admin.register(AccessEvent)
 class AccessEventAdmin(ReadOnlyAdmin):
-    list_display = ["occurred_at", "gate", "direction", "method", "result", "reason", "who", "credential_masked",
-                    "replayed", "clock_skewed"]
+    list_display = [
+        "occurred_at",
+        "gate",
+        "direction",
+        "method",
+        "result",
+        "reason",
+        "who",
+        "credential_masked",
+        "replayed",
+        "clock_skewed",
+    ]
     list_filter = [ScopedGateFilter, "result", "method", "direction"]
     list_select_related = ["gate", "resident"]
     ordering = ["-occurred_at"]
@@ -202,8 +233,16 @@ class AccessEventAdmin(ReadOnlyAdmin):
 
 @admin.register(VisitorPass)
 class VisitorPassAdmin(ReadOnlyAdmin):
-    list_display = ["visitor_name", "masked_phone", "unit", "valid_from", "valid_until", "entries_used", "max_entries",
-                    "revoked_at"]
+    list_display = [
+        "visitor_name",
+        "masked_phone",
+        "unit",
+        "valid_from",
+        "valid_until",
+        "entries_used",
+        "max_entries",
+        "revoked_at",
+    ]
     list_select_related = ["unit__building"]
     ordering = ["-created_at"]
     exclude = ["nonce"]
@@ -215,7 +254,16 @@ class VisitorPassAdmin(ReadOnlyAdmin):
 
 @admin.register(DeviceCommand)
 class DeviceCommandAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "device", "command_short", "status", "return_code", "created_at", "sent_at", "completed_at"]
+    list_display = [
+        "pk",
+        "device",
+        "command_short",
+        "status",
+        "return_code",
+        "created_at",
+        "sent_at",
+        "completed_at",
+    ]
     list_filter = ["status", "device__protocol"]
     list_select_related = ["device"]
     ordering = ["-pk"]
@@ -227,7 +275,16 @@ class DeviceCommandAdmin(ReadOnlyAdmin):
 
 @admin.register(RawDeviceMessage)
 class RawDeviceMessageAdmin(ReadOnlyAdmin):
-    list_display = ["received_at", "protocol", "device", "method", "path", "status", "attempts", "error_short"]
+    list_display = [
+        "received_at",
+        "protocol",
+        "device",
+        "method",
+        "path",
+        "status",
+        "attempts",
+        "error_short",
+    ]
     list_filter = ["status", "protocol"]
     list_select_related = ["device"]
     ordering = ["-received_at"]

@@ -120,28 +120,49 @@ class DeviceAPIView(APIView):
 
 
 _EVENT = {
-    "event_id": "gate1-000123", "occurred_at": "2026-11-20T08:01:02+08:00", "direction": "in",
-    "method": "card", "result": "granted", "credential": {"type": "card", "value": "0012345678"},
+    "event_id": "gate1-000123",
+    "occurred_at": "2026-11-20T08:01:02+08:00",
+    "direction": "in",
+    "method": "card",
+    "result": "granted",
+    "credential": {"type": "card", "value": "0012345678"},
 }
 
 
 class DeviceEventsView(DeviceAPIView):
     @extend_schema(
-        operation_id="device_events_post", tags=["devices"],
+        operation_id="device_events_post",
+        tags=["devices"],
         summary="Send access events (one, or a batch of at most 1,000)",
-        request=inline_serializer("DeviceEventsRequest", {"events": serializers.ListField(child=serializers.DictField())}),
-        responses={200: inline_serializer("DeviceEventsAnswer", {
-            "accepted": serializers.IntegerField(), "duplicates": serializers.IntegerField(),
-            "rejected": serializers.ListField(child=serializers.DictField())})},
+        request=inline_serializer(
+            "DeviceEventsRequest", {"events": serializers.ListField(child=serializers.DictField())}
+        ),
+        responses={
+            200: inline_serializer(
+                "DeviceEventsAnswer",
+                {
+                    "accepted": serializers.IntegerField(),
+                    "duplicates": serializers.IntegerField(),
+                    "rejected": serializers.ListField(child=serializers.DictField()),
+                },
+            )
+        },
         examples=[OpenApiExample("batch", value={"events": [_EVENT]}, request_only=True)],
     )
     def post(self, request):
         device = request.auth
-        inbound = Inbound("POST", request.path, request.META.get("QUERY_STRING", ""),
-                          request.content_type or "", request.body)
+        inbound = Inbound(
+            "POST",
+            request.path,
+            request.META.get("QUERY_STRING", ""),
+            request.content_type or "",
+            request.body,
+        )
         from .device_views import process  # device_views imports this module
 
-        outcome = process(Protocol.NATIVE, handle_events, device=device, inbound=inbound, kept_answer=_kept_answer)
+        outcome = process(
+            Protocol.NATIVE, handle_events, device=device, inbound=inbound, kept_answer=_kept_answer
+        )
         if isinstance(outcome, HttpResponse):
             return outcome
         return HttpResponse(outcome.body, status=outcome.status, content_type=outcome.content_type)
@@ -154,34 +175,63 @@ def _kept_answer() -> HttpResponse:
 
 
 class DeviceHeartbeatView(DeviceAPIView):
-    @extend_schema(operation_id="device_heartbeat", tags=["devices"], summary="Tell the platform the device is alive",
-                   request=None, responses={200: inline_serializer("HeartbeatAnswer", {
-                       "status": serializers.CharField(), "server_time": serializers.DateTimeField()})})
+    @extend_schema(
+        operation_id="device_heartbeat",
+        tags=["devices"],
+        summary="Tell the platform the device is alive",
+        request=None,
+        responses={
+            200: inline_serializer(
+                "HeartbeatAnswer",
+                {"status": serializers.CharField(), "server_time": serializers.DateTimeField()},
+            )
+        },
+    )
     def post(self, request):
         try:
             reported = json.loads(request.body or b"{}")
         except (ValueError, RecursionError):
             reported = {}
-        device = services.device_heartbeat(device=request.auth, reported=reported if isinstance(reported, dict) else {})
+        device = services.device_heartbeat(
+            device=request.auth, reported=reported if isinstance(reported, dict) else {}
+        )
         return Response({"status": "ok", "server_time": device.last_seen_at})
 
 
 class VerifyRequest(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["qr", "card", "face", "employee_no", "pin"],
-                                   help_text="What was scanned: qr (a visitor pass) or a credential kind.")
+    type = serializers.ChoiceField(
+        choices=["qr", "card", "face", "employee_no", "pin"],
+        help_text="What was scanned: qr (a visitor pass) or a credential kind.",
+    )
     value = serializers.CharField(max_length=400)
     direction = serializers.ChoiceField(choices=[Direction.IN, Direction.OUT], default=Direction.IN)
     gate = serializers.IntegerField(required=False, allow_null=True)
-    event_id = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                     help_text="Repeat the same id when retrying, so the entry is counted once.")
+    event_id = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Repeat the same id when retrying, so the entry is counted once.",
+    )
 
 
 class DeviceVerifyView(DeviceAPIView):
-    @extend_schema(operation_id="device_verify", tags=["devices"],
-                   summary="Allow or deny a scanned visitor QR code or card, now",
-                   request=VerifyRequest, responses={200: inline_serializer("VerifyAnswer", {
-                       "allow": serializers.BooleanField(), "reason": serializers.CharField(),
-                       "visitor": serializers.CharField(), "entries_left": serializers.IntegerField()})})
+    @extend_schema(
+        operation_id="device_verify",
+        tags=["devices"],
+        summary="Allow or deny a scanned visitor QR code or card, now",
+        request=VerifyRequest,
+        responses={
+            200: inline_serializer(
+                "VerifyAnswer",
+                {
+                    "allow": serializers.BooleanField(),
+                    "reason": serializers.CharField(),
+                    "visitor": serializers.CharField(),
+                    "entries_left": serializers.IntegerField(),
+                },
+            )
+        },
+    )
     def post(self, request):
         try:
             payload = request.data
@@ -192,13 +242,23 @@ class DeviceVerifyView(DeviceAPIView):
         v = data.validated_data
         try:
             result = services.access_verify(
-                device=request.auth, kind=v["type"], value=v["value"], direction=v["direction"],
-                gate_id=v.get("gate"), event_id=v.get("event_id", ""),
+                device=request.auth,
+                kind=v["type"],
+                value=v["value"],
+                direction=v["direction"],
+                gate_id=v.get("gate"),
+                event_id=v.get("event_id", ""),
             )
         except DjangoValidationError as exc:
-            raise exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
-        body = {"allow": result.allow, "reason": result.reason, "duplicate": result.duplicate,
-                "event": result.event.pk if result.event else None}
+            raise exceptions.ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            ) from exc
+        body = {
+            "allow": result.allow,
+            "reason": result.reason,
+            "duplicate": result.duplicate,
+            "event": result.event.pk if result.event else None,
+        }
         if result.visitor_pass:
             body["visitor"] = result.visitor_pass.visitor_name
             body["entries_left"] = result.visitor_pass.entries_left
@@ -215,6 +275,10 @@ try:  # Document the device token scheme in the OpenAPI schema.
         name = "deviceToken"
 
         def get_security_definition(self, auto_schema):
-            return {"type": "http", "scheme": "bearer", "description": "Device token (admin → Devices → rotate token)"}
+            return {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "Device token (admin → Devices → rotate token)",
+            }
 except ImportError:  # pragma: no cover
     pass

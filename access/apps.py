@@ -32,7 +32,9 @@ class AccessConfig(AppConfig):
     # The access log is append-only: nobody gets add/change/delete on AccessEvent.
     role_permissions = {
         "manager": _perms(["gate", "device", "credential"], ["view", "add", "change"])
-        + _perms(["accessevent", "visitorpass", "devicecommand", "rawdevicemessage", "movementlookup"], ["view"]),
+        + _perms(
+            ["accessevent", "visitorpass", "devicecommand", "rawdevicemessage", "movementlookup"], ["view"]
+        ),
         "front_desk": _perms(["credential"], ["view", "add", "change"])
         + _perms(["gate", "visitorpass", "accessevent"], ["view"]),
         "security": _perms(["gate", "device", "accessevent", "visitorpass", "devicecommand"], ["view"]),
@@ -46,5 +48,7 @@ class AccessConfig(AppConfig):
 
         from . import services
 
-        occupancy_ended.connect(services.credentials_revoke_on_move_out, dispatch_uid="access.revoke_on_move_out")
+        occupancy_ended.connect(
+            services.credentials_revoke_on_move_out, dispatch_uid="access.revoke_on_move_out"
+        )
         register_group("estate.", authorise_access_group)

@@ -14,16 +14,46 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-COLUMNS = ("estate_id", "device_id", "gate_id", "occurred_at", "received_at", "direction", "method", "result",
-           "reason", "credential_value", "plate", "vendor_code", "idempotency_key", "replayed", "clock_skewed",
-           "snapshot")
+COLUMNS = (
+    "estate_id",
+    "device_id",
+    "gate_id",
+    "occurred_at",
+    "received_at",
+    "direction",
+    "method",
+    "result",
+    "reason",
+    "credential_value",
+    "plate",
+    "vendor_code",
+    "idempotency_key",
+    "replayed",
+    "clock_skewed",
+    "snapshot",
+)
 
 
 def _row(event: dict, estate: int, device: int, now) -> tuple:
     credential = event.get("credential") or {}
-    return (estate, device, None, event["occurred_at"], now, event.get("direction", "unknown"),
-            event.get("method", "other"), event["result"], event.get("reason", ""), credential.get("value", ""),
-            "", "", event["event_id"], False, False, "")
+    return (
+        estate,
+        device,
+        None,
+        event["occurred_at"],
+        now,
+        event.get("direction", "unknown"),
+        event.get("method", "other"),
+        event["result"],
+        event.get("reason", ""),
+        credential.get("value", ""),
+        "",
+        "",
+        event["event_id"],
+        False,
+        False,
+        "",
+    )
 
 
 @csrf_exempt
@@ -33,13 +63,17 @@ def copy_batch(request):
     events = json.loads(request.body)["events"]
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS bench_stage (LIKE access_accessevent INCLUDING DEFAULTS) "
-                       "ON COMMIT DELETE ROWS")
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS bench_stage (LIKE access_accessevent INCLUDING DEFAULTS) "
+            "ON COMMIT DELETE ROWS"
+        )
         with cursor.cursor.copy(f"COPY bench_stage ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for event in events:
                 copy.write_row(_row(event, estate, device, now))
-        cursor.execute(f"INSERT INTO access_accessevent ({', '.join(COLUMNS)}) "  # noqa: S608 - constant columns
-                       f"SELECT {', '.join(COLUMNS)} FROM bench_stage ON CONFLICT DO NOTHING")
+        cursor.execute(
+            f"INSERT INTO access_accessevent ({', '.join(COLUMNS)}) "  # noqa: S608 - constant columns
+            f"SELECT {', '.join(COLUMNS)} FROM bench_stage ON CONFLICT DO NOTHING"
+        )
         inserted = cursor.rowcount
     return JsonResponse({"accepted": inserted})
 
@@ -52,5 +86,7 @@ def insert_one(request):
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO access_accessevent ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "  # noqa: S608
-            "ON CONFLICT DO NOTHING", _row(event, estate, device, timezone.now()))
+            "ON CONFLICT DO NOTHING",
+            _row(event, estate, device, timezone.now()),
+        )
     return JsonResponse({"accepted": 1})

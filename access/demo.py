@@ -40,8 +40,11 @@ HISTORY_DAYS = 14
 CARDS = 80
 SEED = 20261120
 
-GATES = [("南门", "南门岗亭", GateDirection.BOTH), ("北门", "北门车行道旁", GateDirection.BOTH),
-         ("东门人行通道", "东门", GateDirection.IN)]
+GATES = [
+    ("南门", "南门岗亭", GateDirection.BOTH),
+    ("北门", "北门车行道旁", GateDirection.BOTH),
+    ("东门人行通道", "东门", GateDirection.IN),
+]
 DEVICES = [
     # name, gate, protocol, serial, token
     ("南门人脸门禁", "南门", Protocol.NATIVE, None, NATIVE_TOKEN),
@@ -60,38 +63,57 @@ def seed_access(ctx: DemoContext) -> None:
     estate = ctx.estate
     gates = {}
     for name, location, direction in GATES:
-        gates[name], _ = Gate.objects.get_or_create(estate=estate, name=name,
-                                                    defaults={"location": location, "direction": direction})
+        gates[name], _ = Gate.objects.get_or_create(
+            estate=estate, name=name, defaults={"location": location, "direction": direction}
+        )
     devices = {}
     for name, gate, protocol, serial, token in DEVICES:
         device = Device.objects.filter(estate=estate, name=name).first()
         if device is None:
             device = Device.objects.create(
-                estate=estate, name=name, gate=gates[gate], kind=DeviceKind.GATE, protocol=protocol,
-                serial_number=serial, token_hash=token_hash(token) if token else None, approved=True, enabled=True,
+                estate=estate,
+                name=name,
+                gate=gates[gate],
+                kind=DeviceKind.GATE,
+                protocol=protocol,
+                serial_number=serial,
+                token_hash=token_hash(token) if token else None,
+                approved=True,
+                enabled=True,
                 time_zone="Asia/Shanghai",
             )
         devices[protocol] = device
 
     residents = list(
-        Resident.objects.filter(estate=estate, pk__in=Occupancy.objects.active().values("resident_id"))
-        .order_by("pk")[:CARDS]
+        Resident.objects.filter(
+            estate=estate, pk__in=Occupancy.objects.active().values("resident_id")
+        ).order_by("pk")[:CARDS]
     )
     # The demo owner's household too, so the portal's "my household's access records" shows something.
     owner = ctx.users.get("owner")
     if owner is not None:
-        household = Occupancy.objects.active().filter(
-            unit__in=Occupancy.objects.active().filter(resident__user=owner).values("unit_id")
-        ).values("resident_id")
-        residents += [r for r in Resident.objects.filter(pk__in=household).order_by("pk") if r not in residents]
-    have = set(Credential.objects.filter(estate=estate, kind=CredentialKind.CARD).values_list("value", flat=True))
-    Credential.objects.bulk_create([
-        Credential(estate=estate, resident=r, kind=CredentialKind.CARD, value=demo_card_number(r.pk))
-        for r in residents if demo_card_number(r.pk) not in have
-    ])
+        household = (
+            Occupancy.objects.active()
+            .filter(unit__in=Occupancy.objects.active().filter(resident__user=owner).values("unit_id"))
+            .values("resident_id")
+        )
+        residents += [
+            r for r in Resident.objects.filter(pk__in=household).order_by("pk") if r not in residents
+        ]
+    have = set(
+        Credential.objects.filter(estate=estate, kind=CredentialKind.CARD).values_list("value", flat=True)
+    )
+    Credential.objects.bulk_create(
+        [
+            Credential(estate=estate, resident=r, kind=CredentialKind.CARD, value=demo_card_number(r.pk))
+            for r in residents
+            if demo_card_number(r.pk) not in have
+        ]
+    )
     card_of = dict(
-        Credential.objects.filter(estate=estate, kind=CredentialKind.CARD, revoked_at__isnull=True)
-        .values_list("resident_id", "pk")
+        Credential.objects.filter(
+            estate=estate, kind=CredentialKind.CARD, revoked_at__isnull=True
+        ).values_list("resident_id", "pk")
     )
 
     unit = None
@@ -103,8 +125,14 @@ def seed_access(ctx: DemoContext) -> None:
 
         now = timezone.now()
         VisitorPass.objects.create(
-            estate=estate, unit=unit, created_by=owner, visitor_name="张阿姨", visitor_phone="13911112222",
-            valid_from=now - dt.timedelta(hours=1), valid_until=now + dt.timedelta(days=7), max_entries=10,
+            estate=estate,
+            unit=unit,
+            created_by=owner,
+            visitor_name="张阿姨",
+            visitor_phone="13911112222",
+            valid_from=now - dt.timedelta(hours=1),
+            valid_until=now + dt.timedelta(days=7),
+            max_entries=10,
             nonce=secrets.token_urlsafe(9),
         )
 
@@ -121,20 +149,33 @@ def seed_access(ctx: DemoContext) -> None:
         day = rng.randrange(HISTORY_DAYS)
         # Rush hours: most passes at 7-9 and 17-19.
         hour = rng.choice([7, 7, 8, 8, 8, 12, 17, 18, 18, 19, 21, rng.randrange(24)])
-        at = now - dt.timedelta(days=day + 1) + dt.timedelta(hours=hour - now.hour, minutes=rng.randrange(60),
-                                                              seconds=rng.randrange(60))
+        at = (
+            now
+            - dt.timedelta(days=day + 1)
+            + dt.timedelta(hours=hour - now.hour, minutes=rng.randrange(60), seconds=rng.randrange(60))
+        )
         device = rng.choice(device_list)
         resident = rng.choice(residents) if residents else None
         denied = rng.random() < 0.06
         card = resident is not None and resident.pk in card_of and not denied
-        events.append(AccessEvent(
-            estate=estate, device=device, gate_id=device.gate_id, occurred_at=at, received_at=at,
-            direction=rng.choice([Direction.IN, Direction.OUT]),
-            method=Method.CARD if card or denied else Method.FACE,
-            result=Result.DENIED if denied else Result.GRANTED, reason="credential_unknown" if denied else "",
-            resident=None if denied else resident, credential_id=card_of.get(resident.pk) if card else None,
-            credential_value=demo_card_number(resident.pk) if card else ("0000000000" if denied else ""),
-            idempotency_key=f"demo-{n}",
-        ))
+        events.append(
+            AccessEvent(
+                estate=estate,
+                device=device,
+                gate_id=device.gate_id,
+                occurred_at=at,
+                received_at=at,
+                direction=rng.choice([Direction.IN, Direction.OUT]),
+                method=Method.CARD if card or denied else Method.FACE,
+                result=Result.DENIED if denied else Result.GRANTED,
+                reason="credential_unknown" if denied else "",
+                resident=None if denied else resident,
+                credential_id=card_of.get(resident.pk) if card else None,
+                credential_value=demo_card_number(resident.pk) if card else ("0000000000" if denied else ""),
+                idempotency_key=f"demo-{n}",
+            )
+        )
     AccessEvent.objects.bulk_create(events, batch_size=1000)
-    ctx.stdout.write(f"access: {len(devices)} devices, {len(residents)} cards, {len(events)} historical events")
+    ctx.stdout.write(
+        f"access: {len(devices)} devices, {len(residents)} cards, {len(events)} historical events"
+    )

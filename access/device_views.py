@@ -21,8 +21,13 @@ from .protocols.base import Inbound, storable
 
 
 def _inbound(request) -> Inbound:
-    return Inbound(request.method, request.path, request.META.get("QUERY_STRING", ""),
-                   request.META.get("CONTENT_TYPE", ""), request.body)
+    return Inbound(
+        request.method,
+        request.path,
+        request.META.get("QUERY_STRING", ""),
+        request.META.get("CONTENT_TYPE", ""),
+        request.body,
+    )
 
 
 logger = logging.getLogger(__name__)
@@ -53,8 +58,9 @@ def process(protocol: str, handler, *, device, inbound: Inbound, kept_answer):
     except Exception as exc:  # the last line of defence, see above
         logger.exception("%s device %s: request could not be processed; kept raw", protocol, device.pk)
         try:
-            services.raw_message_keep(device=device, protocol=protocol, inbound=inbound,
-                                      error=f"unexpected error: {exc!r}")
+            services.raw_message_keep(
+                device=device, protocol=protocol, inbound=inbound, error=f"unexpected error: {exc!r}"
+            )
         except DatabaseError:
             logger.exception("%s device %s: could not keep the raw request", protocol, device.pk)
             return _try_later()
@@ -63,8 +69,9 @@ def process(protocol: str, handler, *, device, inbound: Inbound, kept_answer):
         return kept_answer()
     if outcome.errors:
         try:
-            services.raw_message_keep(device=device, protocol=protocol, inbound=inbound,
-                                      error="\n".join(outcome.errors))
+            services.raw_message_keep(
+                device=device, protocol=protocol, inbound=inbound, error="\n".join(outcome.errors)
+            )
         except DatabaseError:
             logger.exception("%s device %s: could not keep the raw request", protocol, device.pk)
             return _try_later()
@@ -77,18 +84,29 @@ def iclock(request, endpoint: str):
     serial = inbound.query.get("SN", "").strip()
     device = (
         Device.objects.filter(serial_number=serial, protocol=Protocol.ZKTECO).first()
-        if serial and storable(serial) else None
+        if serial and storable(serial)
+        else None
     )
     if device is None or not device.accepts_traffic:
         # Non-200 so the device keeps its records and sends them again once it is approved;
         # uploads are also kept, so an administrator sees who is knocking.
         if request.method == "POST" and inbound.body:
-            services.raw_message_keep(device=device, protocol=Protocol.ZKTECO, inbound=inbound,
-                                      error=f"unknown or unapproved device SN={serial!r}", status=RawStatus.REJECTED)
+            services.raw_message_keep(
+                device=device,
+                protocol=Protocol.ZKTECO,
+                inbound=inbound,
+                error=f"unknown or unapproved device SN={serial!r}",
+                status=RawStatus.REJECTED,
+            )
         reason = "unknown device" if device is None else "device not approved"
         return HttpResponse(reason, status=403 if device else 401, content_type="text/plain")
-    outcome = process(Protocol.ZKTECO, zkteco.handle, device=device, inbound=inbound,
-                      kept_answer=lambda: HttpResponse("OK", content_type="text/plain"))
+    outcome = process(
+        Protocol.ZKTECO,
+        zkteco.handle,
+        device=device,
+        inbound=inbound,
+        kept_answer=lambda: HttpResponse("OK", content_type="text/plain"),
+    )
     return outcome if isinstance(outcome, HttpResponse) else _answer(outcome)
 
 
@@ -106,9 +124,19 @@ def isapi_events(request, token: str):
         # Events are kept so nothing is lost before approval; heartbeats (every few seconds,
         # each with a new time) carry nothing to keep and would fill the table.
         if not hikvision.is_heartbeat(inbound):
-            services.raw_message_keep(device=device, protocol=Protocol.HIKVISION, inbound=inbound,
-                                      error="device not approved", status=RawStatus.REJECTED)
+            services.raw_message_keep(
+                device=device,
+                protocol=Protocol.HIKVISION,
+                inbound=inbound,
+                error="device not approved",
+                status=RawStatus.REJECTED,
+            )
         return HttpResponse("device not approved", status=403, content_type="text/plain")
-    outcome = process(Protocol.HIKVISION, hikvision.handle_event, device=device, inbound=inbound,
-                      kept_answer=lambda: _answer(hikvision.ack()))
+    outcome = process(
+        Protocol.HIKVISION,
+        hikvision.handle_event,
+        device=device,
+        inbound=inbound,
+        kept_answer=lambda: _answer(hikvision.ack()),
+    )
     return outcome if isinstance(outcome, HttpResponse) else _answer(outcome)

@@ -19,15 +19,27 @@ class DateTimeLocalInput(forms.DateTimeInput):
 class VisitorPassForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("My home"), queryset=None, empty_label=None)
     visitor_name = forms.CharField(label=_("Visitor name"), max_length=100)
-    visitor_phone = forms.CharField(label=_("Visitor phone"), max_length=20, required=False,
-                                    widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
-    valid_from = forms.DateTimeField(label=_("Valid from"), widget=DateTimeLocalInput(),
-                                     input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
-    valid_until = forms.DateTimeField(label=_("Valid until"), widget=DateTimeLocalInput(),
-                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    visitor_phone = forms.CharField(
+        label=_("Visitor phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    valid_from = forms.DateTimeField(
+        label=_("Valid from"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    )
+    valid_until = forms.DateTimeField(
+        label=_("Valid until"),
+        widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
     max_entries = forms.IntegerField(label=_("Entries"), min_value=1, max_value=MAX_PASS_ENTRIES, initial=1)
-    plate = forms.CharField(label=_("Car plate (optional)"), max_length=16, required=False,
-                            help_text=_("For the car park barrier, e.g. 鄂C12345."))
+    plate = forms.CharField(
+        label=_("Car plate (optional)"),
+        max_length=16,
+        required=False,
+        help_text=_("For the car park barrier, e.g. 鄂C12345."),
+    )
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)

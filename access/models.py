@@ -43,11 +43,14 @@ class GateDirection(models.TextChoices):
 class Gate(models.Model):
     estate_path = "estate"
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="gates", verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="gates", verbose_name=_("estate")
+    )
     name = models.CharField(_("name"), max_length=100)
     location = models.CharField(_("location"), max_length=200, blank=True)
-    direction = models.CharField(_("direction"), max_length=8, choices=GateDirection.choices,
-                                 default=GateDirection.BOTH)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=GateDirection.choices, default=GateDirection.BOTH
+    )
 
     class Meta:
         verbose_name = _("gate")
@@ -75,19 +78,35 @@ class Protocol(models.TextChoices):
 class Device(models.Model):
     estate_path = "estate"
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="devices", verbose_name=_("estate"))
-    gate = models.ForeignKey(Gate, on_delete=models.SET_NULL, null=True, blank=True, related_name="devices",
-                             verbose_name=_("gate"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="devices", verbose_name=_("estate")
+    )
+    gate = models.ForeignKey(
+        Gate, on_delete=models.SET_NULL, null=True, blank=True, related_name="devices", verbose_name=_("gate")
+    )
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=DeviceKind.choices, default=DeviceKind.GATE)
-    protocol = models.CharField(_("protocol"), max_length=12, choices=Protocol.choices, default=Protocol.NATIVE)
-    serial_number = models.CharField(_("serial number"), max_length=64, null=True, blank=True, unique=True,
-                                     help_text=_("As the device reports it (ZKTeco SN, Vzenith serialno)."))
+    protocol = models.CharField(
+        _("protocol"), max_length=12, choices=Protocol.choices, default=Protocol.NATIVE
+    )
+    serial_number = models.CharField(
+        _("serial number"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("As the device reports it (ZKTeco SN, Vzenith serialno)."),
+    )
     mac_address = models.CharField(_("MAC address"), max_length=17, blank=True)
-    token_hash = models.CharField(_("token hash"), max_length=64, null=True, blank=True, unique=True,
-                                  editable=False)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai",
-                                 help_text=_("Used for device times sent without an offset."))
+    token_hash = models.CharField(
+        _("token hash"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Asia/Shanghai",
+        help_text=_("Used for device times sent without an offset."),
+    )
     enabled = models.BooleanField(_("enabled"), default=True)
     approved = models.BooleanField(_("approved"), default=False)
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
@@ -142,10 +161,12 @@ class CredentialQuerySet(models.QuerySet):
 class Credential(models.Model):
     estate_path = "estate"
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="credentials",
-                               verbose_name=_("estate"))
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="credentials",
-                                 verbose_name=_("resident"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="credentials", verbose_name=_("estate")
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="credentials", verbose_name=_("resident")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=CredentialKind.choices)
     value = models.CharField(_("value"), max_length=64)
     valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
@@ -161,10 +182,15 @@ class Credential(models.Model):
         verbose_name_plural = _("credentials")
         ordering = ["estate", "kind", "value"]
         constraints = [
-            models.UniqueConstraint(fields=["estate", "kind", "value"], condition=Q(revoked_at__isnull=True),
-                                    name="credential_unique_live_value"),
+            models.UniqueConstraint(
+                fields=["estate", "kind", "value"],
+                condition=Q(revoked_at__isnull=True),
+                name="credential_unique_live_value",
+            ),
             models.CheckConstraint(
-                condition=Q(valid_until__isnull=True) | Q(valid_from__isnull=True) | Q(valid_until__gt=models.F("valid_from")),
+                condition=Q(valid_until__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_until__gt=models.F("valid_from")),
                 name="credential_window_ordered",
             ),
         ]
@@ -232,12 +258,15 @@ class VisitorPass(models.Model):
 
     estate_path = "estate"
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="visitor_passes",
-                               verbose_name=_("estate"))
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="visitor_passes",
-                             verbose_name=_("host household"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("created by"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="visitor_passes", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="visitor_passes", verbose_name=_("host household")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     visitor_name = models.CharField(_("visitor name"), max_length=100)
     visitor_phone = models.CharField(_("visitor phone"), max_length=20, blank=True)
     plate = models.CharField(_("car plate"), max_length=16, blank=True)
@@ -254,10 +283,13 @@ class VisitorPass(models.Model):
         verbose_name_plural = _("visitor passes")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(valid_until__gt=models.F("valid_from")),
-                                   name="visitorpass_window_ordered"),
-            models.CheckConstraint(condition=Q(entries_used__lte=models.F("max_entries")),
-                                   name="visitorpass_entries_within_limit"),
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=models.F("valid_from")), name="visitorpass_window_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(entries_used__lte=models.F("max_entries")),
+                name="visitorpass_entries_within_limit",
+            ),
         ]
         indexes = [models.Index(fields=["unit", "-created_at"], name="visitorpass_unit_created_idx")]
 
@@ -289,33 +321,71 @@ class AccessEvent(models.Model):
     id = models.BigAutoField(primary_key=True)
     # Foreign keys without their own index where a composite index below starts with them: every
     # index costs on the ingest path (see docs/performance.md).
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"),
-                               db_index=False)
-    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="+", verbose_name=_("device"),
-                               db_index=False)
-    gate = models.ForeignKey(Gate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                             verbose_name=_("gate"), db_index=False)
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"), db_index=False
+    )
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="+", verbose_name=_("device"), db_index=False
+    )
+    gate = models.ForeignKey(
+        Gate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gate"),
+        db_index=False,
+    )
     occurred_at = models.DateTimeField(_("occurred at"))
     received_at = models.DateTimeField(_("received at"))
-    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices, default=Direction.UNKNOWN)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=Direction.choices, default=Direction.UNKNOWN
+    )
     method = models.CharField(_("method"), max_length=12, choices=Method.choices, default=Method.OTHER)
     result = models.CharField(_("result"), max_length=8, choices=Result.choices)
     reason = models.CharField(_("reason"), max_length=100, blank=True)
-    resident = models.ForeignKey(Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                 verbose_name=_("resident"), db_index=False)
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resident"),
+        db_index=False,
+    )
     # Credentials are revoked, never deleted, so no index is kept for the rare cascade.
-    credential = models.ForeignKey(Credential, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                   verbose_name=_("credential"), db_index=False)
-    visitor_pass = models.ForeignKey(VisitorPass, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", verbose_name=_("visitor pass"))
+    credential = models.ForeignKey(
+        Credential,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("credential"),
+        db_index=False,
+    )
+    visitor_pass = models.ForeignKey(
+        VisitorPass,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("visitor pass"),
+    )
     # What the device presented, as sent: searchable by exact value (card number, plate).
     credential_value = models.CharField(_("credential presented"), max_length=64, blank=True)
     plate = models.CharField(_("car plate"), max_length=16, blank=True)
-    vendor_code = models.CharField(_("vendor code"), max_length=32, blank=True,
-                                   help_text=_("e.g. Hikvision major/minor '5/75', ZKTeco event code."))
+    vendor_code = models.CharField(
+        _("vendor code"),
+        max_length=32,
+        blank=True,
+        help_text=_("e.g. Hikvision major/minor '5/75', ZKTeco event code."),
+    )
     idempotency_key = models.CharField(_("idempotency key"), max_length=100)
-    replayed = models.BooleanField(_("retransmitted or replayed"), default=False,
-                                   help_text=_("Sent again or from the device's offline buffer; never acted on live."))
+    replayed = models.BooleanField(
+        _("retransmitted or replayed"),
+        default=False,
+        help_text=_("Sent again or from the device's offline buffer; never acted on live."),
+    )
     clock_skewed = models.BooleanField(_("device clock skewed"), default=False)
     snapshot = models.ImageField(_("snapshot"), upload_to="access/snapshots/%Y/%m/", blank=True)
 
@@ -325,15 +395,19 @@ class AccessEvent(models.Model):
         ordering = ["-occurred_at"]
         constraints = [
             # occurred_at is part of the key because PostgreSQL partitions the table on it.
-            models.UniqueConstraint(fields=["device", "idempotency_key", "occurred_at"],
-                                    name="accessevent_unique_device_key"),
+            models.UniqueConstraint(
+                fields=["device", "idempotency_key", "occurred_at"], name="accessevent_unique_device_key"
+            ),
         ]
         indexes = [
             models.Index(fields=["estate", "-occurred_at"], name="accessevent_estate_time_idx"),
             models.Index(fields=["gate", "result", "-occurred_at"], name="accessevent_gate_result_idx"),
             models.Index(fields=["resident", "-occurred_at"], name="accessevent_resident_time_idx"),
-            models.Index(fields=["credential_value"], name="accessevent_credvalue_idx",
-                         condition=~Q(credential_value="")),
+            models.Index(
+                fields=["credential_value"],
+                name="accessevent_credvalue_idx",
+                condition=~Q(credential_value=""),
+            ),
             models.Index(fields=["plate"], name="accessevent_plate_idx", condition=~Q(plate="")),
             models.Index(fields=["-occurred_at"], name="accessevent_time_idx"),
         ]
@@ -357,10 +431,17 @@ class RawDeviceMessage(models.Model):
 
     estate_path = "estate"
 
-    estate = models.ForeignKey(Estate, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-                               verbose_name=_("estate"))
-    device = models.ForeignKey(Device, on_delete=models.SET_NULL, null=True, blank=True, related_name="raw_messages",
-                               verbose_name=_("device"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("estate")
+    )
+    device = models.ForeignKey(
+        Device,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="raw_messages",
+        verbose_name=_("device"),
+    )
     protocol = models.CharField(_("protocol"), max_length=12, choices=Protocol.choices)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     method = models.CharField(_("HTTP method"), max_length=8)
@@ -369,7 +450,9 @@ class RawDeviceMessage(models.Model):
     content_type = models.CharField(_("content type"), max_length=200, blank=True)
     body = models.BinaryField(_("body"), blank=True)
     error = models.TextField(_("error"))
-    status = models.CharField(_("status"), max_length=10, choices=RawStatus.choices, default=RawStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RawStatus.choices, default=RawStatus.PENDING
+    )
     attempts = models.PositiveIntegerField(_("replay attempts"), default=0)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
 
@@ -395,12 +478,21 @@ class DeviceCommand(models.Model):
 
     estate_path = "device__estate"
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="commands", verbose_name=_("device"))
-    credential = models.ForeignKey(Credential, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="commands", verbose_name=_("credential"))
+    device = models.ForeignKey(
+        Device, on_delete=models.CASCADE, related_name="commands", verbose_name=_("device")
+    )
+    credential = models.ForeignKey(
+        Credential,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commands",
+        verbose_name=_("credential"),
+    )
     command = models.TextField(_("command"))
-    status = models.CharField(_("status"), max_length=10, choices=CommandStatus.choices,
-                              default=CommandStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CommandStatus.choices, default=CommandStatus.PENDING
+    )
     return_code = models.IntegerField(_("return code"), null=True, blank=True)
     result = models.TextField(_("result"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -423,10 +515,12 @@ class MovementLookup(models.Model):
     estate_path = "estate"
 
     estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("looked up by"))
-    resident = models.ForeignKey(Resident, on_delete=models.SET_NULL, null=True, related_name="+",
-                                 verbose_name=_("resident"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("looked up by")
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("resident")
+    )
     reason = models.CharField(_("reason"), max_length=200)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -80,8 +80,11 @@ def convert_to_partitioned(schema_editor) -> None:
         for name, definition in constraints:
             cursor.execute(f'ALTER TABLE {TABLE} ADD CONSTRAINT "{name}" {definition}')
         for definition in indexes:
-            cursor.execute(definition.replace(f" ON public.{TABLE}_old ", f" ON public.{TABLE} ")
-                           .replace(f" ON {TABLE}_old ", f" ON {TABLE} "))
+            cursor.execute(
+                definition.replace(f" ON public.{TABLE}_old ", f" ON public.{TABLE} ").replace(
+                    f" ON {TABLE}_old ", f" ON {TABLE} "
+                )
+            )
         cursor.execute(f"CREATE TABLE {DEFAULT_PARTITION} PARTITION OF {TABLE} DEFAULT")
     partitions_ensure(conn=schema_editor.connection)
 
@@ -153,7 +156,9 @@ def _partition_create(conn, name: str, start: dt.datetime, end: dt.datetime) -> 
                 INSERT INTO {name} SELECT * FROM moved""",  # noqa: S608
             [start, end],
         )
-        cursor.execute(f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", [start, end])
+        cursor.execute(
+            f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", [start, end]
+        )
     logger.info("created access log partition %s", name)
 
 

@@ -32,7 +32,9 @@ def my_household_access_events(user, *, days: int = HOUSEHOLD_HISTORY_DAYS) -> Q
     passes = VisitorPass.objects.filter(unit__in=units).values("pk")
     since = timezone.now() - dt.timedelta(days=days)
     return (
-        AccessEvent.objects.filter(Q(resident_id__in=members) | Q(visitor_pass_id__in=passes), occurred_at__gte=since)
+        AccessEvent.objects.filter(
+            Q(resident_id__in=members) | Q(visitor_pass_id__in=passes), occurred_at__gte=since
+        )
         .select_related("gate", "resident", "visitor_pass")
         .order_by("-occurred_at")
     )
@@ -57,7 +59,9 @@ def staff_recent_events(user, *, estate_id: int | None = None, limit: int = 50) 
         events = events.filter(estate_id=estate_id)
     since = timezone.now() - dt.timedelta(days=2)
     return list(
-        events.filter(occurred_at__gte=since).select_related("gate", "device", "resident").order_by("-occurred_at")[:limit]
+        events.filter(occurred_at__gte=since)
+        .select_related("gate", "device", "resident")
+        .order_by("-occurred_at")[:limit]
     )
 
 
@@ -90,7 +94,14 @@ def visitor_pass_for_plate(*, estate_id: int, plate: str, at=None) -> VisitorPas
     if not plate:
         return None
     return (
-        VisitorPass.objects.filter(estate_id=estate_id, plate=plate, revoked_at__isnull=True, valid_from__lte=at,
-                                   valid_until__gt=at, entries_used__lt=F("max_entries"))
-        .order_by("valid_until").first()
+        VisitorPass.objects.filter(
+            estate_id=estate_id,
+            plate=plate,
+            revoked_at__isnull=True,
+            valid_from__lte=at,
+            valid_until__gt=at,
+            entries_used__lt=F("max_entries"),
+        )
+        .order_by("valid_until")
+        .first()
     )

@@ -75,6 +75,7 @@ def access_group(estate_id: int) -> str:
 
 # --- Devices ----------------------------------------------------------------------------------
 
+
 def device_token_rotate(*, device: Device) -> str:
     """Give the device a new secret token; returns it once (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
@@ -93,7 +94,10 @@ def device_token_set(*, device: Device, token: str) -> Device:
 
 def _device_status_payload(device: Device) -> dict:
     return {
-        "type": "device.status", "device": device.pk, "name": device.name, "online": device.online,
+        "type": "device.status",
+        "device": device.pk,
+        "name": device.name,
+        "online": device.online,
         "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None,
     }
 
@@ -124,14 +128,17 @@ def device_heartbeat(*, device: Device, reported: dict | None = None) -> Device:
     return device_seen(device=device, state=state)
 
 
-def devices_mark_offline(*, now: dt.datetime | None = None, silent_for: dt.timedelta = OFFLINE_AFTER) -> list[Device]:
+def devices_mark_offline(
+    *, now: dt.datetime | None = None, silent_for: dt.timedelta = OFFLINE_AFTER
+) -> list[Device]:
     """Mark devices silent for ``silent_for`` offline and tell their estate's security staff."""
     now = now or timezone.now()
     marked: list[Device] = []
     with transaction.atomic():
         devices = list(
-            Device.objects.select_for_update(skip_locked=True)
-            .filter(online=True, enabled=True, last_seen_at__lt=now - silent_for)
+            Device.objects.select_for_update(skip_locked=True).filter(
+                online=True, enabled=True, last_seen_at__lt=now - silent_for
+            )
         )
         if not devices:
             return []
@@ -152,28 +159,35 @@ def _notify_security(estate_id: int, devices: list[Device]) -> None:
     try:
         from community.notifications.services import notification_send
     except ImportError:  # the notifications app is being built; the status change still publishes
-        logger.warning("notifications unavailable: %d device(s) offline in estate %s", len(devices), estate_id)
+        logger.warning(
+            "notifications unavailable: %d device(s) offline in estate %s", len(devices), estate_id
+        )
         return
     from django.contrib.auth import get_user_model
 
     recipients = list(
         get_user_model().objects.filter(
-            pk__in=StaffMembership.objects.filter(estate_id=estate_id, role=StaffRole.SECURITY).values("user_id")
+            pk__in=StaffMembership.objects.filter(estate_id=estate_id, role=StaffRole.SECURITY).values(
+                "user_id"
+            )
         )
     )
     if not recipients:
         return
     names = "、".join(d.name for d in devices[:10])
     notification_send(
-        recipients=recipients, verb="access.device_offline",
+        recipients=recipients,
+        verb="access.device_offline",
         title=ngettext("%(n)d device offline", "%(n)d devices offline", len(devices)) % {"n": len(devices)},
-        body=_("No message for %(minutes)d minutes from: %(names)s") % {
-            "minutes": int(OFFLINE_AFTER.total_seconds() // 60), "names": names},
-        url="/staff/access/", estate=devices[0].estate,
+        body=_("No message for %(minutes)d minutes from: %(names)s")
+        % {"minutes": int(OFFLINE_AFTER.total_seconds() // 60), "names": names},
+        url="/staff/access/",
+        estate=devices[0].estate,
     )
 
 
 # --- Ingest -----------------------------------------------------------------------------------
+
 
 @dataclass
 class IngestResult:
@@ -213,7 +227,8 @@ def _resolve_credentials(device: Device, events: list[EventIn], at: dt.datetime)
     if not values:
         return {}
     rows = (
-        Credential.objects.active(at).filter(estate_id=device.estate_id, value__in=values)
+        Credential.objects.active(at)
+        .filter(estate_id=device.estate_id, value__in=values)
         .values_list("kind", "value", "pk", "resident_id", "resident__name")
     )
     return {(kind, value): (pk, resident_id, name) for kind, value, pk, resident_id, name in rows}
@@ -233,22 +248,35 @@ def _resolve_visitor_passes(device: Device, events: list[EventIn]) -> dict[str, 
                 found[event.credential_value] = parsed
     if not found:
         return {}
-    known = dict(VisitorPass.objects.filter(estate_id=device.estate_id, pk__in=[pk for pk, _n in found.values()])
-                 .values_list("pk", "nonce"))
+    known = dict(
+        VisitorPass.objects.filter(
+            estate_id=device.estate_id, pk__in=[pk for pk, _n in found.values()]
+        ).values_list("pk", "nonce")
+    )
     return {token: pk for token, (pk, nonce) in found.items() if known.get(pk) == nonce}
 
 
 def event_payload(row: dict, *, gate_name: str = "", device_name: str = "", resident_name: str = "") -> dict:
     """The live-feed form of a stored event row (a dict of AccessEvent columns)."""
     return {
-        "type": "access.event", "id": row.get("id"), "occurred_at": row["occurred_at"].isoformat(),
-        "gate": gate_name, "device": device_name, "direction": row["direction"], "method": row["method"],
-        "result": row["result"], "reason": row["reason"], "resident": resident_name,
-        "replayed": row["replayed"], "clock_skewed": row["clock_skewed"],
+        "type": "access.event",
+        "id": row.get("id"),
+        "occurred_at": row["occurred_at"].isoformat(),
+        "gate": gate_name,
+        "device": device_name,
+        "direction": row["direction"],
+        "method": row["method"],
+        "result": row["result"],
+        "reason": row["reason"],
+        "resident": resident_name,
+        "replayed": row["replayed"],
+        "clock_skewed": row["clock_skewed"],
     }
 
 
-def access_events_ingest(*, device: Device, events: list[EventIn], received_at: dt.datetime | None = None) -> IngestResult:
+def access_events_ingest(
+    *, device: Device, events: list[EventIn], received_at: dt.datetime | None = None
+) -> IngestResult:
     """Store device events once each, atomically, and publish them after the commit.
 
     Returns exact counts: ``accepted`` new rows and ``duplicates`` already stored (same device,
@@ -271,8 +299,16 @@ def access_events_ingest(*, device: Device, events: list[EventIn], received_at: 
     single_write = postgresql and not snapshots and len(events) <= SMALL_BATCH
     saved_files: list[str] = []
     try:
-        _ingest(device, events, received_at, result, postgresql=postgresql, snapshots=snapshots,
-                single_write=single_write, saved_files=saved_files)
+        _ingest(
+            device,
+            events,
+            received_at,
+            result,
+            postgresql=postgresql,
+            snapshots=snapshots,
+            single_write=single_write,
+            saved_files=saved_files,
+        )
     except BaseException:
         # Snapshot files are written before the rows that name them (a row never points at a
         # missing file); when the rows do not land, neither do the files. Files orphaned by a
@@ -284,8 +320,17 @@ def access_events_ingest(*, device: Device, events: list[EventIn], received_at: 
     return result
 
 
-def _ingest(device: Device, events: list[EventIn], received_at: dt.datetime, result: IngestResult, *,
-            postgresql: bool, snapshots: bool, single_write: bool, saved_files: list[str]) -> None:
+def _ingest(
+    device: Device,
+    events: list[EventIn],
+    received_at: dt.datetime,
+    result: IngestResult,
+    *,
+    postgresql: bool,
+    snapshots: bool,
+    single_write: bool,
+    saved_files: list[str],
+) -> None:
     with contextlib.nullcontext() if single_write else transaction.atomic():
         seen: set[tuple[str, dt.datetime]] = set()
         unique: list[EventIn] = []
@@ -302,7 +347,8 @@ def _ingest(device: Device, events: list[EventIn], received_at: dt.datetime, res
             _lock_device(device)
             existing = set(
                 AccessEvent.objects.filter(
-                    device_id=device.pk, idempotency_key__in=[e.key for e in unique],
+                    device_id=device.pk,
+                    idempotency_key__in=[e.key for e in unique],
                     occurred_at__gte=min(e.occurred_at for e in unique),
                     occurred_at__lte=max(e.occurred_at for e in unique),
                 ).values_list("idempotency_key", "occurred_at")
@@ -328,27 +374,46 @@ def _ingest(device: Device, events: list[EventIn], received_at: dt.datetime, res
             snapshot = ""
             if event.snapshot is not None:
                 snapshot = default_storage.save(
-                    f"{SNAPSHOT_DIR}/{received_at:%Y/%m}/{device.pk}-{uuid.uuid4().hex[:12]}.jpg", event.snapshot)
+                    f"{SNAPSHOT_DIR}/{received_at:%Y/%m}/{device.pk}-{uuid.uuid4().hex[:12]}.jpg",
+                    event.snapshot,
+                )
                 saved_files.append(snapshot)
             # Plain dicts, not model instances: building 500 instances costs more than storing them.
-            rows.append({
-                "estate_id": device.estate_id, "device_id": device.pk, "gate_id": event.gate_id or device.gate_id,
-                "occurred_at": event.occurred_at, "received_at": received_at, "direction": event.direction,
-                "method": event.method, "result": event.result, "reason": event.reason[:100],
-                "resident_id": resident_id, "credential_id": credential_id, "visitor_pass_id": visitor_pass_id,
-                "credential_value": credential_value[:64], "plate": event.plate[:16],
-                "vendor_code": event.vendor_code[:32], "idempotency_key": event.key[:100],
-                "replayed": event.replayed or event.occurred_at < received_at - LATE_AFTER,
-                "clock_skewed": event.occurred_at > received_at + FUTURE_TOLERANCE, "snapshot": snapshot,
-            })
+            rows.append(
+                {
+                    "estate_id": device.estate_id,
+                    "device_id": device.pk,
+                    "gate_id": event.gate_id or device.gate_id,
+                    "occurred_at": event.occurred_at,
+                    "received_at": received_at,
+                    "direction": event.direction,
+                    "method": event.method,
+                    "result": event.result,
+                    "reason": event.reason[:100],
+                    "resident_id": resident_id,
+                    "credential_id": credential_id,
+                    "visitor_pass_id": visitor_pass_id,
+                    "credential_value": credential_value[:64],
+                    "plate": event.plate[:16],
+                    "vendor_code": event.vendor_code[:32],
+                    "idempotency_key": event.key[:100],
+                    "replayed": event.replayed or event.occurred_at < received_at - LATE_AFTER,
+                    "clock_skewed": event.occurred_at > received_at + FUTURE_TOLERANCE,
+                    "snapshot": snapshot,
+                }
+            )
         if postgresql:
             stored = _insert_postgresql(rows)
             result.duplicates += len(rows) - len(stored)
         else:
             # SQLite has one writer at a time and the look-up above ran inside this write
             # transaction, so nothing can have inserted these keys meanwhile.
-            stored = [{**r, "id": e.pk} for r, e in zip(rows, AccessEvent.objects.bulk_create(
-                [AccessEvent(**r) for r in rows]), strict=True)]
+            stored = [
+                {**r, "id": e.pk}
+                for r, e in zip(
+                    rows, AccessEvent.objects.bulk_create([AccessEvent(**r) for r in rows]), strict=True
+                )
+            ]
         result.accepted = len(stored)
         result.rows = stored
         device_seen(device=device, at=received_at)
@@ -357,17 +422,32 @@ def _ingest(device: Device, events: list[EventIn], received_at: dt.datetime, res
 
 
 _INSERT_COLUMNS = [
-    ("estate_id", "bigint"), ("device_id", "bigint"), ("gate_id", "bigint"), ("occurred_at", "timestamptz"),
-    ("received_at", "timestamptz"), ("direction", "text"), ("method", "text"), ("result", "text"),
-    ("reason", "text"), ("resident_id", "bigint"), ("credential_id", "bigint"), ("visitor_pass_id", "bigint"),
-    ("credential_value", "text"), ("plate", "text"), ("vendor_code", "text"), ("idempotency_key", "text"),
-    ("replayed", "boolean"), ("clock_skewed", "boolean"), ("snapshot", "text"),
+    ("estate_id", "bigint"),
+    ("device_id", "bigint"),
+    ("gate_id", "bigint"),
+    ("occurred_at", "timestamptz"),
+    ("received_at", "timestamptz"),
+    ("direction", "text"),
+    ("method", "text"),
+    ("result", "text"),
+    ("reason", "text"),
+    ("resident_id", "bigint"),
+    ("credential_id", "bigint"),
+    ("visitor_pass_id", "bigint"),
+    ("credential_value", "text"),
+    ("plate", "text"),
+    ("vendor_code", "text"),
+    ("idempotency_key", "text"),
+    ("replayed", "boolean"),
+    ("clock_skewed", "boolean"),
+    ("snapshot", "text"),
 ]
 _COLUMN_NAMES = ", ".join(c for c, _t in _INSERT_COLUMNS)
 SMALL_BATCH = 20
 _STAGE_SQL = (
     "CREATE TEMP TABLE IF NOT EXISTS access_event_stage ("
-    + ", ".join(f"{c} {t}" for c, t in _INSERT_COLUMNS) + ") ON COMMIT DELETE ROWS"
+    + ", ".join(f"{c} {t}" for c, t in _INSERT_COLUMNS)
+    + ") ON COMMIT DELETE ROWS"
 )
 # Built from the constant column list above, never from input.
 _MERGE_SQL = (
@@ -421,12 +501,19 @@ def _publish_events(device: Device, rows: list[dict], names: dict[int, str]) -> 
         gate_names.update(Gate.objects.filter(pk__in=gate_ids).values_list("pk", "name"))
     latest = sorted(rows, key=lambda r: r["occurred_at"])[-LIVE_BATCH_LIMIT:]
     payload = [
-        event_payload(r, gate_name=gate_names.get(r["gate_id"], ""), device_name=device.name,
-                      resident_name=names.get(r["resident_id"], ""))
+        event_payload(
+            r,
+            gate_name=gate_names.get(r["gate_id"], ""),
+            device_name=device.name,
+            resident_name=names.get(r["resident_id"], ""),
+        )
         for r in latest
     ]
-    publish_on_commit(access_group(device.estate_id),
-                      {"type": "access.events", "events": payload, "total": len(rows)}, merge=merge_live_events)
+    publish_on_commit(
+        access_group(device.estate_id),
+        {"type": "access.events", "events": payload, "total": len(rows)},
+        merge=merge_live_events,
+    )
 
 
 def merge_live_events(first: dict, second: dict) -> dict | None:
@@ -434,28 +521,44 @@ def merge_live_events(first: dict, second: dict) -> dict | None:
     this when a busy estate's messages queue up): same shape, the latest events, the sum."""
     if first.get("type") != "access.events" or second.get("type") != "access.events":
         return None
-    return {"type": "access.events", "events": (first["events"] + second["events"])[-LIVE_BATCH_LIMIT:],
-            "total": first["total"] + second["total"]}
+    return {
+        "type": "access.events",
+        "events": (first["events"] + second["events"])[-LIVE_BATCH_LIMIT:],
+        "total": first["total"] + second["total"],
+    }
 
 
 # --- Raw messages -----------------------------------------------------------------------------
 
-def raw_message_keep(*, device: Device | None, protocol: str, inbound: Inbound, error: str,
-                     status: str = RawStatus.PENDING) -> RawDeviceMessage:
+
+def raw_message_keep(
+    *, device: Device | None, protocol: str, inbound: Inbound, error: str, status: str = RawStatus.PENDING
+) -> RawDeviceMessage:
     if status == RawStatus.REJECTED:
         # An unknown or unapproved device resends the same buffer every few seconds, for days:
         # keep one copy of each distinct request, not one per retry.
         same = RawDeviceMessage.objects.filter(
-            status=RawStatus.REJECTED, protocol=protocol, device=device, path=scrub(inbound.path)[:300],
-            query_string=scrub(inbound.query_string), body=inbound.body,
+            status=RawStatus.REJECTED,
+            protocol=protocol,
+            device=device,
+            path=scrub(inbound.path)[:300],
+            query_string=scrub(inbound.query_string),
+            body=inbound.body,
         ).first()
         if same is not None:
             return same
     # Text columns are scrubbed of what PostgreSQL refuses (NUL); the body stays byte for byte.
     return RawDeviceMessage.objects.create(
-        device=device, estate_id=device.estate_id if device else None, protocol=protocol,
-        method=scrub(inbound.method)[:8], path=scrub(inbound.path)[:300], query_string=scrub(inbound.query_string),
-        content_type=scrub(inbound.content_type)[:200], body=inbound.body, error=scrub(error)[:10000], status=status,
+        device=device,
+        estate_id=device.estate_id if device else None,
+        protocol=protocol,
+        method=scrub(inbound.method)[:8],
+        path=scrub(inbound.path)[:300],
+        query_string=scrub(inbound.query_string),
+        content_type=scrub(inbound.content_type)[:200],
+        body=inbound.body,
+        error=scrub(error)[:10000],
+        status=status,
     )
 
 
@@ -472,7 +575,9 @@ def raw_message_replay(*, message: RawDeviceMessage) -> RawDeviceMessage:
         message.error = _("The device is unknown, disabled or not approved.")
         message.save(update_fields=["attempts", "error"])
         return message
-    inbound = Inbound(message.method, message.path, message.query_string, message.content_type, bytes(message.body))
+    inbound = Inbound(
+        message.method, message.path, message.query_string, message.content_type, bytes(message.body)
+    )
     outcome = dispatch(message.protocol, device=device, inbound=inbound)
     if outcome.errors or outcome.status >= 400:
         message.error = "\n".join(outcome.errors) or f"HTTP {outcome.status}"
@@ -487,6 +592,7 @@ def raw_message_replay(*, message: RawDeviceMessage) -> RawDeviceMessage:
 
 
 # --- Credentials and their sync to devices ---------------------------------------------------
+
 
 def _device_user_command(credential: Credential, *, delete: bool) -> str:
     """ZKTeco user-list command for the resident behind a credential; the device PIN is the
@@ -510,8 +616,14 @@ def _queue_sync(credential: Credential, *, delete: bool) -> list[DeviceCommand]:
 
 
 @transaction.atomic
-def credential_issue(*, resident: Resident, kind: str, value: str, valid_from: dt.datetime | None = None,
-                     valid_until: dt.datetime | None = None) -> Credential:
+def credential_issue(
+    *,
+    resident: Resident,
+    kind: str,
+    value: str,
+    valid_from: dt.datetime | None = None,
+    valid_until: dt.datetime | None = None,
+) -> Credential:
     if kind not in CredentialKind.values:
         raise ValidationError({"kind": _("Unknown credential kind.")})
     value = (value or "").strip()
@@ -519,10 +631,20 @@ def credential_issue(*, resident: Resident, kind: str, value: str, valid_from: d
         raise ValidationError({"value": _("A credential needs a value.")})
     if valid_from and valid_until and valid_until <= valid_from:
         raise ValidationError({"valid_until": _("The end must be after the start.")})
-    if Credential.objects.filter(estate_id=resident.estate_id, kind=kind, value=value, revoked_at__isnull=True).exists():
-        raise ValidationError({"value": _("This %(kind)s is already issued in this estate.") % {"kind": kind}})
-    credential = Credential.objects.create(estate_id=resident.estate_id, resident=resident, kind=kind, value=value,
-                                           valid_from=valid_from, valid_until=valid_until)
+    if Credential.objects.filter(
+        estate_id=resident.estate_id, kind=kind, value=value, revoked_at__isnull=True
+    ).exists():
+        raise ValidationError(
+            {"value": _("This %(kind)s is already issued in this estate.") % {"kind": kind}}
+        )
+    credential = Credential.objects.create(
+        estate_id=resident.estate_id,
+        resident=resident,
+        kind=kind,
+        value=value,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
     _queue_sync(credential, delete=False)
     return credential
 
@@ -543,9 +665,12 @@ def credential_revoke(*, credential: Credential, reason: str = "") -> Credential
 
 def credentials_revoke_on_move_out(sender=None, *, occupancy: Occupancy, **kwargs) -> int:
     """Signal receiver: a resident who no longer lives anywhere in the estate loses their credentials."""
-    still_living = Occupancy.objects.active().filter(
-        resident_id=occupancy.resident_id, end_date__isnull=True
-    ).exclude(pk=occupancy.pk).exists()
+    still_living = (
+        Occupancy.objects.active()
+        .filter(resident_id=occupancy.resident_id, end_date__isnull=True)
+        .exclude(pk=occupancy.pk)
+        .exists()
+    )
     if still_living:
         return 0
     count = 0
@@ -563,12 +688,17 @@ def device_commands_fetch(*, device: Device, limit: int = 20) -> list[DeviceComm
     # rebooted) goes out again: ZKTeco user updates and deletes are idempotent.
     commands = list(
         DeviceCommand.objects.select_for_update(skip_locked=True)
-        .filter(Q(status=CommandStatus.PENDING) | Q(status=CommandStatus.SENT, sent_at__lt=now - COMMAND_RESEND_AFTER),
-                device=device)
+        .filter(
+            Q(status=CommandStatus.PENDING)
+            | Q(status=CommandStatus.SENT, sent_at__lt=now - COMMAND_RESEND_AFTER),
+            device=device,
+        )
         .order_by("pk")[:limit]
     )
     if commands:
-        DeviceCommand.objects.filter(pk__in=[c.pk for c in commands]).update(status=CommandStatus.SENT, sent_at=now)
+        DeviceCommand.objects.filter(pk__in=[c.pk for c in commands]).update(
+            status=CommandStatus.SENT, sent_at=now
+        )
     return commands
 
 
@@ -594,6 +724,7 @@ def device_command_queue(*, device: Device, command: str) -> DeviceCommand:
 
 # --- Visitor passes ---------------------------------------------------------------------------
 
+
 def visitor_pass_token(visitor_pass: VisitorPass) -> str:
     """The QR payload: the pass id and a random nonce, signed with the site's secret key."""
     return signing.Signer(salt=VISITOR_PASS_SALT).sign(f"vp.{visitor_pass.pk}.{visitor_pass.nonce}")
@@ -604,8 +735,17 @@ MAX_PASS_ENTRIES = 50
 
 
 @transaction.atomic
-def visitor_pass_create(*, user, unit: Unit, visitor_name: str, visitor_phone: str = "", plate: str = "",
-                        valid_from: dt.datetime, valid_until: dt.datetime, max_entries: int = 1) -> VisitorPass:
+def visitor_pass_create(
+    *,
+    user,
+    unit: Unit,
+    visitor_name: str,
+    visitor_phone: str = "",
+    plate: str = "",
+    valid_from: dt.datetime,
+    valid_until: dt.datetime,
+    max_entries: int = 1,
+) -> VisitorPass:
     from community.scoping import my_units
 
     if not my_units(user).filter(pk=unit.pk).exists():
@@ -625,9 +765,16 @@ def visitor_pass_create(*, user, unit: Unit, visitor_name: str, visitor_phone: s
         raise ValidationError(errors)
     unit = Unit.objects.select_related("building").get(pk=unit.pk)
     return VisitorPass.objects.create(
-        estate_id=unit.building.estate_id, unit=unit, created_by=user, visitor_name=visitor_name.strip()[:100],
-        visitor_phone=visitor_phone.strip()[:20], plate=plate.strip().upper()[:16], valid_from=valid_from,
-        valid_until=valid_until, max_entries=max_entries, nonce=secrets.token_urlsafe(9),
+        estate_id=unit.building.estate_id,
+        unit=unit,
+        created_by=user,
+        visitor_name=visitor_name.strip()[:100],
+        visitor_phone=visitor_phone.strip()[:20],
+        plate=plate.strip().upper()[:16],
+        valid_from=valid_from,
+        valid_until=valid_until,
+        max_entries=max_entries,
+        nonce=secrets.token_urlsafe(9),
     )
 
 
@@ -662,8 +809,15 @@ _PASS_DENIALS = {
 }
 
 
-def access_verify(*, device: Device, kind: str, value: str, direction: str = Direction.IN,
-                  gate_id: int | None = None, event_id: str = "") -> VerifyResult:
+def access_verify(
+    *,
+    device: Device,
+    kind: str,
+    value: str,
+    direction: str = Direction.IN,
+    gate_id: int | None = None,
+    event_id: str = "",
+) -> VerifyResult:
     """Decide allow/deny for a scanned QR or card at a gate, count the entry, record the event.
 
     The pass row is locked (select_for_update) so two gates scanning the last entry at the
@@ -689,8 +843,11 @@ def access_verify(*, device: Device, kind: str, value: str, direction: str = Dir
         if kind == "qr":
             found = visitor_pass_id_from_token(value)
             visitor_pass = (
-                VisitorPass.objects.select_for_update().filter(pk=found[0], estate_id=device.estate_id).first()
-                if found else None
+                VisitorPass.objects.select_for_update()
+                .filter(pk=found[0], estate_id=device.estate_id)
+                .first()
+                if found
+                else None
             )
             if visitor_pass is None or visitor_pass.nonce != found[1]:
                 allow, reason, visitor_pass = False, "pass_invalid", None
@@ -702,18 +859,28 @@ def access_verify(*, device: Device, kind: str, value: str, direction: str = Dir
                     visitor_pass.entries_used += 1
         elif kind in CredentialKind.values:
             credential = (
-                Credential.objects.active(now).select_related("resident")
-                .filter(estate_id=device.estate_id, kind=kind, value=value).first()
+                Credential.objects.active(now)
+                .select_related("resident")
+                .filter(estate_id=device.estate_id, kind=kind, value=value)
+                .first()
             )
             allow, reason = credential is not None, "" if credential else "credential_unknown"
             resident = credential.resident if credential else None
         else:
             raise ValidationError({"type": _("Unknown credential type.")})
         event = EventIn(
-            key=event_id, occurred_at=now, result=Result.GRANTED if allow else Result.DENIED, direction=direction,
-            method=method, reason=reason, gate_id=gate_id, credential_kind=kind if kind != "qr" else "",
-            credential_value=value if kind != "qr" else "", visitor_pass_id=visitor_pass.pk if visitor_pass else None,
-            resident_id=resident.pk if resident else None, credential_id=credential.pk if credential else None,
+            key=event_id,
+            occurred_at=now,
+            result=Result.GRANTED if allow else Result.DENIED,
+            direction=direction,
+            method=method,
+            reason=reason,
+            gate_id=gate_id,
+            credential_kind=kind if kind != "qr" else "",
+            credential_value=value if kind != "qr" else "",
+            visitor_pass_id=visitor_pass.pk if visitor_pass else None,
+            resident_id=resident.pk if resident else None,
+            credential_id=credential.pk if credential else None,
         )
         stored = access_events_ingest(device=device, events=[event], received_at=now)
         row = AccessEvent(**stored.rows[0]) if stored.rows else None
@@ -722,6 +889,7 @@ def access_verify(*, device: Device, kind: str, value: str, direction: str = Dir
 
 # --- Privacy ----------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def movement_lookup_record(*, user, resident: Resident, reason: str) -> MovementLookup:
     """Managers only: record that ``user`` looked at ``resident``'s movements, and why."""
@@ -729,5 +897,6 @@ def movement_lookup_record(*, user, resident: Resident, reason: str) -> Movement
         raise PermissionDenied(_("Only the estate's managers may look up one person's movements."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why you need this person's movement history.")})
-    return MovementLookup.objects.create(estate_id=resident.estate_id, user=user, resident=resident,
-                                         reason=reason.strip()[:200])
+    return MovementLookup.objects.create(
+        estate_id=resident.estate_id, user=user, resident=resident, reason=reason.strip()[:200]
+    )

@@ -28,8 +28,9 @@ PORTAL_EVENTS_SHOWN = 20
 
 def qr_svg(data: str) -> str:
     """An inline SVG QR code (no image file, no external service)."""
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage,
-                        error_correction=qrcode.constants.ERROR_CORRECT_M)
+    image = qrcode.make(
+        data, image_factory=qrcode.image.svg.SvgPathImage, error_correction=qrcode.constants.ERROR_CORRECT_M
+    )
     svg = image.to_string(encoding="unicode")
     svg = svg.replace('width="', 'data-width="', 1).replace('height="', 'data-height="', 1)
     return svg.replace("<svg ", f'<svg role="img" aria-label="{_("Visitor pass QR code")}" ', 1)
@@ -37,13 +38,20 @@ def qr_svg(data: str) -> str:
 
 # --- Resident portal --------------------------------------------------------------------------
 
+
 @login_required
 def portal_index(request):
     passes = list(selectors.my_visitor_passes(request.user)[:50])
     events = list(selectors.my_household_access_events(request.user)[:PORTAL_EVENTS_SHOWN])
-    return render(request, "portal/access/index.html", {
-        "passes": passes, "events": events, "has_home": my_units(request.user).exists(),
-    })
+    return render(
+        request,
+        "portal/access/index.html",
+        {
+            "passes": passes,
+            "events": events,
+            "has_home": my_units(request.user).exists(),
+        },
+    )
 
 
 @login_required
@@ -56,9 +64,14 @@ def pass_create(request):
         data = form.cleaned_data
         try:
             visitor_pass = services.visitor_pass_create(
-                user=request.user, unit=data["unit"], visitor_name=data["visitor_name"],
-                visitor_phone=data["visitor_phone"], plate=data["plate"], valid_from=data["valid_from"],
-                valid_until=data["valid_until"], max_entries=data["max_entries"],
+                user=request.user,
+                unit=data["unit"],
+                visitor_name=data["visitor_name"],
+                visitor_phone=data["visitor_phone"],
+                plate=data["plate"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                max_entries=data["max_entries"],
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -78,10 +91,16 @@ def _my_pass(request, pk: int) -> VisitorPass:
 def pass_detail(request, pk: int):
     visitor_pass = _my_pass(request, pk)
     token = services.visitor_pass_token(visitor_pass)
-    return render(request, "portal/access/pass_detail.html", {
-        "pass": visitor_pass, "status": visitor_pass.status_at(), "qr": mark_safe(qr_svg(token)),
-        "token": token,
-    })
+    return render(
+        request,
+        "portal/access/pass_detail.html",
+        {
+            "pass": visitor_pass,
+            "status": visitor_pass.status_at(),
+            "qr": mark_safe(qr_svg(token)),
+            "token": token,
+        },
+    )
 
 
 @login_required
@@ -94,6 +113,7 @@ def pass_revoke(request, pk: int):
 
 
 # --- Staff ------------------------------------------------------------------------------------
+
 
 def _staff_required(request) -> None:
     if not request.user.is_authenticated:
@@ -117,17 +137,26 @@ def staff_index(request):
         estate = next((e for e in estates if e.pk == int(wanted)), None) or estate
     devices = list(selectors.staff_devices(request.user).filter(estate=estate))
     events = selectors.staff_recent_events(request.user, estate_id=estate.pk)
-    return render(request, "staff/access/index.html", {
-        "estates": estates, "estate": estate, "devices": devices, "events": events,
-        "group": services.access_group(estate.pk), "labels": _feed_labels(),
-        "commands": list(selectors.staff_command_queue(request.user).filter(device__estate=estate)[:50]),
-    })
+    return render(
+        request,
+        "staff/access/index.html",
+        {
+            "estates": estates,
+            "estate": estate,
+            "devices": devices,
+            "events": events,
+            "group": services.access_group(estate.pk),
+            "labels": _feed_labels(),
+            "commands": list(selectors.staff_command_queue(request.user).filter(device__estate=estate)[:50]),
+        },
+    )
 
 
 def _feed_labels() -> dict:
     """The words the live feed script shows for the codes it receives, in the page's language."""
     return {
-        "method": {k: str(v) for k, v in Method.choices}, "direction": {k: str(v) for k, v in Direction.choices},
+        "method": {k: str(v) for k, v in Method.choices},
+        "direction": {k: str(v) for k, v in Direction.choices},
         "reason": {k: str(v) for k, v in REASON_LABELS.items()},
     }
 
@@ -147,7 +176,9 @@ def movement_lookup(request, resident_id: int):
             messages.error(request, " ".join(exc.messages))
         else:
             events = list(selectors.movement_history(resident)[:200])
-    return render(request, "staff/access/movements.html", {"resident": resident, "events": events, "reason": reason})
+    return render(
+        request, "staff/access/movements.html", {"resident": resident, "events": events, "reason": reason}
+    )
 
 
 def visitor_view(request, token: str):
@@ -156,11 +187,19 @@ def visitor_view(request, token: str):
     The signed token is the secret; a forged or revoked one shows nothing about the host."""
     found = services.visitor_pass_id_from_token(token)
     visitor_pass = (
-        VisitorPass.objects.select_related("estate").filter(pk=found[0], nonce=found[1]).first() if found else None
+        VisitorPass.objects.select_related("estate").filter(pk=found[0], nonce=found[1]).first()
+        if found
+        else None
     )
     if visitor_pass is None:
         raise Http404
     status = visitor_pass.status_at()
-    return render(request, "portal/access/visitor.html", {
-        "pass": visitor_pass, "status": status, "qr": mark_safe(qr_svg(token)) if status in ("valid", "not_yet_valid") else "",
-    })
+    return render(
+        request,
+        "portal/access/visitor.html",
+        {
+            "pass": visitor_pass,
+            "status": status,
+            "qr": mark_safe(qr_svg(token)) if status in ("valid", "not_yet_valid") else "",
+        },
+    )

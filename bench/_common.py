@@ -54,27 +54,40 @@ class ProdServer:
     first run migrates.
     """
 
-    def __init__(self, *, env: dict[str, str] | None = None, seed_demo: bool = False, timeout: float = 180) -> None:
+    def __init__(
+        self, *, env: dict[str, str] | None = None, seed_demo: bool = False, timeout: float = 180
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.timeout = timeout
         self.prod_dir = Path(tempfile.mkdtemp(prefix="bench-prod-"))
         self.log_path = self.prod_dir / "prod.log"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-        self.env.update({
-            "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
-            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
-            "PORT": str(self.port), "HOST": "127.0.0.1", "PROD_DIR": str(self.prod_dir),
-            "PROD_SEED_DEMO": "true" if seed_demo else "false", "CELERY_LOG_LEVEL": "WARNING",
-            **(env or {}),
-        })
+        self.env.update(
+            {
+                "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+                "REDIS_URL": os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
+                "PORT": str(self.port),
+                "HOST": "127.0.0.1",
+                "PROD_DIR": str(self.prod_dir),
+                "PROD_SEED_DEMO": "true" if seed_demo else "false",
+                "CELERY_LOG_LEVEL": "WARNING",
+                **(env or {}),
+            }
+        )
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> ProdServer:
         self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(["make", "--no-print-directory", "prod"], cwd=ROOT, env=self.env,
-                                     stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            ["make", "--no-print-directory", "prod"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -87,7 +100,9 @@ class ProdServer:
                 pass
             time.sleep(0.5)
         self.stop()
-        raise RuntimeError(f"make prod not ready in {self.timeout:.0f}s:\n{self.log_path.read_text()[-3000:]}")
+        raise RuntimeError(
+            f"make prod not ready in {self.timeout:.0f}s:\n{self.log_path.read_text()[-3000:]}"
+        )
 
     def __exit__(self, *exc) -> None:
         self.stop()
@@ -112,8 +127,14 @@ class ProdServer:
 
     def manage(self, *args: str) -> str:
         """Run a management command against the server's database; returns its stdout."""
-        done = subprocess.run([str(PYTHON), "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
-                              env={**self.env, "DEBUG": "false", "SECURE_HTTPS": "false"}, check=True)
+        done = subprocess.run(
+            [str(PYTHON), "manage.py", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**self.env, "DEBUG": "false", "SECURE_HTTPS": "false"},
+            check=True,
+        )
         return done.stdout
 
     def login(self, username: str) -> str:
@@ -144,8 +165,15 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def wrk(url: str, *, duration: float = 10, connections: int = 16, threads: int = 2,
-        headers: dict[str, str] | None = None, script: str | None = None) -> dict:
+def wrk(
+    url: str,
+    *,
+    duration: float = 10,
+    connections: int = 16,
+    threads: int = 2,
+    headers: dict[str, str] | None = None,
+    script: str | None = None,
+) -> dict:
     """Load ``url`` with wrk; returns requests_per_s, p50_ms, p99_ms, requests, errors."""
     assert urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1"), "benchmarks load loopback only"
     cmd = [ensure_wrk() or "wrk", f"-t{threads}", f"-c{connections}", f"-d{int(duration)}s", "--latency"]
@@ -154,19 +182,31 @@ def wrk(url: str, *, duration: float = 10, connections: int = 16, threads: int =
     if script:
         cmd += ["-s", script]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    figures = {"tool": "wrk", "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-               "requests": int(re.search(r"(\d+) requests in", out).group(1))}
+    figures = {
+        "tool": "wrk",
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+    }
     for pct in ("50", "99"):
         m = re.search(rf"^\s+{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s|m)\b", out, re.M)
         figures[f"p{pct}_ms"] = _ms(*m.groups()) if m else None
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    figures["errors"] = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
+    figures["errors"] = (int(non2xx.group(1)) if non2xx else 0) + (
+        sum(map(int, sock.groups())) if sock else 0
+    )
     return figures
 
 
-def pyload(url: str, *, duration: float = 10, concurrency: int = 8, method: str = "GET", body: bytes | None = None,
-           headers: dict[str, str] | None = None) -> dict:
+def pyload(
+    url: str,
+    *,
+    duration: float = 10,
+    concurrency: int = 8,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict:
     """A small keep-alive load generator in threads, for when wrk is not available.
 
     It shares the 2 cores with the server, so its figures are lower than wrk's: compare a
@@ -213,34 +253,59 @@ def pyload(url: str, *, duration: float = 10, concurrency: int = 8, method: str 
     latencies.sort()
 
     def pct(p: float) -> float | None:
-        return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000, 2) if latencies else None
+        return (
+            round(latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000, 2)
+            if latencies
+            else None
+        )
 
-    return {"tool": "python", "requests_per_s": round(len(latencies) / elapsed, 1), "requests": len(latencies),
-            "p50_ms": pct(0.50), "p99_ms": pct(0.99), "errors": errors[0],
-            "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else None}
+    return {
+        "tool": "python",
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "requests": len(latencies),
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "errors": errors[0],
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else None,
+    }
 
 
 def load(url: str, **kwargs) -> dict:
     """wrk when available (or installable), else the Python generator."""
     if ensure_wrk():
-        return wrk(url, **{k: v for k, v in kwargs.items() if k in ("duration", "connections", "threads", "headers", "script")})
+        return wrk(
+            url,
+            **{
+                k: v
+                for k, v in kwargs.items()
+                if k in ("duration", "connections", "threads", "headers", "script")
+            },
+        )
     if "connections" in kwargs:
         kwargs["concurrency"] = kwargs.pop("connections")
-    return pyload(url, **{k: v for k, v in kwargs.items() if k in ("duration", "concurrency", "method", "body", "headers")})
+    return pyload(
+        url,
+        **{k: v for k, v in kwargs.items() if k in ("duration", "concurrency", "method", "body", "headers")},
+    )
 
 
 def report(name: str, figures: dict, *, baseline: dict | None = None, target: str = "") -> None:
     """Print one benchmark's figures, the same run's baseline and the ratio between them."""
+
     def line(label: str, f: dict) -> str:
-        return (f"  {label:<9} {f['requests_per_s']:>9.1f} req/s  p50 {f.get('p50_ms') or 0:>7.2f} ms  "
-                f"p99 {f.get('p99_ms') or 0:>7.2f} ms  errors {f['errors']}  ({f['tool']}, {f['requests']} requests)")
+        return (
+            f"  {label:<9} {f['requests_per_s']:>9.1f} req/s  p50 {f.get('p50_ms') or 0:>7.2f} ms  "
+            f"p99 {f.get('p99_ms') or 0:>7.2f} ms  errors {f['errors']}  ({f['tool']}, {f['requests']} requests)"
+        )
 
     print(f"{name}")
     print(line("measured", figures))
     if baseline:
         print(line("baseline", baseline))
         if baseline["requests_per_s"]:
-            print(f"  ratio     {figures['requests_per_s'] / baseline['requests_per_s']:.2f} of baseline throughput")
+            print(
+                f"  ratio     {figures['requests_per_s'] / baseline['requests_per_s']:.2f} of baseline throughput"
+            )
     if target:
         print(f"  target    {target}")
     sys.stdout.flush()

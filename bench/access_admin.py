@@ -46,8 +46,11 @@ def load(rows: int) -> tuple:
     call_command("migrate", verbosity=0)
     estate, _ = Estate.objects.get_or_create(code="bench-admin", defaults={"name": "管理后台基准小区"})
     gates = [Gate.objects.get_or_create(estate=estate, name=f"{i + 1}号门")[0] for i in range(GATES)]
-    devices = [Device.objects.get_or_create(estate=estate, name=f"门禁{g.name}-{j}", defaults={"gate": g})[0]
-               for g in gates for j in range(DEVICES_PER_GATE)]
+    devices = [
+        Device.objects.get_or_create(estate=estate, name=f"门禁{g.name}-{j}", defaults={"gate": g})[0]
+        for g in gates
+        for j in range(DEVICES_PER_GATE)
+    ]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE access_accessevent")
     have = estimated_count() or 0
@@ -81,8 +84,16 @@ def load(rows: int) -> tuple:
                           %(prefix)s || i, false, false, ''
                    FROM (SELECT i, now() - (abs(hashint4(i * 7)) %% %(span)s) * interval '1 second' AS t
                          FROM generate_series(%(start)s, %(stop)s) AS i) s""",
-                {"estate": estate.pk, "devices": device_ids, "gates": gate_of, "n_devices": len(device_ids),
-                 "prefix": f"bench-{run}-", "span": DAYS * 86400, "start": done, "stop": done + n - 1},
+                {
+                    "estate": estate.pk,
+                    "devices": device_ids,
+                    "gates": gate_of,
+                    "n_devices": len(device_ids),
+                    "prefix": f"bench-{run}-",
+                    "span": DAYS * 86400,
+                    "start": done,
+                    "stop": done + n - 1,
+                },
             )
         done += n
         print(f"    {done:,} rows, {done / (time.perf_counter() - started):,.0f} rows/s", flush=True)
@@ -123,13 +134,23 @@ def main() -> int:
 
     print(f"access_admin: {os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}, {os.cpu_count()} CPUs")
     _estate, gates = load(args.rows)
-    user = get_user_model().objects.filter(username="bench-admin").first() or get_user_model().objects.create_superuser(
-        "bench-admin", None, "bench-admin-password")
+    user = get_user_model().objects.filter(
+        username="bench-admin"
+    ).first() or get_user_model().objects.create_superuser("bench-admin", None, "bench-admin-password")
 
     plain_site = admin.AdminSite(name="plain")
 
     class PlainAccessEventAdmin(admin.ModelAdmin):
-        list_display = ["occurred_at", "gate", "direction", "method", "result", "reason", "resident", "replayed"]
+        list_display = [
+            "occurred_at",
+            "gate",
+            "direction",
+            "method",
+            "result",
+            "reason",
+            "resident",
+            "replayed",
+        ]
         list_filter = ["gate", "result", "method", "direction"]
 
     plain_site.register(AccessEvent, PlainAccessEventAdmin)
@@ -145,8 +166,14 @@ def main() -> int:
         return r
 
     gate = gates[3]
-    cases = [("first page", {}, {}),
-             ("gate + result filter", {"gate": gate.pk, "result": "denied"}, {"gate__id__exact": gate.pk, "result__exact": "denied"})]
+    cases = [
+        ("first page", {}, {}),
+        (
+            "gate + result filter",
+            {"gate": gate.pk, "result": "denied"},
+            {"gate__id__exact": gate.pk, "result__exact": "denied"},
+        ),
+    ]
     print(f"{'':24}{'platform admin':>16}{'plain ModelAdmin':>18}{'speed-up':>10}")
     for label, ours_params, plain_params in cases:
         fast = time_view(ours.changelist_view, request(ours_params), args.repeat)

@@ -45,8 +45,14 @@ def free_port() -> int:
 
 
 def start_prod(env: dict) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "prod.py")], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "prod.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{env['PORT']}/healthz"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -84,8 +90,9 @@ def setup_devices(n: int) -> tuple[int, list[tuple[int, str]]]:
     gate, _ = Gate.objects.get_or_create(estate=estate, name="基准门")
     devices = []
     for i in range(n):
-        device, _ = Device.objects.get_or_create(estate=estate, name=f"bench-{i}",
-                                                 defaults={"gate": gate, "approved": True, "enabled": True})
+        device, _ = Device.objects.get_or_create(
+            estate=estate, name=f"bench-{i}", defaults={"gate": gate, "approved": True, "enabled": True}
+        )
         token = f"bench-device-token-{i:04d}"
         device_token_set(device=device, token=token)
         devices.append((device.pk, token))
@@ -96,9 +103,16 @@ def batch_body(run: str, client: int, number: int, now: dt.datetime) -> bytes:
     events = []
     for i in range(BATCH):
         at = now - dt.timedelta(seconds=(number * BATCH + i) % 300)
-        events.append({"event_id": f"{run}-{client}-{number}-{i}", "occurred_at": at.isoformat(timespec="seconds"),
-                       "direction": "in", "method": "card", "result": "granted",
-                       "credential": {"type": "card", "value": f"{(number * BATCH + i) % 100000:010d}"}})
+        events.append(
+            {
+                "event_id": f"{run}-{client}-{number}-{i}",
+                "occurred_at": at.isoformat(timespec="seconds"),
+                "direction": "in",
+                "method": "card",
+                "result": "granted",
+                "credential": {"type": "card", "value": f"{(number * BATCH + i) % 100000:010d}"},
+            }
+        )
     return json.dumps({"events": events}).encode()
 
 
@@ -117,7 +131,9 @@ def run_batches(port: int, path_for, tokens, total: int, run: str) -> float:
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
         for body in bodies[index]:
             status, answer = http.request("POST", path_for(device_id), body, headers)
-            if status != 200 or b'"accepted": 500' not in answer.replace(b'"accepted":500', b'"accepted": 500'):
+            if status != 200 or b'"accepted": 500' not in answer.replace(
+                b'"accepted":500', b'"accepted": 500'
+            ):
                 errors.append(f"{status} {answer[:200]!r}")
         http.close()
 
@@ -149,8 +165,15 @@ def run_singles(port: int, path_for, tokens, seconds: float, run: str) -> tuple[
         while time.perf_counter() < stop_at:
             n += 1
             at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            body = json.dumps({"event_id": f"{run}-{index}-{n}", "occurred_at": at, "direction": "in",
-                               "method": "face", "result": "granted"}).encode()
+            body = json.dumps(
+                {
+                    "event_id": f"{run}-{index}-{n}",
+                    "occurred_at": at,
+                    "direction": "in",
+                    "method": "face",
+                    "result": "granted",
+                }
+            ).encode()
             started = time.perf_counter()
             status, _answer = http.request("POST", path_for(device_id), body, headers)
             latencies[index].append(time.perf_counter() - started)
@@ -174,24 +197,45 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=500_000)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=4, help="concurrent connections for the batch phase")
-    parser.add_argument("--connections", type=int, default=20, help="concurrent connections for single events")
+    parser.add_argument(
+        "--connections", type=int, default=20, help="concurrent connections for single events"
+    )
     parser.add_argument("--only", choices=["batches", "singles"], help="run one phase only")
-    parser.add_argument("--python-client", action="store_true",
-                        help="single events from Python threads instead of wrk (wrk is installed when missing)")
+    parser.add_argument(
+        "--python-client",
+        action="store_true",
+        help="single events from Python threads instead of wrk (wrk is installed when missing)",
+    )
     args = parser.parse_args()
 
     database = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/access_bench")
     if not database.startswith("postgres"):
         raise SystemExit("This benchmark runs on PostgreSQL (set DATABASE_URL).")
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database, "PORT": str(port), "ACCESS_BENCH_VIEWS": "1",
-           "SECURE_HTTPS": "false", "STAFF_MFA_REQUIRED": "false", "WEB_CONCURRENCY": "2",
-           "PROD_DIR": str(ROOT / "var" / "prod-bench-access"), "CELERY_LOG_LEVEL": "WARNING",
-           "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}
-    os.environ.update({"DATABASE_URL": database, "DJANGO_SETTINGS_MODULE": "community.settings",
-                       "SECURE_HTTPS": "false", "REDIS_URL": env["REDIS_URL"]})
-    print(f"access_ingest: make prod on 127.0.0.1:{port}, {database.rsplit('/', 1)[-1]}, "
-          f"{os.cpu_count()} CPUs, gunicorn 2 workers")
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "PORT": str(port),
+        "ACCESS_BENCH_VIEWS": "1",
+        "SECURE_HTTPS": "false",
+        "STAFF_MFA_REQUIRED": "false",
+        "WEB_CONCURRENCY": "2",
+        "PROD_DIR": str(ROOT / "var" / "prod-bench-access"),
+        "CELERY_LOG_LEVEL": "WARNING",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    }
+    os.environ.update(
+        {
+            "DATABASE_URL": database,
+            "DJANGO_SETTINGS_MODULE": "community.settings",
+            "SECURE_HTTPS": "false",
+            "REDIS_URL": env["REDIS_URL"],
+        }
+    )
+    print(
+        f"access_ingest: make prod on 127.0.0.1:{port}, {database.rsplit('/', 1)[-1]}, "
+        f"{os.cpu_count()} CPUs, gunicorn 2 workers"
+    )
     prod = start_prod(env)
     try:
         estate, devices = setup_devices(max(args.clients, args.connections))
@@ -251,7 +295,9 @@ end
 """
 
 
-def run_singles_wrk(port: int, path: str, tokens, seconds: float, run: str) -> tuple[float, float, float, int]:
+def run_singles_wrk(
+    port: int, path: str, tokens, seconds: float, run: str
+) -> tuple[float, float, float, int]:
     """The same load with wrk (C, two threads): a load generator light enough that the server
     is what is measured. req/s, p50 ms, p99 ms, non-2xx + socket errors."""
     threads = 2
@@ -259,9 +305,22 @@ def run_singles_wrk(port: int, path: str, tokens, seconds: float, run: str) -> t
         script.write(WRK_SCRIPT)
     env = {**os.environ, "BENCH_RUN": run, **{f"BENCH_TOKEN_{i + 1}": tokens[i][1] for i in range(threads)}}
     try:
-        done = subprocess.run(["wrk", f"-t{threads}", f"-c{len(tokens)}", f"-d{int(seconds)}s", "--latency",
-                              "-s", script.name, f"http://127.0.0.1:{port}{path}"],
-                             capture_output=True, text=True, env=env, check=True)
+        done = subprocess.run(
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{len(tokens)}",
+                f"-d{int(seconds)}s",
+                "--latency",
+                "-s",
+                script.name,
+                f"http://127.0.0.1:{port}{path}",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
         if done.stderr.strip():
             print("  wrk: " + done.stderr.strip().splitlines()[0])
         out = done.stdout
@@ -281,23 +340,33 @@ def run_phase_singles(args, port, real, one, single_tokens, run) -> None:
     if use_wrk:
         # wrk sends one URL; each of its two threads uses its own device (token).
         d1 = single_tokens[0][0]
-        results = [run_singles_wrk(port, path, single_tokens, args.seconds, f"{run}-{tag}")
-                   for tag, path in (("one", real(d1)), ("bone", one(d1)))]
+        results = [
+            run_singles_wrk(port, path, single_tokens, args.seconds, f"{run}-{tag}")
+            for tag, path in (("one", real(d1)), ("bone", one(d1)))
+        ]
         tool = "wrk, 2 threads"
     else:
-        results = [run_singles(port, real, single_tokens, args.seconds, f"{run}-one"),
-                   run_singles(port, one, single_tokens, args.seconds, f"{run}-bone")]
+        results = [
+            run_singles(port, real, single_tokens, args.seconds, f"{run}-one"),
+            run_singles(port, one, single_tokens, args.seconds, f"{run}-bone"),
+        ]
         tool = "Python threads"
     (rps, p50, p99, errs), (brps, bp50, bp99, berrs) = results
     print(f"single events, {len(single_tokens)} connections, {args.seconds:.0f} s ({tool}):")
-    print(f"  platform endpoint : {rps:8,.0f} req/s  p50 {p50:5.1f} ms  p99 {p99:5.1f} ms  errors {errs}"
-          "   (target >= 60% of baseline, p99 < 25 ms)")
-    print(f"  baseline insert   : {brps:8,.0f} req/s  p50 {bp50:5.1f} ms  p99 {bp99:5.1f} ms  errors {berrs}"
-          f"   ratio {rps / brps:.0%}")
+    print(
+        f"  platform endpoint : {rps:8,.0f} req/s  p50 {p50:5.1f} ms  p99 {p99:5.1f} ms  errors {errs}"
+        "   (target >= 60% of baseline, p99 < 25 ms)"
+    )
+    print(
+        f"  baseline insert   : {brps:8,.0f} req/s  p50 {bp50:5.1f} ms  p99 {bp99:5.1f} ms  errors {berrs}"
+        f"   ratio {rps / brps:.0%}"
+    )
     # With N connections always busy, mean latency = N / throughput (Little's law): p99 < 25 ms
     # is out of reach for any endpoint of a server that cannot reach N / 25 ms in req/s.
-    print(f"  note: {len(single_tokens)} busy connections and p99 < 25 ms need more than "
-          f"{len(single_tokens) / 0.025:,.0f} req/s; the bare baseline reaches {brps:,.0f} req/s on this machine")
+    print(
+        f"  note: {len(single_tokens)} busy connections and p99 < 25 ms need more than "
+        f"{len(single_tokens) / 0.025:,.0f} req/s; the bare baseline reaches {brps:,.0f} req/s on this machine"
+    )
 
 
 if __name__ == "__main__":

@@ -106,29 +106,58 @@ def run() -> None:
     flats = UNITS - PARKING
     for i in range(flats):
         area = Decimal(rng.randrange(4500, 16000)) / 100
-        units.append(Unit(building=buildings[i % 40], entrance=str(i // 40 % 4 + 1), floor=i // 160 + 1,
-                          number=f"{i}", exclusive_area=area, developer_owned=i < DEVELOPER_UNITS))
+        units.append(
+            Unit(
+                building=buildings[i % 40],
+                entrance=str(i // 40 % 4 + 1),
+                floor=i // 160 + 1,
+                number=f"{i}",
+                exclusive_area=area,
+                developer_owned=i < DEVELOPER_UNITS,
+            )
+        )
     for i in range(PARKING):
-        units.append(Unit(building=garage, floor=-1, number=f"B{i:04d}", exclusive_area=Decimal("12.50"),
-                          usage="parking"))
+        units.append(
+            Unit(
+                building=garage,
+                floor=-1,
+                number=f"B{i:04d}",
+                exclusive_area=Decimal("12.50"),
+                usage="parking",
+            )
+        )
     units = Unit.objects.bulk_create(units, batch_size=5000)
     sold = [u for u in units if not u.developer_owned and u.usage != "parking"]
     residents = Resident.objects.bulk_create(
-        [Resident(estate=estate, name=f"业主{i}", phone="") for i in range(len(sold))], batch_size=5000)
+        [Resident(estate=estate, name=f"业主{i}", phone="") for i in range(len(sold))], batch_size=5000
+    )
     occupancies = []
     for i, unit in enumerate(sold):
         # Every 25th owner also owns the next flat: one person, several units.
         owner = residents[i - 1] if i % 25 == 1 else residents[i]
         occupancies.append(Occupancy(resident=owner, unit=unit, role="owner", start_date=dt.date(2020, 1, 1)))
     for i, unit in enumerate(units[flats:]):
-        occupancies.append(Occupancy(resident=residents[i * 7 % len(residents)], unit=unit, role="owner",
-                                     start_date=dt.date(2020, 1, 1)))
+        occupancies.append(
+            Occupancy(
+                resident=residents[i * 7 % len(residents)],
+                unit=unit,
+                role="owner",
+                start_date=dt.date(2020, 1, 1),
+            )
+        )
     Occupancy.objects.bulk_create(occupancies, batch_size=5000)
-    print(f"estate: {len(units):,} units, {len(sold):,} sold flats, loaded in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"estate: {len(units):,} units, {len(sold):,} sold flats, loaded in {time.perf_counter() - t0:.1f} s"
+    )
 
     now = timezone.now()
-    meeting = Meeting.objects.create(estate=estate, title="基准会议", voting_opens_at=now - dt.timedelta(days=1),
-                                     voting_closes_at=now + dt.timedelta(days=6), created_by=staff)
+    meeting = Meeting.objects.create(
+        estate=estate,
+        title="基准会议",
+        voting_opens_at=now - dt.timedelta(days=1),
+        voting_closes_at=now + dt.timedelta(days=6),
+        created_by=staff,
+    )
     for m in range(MOTIONS):
         services.motion_create(meeting=meeting, title=f"议题{m + 1}", text="…", matter=(m % 9) + 1)
     profiler = None
@@ -153,24 +182,59 @@ def run() -> None:
     motions = list(meeting.motions.order_by("position"))
     prev = services.GENESIS_HASH
     seq = 0
-    columns = ["meeting_id", "motion_id", "roll_entry_id", "choice", "channel", "proxy_id", "cast_by_id",
-               "cast_at", "superseded", "seq", "prev_hash", "hash", "receipt_code", "nonce"]
+    columns = [
+        "meeting_id",
+        "motion_id",
+        "roll_entry_id",
+        "choice",
+        "channel",
+        "proxy_id",
+        "cast_by_id",
+        "cast_at",
+        "superseded",
+        "seq",
+        "prev_hash",
+        "hash",
+        "receipt_code",
+        "nonce",
+    ]
     choices = ["agree"] * 6 + ["oppose"] * 3 + ["abstain"]
     with connection.cursor() as cursor:
-        with cursor.connection.cursor().copy(
-            f"COPY voting_ballot ({', '.join(columns)}) FROM STDIN"
-        ) as copy:
+        with cursor.connection.cursor().copy(f"COPY voting_ballot ({', '.join(columns)}) FROM STDIN") as copy:
             for motion in motions:
                 for entry_id in rng.sample(entries, BALLOTS_PER_MOTION):
                     seq += 1
-                    ballot = Ballot(meeting_id=meeting.pk, motion_id=motion.pk, roll_entry_id=entry_id,
-                                    choice=rng.choice(choices), channel="portal", cast_by_id=staff.pk,
-                                    cast_at=now + dt.timedelta(microseconds=seq), seq=seq, prev_hash=prev,
-                                    nonce=secrets.token_hex(16))
+                    ballot = Ballot(
+                        meeting_id=meeting.pk,
+                        motion_id=motion.pk,
+                        roll_entry_id=entry_id,
+                        choice=rng.choice(choices),
+                        channel="portal",
+                        cast_by_id=staff.pk,
+                        cast_at=now + dt.timedelta(microseconds=seq),
+                        seq=seq,
+                        prev_hash=prev,
+                        nonce=secrets.token_hex(16),
+                    )
                     ballot.hash = services.ballot_hash(ballot)
-                    copy.write_row([meeting.pk, motion.pk, entry_id, ballot.choice, "portal", None, staff.pk,
-                                    ballot.cast_at, False, seq, prev, ballot.hash,
-                                    services.receipt_code_for(ballot.hash), ballot.nonce])
+                    copy.write_row(
+                        [
+                            meeting.pk,
+                            motion.pk,
+                            entry_id,
+                            ballot.choice,
+                            "portal",
+                            None,
+                            staff.pk,
+                            ballot.cast_at,
+                            False,
+                            seq,
+                            prev,
+                            ballot.hash,
+                            services.receipt_code_for(ballot.hash),
+                            ballot.nonce,
+                        ]
+                    )
                     prev = ballot.hash
         cursor.execute("ANALYZE voting_ballot; ANALYZE voting_rollentry;")
     print(f"ballots: {seq:,} loaded with COPY (hash-chained) in {time.perf_counter() - t0:.1f} s")
@@ -180,13 +244,17 @@ def run() -> None:
     for t in tallies:
         for choice in ("agree", "oppose", "abstain"):
             area, owners = baseline[t.motion_id].get(choice, (Decimal(0), 0))
-            assert (getattr(t.figures, f"{choice}_area"), getattr(t.figures, f"{choice}_owners")) == \
-                (area.quantize(Decimal("0.01")), owners), "SQL and Python tallies differ"
+            assert (getattr(t.figures, f"{choice}_area"), getattr(t.figures, f"{choice}_owners")) == (
+                area.quantize(Decimal("0.01")),
+                owners,
+            ), "SQL and Python tallies differ"
     assert all(t.figures.participating_owners == BALLOTS_PER_MOTION for t in tallies)
 
     print()
-    print(f"tally of {MOTIONS} motions x {BALLOTS_PER_MOTION:,} ballots over a roll of {len(entries):,} "
-          f"(median of {RUNS}, PostgreSQL {connection.pg_version // 10000}):")
+    print(
+        f"tally of {MOTIONS} motions x {BALLOTS_PER_MOTION:,} ballots over a roll of {len(entries):,} "
+        f"(median of {RUNS}, PostgreSQL {connection.pg_version // 10000}):"
+    )
     print(f"  SQL aggregates (meeting_tally):   {sql_median:8.1f} ms  (min {sql_min:.1f})")
     print(f"  baseline, Python over the rows:   {py_median:8.1f} ms  (min {py_min:.1f})")
     print(f"  ratio baseline / SQL:             {py_median / sql_median:8.1f} x")
@@ -195,8 +263,10 @@ def run() -> None:
 
     t0 = time.perf_counter()
     report = meeting_verify(meeting)
-    print(f"  voting_verify (chain + tally):    {(time.perf_counter() - t0) * 1000:8.1f} ms, "
-          f"{'intact' if report.ok else report.problems[:3]}")
+    print(
+        f"  voting_verify (chain + tally):    {(time.perf_counter() - t0) * 1000:8.1f} ms, "
+        f"{'intact' if report.ok else report.problems[:3]}"
+    )
 
 
 if __name__ == "__main__":

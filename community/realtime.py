@@ -66,7 +66,9 @@ class _Publisher:
     def submit(self, layer, group: str, message: dict[str, Any], merge: Merge | None) -> None:
         with self.lock:
             if self.pending >= MAX_PENDING:
-                logger.warning("websocket publisher is %d messages behind; dropped one for %s", self.pending, group)
+                logger.warning(
+                    "websocket publisher is %d messages behind; dropped one for %s", self.pending, group
+                )
                 return
             self.pending += 1
             self.idle.clear()
@@ -164,5 +166,7 @@ def publish_now(group: str, event: dict[str, Any], *, merge: Merge | None = None
         logger.exception("websocket publish to %s failed", group)
 
 
-def publish_on_commit(group: str, event: dict[str, Any], *, using: str | None = None, merge: Merge | None = None) -> None:
+def publish_on_commit(
+    group: str, event: dict[str, Any], *, using: str | None = None, merge: Merge | None = None
+) -> None:
     transaction.on_commit(lambda: publish_now(group, event, merge=merge), using=using)

@@ -104,7 +104,9 @@ def estate_id_of(obj: Model) -> int | None:
     return type(obj)._default_manager.filter(pk=obj.pk).values_list(path, flat=True).first()
 
 
-def staff_can_access_estate(user: User, estate_id: int | None, *, roles: tuple[str, ...] | None = None) -> bool:
+def staff_can_access_estate(
+    user: User, estate_id: int | None, *, roles: tuple[str, ...] | None = None
+) -> bool:
     ids = staff_estate_ids(user, roles=roles)
     return ids is None or estate_id in ids
 
@@ -138,6 +140,7 @@ def staff_scope_users(queryset: QuerySet, user: User) -> QuerySet:
 
 # --- Residents --------------------------------------------------------------------------------
 
+
 def my_households_q(user: User, *, unit_path: str = "") -> Q:
     """A Q selecting rows whose unit (reached by ``unit_path``) is one of the user's households."""
     from community.residents.models import Occupancy
@@ -161,6 +164,7 @@ def my_estate_ids(user: User) -> QuerySet:
 
 
 # --- Admin ------------------------------------------------------------------------------------
+
 
 def scope_for_staff(queryset: QuerySet, user: User) -> QuerySet:
     """``staff_scope`` for models with an ``estate_path``, ``staff_scope_users`` for User."""
@@ -215,7 +219,10 @@ class EstateScopedAdminMixin:
         if obj is None or request.user.is_superuser:
             return True
         # Inlines are asked with the parent object: its estate is the one that counts.
-        if getattr(self.model, "estate_path", None) is None or getattr(type(obj), "estate_path", None) is None:
+        if (
+            getattr(self.model, "estate_path", None) is None
+            or getattr(type(obj), "estate_path", None) is None
+        ):
             return True
         ids = self.estate_ids_for(request, *actions)
         return ids is None or estate_id_of(obj) in ids
@@ -240,7 +247,10 @@ class EstateScopedAdminMixin:
 
     def _scope_choices(self, queryset, request):
         queryset = scope_for_staff(queryset, request.user)
-        if getattr(queryset.model, "estate_path", None) is None or getattr(self.model, "estate_path", None) is None:
+        if (
+            getattr(queryset.model, "estate_path", None) is None
+            or getattr(self.model, "estate_path", None) is None
+        ):
             return queryset
         ids = self.estate_ids_for(request, "add", "change")
         if ids is None:

@@ -39,8 +39,14 @@ def parse(text: str) -> list[tuple[str, str]]:
 
 
 class Runner:
-    def __init__(self, entries: list[tuple[str, str]], *, env: dict[str, str] | None = None,
-                 grace: float = 10.0, out=None) -> None:
+    def __init__(
+        self,
+        entries: list[tuple[str, str]],
+        *,
+        env: dict[str, str] | None = None,
+        grace: float = 10.0,
+        out=None,
+    ) -> None:
         self.entries = entries
         self.env = env if env is not None else dict(os.environ)
         self.grace = grace
@@ -54,7 +60,11 @@ class Runner:
     def say(self, name: str, line: str, index: int = -1) -> None:
         label = f"{name:<{self.width}} |"
         if self.colour:
-            label = f"\033[{COLOURS[index % len(COLOURS)]}m{label}\033[0m" if index >= 0 else f"\033[1m{label}\033[0m"
+            label = (
+                f"\033[{COLOURS[index % len(COLOURS)]}m{label}\033[0m"
+                if index >= 0
+                else f"\033[1m{label}\033[0m"
+            )
         with self.lock:
             self.out.write(f"{time.strftime('%H:%M:%S')} {label} {line}\n")
             self.out.flush()
@@ -67,8 +77,12 @@ class Runner:
     def start(self) -> None:
         for index, (name, command) in enumerate(self.entries):
             proc = subprocess.Popen(
-                ["sh", "-c", f"exec {command}"], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                ["sh", "-c", f"exec {command}"],
+                env=self.env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
             self.procs[name] = proc
             self.say("proc", f"started {name} (pid {proc.pid}): {command}")

@@ -77,8 +77,9 @@ def ensure_nginx(*, install: bool = True) -> str | None:
             if attempt:
                 subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
             log(f"nginx is missing: apt-get install {package}")
-            done = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
-                                  env=env, check=False)
+            done = subprocess.run(
+                ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package], env=env, check=False
+            )
             if done.returncode == 0 and (found := find_nginx()):
                 return found
     return None
@@ -108,8 +109,10 @@ def ensure_redis(url: str) -> None:
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
-        fail(f"Redis at {url} does not answer ({exc}). Start it, e.g.: redis-server --daemonize yes "
-             "--bind 127.0.0.1 --port 6379 --save '' --appendonly no")
+        fail(
+            f"Redis at {url} does not answer ({exc}). Start it, e.g.: redis-server --daemonize yes "
+            "--bind 127.0.0.1 --port 6379 --save '' --appendonly no"
+        )
 
 
 def render_nginx(template: Path, values: dict[str, str]) -> str:
@@ -117,7 +120,7 @@ def render_nginx(template: Path, values: dict[str, str]) -> str:
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", value)
     if "{{" in text:
-        fail(f"unfilled placeholder in {template}: {text[text.index('{{'):][:40]}")
+        fail(f"unfilled placeholder in {template}: {text[text.index('{{') :][:40]}")
     return text
 
 
@@ -139,10 +142,15 @@ def prepare(env: dict[str, str], *, seed: bool) -> str:
     """migrate, collectstatic (and seed_demo) in one process: Django starts once, not three times."""
     log("migrate, collectstatic" + (", seed_demo" if seed else ""))
     done = subprocess.run(
-        [str(BIN / "python"), "-c", PREPARE, *(["--seed"] if seed else [])], cwd=ROOT,
-        env={**env, "DJANGO_SETTINGS_MODULE": "community.settings"}, stdout=subprocess.PIPE, text=True,
+        [str(BIN / "python"), "-c", PREPARE, *(["--seed"] if seed else [])],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "community.settings"},
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    sys.stdout.write("".join(line + "\n" for line in done.stdout.splitlines() if not line.startswith("STATIC_ROOT=")))
+    sys.stdout.write(
+        "".join(line + "\n" for line in done.stdout.splitlines() if not line.startswith("STATIC_ROOT="))
+    )
     if done.returncode != 0:
         fail("preparing the database and static files failed (see above)")
     return next(line.split("=", 1)[1] for line in done.stdout.splitlines() if line.startswith("STATIC_ROOT="))
@@ -168,16 +176,18 @@ def main() -> int:
     if not env["DATABASE_URL"].startswith(("postgres://", "postgresql://", "pgsql://")):
         fail(f"make prod runs on PostgreSQL; DATABASE_URL is {env['DATABASE_URL']!r}")
     host, port = env.setdefault("HOST", "127.0.0.1"), env.setdefault("PORT", "8000")
-    env.update({
-        "DEBUG": "false",
-        # nginx listens on plain HTTP on this machine: no HTTPS redirect, no secure-only cookies.
-        "SECURE_HTTPS": env.get("SECURE_HTTPS", "false"),
-        # nginx serves /static/ from STATIC_ROOT; Django need not look in the source folders.
-        "WHITENOISE_USE_FINDERS": "false",
-        "PROD_DIR": str(PROD_DIR),
-        "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DEBUG": "false",
+            # nginx listens on plain HTTP on this machine: no HTTPS redirect, no secure-only cookies.
+            "SECURE_HTTPS": env.get("SECURE_HTTPS", "false"),
+            # nginx serves /static/ from STATIC_ROOT; Django need not look in the source folders.
+            "WHITENOISE_USE_FINDERS": "false",
+            "PROD_DIR": str(PROD_DIR),
+            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.setdefault("GUNICORN_PORT", str(free_port()))
     env.setdefault("DAPHNE_PORT", str(free_port()))
     env.setdefault("WEB_CONCURRENCY", "2")
@@ -195,27 +205,35 @@ def main() -> int:
     # Workers run as the invoking user: as root nginx would drop to "nobody", who may not read
     # files under a root-owned checkout.
     user = pwd.getpwuid(os.geteuid()).pw_name
-    conf = render_nginx(ROOT / "deploy" / "nginx.conf.template", {
-        "user_directive": f"user {user};" if os.geteuid() == 0 else "",
-        "nginx_workers": env.get("NGINX_WORKERS", "1"),
-        "prod_dir": str(PROD_DIR),
-        "mime_types": "/etc/nginx/mime.types" if Path("/etc/nginx/mime.types").exists() else "mime.types",
-        "access_log": env.get("NGINX_ACCESS_LOG", "off"),
-        "gunicorn_port": env["GUNICORN_PORT"],
-        "daphne_port": env["DAPHNE_PORT"],
-        "host": host,
-        "port": port,
-        "static_root": static_root,
-    })
+    conf = render_nginx(
+        ROOT / "deploy" / "nginx.conf.template",
+        {
+            "user_directive": f"user {user};" if os.geteuid() == 0 else "",
+            "nginx_workers": env.get("NGINX_WORKERS", "1"),
+            "prod_dir": str(PROD_DIR),
+            "mime_types": "/etc/nginx/mime.types" if Path("/etc/nginx/mime.types").exists() else "mime.types",
+            "access_log": env.get("NGINX_ACCESS_LOG", "off"),
+            "gunicorn_port": env["GUNICORN_PORT"],
+            "daphne_port": env["DAPHNE_PORT"],
+            "host": host,
+            "port": port,
+            "static_root": static_root,
+        },
+    )
     (PROD_DIR / "nginx.conf").write_text(conf)
-    check = subprocess.run([nginx, "-t", "-q", "-p", str(PROD_DIR), "-c", str(PROD_DIR / "nginx.conf"), "-e", "stderr"],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [nginx, "-t", "-q", "-p", str(PROD_DIR), "-c", str(PROD_DIR / "nginx.conf"), "-e", "stderr"],
+        capture_output=True,
+        text=True,
+    )
     if check.returncode != 0:
         fail(f"nginx rejected {PROD_DIR / 'nginx.conf'}:\n{check.stderr}")
 
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/"  # noqa: S104 - display only
-    log(f"gunicorn on 127.0.0.1:{env['GUNICORN_PORT']} ({env['WEB_CONCURRENCY']} workers), "
-        f"daphne on 127.0.0.1:{env['DAPHNE_PORT']} (/ws/), nginx on {host}:{port}")
+    log(
+        f"gunicorn on 127.0.0.1:{env['GUNICORN_PORT']} ({env['WEB_CONCURRENCY']} workers), "
+        f"daphne on 127.0.0.1:{env['DAPHNE_PORT']} (/ws/), nginx on {host}:{port}"
+    )
     stop = threading.Event()
     threading.Thread(target=announce_when_ready, args=(url, stop), daemon=True).start()
     os.chdir(ROOT)

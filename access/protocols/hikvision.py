@@ -104,8 +104,10 @@ def _int(value, default=None):
 
 
 def _is_heartbeat(data: dict) -> bool:
-    return (str(data.get("eventType", "")).lower() == "heartbeat"
-            or str(data.get("eventState", "")).lower() == "inactive")
+    return (
+        str(data.get("eventType", "")).lower() == "heartbeat"
+        or str(data.get("eventState", "")).lower() == "inactive"
+    )
 
 
 def parse_event(data: dict, images: list[bytes], device) -> EventIn | None:
@@ -131,12 +133,20 @@ def parse_event(data: dict, images: list[bytes], device) -> EventIn | None:
     card = str(ace.get("cardNo") or "").strip()
     employee = str(ace.get("employeeNoString") or ace.get("employeeNo") or "").strip()
     key = f"hik:{serial}" if serial is not None else f"hik:{data.get('dateTime')}:{minor}:{employee}:{card}"
-    retransmitted = str(data.get("isDataRetransmission", "")).lower() == "true" or \
-        (_int(data.get("activePostCount"), 1) or 1) > 1
+    retransmitted = (
+        str(data.get("isDataRetransmission", "")).lower() == "true"
+        or (_int(data.get("activePostCount"), 1) or 1) > 1
+    )
     return EventIn(
-        key=key, occurred_at=occurred_at, result=result, method=method, reason=reason,
+        key=key,
+        occurred_at=occurred_at,
+        result=result,
+        method=method,
+        reason=reason,
         credential_kind=CredentialKind.CARD if card else (CredentialKind.EMPLOYEE_NO if employee else ""),
-        credential_value=card or employee, vendor_code=f"{major}/{minor}", replayed=retransmitted,
+        credential_value=card or employee,
+        vendor_code=f"{major}/{minor}",
+        replayed=retransmitted,
         snapshot=ContentFile(images[0]) if images else None,
     )
 

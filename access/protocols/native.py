@@ -46,8 +46,10 @@ def split_body(body: bytes) -> list[Any]:
     else:
         raise ValueError(_('Send one event object or {"events": [...]}.'))
     if len(events) > MAX_BATCH:
-        raise BatchTooLarge(_("At most %(max)d events per request; this one has %(n)d.")
-                            % {"max": MAX_BATCH, "n": len(events)})
+        raise BatchTooLarge(
+            _("At most %(max)d events per request; this one has %(n)d.")
+            % {"max": MAX_BATCH, "n": len(events)}
+        )
     return events
 
 
@@ -123,9 +125,15 @@ def parse_event(raw: Any, *, tz) -> EventIn:
             credential_value = credential.get("value", "")
             if not isinstance(credential_kind, str) or credential_kind not in _CREDENTIAL_KINDS:
                 errors["credential"] = _("type must be one of: %(choices)s.") % {
-                    "choices": ", ".join(sorted(_CREDENTIAL_KINDS))}
-            elif (isinstance(credential_value, bool) or not isinstance(credential_value, str | int)
-                  or not str(credential_value) or len(str(credential_value)) > 64 or not storable(str(credential_value))):
+                    "choices": ", ".join(sorted(_CREDENTIAL_KINDS))
+                }
+            elif (
+                isinstance(credential_value, bool)
+                or not isinstance(credential_value, str | int)
+                or not str(credential_value)
+                or len(str(credential_value)) > 64
+                or not storable(str(credential_value))
+            ):
                 errors["credential"] = _("value must be a non-empty string of at most 64 characters.")
             credential_value = str(credential_value)
     replayed = raw.get("replayed", raw.get("offline", False))
@@ -134,8 +142,16 @@ def parse_event(raw: Any, *, tz) -> EventIn:
     if errors:
         raise EventError(errors)
     return EventIn(
-        key=key, occurred_at=occurred_at, result=result, direction=direction, method=method, reason=reason,
-        gate_id=gate, credential_kind=credential_kind, credential_value=credential_value, plate=plate,
+        key=key,
+        occurred_at=occurred_at,
+        result=result,
+        direction=direction,
+        method=method,
+        reason=reason,
+        gate_id=gate,
+        credential_kind=credential_kind,
+        credential_value=credential_value,
+        plate=plate,
         replayed=replayed,
     )
 
@@ -158,13 +174,20 @@ def handle_events(*, device, inbound) -> Outcome:
             parsed.append(parse_event(raw, tz=tz))
         except EventError as exc:
             event_id = raw.get("event_id") if isinstance(raw, dict) else None
-            rejected.append({"index": index, "event_id": event_id if isinstance(event_id, str | int) else None,
-                             "errors": exc.errors})
+            rejected.append(
+                {
+                    "index": index,
+                    "event_id": event_id if isinstance(event_id, str | int) else None,
+                    "errors": exc.errors,
+                }
+            )
             parsed.append(None)
     valid_gates = gates_of(device, [e.gate_id for e in parsed if e is not None])
     for index, event in enumerate(parsed):
         if event is not None and event.gate_id is not None and event.gate_id not in valid_gates:
-            rejected.append({"index": index, "event_id": event.key, "errors": {"gate": _("No such gate in this estate.")}})
+            rejected.append(
+                {"index": index, "event_id": event.key, "errors": {"gate": _("No such gate in this estate.")}}
+            )
             parsed[index] = None
     rejected.sort(key=lambda r: r["index"])
     result = access_events_ingest(device=device, events=[e for e in parsed if e is not None])

@@ -18,13 +18,28 @@ from .base import EventIn, Inbound, Outcome, aware, decode_text, scrub, storable
 logger = logging.getLogger(__name__)
 
 # ATTLOG "Verify" and rtlog "verifytype" codes; firmware varies, unknown codes map to "other".
-VERIFY_METHODS = {0: Method.PASSWORD, 1: Method.FINGERPRINT, 2: Method.CARD, 3: Method.PASSWORD, 4: Method.CARD,
-                  15: Method.FACE}
+VERIFY_METHODS = {
+    0: Method.PASSWORD,
+    1: Method.FINGERPRINT,
+    2: Method.CARD,
+    3: Method.PASSWORD,
+    4: Method.CARD,
+    15: Method.FACE,
+}
 # rtlog event codes (ZKTeco access panels): granted passes, refusals; the rest is door state.
 GRANTED_EVENTS = {0, 1, 2, 3, 4, 5, 8, 14, 15, 16, 17, 18, 19, 202}
 DENIED_EVENTS = set(range(20, 49)) | {101, 102, 103}
-DENIAL_REASONS = {20: "too_short_interval", 21: "door_inactive", 22: "illegal_time_zone", 23: "access_denied",
-                  24: "anti_passback", 25: "interlock", 27: "unregistered", 29: "expired", 30: "password_error"}
+DENIAL_REASONS = {
+    20: "too_short_interval",
+    21: "door_inactive",
+    22: "illegal_time_zone",
+    23: "access_denied",
+    24: "anti_passback",
+    25: "interlock",
+    27: "unregistered",
+    29: "expired",
+    30: "password_error",
+}
 KEPT_TABLES = {"OPERLOG", "ATTPHOTO", "BIODATA", "USERINFO", "FINGERTMP", "FACE", "OPLOG"}
 
 
@@ -34,8 +49,11 @@ def _text(status: int, body: str, errors: list[str] | None = None) -> Outcome:
 
 def device_time_stamp(now: dt.datetime) -> int:
     """ZKTeco's ``DateTime`` number for ``GET /iclock/rtdata?type=time``."""
-    return ((now.year - 2000) * 12 * 31 + (now.month - 1) * 31 + now.day - 1) * 86400 + (
-        now.hour * 60 + now.minute) * 60 + now.second
+    return (
+        ((now.year - 2000) * 12 * 31 + (now.month - 1) * 31 + now.day - 1) * 86400
+        + (now.hour * 60 + now.minute) * 60
+        + now.second
+    )
 
 
 def _utc_offset(device, now=None) -> dt.timedelta:
@@ -69,9 +87,14 @@ def parse_attlog_line(line: str, device) -> EventIn:
     verify = _int(fields[3]) if len(fields) > 3 else None
     direction = {0: Direction.IN, 1: Direction.OUT}.get(status, Direction.UNKNOWN)
     return EventIn(
-        key=f"att:{pin}:{fields[1].strip()}", occurred_at=occurred_at, result=Result.GRANTED, direction=direction,
-        method=VERIFY_METHODS.get(verify, Method.OTHER), credential_kind=CredentialKind.EMPLOYEE_NO,
-        credential_value=pin, vendor_code=f"att/{status if status is not None else ''}/{verify if verify is not None else ''}",
+        key=f"att:{pin}:{fields[1].strip()}",
+        occurred_at=occurred_at,
+        result=Result.GRANTED,
+        direction=direction,
+        method=VERIFY_METHODS.get(verify, Method.OTHER),
+        credential_kind=CredentialKind.EMPLOYEE_NO,
+        credential_value=pin,
+        vendor_code=f"att/{status if status is not None else ''}/{verify if verify is not None else ''}",
     )
 
 
@@ -104,18 +127,27 @@ def parse_rtlog_line(line: str, device) -> EventIn | None:
     index = pairs.get("index")
     key = f"rt:{index}" if index else f"rt:{pairs['time']}:{pin}:{card}:{code}:{pairs.get('eventaddr', '')}"
     return EventIn(
-        key=key, occurred_at=occurred_at, result=result,
+        key=key,
+        occurred_at=occurred_at,
+        result=result,
         direction={0: Direction.IN, 1: Direction.OUT}.get(_int(pairs.get("inoutstatus")), Direction.UNKNOWN),
-        method=method, reason=DENIAL_REASONS.get(code, "") if result == Result.DENIED else "",
-        credential_kind=CredentialKind.CARD if card else (CredentialKind.EMPLOYEE_NO if pin and pin != "0" else ""),
-        credential_value=card or (pin if pin != "0" else ""), vendor_code=f"rt/{code}",
+        method=method,
+        reason=DENIAL_REASONS.get(code, "") if result == Result.DENIED else "",
+        credential_kind=CredentialKind.CARD
+        if card
+        else (CredentialKind.EMPLOYEE_NO if pin and pin != "0" else ""),
+        credential_value=card or (pin if pin != "0" else ""),
+        vendor_code=f"rt/{code}",
     )
 
 
 def _resolve_device_pins(device, events: list[EventIn]) -> None:
     """The platform syncs residents to ZKTeco devices with PIN = resident id; resolve those."""
-    pins = {int(e.credential_value) for e in events
-            if e.credential_kind == CredentialKind.EMPLOYEE_NO and e.credential_value.isdigit()}
+    pins = {
+        int(e.credential_value)
+        for e in events
+        if e.credential_kind == CredentialKind.EMPLOYEE_NO and e.credential_value.isdigit()
+    }
     if not pins:
         return
     known = set(Resident.objects.filter(estate_id=device.estate_id, pk__in=pins).values_list("pk", flat=True))
@@ -151,15 +183,22 @@ def _upload(device, inbound: Inbound) -> Outcome:
             _remember(device, {f"{table.upper()}Stamp": stamp})
         return _text(200, "OK", errors)
     if table.lower() == "rtstate":
-        state = dict(part.split("=", 1) for part in _lines(inbound.body)[0].split("\t") if "=" in part) \
-            if inbound.body.strip() else {}
+        state = (
+            dict(part.split("=", 1) for part in _lines(inbound.body)[0].split("\t") if "=" in part)
+            if inbound.body.strip()
+            else {}
+        )
         _remember(device, {"door_state": state})
         return _text(200, "OK")
     # OPERLOG, photos and other records are kept as sent; unknown tables wait for an adapter.
     known = table.upper() in KEPT_TABLES
-    raw_message_keep(device=device, protocol="zkteco", inbound=inbound,
-                     error=f"table {table or '?'} kept as sent" if known else f"unknown table {table!r}",
-                     status=RawStatus.PROCESSED if known else RawStatus.PENDING)
+    raw_message_keep(
+        device=device,
+        protocol="zkteco",
+        inbound=inbound,
+        error=f"table {table or '?'} kept as sent" if known else f"unknown table {table!r}",
+        status=RawStatus.PROCESSED if known else RawStatus.PENDING,
+    )
     device_seen(device=device)
     return _text(200, "OK")
 
@@ -173,20 +212,25 @@ def _remember(device, values: dict) -> None:
 def _options(device, sn: str) -> str:
     state = device.state or {}
     hours = int(_utc_offset(device).total_seconds() // 3600)
-    return "\n".join([
-        f"GET OPTION FROM: {sn}",
-        f"ATTLOGStamp={state.get('ATTLOGStamp', 'None')}",
-        f"OPERLOGStamp={state.get('OPERLOGStamp', '9999')}",
-        f"ATTPHOTOStamp={state.get('ATTPHOTOStamp', 'None')}",
-        "ErrorDelay=30",
-        "Delay=10",
-        "TransTimes=00:00;14:05",
-        "TransInterval=1",
-        "TransFlag=TransData AttLog OpLog AttPhoto EnrollUser ChgUser",
-        f"TimeZone={hours}",
-        "Realtime=1",
-        "Encrypt=None",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"GET OPTION FROM: {sn}",
+                f"ATTLOGStamp={state.get('ATTLOGStamp', 'None')}",
+                f"OPERLOGStamp={state.get('OPERLOGStamp', '9999')}",
+                f"ATTPHOTOStamp={state.get('ATTPHOTOStamp', 'None')}",
+                "ErrorDelay=30",
+                "Delay=10",
+                "TransTimes=00:00;14:05",
+                "TransInterval=1",
+                "TransFlag=TransData AttLog OpLog AttPhoto EnrollUser ChgUser",
+                f"TimeZone={hours}",
+                "Realtime=1",
+                "Encrypt=None",
+            ]
+        )
+        + "\n"
+    )
 
 
 def registry_code(device) -> str:
@@ -207,11 +251,24 @@ def _registry(device, inbound: Inbound) -> Outcome:
 
 
 def _push_config(device) -> str:
-    return "\n".join([
-        "ServerVersion=3.1.1", "ServerName=ADMS", "PushVersion=3.1.1", "ErrorDelay=30", "RequestDelay=2",
-        "TransTimes=00:00\t14:00", "TransInterval=1", "TransTables=User\tTransaction", "Realtime=1",
-        f"SessionID={registry_code(device)}", "TimeoutSec=10",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "ServerVersion=3.1.1",
+                "ServerName=ADMS",
+                "PushVersion=3.1.1",
+                "ErrorDelay=30",
+                "RequestDelay=2",
+                "TransTimes=00:00\t14:00",
+                "TransInterval=1",
+                "TransTables=User\tTransaction",
+                "Realtime=1",
+                f"SessionID={registry_code(device)}",
+                "TimeoutSec=10",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _getrequest(device) -> Outcome:
@@ -266,7 +323,10 @@ def handle(*, device, inbound: Inbound) -> Outcome:
         offset = _utc_offset(device)
         minutes = int(offset.total_seconds() // 60)
         sign = "+" if minutes >= 0 else "-"
-        return _text(200, f"DateTime={device_time_stamp(now)},ServerTZ={sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}")
+        return _text(
+            200,
+            f"DateTime={device_time_stamp(now)},ServerTZ={sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}",
+        )
     if endpoint in ("ping", "querydata"):
         device_seen(device=device)
         return _text(200, "OK")

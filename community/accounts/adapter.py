@@ -38,8 +38,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # superuser, staff with email only) because ACCOUNT_SIGNUP_FIELDS marks phone required.
         # Phones reach accounts only through an invitation proven by SMS code, so the stage
         # has nothing to verify here.
-        return [stage for stage in super().get_login_stages()
-                if stage != "allauth.account.stages.PhoneVerificationStage"]
+        return [
+            stage
+            for stage in super().get_login_stages()
+            if stage != "allauth.account.stages.PhoneVerificationStage"
+        ]
 
     def phone_form_field(self, **kwargs) -> PhoneField:
         return ChinaPhoneField(**kwargs)
@@ -71,4 +74,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
         from community.accounts.sms import send_sms
 
-        send_sms(phone=phone, text=_("[Smart Community] Your verification code is %(code)s.") % {"code": code})
+        send_sms(
+            phone=phone, text=_("[Smart Community] Your verification code is %(code)s.") % {"code": code}
+        )

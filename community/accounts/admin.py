@@ -51,7 +51,10 @@ class UserAdmin(EstateScopedAdminMixin, DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("name", "phone", "email")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     staff_fieldsets = (
@@ -61,8 +64,13 @@ class UserAdmin(EstateScopedAdminMixin, DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",),
-                "fields": ("username", "phone", "name", "email", "usable_password", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "phone", "name", "email", "usable_password", "password1", "password2"),
+            },
+        ),
     )
 
     @admin.display(description=_("mobile phone"), ordering="phone")
@@ -110,12 +118,28 @@ class UserAdmin(EstateScopedAdminMixin, DjangoUserAdmin):
 class InvitationAdmin(ScopedModelAdmin):
     """Read-only: invitations are sent by the "Invite to the portal" action on residents."""
 
-    list_display = ["resident", "masked_phone", "created_at", "expires_at", "used_at", "attempts", "created_by"]
+    list_display = [
+        "resident",
+        "masked_phone",
+        "created_at",
+        "expires_at",
+        "used_at",
+        "attempts",
+        "created_by",
+    ]
     list_filter = ["created_at", "used_at"]
     list_select_related = ["resident", "created_by"]
     search_fields = ["resident__name", "phone"]
-    fields = ["resident", "masked_phone", "created_by", "created_at", "expires_at", "used_at", "attempts",
-              "created_user"]
+    fields = [
+        "resident",
+        "masked_phone",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "used_at",
+        "attempts",
+        "created_user",
+    ]
     readonly_fields = fields
 
     @admin.display(description=_("mobile phone"))

@@ -33,10 +33,16 @@ from community.residents.models import OccupancyRole, StaffMembership
 
 class TokenObtainSerializer(serializers.Serializer):
     login = serializers.CharField(max_length=254, help_text="Mobile phone, email address or username.")
-    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True,
-                                     style={"input_type": "password"})
-    code = serializers.CharField(max_length=32, required=False, allow_blank=True, write_only=True,
-                                 help_text="Authenticator or recovery code; required when the account uses MFA.")
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, write_only=True, style={"input_type": "password"}
+    )
+    code = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="Authenticator or recovery code; required when the account uses MFA.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -108,7 +114,9 @@ class TokenView(ApiDefaults, APIView):
 
         if staff_must_enrol_mfa(user):
             raise PermissionDenied(
-                _("Staff accounts must set up two-factor authentication (on the website) before using the API."),
+                _(
+                    "Staff accounts must set up two-factor authentication (on the website) before using the API."
+                ),
                 code="mfa_enrolment_required",
             )
         if is_mfa_enabled(user):
@@ -129,9 +137,12 @@ class TokenView(ApiDefaults, APIView):
         for throttle in throttles:
             throttle.record_failure(request, self)
 
-    @extend_schema(summary="Revoke my API token", request=None,
-                   description="Deletes the user's token; the next request with it gets 401.",
-                   responses={204: None, **error_responses(401)})
+    @extend_schema(
+        summary="Revoke my API token",
+        request=None,
+        description="Deletes the user's token; the next request with it gets 401.",
+        responses={204: None, **error_responses(401)},
+    )
     def delete(self, request):
         # With a token, revoke that token; from a browser session, revoke the user's token.
         Token.objects.filter(user=request.user).delete()
@@ -175,12 +186,16 @@ class MeSerializer(serializers.Serializer):
 class MeView(ApiDefaults, APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="My user, staff roles and households",
-                   responses={200: MeSerializer, **error_responses(401)})
+    @extend_schema(
+        summary="My user, staff roles and households", responses={200: MeSerializer, **error_responses(401)}
+    )
     def get(self, request):
         user = request.user
-        memberships = StaffMembership.objects.filter(user=user).select_related("estate").order_by("estate__name",
-                                                                                                   "role")
+        memberships = (
+            StaffMembership.objects.filter(user=user)
+            .select_related("estate")
+            .order_by("estate__name", "role")
+        )
         households = [
             {
                 "unit": unit.pk,

@@ -14,14 +14,27 @@ from community.accounts.phones import parse_phone
 
 class InvitationCodeForm(forms.Form):
     phone = forms.CharField(
-        label=_("Mobile phone"), max_length=32,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel",
-                                      "placeholder": _("e.g. 138 0000 0000")}),
+        label=_("Mobile phone"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "type": "tel",
+                "autocomplete": "tel",
+                "inputmode": "tel",
+                "placeholder": _("e.g. 138 0000 0000"),
+            }
+        ),
     )
     code = forms.CharField(
-        label=_("Invitation code"), max_length=12,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
-                                      "placeholder": _("6 digits from the SMS")}),
+        label=_("Invitation code"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "placeholder": _("6 digits from the SMS"),
+            }
+        ),
     )
 
     def clean_phone(self) -> str:
@@ -33,11 +46,13 @@ class InvitationCodeForm(forms.Form):
 
 class InvitationPasswordForm(forms.Form):
     password1 = forms.CharField(
-        label=_("Password"), strip=False,
+        label=_("Password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label=_("Password (again)"), strip=False,
+        label=_("Password (again)"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -76,8 +91,9 @@ class ResidentLoginCodeForm(RequestLoginCodeForm):
         super().__init__(*args, **kwargs)
         self.order_fields(["phone", "email"])  # residents sign in by phone; email is the fallback
         if "phone" in self.fields:
-            self.fields["phone"].widget.attrs.update({"placeholder": _("e.g. 138 0000 0000"), "inputmode": "tel",
-                                                      "autocomplete": "tel"})
+            self.fields["phone"].widget.attrs.update(
+                {"placeholder": _("e.g. 138 0000 0000"), "inputmode": "tel", "autocomplete": "tel"}
+            )
 
     def clean(self):
         cleaned_data = super().clean()

@@ -30,8 +30,12 @@ def _has_totp(user) -> bool:
 
 def staff_must_enrol_mfa(user) -> bool:
     """Whether the setting holds this user back until they enrol an authenticator app."""
-    return bool(getattr(settings, "STAFF_MFA_REQUIRED", False) and user.is_authenticated and user.is_staff
-                and not _has_totp(user))
+    return bool(
+        getattr(settings, "STAFF_MFA_REQUIRED", False)
+        and user.is_authenticated
+        and user.is_staff
+        and not _has_totp(user)
+    )
 
 
 class StaffMFARequiredMiddleware:
@@ -55,13 +59,19 @@ class StaffMFARequiredMiddleware:
 
                 from community.api.errors import error_body
 
-                return JsonResponse(error_body(
-                    code="mfa_enrolment_required",
-                    message=_("Staff accounts must set up two-factor authentication before using the API."),
-                ), status=403)
+                return JsonResponse(
+                    error_body(
+                        code="mfa_enrolment_required",
+                        message=_(
+                            "Staff accounts must set up two-factor authentication before using the API."
+                        ),
+                    ),
+                    status=403,
+                )
             return None
-        if ((request.path.startswith(admin_prefix) and request.path != reverse("admin:logout"))
-                or request.path.startswith(STAFF_PAGES_PREFIX)):
+        if (
+            request.path.startswith(admin_prefix) and request.path != reverse("admin:logout")
+        ) or request.path.startswith(STAFF_PAGES_PREFIX):
             if not _has_totp(user):
                 request.session[NEXT_SESSION_KEY] = request.get_full_path()
                 return redirect("mfa_activate_totp")

@@ -77,14 +77,23 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
     created_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("invited by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
     created_user = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("account"), help_text=_("The account created or linked when the invitation was used."),
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
+        help_text=_("The account created or linked when the invitation was used."),
     )
 
     objects = InvitationQuerySet.as_manager()

@@ -42,8 +42,11 @@ def invitation_create(*, resident, by) -> Invitation:
     """Invite ``resident`` to the portal: a fresh code by SMS; earlier open invitations end."""
     phone = parse_phone(resident.phone)
     if phone is None:
-        raise ValidationError(_("%(name)s has no valid mobile phone number to send the invitation to."),
-                              code="no_phone", params={"name": resident.name})
+        raise ValidationError(
+            _("%(name)s has no valid mobile phone number to send the invitation to."),
+            code="no_phone",
+            params={"name": resident.name},
+        )
     code = _new_code()
     now = timezone.now()
     with transaction.atomic():
@@ -85,8 +88,10 @@ def _no_match(code: str) -> ValidationError:
     tests and logs only.
     """
     return ValidationError(
-        _("This phone number and code do not match an open invitation. Check the SMS; if the code has "
-          "expired or was mistyped too often, ask your property office to send a new invitation."),
+        _(
+            "This phone number and code do not match an open invitation. Check the SMS; if the code has "
+            "expired or was mistyped too often, ask your property office to send a new invitation."
+        ),
         code=code,
     )
 

@@ -26,14 +26,21 @@ def invite(request):
     throttle = FailedInvitationCodeThrottle()
     if request.method == "POST" and not throttle.allow_request(request, None):
         form.is_valid()
-        form.add_error(None, ValidationError(
-            _("Too many wrong codes from this network. Try again in an hour or ask your property office."),
-            code="throttled"))
+        form.add_error(
+            None,
+            ValidationError(
+                _(
+                    "Too many wrong codes from this network. Try again in an hour or ask your property office."
+                ),
+                code="throttled",
+            ),
+        )
         return render(request, "account/invite.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = services.invitation_verify(phone=form.cleaned_data["phone"],
-                                                    code=form.cleaned_data["code"])
+            invitation = services.invitation_verify(
+                phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
+            )
         except ValidationError as error:
             throttle.record_failure(request, None)
             form.add_error(None, error)
@@ -41,8 +48,13 @@ def invite(request):
             if services.account_for_phone(invitation.phone) is not None:
                 # Known phone: link the record to the existing account instead of a second one.
                 services.invitation_accept(invitation=invitation, password=None)
-                messages.success(request, _("This phone number already has an account: your new home is "
-                                            "linked to it. Log in with your existing password."))
+                messages.success(
+                    request,
+                    _(
+                        "This phone number already has an account: your new home is "
+                        "linked to it. Log in with your existing password."
+                    ),
+                )
                 return redirect("account_login")
             request.session[INVITATION_SESSION_KEY] = invitation.pk
             return redirect("account_invite_password")
@@ -54,18 +66,23 @@ def invite(request):
 def invite_password(request):
     """Step 2: choose a password; the account is created and logged in."""
     invitation = (
-        Invitation.objects.pending().select_related("resident__estate")
-        .filter(pk=request.session.get(INVITATION_SESSION_KEY)).first()
+        Invitation.objects.pending()
+        .select_related("resident__estate")
+        .filter(pk=request.session.get(INVITATION_SESSION_KEY))
+        .first()
     )
     if invitation is None:
         request.session.pop(INVITATION_SESSION_KEY, None)
         messages.error(request, _("Enter the code from your invitation SMS first."))
         return redirect("account_invite")
-    form = InvitationPasswordForm(request.POST or None, phone=str(invitation.phone), name=invitation.resident.name)
+    form = InvitationPasswordForm(
+        request.POST or None, phone=str(invitation.phone), name=invitation.resident.name
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            user, _created = services.invitation_accept(invitation=invitation,
-                                                        password=form.cleaned_data["password1"])
+            user, _created = services.invitation_accept(
+                invitation=invitation, password=form.cleaned_data["password1"]
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -73,5 +90,6 @@ def invite_password(request):
             messages.success(request, _("Welcome! Your account is ready."))
             return perform_login(request, user, redirect_url=reverse("portal:home"))
     status = 400 if form.errors else 200
-    return render(request, "account/invite_password.html", {"form": form, "invitation": invitation},
-                  status=status)
+    return render(
+        request, "account/invite_password.html", {"form": form, "invitation": invitation}, status=status
+    )

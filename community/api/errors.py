@@ -20,14 +20,25 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from community.api.exceptions import Conflict, InvalidInput, PayloadTooLarge
 
-__all__ = ["Conflict", "ErrorSerializer", "InvalidInput", "PayloadTooLarge", "error_body", "exception_handler"]
+__all__ = [
+    "Conflict",
+    "ErrorSerializer",
+    "InvalidInput",
+    "PayloadTooLarge",
+    "error_body",
+    "exception_handler",
+]
 
 
 def _django_detail(exc: DjangoValidationError):
     """Django's ValidationError as DRF detail, keeping each message's code."""
 
     def details(errors):
-        return [exceptions.ErrorDetail(message, code=error.code or "invalid") for error in errors for message in error]
+        return [
+            exceptions.ErrorDetail(message, code=error.code or "invalid")
+            for error in errors
+            for message in error
+        ]
 
     if hasattr(exc, "error_dict"):
         return {
@@ -70,8 +81,9 @@ def _translate(exc):
         # Keep the service's reason ("only the reporter can rate"); fall back to the generic text.
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, ProtectedError | RestrictedError):
-        return Conflict(_("This object is still in use by other records and cannot be deleted."),
-                        code="protected")
+        return Conflict(
+            _("This object is still in use by other records and cannot be deleted."), code="protected"
+        )
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
     if isinstance(exc, TooManyFieldsSent):
@@ -110,6 +122,7 @@ def exception_handler(exc, context):
 
 
 # --- Schema --------------------------------------------------------------------------------------
+
 
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable code, e.g. `invalid`, `not_found`.")

@@ -19,13 +19,20 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class MarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                help_text="Notification ids; omit to mark all as read.")
+    ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Notification ids; omit to mark all as read.",
+    )
 
 
-@extend_schema_view(list=extend_schema(parameters=[
-    OpenApiParameter("unread", bool, description="Only notifications not yet read."),
-]))
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("unread", bool, description="Only notifications not yet read."),
+        ]
+    )
+)
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
     # For the schema generator, which has no user; get_queryset scopes every real request.
@@ -42,12 +49,15 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def unread_count(self, request):
         return Response({"unread": selectors.unread_count(request.user)})
 
-    @extend_schema(request=MarkReadSerializer,
-                   responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}))
+    @extend_schema(
+        request=MarkReadSerializer,
+        responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}),
+    )
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request):
         serializer = MarkReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        marked = services.notification_mark_read(user=request.user,
-                                                 notification_ids=serializer.validated_data.get("ids"))
+        marked = services.notification_mark_read(
+            user=request.user, notification_ids=serializer.validated_data.get("ids")
+        )
         return Response({"marked": marked})

@@ -39,7 +39,9 @@ class EmailBackend:
         email = notification.recipient.email
         if not email:
             return
-        send_mail(notification.title, notification.body or notification.title, None, [email], fail_silently=False)
+        send_mail(
+            notification.title, notification.body or notification.title, None, [email], fail_silently=False
+        )
 
 
 def get_backends() -> list:

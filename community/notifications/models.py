@@ -13,14 +13,22 @@ class Notification(models.Model):
     estate_path = "estate"
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
         verbose_name=_("recipient"),
     )
     estate = models.ForeignKey(
-        "residents.Estate", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        "residents.Estate",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("estate"),
     )
-    verb = models.CharField(_("verb"), max_length=64, help_text=_("Machine-readable kind, e.g. ticket.assigned"))
+    verb = models.CharField(
+        _("verb"), max_length=64, help_text=_("Machine-readable kind, e.g. ticket.assigned")
+    )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True, default="")
     url = models.CharField(_("link"), max_length=500, blank=True, default="")
@@ -31,7 +39,9 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox_idx")
+        ]
 
     def __str__(self) -> str:
         return self.title

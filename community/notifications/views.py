@@ -12,7 +12,9 @@ from . import selectors, services
 @login_required
 def index(request):
     page = Paginator(selectors.inbox_for(request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "portal/notifications/inbox.html", {"page": page, "notifications": page.object_list})
+    return render(
+        request, "portal/notifications/inbox.html", {"page": page, "notifications": page.object_list}
+    )
 
 
 @login_required

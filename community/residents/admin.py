@@ -79,12 +79,14 @@ class ScopedImportExportAdmin(EstateScopedAdminMixin, ImportExportModelAdmin):
                 % {"count": bad},
             )
             info = self.get_model_info()
-            return HttpResponseRedirect(reverse(f"admin:{info[0]}_{info[1]}_import",
-                                                current_app=self.admin_site.name))
+            return HttpResponseRedirect(
+                reverse(f"admin:{info[0]}_{info[1]}_import", current_app=self.admin_site.name)
+            )
         return super().process_result(result, request)
 
 
 # --- Estate -----------------------------------------------------------------------------------
+
 
 @admin.register(Estate)
 class EstateAdmin(ScopedModelAdmin):
@@ -111,6 +113,7 @@ class EstateAdmin(ScopedModelAdmin):
 
 # --- Building ---------------------------------------------------------------------------------
 
+
 @admin.register(Building)
 class BuildingAdmin(ScopedImportExportAdmin):
     resource_classes = [BuildingResource]
@@ -130,6 +133,7 @@ class BuildingAdmin(ScopedImportExportAdmin):
 
 
 # --- Occupancy forms (shared by the occupancy admin and the inlines) ---------------------------
+
 
 def occupancy_problems(*, resident: Resident | None, unit: Unit | None) -> dict[str, str]:
     """What stops this resident from starting an occupancy of this unit (form-level messages)."""
@@ -193,10 +197,15 @@ def _start_occupancies(request, formset) -> None:
         parent = formset.instance
         resident = parent if isinstance(parent, Resident) else data["resident"]
         unit = parent if isinstance(parent, Unit) else data["unit"]
-        formset.new_objects.append(services.occupancy_start(
-            resident=resident, unit=unit, role=data["role"], start_date=data.get("start_date"),
-            is_primary_contact=data.get("is_primary_contact", False),
-        ))
+        formset.new_objects.append(
+            services.occupancy_start(
+                resident=resident,
+                unit=unit,
+                role=data["role"],
+                start_date=data.get("start_date"),
+                is_primary_contact=data.get("is_primary_contact", False),
+            )
+        )
 
 
 class OccupancyHistoryInline(EstateScopedAdminMixin, admin.TabularInline):
@@ -274,14 +283,29 @@ class OccupancyInlinesMixin:
 
 # --- Unit -------------------------------------------------------------------------------------
 
+
 @admin.register(Unit)
 class UnitAdmin(OccupancyInlinesMixin, ScopedImportExportAdmin):
     resource_classes = [UnitResource]
-    list_display = ["label", "building", "entrance", "floor", "number", "exclusive_area", "area_source",
-                    "usage", "developer_owned"]
+    list_display = [
+        "label",
+        "building",
+        "entrance",
+        "floor",
+        "number",
+        "exclusive_area",
+        "area_source",
+        "usage",
+        "developer_owned",
+    ]
     list_display_links = ["label"]
-    list_filter = [("building__estate", _SCOPED_FILTER), ("building", _SCOPED_FILTER), "usage", "area_source",
-                   "developer_owned"]
+    list_filter = [
+        ("building__estate", _SCOPED_FILTER),
+        ("building", _SCOPED_FILTER),
+        "usage",
+        "area_source",
+        "developer_owned",
+    ]
     list_select_related = ["building__estate"]
     search_fields = ["number", "building__name", "building__estate__name"]
     autocomplete_fields = ["building"]
@@ -298,11 +322,18 @@ class UnitAdmin(OccupancyInlinesMixin, ScopedImportExportAdmin):
 
 # --- Resident ---------------------------------------------------------------------------------
 
+
 @admin.register(Resident)
 class ResidentAdmin(OccupancyInlinesMixin, ScopedImportExportAdmin):
     resource_classes = [ResidentResource]
-    list_display = ["name", "masked_phone_display", "masked_id_number_display", "estate", "has_login",
-                    "created_at"]
+    list_display = [
+        "name",
+        "masked_phone_display",
+        "masked_id_number_display",
+        "estate",
+        "has_login",
+        "created_at",
+    ]
     list_filter = [("estate", _SCOPED_FILTER), ("user", admin.EmptyFieldListFilter), "occupancies__role"]
     list_select_related = ["estate"]
     search_fields = ["name", "phone", "id_number"]
@@ -389,7 +420,8 @@ class ResidentAdmin(OccupancyInlinesMixin, ScopedImportExportAdmin):
         if invited:
             self.message_user(
                 request,
-                ngettext("Sent %(count)d invitation.", "Sent %(count)d invitations.", invited) % {"count": invited},
+                ngettext("Sent %(count)d invitation.", "Sent %(count)d invitations.", invited)
+                % {"count": invited},
                 messages.SUCCESS,
             )
         if without_phone:
@@ -401,6 +433,7 @@ class ResidentAdmin(OccupancyInlinesMixin, ScopedImportExportAdmin):
 
 
 # --- Occupancy --------------------------------------------------------------------------------
+
 
 class CurrentFilter(admin.SimpleListFilter):
     title = _("status")
@@ -447,12 +480,20 @@ class OccupancyAdmin(ScopedModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            saved = services.occupancy_update(occupancy=obj, role=data["role"], start_date=data["start_date"],
-                                              is_primary_contact=data["is_primary_contact"])
+            saved = services.occupancy_update(
+                occupancy=obj,
+                role=data["role"],
+                start_date=data["start_date"],
+                is_primary_contact=data["is_primary_contact"],
+            )
         else:
-            saved = services.occupancy_start(resident=data["resident"], unit=data["unit"], role=data["role"],
-                                             start_date=data["start_date"],
-                                             is_primary_contact=data["is_primary_contact"])
+            saved = services.occupancy_start(
+                resident=data["resident"],
+                unit=data["unit"],
+                role=data["role"],
+                start_date=data["start_date"],
+                is_primary_contact=data["is_primary_contact"],
+            )
         obj.pk = saved.pk
         obj.end_date, obj.is_primary_contact = saved.end_date, saved.is_primary_contact
 
@@ -478,6 +519,7 @@ class OccupancyAdmin(ScopedModelAdmin):
 
 
 # --- Staff memberships ------------------------------------------------------------------------
+
 
 def _managed_estate_ids(request) -> frozenset[int] | None:
     return staff_estate_ids(request.user, roles=("manager",))
@@ -544,6 +586,7 @@ class StaffMembershipAdmin(ScopedModelAdmin):
 
 
 # --- Announcements ----------------------------------------------------------------------------
+
 
 @admin.register(Announcement)
 class AnnouncementAdmin(ScopedModelAdmin):

@@ -59,7 +59,10 @@ class HouseholdMemberSerializer(serializers.ModelSerializer):
         fields = ["name", "role", "role_display", "is_primary_contact", "is_me", "phone"]
 
     def get_is_me(self, occupancy: Occupancy) -> bool:
-        return occupancy.resident.user_id is not None and occupancy.resident.user_id == self.context["request"].user.pk
+        return (
+            occupancy.resident.user_id is not None
+            and occupancy.resident.user_id == self.context["request"].user.pk
+        )
 
     def get_phone(self, occupancy: Occupancy) -> str:
         resident = occupancy.resident
@@ -77,8 +80,19 @@ class MyUnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Unit
-        fields = ["id", "label", "estate", "building", "entrance", "floor", "number", "exclusive_area", "usage",
-                  "my_role", "members"]
+        fields = [
+            "id",
+            "label",
+            "estate",
+            "building",
+            "entrance",
+            "floor",
+            "number",
+            "exclusive_area",
+            "usage",
+            "my_role",
+            "members",
+        ]
 
     @extend_schema_field(serializers.ChoiceField(choices=OccupancyRole.choices, allow_null=True))
     def get_my_role(self, unit: Unit) -> str | None:
@@ -118,10 +132,14 @@ class MyUnitViewSet(ApiDefaults, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Current announcements of my estates",
-                       responses={200: AnnouncementSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(summary="One current announcement of my estates",
-                           responses={200: AnnouncementSerializer, **DETAIL_ERRORS}),
+    list=extend_schema(
+        summary="Current announcements of my estates",
+        responses={200: AnnouncementSerializer(many=True), **READ_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One current announcement of my estates",
+        responses={200: AnnouncementSerializer, **DETAIL_ERRORS},
+    ),
 )
 class MyAnnouncementViewSet(ApiDefaults, viewsets.ReadOnlyModelViewSet):
     """Current announcements of the estates where I live; filter by estate, search title and body."""
@@ -158,8 +176,19 @@ class UnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Unit
-        fields = ["id", "estate", "building", "label", "entrance", "floor", "number", "exclusive_area",
-                  "area_source", "usage", "developer_owned"]
+        fields = [
+            "id",
+            "estate",
+            "building",
+            "label",
+            "entrance",
+            "floor",
+            "number",
+            "exclusive_area",
+            "area_source",
+            "usage",
+            "developer_owned",
+        ]
 
 
 class ResidentOccupancySerializer(serializers.ModelSerializer):
@@ -176,8 +205,9 @@ class ResidentSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(source="masked_phone")
     id_number = serializers.CharField(source="masked_id_number")
     has_account = serializers.SerializerMethodField()
-    occupancies = ResidentOccupancySerializer(source="current_occupancies", many=True,
-                                              help_text="Current (not ended) occupancies.")
+    occupancies = ResidentOccupancySerializer(
+        source="current_occupancies", many=True, help_text="Current (not ended) occupancies."
+    )
 
     class Meta:
         model = Resident
@@ -215,13 +245,25 @@ class StaffAnnouncementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Announcement
-        fields = ["id", "estate", "title", "body", "pinned", "publish_at", "expires_at", "is_current",
-                  "created_by", "created_at"]
+        fields = [
+            "id",
+            "estate",
+            "title",
+            "body",
+            "pinned",
+            "publish_at",
+            "expires_at",
+            "is_current",
+            "created_by",
+            "created_at",
+        ]
         read_only_fields = ["created_by", "created_at"]
 
     def get_is_current(self, announcement: Announcement) -> bool:
         now = timezone.now()
-        return announcement.publish_at <= now and (announcement.expires_at is None or announcement.expires_at > now)
+        return announcement.publish_at <= now and (
+            announcement.expires_at is None or announcement.expires_at > now
+        )
 
     def create(self, validated_data):
         return announcement_create(by=self.context["request"].user, **validated_data)
@@ -292,7 +334,9 @@ class AnnouncementFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Estates I serve", responses={200: EstateSerializer(many=True), **READ_ERRORS}),
+    list=extend_schema(
+        summary="Estates I serve", responses={200: EstateSerializer(many=True), **READ_ERRORS}
+    ),
     retrieve=extend_schema(summary="One estate I serve", responses={200: EstateSerializer, **DETAIL_ERRORS}),
 )
 class EstateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, EstateScopedViewSet):
@@ -307,8 +351,9 @@ class EstateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, EstateScop
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Buildings of my estates",
-                       responses={200: BuildingSerializer(many=True), **READ_ERRORS}),
+    list=extend_schema(
+        summary="Buildings of my estates", responses={200: BuildingSerializer(many=True), **READ_ERRORS}
+    ),
     retrieve=extend_schema(summary="One building", responses={200: BuildingSerializer, **DETAIL_ERRORS}),
 )
 class BuildingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, EstateScopedViewSet):
@@ -324,7 +369,9 @@ class BuildingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, EstateSc
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Units of my estates", responses={200: UnitSerializer(many=True), **READ_ERRORS}),
+    list=extend_schema(
+        summary="Units of my estates", responses={200: UnitSerializer(many=True), **READ_ERRORS}
+    ),
     retrieve=extend_schema(summary="One unit", responses={200: UnitSerializer, **DETAIL_ERRORS}),
 )
 class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, EstateScopedViewSet):
@@ -357,21 +404,30 @@ class ResidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, EstateSc
     def get_queryset(self):
         current = Occupancy.objects.active().select_related("unit__building").order_by("unit_id")
         return self.scoped(
-            Resident.objects.prefetch_related(Prefetch("occupancies", queryset=current, to_attr="current_occupancies"))
+            Resident.objects.prefetch_related(
+                Prefetch("occupancies", queryset=current, to_attr="current_occupancies")
+            )
         )
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Announcements of my estates (all, including past and scheduled)",
-                       responses={200: StaffAnnouncementSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(summary="One announcement",
-                           responses={200: StaffAnnouncementSerializer, **DETAIL_ERRORS}),
-    create=extend_schema(summary="Publish an announcement in an estate where my role allows it",
-                         responses={201: StaffAnnouncementSerializer, **WRITE_ERRORS}),
-    update=extend_schema(summary="Replace an announcement",
-                         responses={200: StaffAnnouncementSerializer, **WRITE_ERRORS}),
-    partial_update=extend_schema(summary="Change an announcement",
-                                 responses={200: StaffAnnouncementSerializer, **WRITE_ERRORS}),
+    list=extend_schema(
+        summary="Announcements of my estates (all, including past and scheduled)",
+        responses={200: StaffAnnouncementSerializer(many=True), **READ_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One announcement", responses={200: StaffAnnouncementSerializer, **DETAIL_ERRORS}
+    ),
+    create=extend_schema(
+        summary="Publish an announcement in an estate where my role allows it",
+        responses={201: StaffAnnouncementSerializer, **WRITE_ERRORS},
+    ),
+    update=extend_schema(
+        summary="Replace an announcement", responses={200: StaffAnnouncementSerializer, **WRITE_ERRORS}
+    ),
+    partial_update=extend_schema(
+        summary="Change an announcement", responses={200: StaffAnnouncementSerializer, **WRITE_ERRORS}
+    ),
     destroy=extend_schema(summary="Delete an announcement", responses={204: None, **DETAIL_ERRORS}),
 )
 class AnnouncementViewSet(EstateScopedViewSet, viewsets.ModelViewSet):
@@ -387,4 +443,3 @@ class AnnouncementViewSet(EstateScopedViewSet, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         announcement_delete(announcement=instance)
-

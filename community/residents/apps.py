@@ -16,8 +16,11 @@ class ResidentsConfig(AppConfig):
     # Technicians see residents and occupancies (to reach whoever reported a fault) but change
     # nothing here.
     role_permissions = {
-        "manager": _perms(["building", "unit", "resident", "occupancy", "announcement", "staffmembership"],
-                          ["view", "add", "change", "delete"]) + _perms(["estate"], ["view", "change"]),
+        "manager": _perms(
+            ["building", "unit", "resident", "occupancy", "announcement", "staffmembership"],
+            ["view", "add", "change", "delete"],
+        )
+        + _perms(["estate"], ["view", "change"]),
         "front_desk": _perms(["building", "unit"], ["view"])
         + _perms(["resident", "occupancy", "announcement"], ["view", "add", "change"])
         + _perms(["estate"], ["view"]),

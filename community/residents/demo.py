@@ -76,9 +76,92 @@ OWNER_UNIT = ("1栋", "1", "1202")
 TENANT_UNIT = ("2栋", "2", "803")
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "志刚", "海燕", "晓东", "文博", "子涵", "雨桐", "浩然", "欣怡", "宇轩", "梓萱", "俊杰", "思远", "佳怡", "一鸣", "国庆", "建军", "红梅", "玉兰", "春生", "德华", "丹丹", "晨曦", "天佑", "婷婷", "鹏飞", "雪梅", "永红", "长江", "汉生", "秋菊", "学文", "家豪", "诗涵", "立新", "小燕"]
-MOBILE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "139", "150", "151", "152", "155",
-                   "157", "158", "159", "166", "177", "180", "181", "186", "187", "188", "189", "199"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建华",
+    "志刚",
+    "海燕",
+    "晓东",
+    "文博",
+    "子涵",
+    "雨桐",
+    "浩然",
+    "欣怡",
+    "宇轩",
+    "梓萱",
+    "俊杰",
+    "思远",
+    "佳怡",
+    "一鸣",
+    "国庆",
+    "建军",
+    "红梅",
+    "玉兰",
+    "春生",
+    "德华",
+    "丹丹",
+    "晨曦",
+    "天佑",
+    "婷婷",
+    "鹏飞",
+    "雪梅",
+    "永红",
+    "长江",
+    "汉生",
+    "秋菊",
+    "学文",
+    "家豪",
+    "诗涵",
+    "立新",
+    "小燕",
+]
+MOBILE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "157",
+    "158",
+    "159",
+    "166",
+    "177",
+    "180",
+    "181",
+    "186",
+    "187",
+    "188",
+    "189",
+    "199",
+]
 # Shiyan's districts (茅箭 张湾 郧阳 丹江口 房县 竹山) and a few places tenants come from.
 LOCAL_REGIONS = ["420302", "420303", "420304", "420381", "420325", "420323"]
 OTHER_REGIONS = ["420102", "420106", "411302", "610902", "500103", "420602"]
@@ -123,10 +206,19 @@ class _Planner:
         first17 = f"{region}{birthday:%Y%m%d}{sequence:03d}"
         return first17 + id_number_checksum(first17)
 
-    def person(self, *, born: int, female: bool | None = None, surname: str | None = None,
-               local: bool = True, phone: str | None = None) -> _Person:
+    def person(
+        self,
+        *,
+        born: int,
+        female: bool | None = None,
+        surname: str | None = None,
+        local: bool = True,
+        phone: str | None = None,
+    ) -> _Person:
         female = self.rng.random() < 0.5 if female is None else female
-        return _Person(phone or self.phone(), self.name(surname), self.id_number(born=born, female=female, local=local))
+        return _Person(
+            phone or self.phone(), self.name(surname), self.id_number(born=born, female=female, local=local)
+        )
 
 
 def _unit_plan(rng: random.Random):
@@ -142,14 +234,22 @@ def _unit_plan(rng: random.Random):
                     else:
                         area, usage = ROOM_AREAS[room], UnitUsage.RESIDENTIAL
                     roll = rng.random()
-                    source = AreaSource.SURVEY if roll < 0.04 else AreaSource.CONTRACT if roll < 0.06 else AreaSource.REGISTER
+                    source = (
+                        AreaSource.SURVEY
+                        if roll < 0.04
+                        else AreaSource.CONTRACT
+                        if roll < 0.06
+                        else AreaSource.REGISTER
+                    )
                     if source == AreaSource.CONTRACT:
                         area += Decimal("1.35")  # contract areas run a little larger than the register
                     key = (f"{b}栋", str(e), number)
                     unsold = key not in (OWNER_UNIT, TENANT_UNIT) and rng.random() < 0.09
                     rows.append((*key[:2], floor, number, area, source, usage, unsold))
     for n in range(1, PARKING_SPACES + 1):
-        rows.append((GARAGE, "", -1, f"B{n:03d}", PARKING_AREA, AreaSource.REGISTER, UnitUsage.PARKING, n > 40))
+        rows.append(
+            (GARAGE, "", -1, f"B{n:03d}", PARKING_AREA, AreaSource.REGISTER, UnitUsage.PARKING, n > 40)
+        )
     return rows
 
 
@@ -173,7 +273,14 @@ def _households(planner: _Planner, units: list[tuple], owner_phone: str, tenant_
             continue
         surname = owner.name[0]
         if key != OWNER_UNIT and rng.random() < 0.3:
-            yield planner.person(born=rng.randrange(1955, 1995)), key, OccupancyRole.CO_OWNER, start, None, False
+            yield (
+                planner.person(born=rng.randrange(1955, 1995)),
+                key,
+                OccupancyRole.CO_OWNER,
+                start,
+                None,
+                False,
+            )
         if key == TENANT_UNIT:
             # Let to the demo tenant; an earlier tenant moved out (history is kept, not deleted).
             earlier = planner.person(born=1990, local=False)
@@ -183,7 +290,11 @@ def _households(planner: _Planner, units: list[tuple], owner_phone: str, tenant_
             continue
         roll = rng.random()
         if key == OWNER_UNIT:
-            for born, female, name in ((1977, True, "刘芳"), (2005, False, "王子涵"), (1948, False, "王德华")):
+            for born, female, name in (
+                (1977, True, "刘芳"),
+                (2005, False, "王子涵"),
+                (1948, False, "王德华"),
+            ):
                 person = planner.person(born=born, female=female)
                 person.name = name
                 yield person, key, OccupancyRole.FAMILY, start, None, False
@@ -191,13 +302,29 @@ def _households(planner: _Planner, units: list[tuple], owner_phone: str, tenant_
             # Let out: one or two tenants, the owner lives elsewhere.
             tenancy = dt.date(2022, 1, 1) + dt.timedelta(days=rng.randrange(900))
             for _ in range(rng.choice((1, 1, 2))):
-                yield planner.person(born=rng.randrange(1980, 2002), local=False), key, OccupancyRole.TENANT, tenancy, None, False
+                yield (
+                    planner.person(born=rng.randrange(1980, 2002), local=False),
+                    key,
+                    OccupancyRole.TENANT,
+                    tenancy,
+                    None,
+                    False,
+                )
         elif roll < 0.2:
             pass  # sold but nobody lives there (owner elsewhere): vacant
         else:
             for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
-                born = rng.choice((rng.randrange(1945, 1960), rng.randrange(1970, 1995), rng.randrange(2005, 2020)))
-                yield planner.person(born=born, surname=surname if born > 2000 else None), key, OccupancyRole.FAMILY, start, None, False
+                born = rng.choice(
+                    (rng.randrange(1945, 1960), rng.randrange(1970, 1995), rng.randrange(2005, 2020))
+                )
+                yield (
+                    planner.person(born=born, surname=surname if born > 2000 else None),
+                    key,
+                    OccupancyRole.FAMILY,
+                    start,
+                    None,
+                    False,
+                )
     # Parking spaces bought by flat owners.
     owners = list(owners_by_flat.values())
     for _b, _e, _floor, number, *_rest, unsold in (u for u in units if u[6] == UnitUsage.PARKING):
@@ -227,7 +354,10 @@ def _ensure_users() -> dict:
         )
         by_phone = {str(u.phone): u for u in found if u.phone}
         by_username = {u.username: u for u in found}
-        return {key: by_phone.get(w.get("phone", "")) or by_username.get(w["username"]) for key, w in wanted.items()}
+        return {
+            key: by_phone.get(w.get("phone", "")) or by_username.get(w["username"])
+            for key, w in wanted.items()
+        }
 
     users = existing()
     missing = [w for key, w in wanted.items() if users[key] is None]
@@ -244,8 +374,9 @@ def seed(ctx: DemoContext) -> None:
     """Buildings, units, residents, occupancies, staff memberships and announcements."""
     estate = ctx.estate
     planner = _Planner(SEED)
-    steps = ctx.progress(["staff", "buildings", "units", "residents", "occupancies", "announcements"],
-                         "core", total=6)
+    steps = ctx.progress(
+        ["staff", "buildings", "units", "residents", "occupancies", "announcements"], "core", total=6
+    )
     for step in steps:
         if step == "staff":
             for key, _phone, _name, role in DEMO_USERS + EXTRA_STAFF:
@@ -277,13 +408,23 @@ def _ensure_buildings(estate: Estate) -> dict[str, Building]:
 
 def _ensure_units(buildings: dict[str, Building], plan: list[tuple]) -> dict[tuple, int]:
     def existing() -> dict[tuple, int]:
-        rows = Unit.objects.filter(building__in=buildings.values()).values_list("building__name", "entrance", "number", "pk")
+        rows = Unit.objects.filter(building__in=buildings.values()).values_list(
+            "building__name", "entrance", "number", "pk"
+        )
         return {(b, e, n): pk for b, e, n, pk in rows}
 
     have = existing()
     new = [
-        Unit(building=buildings[b], entrance=e, floor=floor, number=number, exclusive_area=area, area_source=source,
-             usage=usage, developer_owned=unsold)
+        Unit(
+            building=buildings[b],
+            entrance=e,
+            floor=floor,
+            number=number,
+            exclusive_area=area,
+            area_source=source,
+            usage=usage,
+            developer_owned=unsold,
+        )
         for b, e, floor, number, area, source, usage, unsold in plan
         if (b, e, number) not in have
     ]
@@ -315,13 +456,25 @@ def _ensure_residents(estate: Estate, plan, users: dict) -> dict[str, int]:
 
 
 def _ensure_occupancies(plan, units: dict[tuple, int], residents: dict[str, int]) -> None:
-    have = set(Occupancy.objects.filter(unit_id__in=units.values()).values_list("resident_id", "unit_id", "start_date"))
+    have = set(
+        Occupancy.objects.filter(unit_id__in=units.values()).values_list(
+            "resident_id", "unit_id", "start_date"
+        )
+    )
     new = []
     for person, unit_key, role, start, end, primary in plan:
         resident_id, unit_id = residents[person.key], units[unit_key]
         if (resident_id, unit_id, start) not in have:
-            new.append(Occupancy(resident_id=resident_id, unit_id=unit_id, role=role, start_date=start, end_date=end,
-                                 is_primary_contact=primary))
+            new.append(
+                Occupancy(
+                    resident_id=resident_id,
+                    unit_id=unit_id,
+                    role=role,
+                    start_date=start,
+                    end_date=end,
+                    is_primary_contact=primary,
+                )
+            )
             have.add((resident_id, unit_id, start))
     Occupancy.objects.bulk_create(new, batch_size=500)
 
@@ -329,22 +482,48 @@ def _ensure_occupancies(plan, units: dict[tuple, int], residents: dict[str, int]
 def _ensure_announcements(estate: Estate, author) -> None:
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     wanted = [
-        ("关于二次供水水箱清洗临时停水的通知",
-         "因二次供水水箱清洗消毒，本周六 9:00–15:00 1–3 栋停水，请提前储水。给您带来不便，敬请谅解。",
-         True, now - dt.timedelta(days=1), now + dt.timedelta(days=30)),
-        ("电梯年度检验安排",
-         "市特种设备检验所将于下周对全部电梯进行年度检验，检验期间各单元电梯轮流停运约 2 小时。",
-         False, now - dt.timedelta(days=3), None),
-        ("居家养老服务站开放预约",
-         "小区居家养老服务站提供助餐、助洁、助医陪诊等服务，60 岁以上老人可在“智慧社区”预约。",
-         False, now - dt.timedelta(days=10), None),
-        ("春节期间物业服务安排",
-         "春节期间物业服务中心值班电话 0719-8888123，报修照常受理。",
-         False, now - dt.timedelta(days=300), now - dt.timedelta(days=270)),
+        (
+            "关于二次供水水箱清洗临时停水的通知",
+            "因二次供水水箱清洗消毒，本周六 9:00–15:00 1–3 栋停水，请提前储水。给您带来不便，敬请谅解。",
+            True,
+            now - dt.timedelta(days=1),
+            now + dt.timedelta(days=30),
+        ),
+        (
+            "电梯年度检验安排",
+            "市特种设备检验所将于下周对全部电梯进行年度检验，检验期间各单元电梯轮流停运约 2 小时。",
+            False,
+            now - dt.timedelta(days=3),
+            None,
+        ),
+        (
+            "居家养老服务站开放预约",
+            "小区居家养老服务站提供助餐、助洁、助医陪诊等服务，60 岁以上老人可在“智慧社区”预约。",
+            False,
+            now - dt.timedelta(days=10),
+            None,
+        ),
+        (
+            "春节期间物业服务安排",
+            "春节期间物业服务中心值班电话 0719-8888123，报修照常受理。",
+            False,
+            now - dt.timedelta(days=300),
+            now - dt.timedelta(days=270),
+        ),
     ]
     have = set(Announcement.objects.filter(estate=estate).values_list("title", flat=True))
-    Announcement.objects.bulk_create([
-        Announcement(estate=estate, title=t, body=body, pinned=pinned, publish_at=start, expires_at=end, created_by=author)
-        for t, body, pinned, start, end in wanted
-        if t not in have
-    ])
+    Announcement.objects.bulk_create(
+        [
+            Announcement(
+                estate=estate,
+                title=t,
+                body=body,
+                pinned=pinned,
+                publish_at=start,
+                expires_at=end,
+                created_by=author,
+            )
+            for t, body, pinned, start, end in wanted
+            if t not in have
+        ]
+    )

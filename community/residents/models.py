@@ -27,11 +27,19 @@ class Estate(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(-90)), MaxValueValidator(Decimal(90))],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))],
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
@@ -49,7 +57,9 @@ class Estate(models.Model):
 class Building(models.Model):
     estate_path = "estate"
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("estate")
+    )
     name = models.CharField(_("name"), max_length=50, help_text=_("e.g. 3栋"))
     floors = models.PositiveSmallIntegerField(_("floors above ground"), null=True, blank=True)
 
@@ -57,7 +67,9 @@ class Building(models.Model):
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
         ordering = ["estate", "name"]
-        constraints = [models.UniqueConstraint(fields=["estate", "name"], name="building_unique_name_per_estate")]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "name"], name="building_unique_name_per_estate")
+        ]
 
     def __str__(self) -> str:
         return f"{self.estate.name} {self.name}" if self._state.fields_cache.get("estate") else self.name
@@ -80,16 +92,21 @@ class Unit(models.Model):
 
     estate_path = "building__estate"
 
-    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("building"))
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("building")
+    )
     entrance = models.CharField(_("entrance (单元)"), max_length=20, blank=True, default="")
     floor = models.SmallIntegerField(_("floor"))
     number = models.CharField(_("number"), max_length=20)
     exclusive_area = models.DecimalField(
         _("exclusive area (m²)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
     )
-    area_source = models.CharField(_("area source"), max_length=10, choices=AreaSource.choices,
-                                   default=AreaSource.REGISTER)
-    usage = models.CharField(_("usage"), max_length=12, choices=UnitUsage.choices, default=UnitUsage.RESIDENTIAL)
+    area_source = models.CharField(
+        _("area source"), max_length=10, choices=AreaSource.choices, default=AreaSource.REGISTER
+    )
+    usage = models.CharField(
+        _("usage"), max_length=12, choices=UnitUsage.choices, default=UnitUsage.RESIDENTIAL
+    )
     # Units still held by the developer (unsold) count together as one owner in votes.
     developer_owned = models.BooleanField(_("held by the developer"), default=False)
 
@@ -98,7 +115,9 @@ class Unit(models.Model):
         verbose_name_plural = _("units")
         ordering = ["building", "entrance", "floor", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["building", "entrance", "number"], name="unit_unique_number_per_building"),
+            models.UniqueConstraint(
+                fields=["building", "entrance", "number"], name="unit_unique_number_per_building"
+            ),
             models.CheckConstraint(condition=Q(exclusive_area__gte=0), name="unit_area_not_negative"),
         ]
 
@@ -117,13 +136,19 @@ class Resident(models.Model):
 
     estate_path = "estate"
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="residents", verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="residents", verbose_name=_("estate")
+    )
     name = models.CharField(_("name"), max_length=100)
     phone = PhoneNumberField(_("mobile phone"), region="CN", blank=True)
     id_number = models.CharField(_("ID number"), max_length=32, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="resident_records", verbose_name=_("login account"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resident_records",
+        verbose_name=_("login account"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -136,7 +161,9 @@ class Resident(models.Model):
                 fields=["estate", "phone"], condition=~Q(phone=""), name="resident_unique_phone_per_estate"
             ),
             models.UniqueConstraint(
-                fields=["estate", "user"], condition=Q(user__isnull=False), name="resident_unique_user_per_estate"
+                fields=["estate", "user"],
+                condition=Q(user__isnull=False),
+                name="resident_unique_user_per_estate",
             ),
         ]
 
@@ -186,9 +213,12 @@ class Occupancy(models.Model):
 
     estate_path = "unit__building__estate"
 
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="occupancies",
-                                 verbose_name=_("resident"))
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("unit"))
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="occupancies", verbose_name=_("resident")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("unit")
+    )
     role = models.CharField(_("role"), max_length=10, choices=OccupancyRole.choices)
     start_date = models.DateField(_("start date"), default=dt.date.today)
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -207,11 +237,13 @@ class Occupancy(models.Model):
             ),
             # "Active" in the database is "not ended": an occupancy is ended by setting end_date.
             models.UniqueConstraint(
-                fields=["unit"], condition=Q(is_primary_contact=True, end_date__isnull=True),
+                fields=["unit"],
+                condition=Q(is_primary_contact=True, end_date__isnull=True),
                 name="occupancy_one_primary_contact_per_unit",
             ),
             models.UniqueConstraint(
-                fields=["resident", "unit"], condition=Q(end_date__isnull=True),
+                fields=["resident", "unit"],
+                condition=Q(end_date__isnull=True),
                 name="occupancy_one_open_tie_per_resident_unit",
             ),
         ]
@@ -228,10 +260,15 @@ class Occupancy(models.Model):
 class StaffMembership(models.Model):
     estate_path = "estate"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships",
-                             verbose_name=_("user"))
-    estate = models.ForeignKey(Estate, on_delete=models.CASCADE, related_name="staff_memberships",
-                               verbose_name=_("estate"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_memberships",
+        verbose_name=_("user"),
+    )
+    estate = models.ForeignKey(
+        Estate, on_delete=models.CASCADE, related_name="staff_memberships", verbose_name=_("estate")
+    )
     role = models.CharField(_("role"), max_length=24, choices=StaffRole.choices)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -256,15 +293,22 @@ class AnnouncementQuerySet(models.QuerySet):
 class Announcement(models.Model):
     estate_path = "estate"
 
-    estate = models.ForeignKey(Estate, on_delete=models.CASCADE, related_name="announcements",
-                               verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("estate")
+    )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"))
     pinned = models.BooleanField(_("pinned"), default=False)
     publish_at = models.DateTimeField(_("publish at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = AnnouncementQuerySet.as_manager()

@@ -50,10 +50,24 @@ from .models import (
 # Input synonyms people type in Chinese spreadsheets; matched besides the codes and the
 # translated labels, so an import works before (and regardless of) the translation catalogue.
 _CHOICE_SYNONYMS: dict[str, dict[str, str]] = {
-    "role": {"业主": "owner", "产权人": "owner", "共有人": "co_owner", "共同业主": "co_owner",
-             "家属": "family", "家庭成员": "family", "租户": "tenant", "租客": "tenant"},
-    "area_source": {"登记": "register", "不动产登记簿": "register", "产权登记": "register",
-                    "实测": "survey", "测绘": "survey", "合同": "contract"},
+    "role": {
+        "业主": "owner",
+        "产权人": "owner",
+        "共有人": "co_owner",
+        "共同业主": "co_owner",
+        "家属": "family",
+        "家庭成员": "family",
+        "租户": "tenant",
+        "租客": "tenant",
+    },
+    "area_source": {
+        "登记": "register",
+        "不动产登记簿": "register",
+        "产权登记": "register",
+        "实测": "survey",
+        "测绘": "survey",
+        "合同": "contract",
+    },
     "usage": {"住宅": "residential", "商业": "commercial", "商铺": "commercial", "车位": "parking"},
 }
 _TRUE = {"1", "y", "yes", "true", "t", "是", "√", "✓", "x"}
@@ -150,14 +164,26 @@ class ScopedResource(resources.ModelResource):
 
     # --- all or nothing ----------------------------------------------------------------------
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=True, **kwargs):
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        raise_errors=False,
+        use_transactions=None,
+        collect_failed_rows=False,
+        rollback_on_validation_errors=True,
+        **kwargs,
+    ):
         # Validation errors are per-row problems in the file; by default django-import-export
         # would still commit the good rows. Here any bad row rolls back the whole file.
         return super().import_data(
-            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=use_transactions,
+            dataset,
+            dry_run=dry_run,
+            raise_errors=raise_errors,
+            use_transactions=use_transactions,
             collect_failed_rows=collect_failed_rows,
-            rollback_on_validation_errors=rollback_on_validation_errors, **kwargs,
+            rollback_on_validation_errors=rollback_on_validation_errors,
+            **kwargs,
         )
 
     # --- headers ------------------------------------------------------------------------------
@@ -186,7 +212,9 @@ class ScopedResource(resources.ModelResource):
                 self._estates = []
             else:
                 # Estates where the importer's role may add this kind of row (roles are per estate).
-                ids = staff_estate_ids_for_perm(self.user, f"residents.add_{self._meta.model._meta.model_name}")
+                ids = staff_estate_ids_for_perm(
+                    self.user, f"residents.add_{self._meta.model._meta.model_name}"
+                )
                 estates = staff_scope(Estate.objects.order_by("pk"), self.user)
                 if ids is not None:
                     estates = estates.filter(pk__in=ids)
@@ -210,17 +238,23 @@ class ScopedResource(resources.ModelResource):
         if len(by_name) == 1:
             return by_name[0]
         if len(by_name) > 1:
-            errors.add("estate", _("Several of your estates are called “%(name)s”: use the estate code.")
-                       % {"name": given})
+            errors.add(
+                "estate",
+                _("Several of your estates are called “%(name)s”: use the estate code.") % {"name": given},
+            )
             return None
         errors.add("estate", _("“%(name)s” is not an estate you serve.") % {"name": given})
         return None
 
-    def check_duplicate(self, key: tuple, row_number: int, errors: _RowErrors, column: str, what: str) -> None:
+    def check_duplicate(
+        self, key: tuple, row_number: int, errors: _RowErrors, column: str, what: str
+    ) -> None:
         first = self._seen.setdefault(key, row_number)
         if first != row_number:
-            errors.add(column, _("%(what)s already appears in row %(row)s of this file.")
-                       % {"what": what, "row": first})
+            errors.add(
+                column,
+                _("%(what)s already appears in row %(row)s of this file.") % {"what": what, "row": first},
+            )
 
     # --- the row ------------------------------------------------------------------------------
 
@@ -272,8 +306,10 @@ class ScopedResource(resources.ModelResource):
         value = _choice_map(choices_class, key).get(text.lower())
         if value is None:
             allowed = "、".join(force_str(label) for label in choices_class.labels)
-            errors.add(key, _("“%(value)s” is not known; use one of: %(allowed)s.")
-                       % {"value": text, "allowed": allowed})
+            errors.add(
+                key,
+                _("“%(value)s” is not known; use one of: %(allowed)s.") % {"value": text, "allowed": allowed},
+            )
             return default
         return value
 
@@ -308,8 +344,10 @@ class ScopedResource(resources.ModelResource):
             return None
         building = Building.objects.filter(estate=estate, name=name).first()
         if building is None:
-            errors.add("building", _("Estate %(estate)s has no building “%(name)s”.")
-                       % {"estate": estate.name, "name": name})
+            errors.add(
+                "building",
+                _("Estate %(estate)s has no building “%(name)s”.") % {"estate": estate.name, "name": name},
+            )
         return building
 
     # --- export -------------------------------------------------------------------------------
@@ -345,8 +383,13 @@ class BuildingResource(ScopedResource):
         name = self.parse_required(row, "name", errors)
         floors = self.parse_int(row, "floors", errors, required=False, minimum=0)
         if estate and name:
-            self.check_duplicate(("building", estate.pk, name), row_number, errors, "name",
-                                 _("Building “%(name)s”") % {"name": name})
+            self.check_duplicate(
+                ("building", estate.pk, name),
+                row_number,
+                errors,
+                "name",
+                _("Building “%(name)s”") % {"name": name},
+            )
         return {"estate": estate, "name": name, "floors": floors}
 
     def find_existing(self, values):
@@ -377,13 +420,30 @@ class UnitResource(ScopedResource):
     developer_owned = _column(gettext_lazy("Held by the developer"))
 
     required_columns = ("building", "floor", "number", "exclusive_area")
-    model_fields = ("building", "entrance", "floor", "number", "exclusive_area", "area_source", "usage",
-                    "developer_owned")
+    model_fields = (
+        "building",
+        "entrance",
+        "floor",
+        "number",
+        "exclusive_area",
+        "area_source",
+        "usage",
+        "developer_owned",
+    )
 
     class Meta:
         model = Unit
-        fields = ("estate", "building", "entrance", "floor", "number", "exclusive_area", "area_source", "usage",
-                  "developer_owned")
+        fields = (
+            "estate",
+            "building",
+            "entrance",
+            "floor",
+            "number",
+            "exclusive_area",
+            "area_source",
+            "usage",
+            "developer_owned",
+        )
         use_transactions = True
         name = gettext_lazy("Units")
 
@@ -396,15 +456,22 @@ class UnitResource(ScopedResource):
         area = self.parse_area(row, errors)
         if building and number:
             label = f"{building.name}-{entrance + '-' if entrance else ''}{number}"
-            self.check_duplicate(("unit", building.pk, entrance, number), row_number, errors, "number",
-                                 _("Unit %(unit)s") % {"unit": label})
+            self.check_duplicate(
+                ("unit", building.pk, entrance, number),
+                row_number,
+                errors,
+                "number",
+                _("Unit %(unit)s") % {"unit": label},
+            )
         return {
             "building": building,
             "entrance": entrance,
             "floor": floor,
             "number": number,
             "exclusive_area": area,
-            "area_source": self.parse_choice(row, "area_source", AreaSource, errors, default=AreaSource.REGISTER),
+            "area_source": self.parse_choice(
+                row, "area_source", AreaSource, errors, default=AreaSource.REGISTER
+            ),
             "usage": self.parse_choice(row, "usage", UnitUsage, errors, default=UnitUsage.RESIDENTIAL),
             "developer_owned": self.parse_bool(row, "developer_owned", errors),
         }
@@ -482,8 +549,17 @@ class ResidentResource(ScopedResource):
 
     class Meta:
         model = Resident
-        fields = ("estate", "name", "phone", "id_number", "building", "entrance", "number", "role",
-                  "is_primary_contact")
+        fields = (
+            "estate",
+            "name",
+            "phone",
+            "id_number",
+            "building",
+            "entrance",
+            "number",
+            "role",
+            "is_primary_contact",
+        )
         use_transactions = True
         name = gettext_lazy("Residents (with their units)")
 
@@ -510,9 +586,14 @@ class ResidentResource(ScopedResource):
             if building and number:
                 unit = Unit.objects.filter(building=building, entrance=entrance, number=number).first()
                 if unit is None:
-                    errors.add("number", _("Building %(building)s has no unit %(unit)s.")
-                               % {"building": building.name,
-                                  "unit": f"{entrance + '-' if entrance else ''}{number}"})
+                    errors.add(
+                        "number",
+                        _("Building %(building)s has no unit %(unit)s.")
+                        % {
+                            "building": building.name,
+                            "unit": f"{entrance + '-' if entrance else ''}{number}",
+                        },
+                    )
             if not role and not _text(row.get("role")):
                 errors.add("role", _("Say how this resident lives in the unit (owner, family, tenant…)."))
         elif _text(row.get("role")) or primary:
@@ -520,10 +601,22 @@ class ResidentResource(ScopedResource):
 
         person = phone or id_number or f"{name}#{row_number}"
         if estate:
-            self.check_duplicate(("resident", estate.pk, person, unit.pk if unit else None), row_number, errors,
-                                 "name", _("This resident"))
-        return {"estate": estate, "name": name, "phone": phone, "id_number": id_number,
-                "unit": unit, "role": role, "is_primary_contact": primary}
+            self.check_duplicate(
+                ("resident", estate.pk, person, unit.pk if unit else None),
+                row_number,
+                errors,
+                "name",
+                _("This resident"),
+            )
+        return {
+            "estate": estate,
+            "name": name,
+            "phone": phone,
+            "id_number": id_number,
+            "unit": unit,
+            "role": role,
+            "is_primary_contact": primary,
+        }
 
     def find_existing(self, values):
         estate = values["estate"]
@@ -549,11 +642,19 @@ class ResidentResource(ScopedResource):
             return
         current = Occupancy.objects.filter(resident=instance, unit=unit, end_date__isnull=True).first()
         if current is None:
-            services.occupancy_start(resident=instance, unit=unit, role=values["role"],
-                                     is_primary_contact=values["is_primary_contact"])
+            services.occupancy_start(
+                resident=instance,
+                unit=unit,
+                role=values["role"],
+                is_primary_contact=values["is_primary_contact"],
+            )
         else:
-            services.occupancy_update(occupancy=current, role=values["role"], start_date=current.start_date,
-                                      is_primary_contact=values["is_primary_contact"])
+            services.occupancy_update(
+                occupancy=current,
+                role=values["role"],
+                start_date=current.start_date,
+                is_primary_contact=values["is_primary_contact"],
+            )
 
     # --- export: one line per current occupancy, so the file imports back unchanged ---------------
 

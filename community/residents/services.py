@@ -73,7 +73,10 @@ def occupancy_start(
             is_primary_contact=False
         )
     occupancy = Occupancy(
-        resident=resident, unit=unit, role=role, start_date=start_date or timezone.localdate(),
+        resident=resident,
+        unit=unit,
+        role=role,
+        start_date=start_date or timezone.localdate(),
         is_primary_contact=is_primary_contact,
     )
     occupancy.full_clean()
@@ -128,6 +131,7 @@ def occupancy_end(*, occupancy: Occupancy, end_date: dt.date | None = None) -> O
 
 # --- Announcements ------------------------------------------------------------------------------
 
+
 def _check_announcement_window(publish_at: dt.datetime, expires_at: dt.datetime | None) -> None:
     if expires_at is not None and expires_at <= publish_at:
         raise ValidationError({"expires_at": _("The expiry time must be after the publish time.")})
@@ -135,12 +139,23 @@ def _check_announcement_window(publish_at: dt.datetime, expires_at: dt.datetime 
 
 @transaction.atomic
 def announcement_create(
-    *, estate: Estate, title: str, body: str, by, pinned: bool = False,
-    publish_at: dt.datetime | None = None, expires_at: dt.datetime | None = None,
+    *,
+    estate: Estate,
+    title: str,
+    body: str,
+    by,
+    pinned: bool = False,
+    publish_at: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
 ) -> Announcement:
     announcement = Announcement(
-        estate=estate, title=title, body=body, pinned=pinned, publish_at=publish_at or timezone.now(),
-        expires_at=expires_at, created_by=by,
+        estate=estate,
+        title=title,
+        body=body,
+        pinned=pinned,
+        publish_at=publish_at or timezone.now(),
+        expires_at=expires_at,
+        created_by=by,
     )
     _check_announcement_window(announcement.publish_at, announcement.expires_at)
     announcement.full_clean()

@@ -8,7 +8,12 @@ from django.shortcuts import render
 from community.residents.models import Occupancy, OccupancyRole
 from community.residents.selectors import announcements_for_user, my_units_with_members
 
-ROLE_ORDER = {OccupancyRole.OWNER: 0, OccupancyRole.CO_OWNER: 1, OccupancyRole.FAMILY: 2, OccupancyRole.TENANT: 3}
+ROLE_ORDER = {
+    OccupancyRole.OWNER: 0,
+    OccupancyRole.CO_OWNER: 1,
+    OccupancyRole.FAMILY: 2,
+    OccupancyRole.TENANT: 3,
+}
 
 
 def _member_order(occupancy: Occupancy) -> tuple:

@@ -47,9 +47,11 @@ class SLAFilter(admin.SimpleListFilter):
 
 class AssignActionForm(ActionForm):
     assignee = forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(
-            staff_memberships__role__in=selectors.ASSIGNABLE_ROLES).distinct(),
-        required=False, label=_("Assign to"),
+        queryset=get_user_model()
+        .objects.filter(staff_memberships__role__in=selectors.ASSIGNABLE_ROLES)
+        .distinct(),
+        required=False,
+        label=_("Assign to"),
     )
 
 
@@ -100,8 +102,12 @@ class TicketPhotoInline(admin.TabularInline):
     def preview(self, obj):
         # Through the authorised view: /media/ is not served (photos show the inside of homes).
         url = reverse("portal-tickets:photo", args=[obj.pk])
-        return format_html('<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" '
-                           'style="max-width:120px;max-height:120px"></a>', url, url)
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" '
+            'style="max-width:120px;max-height:120px"></a>',
+            url,
+            url,
+        )
 
 
 class TicketForm(forms.ModelForm):
@@ -148,8 +154,10 @@ class TicketForm(forms.ModelForm):
             current = Ticket.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
             if seen is None or seen != current:
                 raise ValidationError(
-                    _("Someone else saved this ticket while you were editing it. Reload the page to see "
-                      "their changes, then make yours again.")
+                    _(
+                        "Someone else saved this ticket while you were editing it. Reload the page to see "
+                        "their changes, then make yours again."
+                    )
                 )
         return cleaned
 
@@ -161,18 +169,48 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     export_formats = [base_formats.XLSX, base_formats.CSV]
     action_form = AssignActionForm
     actions = ["assign_selected"]
-    list_display = ["number", "category", "status", "priority", "location_display", "assignee",
-                    "resolution_due_at", "sla_display", "created_at"]
-    list_filter = ["status", SLAFilter, "kind", "priority", "channel",
-                   ("category", admin.RelatedOnlyFieldListFilter), ("assignee", admin.RelatedOnlyFieldListFilter)]
+    list_display = [
+        "number",
+        "category",
+        "status",
+        "priority",
+        "location_display",
+        "assignee",
+        "resolution_due_at",
+        "sla_display",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        SLAFilter,
+        "kind",
+        "priority",
+        "channel",
+        ("category", admin.RelatedOnlyFieldListFilter),
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["category", "assignee", "unit__building", "reporter", "rating"]
     search_fields = ["number", "description", "common_area", "reporter__name"]
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     inlines = [TicketPhotoInline, TicketEventInline, InternalNoteInline]
-    readonly_fields = ["number", "estate", "status", "assignee", "accepted_at", "resolution_note",
-                       "response_due_at", "resolution_due_at", "responded_at", "resolved_at", "closed_at",
-                       "paused_seconds", "escalation_level", "created_at", "version"]
+    readonly_fields = [
+        "number",
+        "estate",
+        "status",
+        "assignee",
+        "accepted_at",
+        "resolution_note",
+        "response_due_at",
+        "resolution_due_at",
+        "responded_at",
+        "resolved_at",
+        "closed_at",
+        "paused_seconds",
+        "escalation_level",
+        "created_at",
+        "version",
+    ]
     autocomplete_fields = []
     raw_id_fields = ["reporter", "unit"]
 
@@ -195,9 +233,25 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         editable = ["category", "priority", "description", "common_area", "unit", "seen_version"]
         if obj is None:
             return ["category", "priority", "channel", "reporter", "unit", "common_area", "description"]
-        return ["number", "estate", "status", "assignee", *editable, "channel", "reporter", "resolution_note",
-                "response_due_at", "resolution_due_at", "responded_at", "resolved_at", "closed_at",
-                "paused_seconds", "escalation_level", "created_at", "version"]
+        return [
+            "number",
+            "estate",
+            "status",
+            "assignee",
+            *editable,
+            "channel",
+            "reporter",
+            "resolution_note",
+            "response_due_at",
+            "resolution_due_at",
+            "responded_at",
+            "resolved_at",
+            "closed_at",
+            "paused_seconds",
+            "escalation_level",
+            "created_at",
+            "version",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -213,7 +267,11 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
-        form = getattr(response, "context_data", {}).get("action_form") if hasattr(response, "context_data") else None
+        form = (
+            getattr(response, "context_data", {}).get("action_form")
+            if hasattr(response, "context_data")
+            else None
+        )
         if form is not None and "assignee" in form.fields:
             form.fields["assignee"].queryset = selectors.assignable_staff(request.user)
         return response
@@ -225,10 +283,15 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         if technician is None:
             self.message_user(request, _("Choose whom to assign the tickets to."), messages.ERROR)
             return
-        done, problems = services.tickets_bulk_assign(tickets=list(queryset), technician=technician, by=request.user)
+        done, problems = services.tickets_bulk_assign(
+            tickets=list(queryset), technician=technician, by=request.user
+        )
         if done:
-            self.message_user(request, ngettext("%(n)d ticket assigned.", "%(n)d tickets assigned.", done)
-                              % {"n": done}, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(n)d ticket assigned.", "%(n)d tickets assigned.", done) % {"n": done},
+                messages.SUCCESS,
+            )
         for problem in problems:
             self.message_user(request, problem, messages.WARNING)
 
@@ -237,17 +300,23 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         try:
             if not change:
                 created = services.ticket_create(
-                    by=request.user, category=data["category"], description=data["description"],
-                    unit=data.get("unit"), common_area=data.get("common_area", ""), priority=data.get("priority"),
-                    channel=data.get("channel") or Channel.STAFF, reporter=data.get("reporter"),
+                    by=request.user,
+                    category=data["category"],
+                    description=data["description"],
+                    unit=data.get("unit"),
+                    common_area=data.get("common_area", ""),
+                    priority=data.get("priority"),
+                    channel=data.get("channel") or Channel.STAFF,
+                    reporter=data.get("reporter"),
                 )
                 obj.__dict__.update({k: v for k, v in created.__dict__.items() if k != "_state"})
                 obj._state.adding = False
                 return
             changes = {f: data[f] for f in form.changed_data if f in services.EDITABLE_FIELDS}
             if changes:
-                services.ticket_update(ticket=obj, by=request.user, expected_version=data.get("seen_version"),
-                                       changes=changes)
+                services.ticket_update(
+                    ticket=obj, by=request.user, expected_version=data.get("seen_version"), changes=changes
+                )
         except StaleTicket as exc:
             messages.error(request, str(exc.detail))
         except (ValidationError, PermissionDenied) as exc:
@@ -262,7 +331,10 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
                 body = (note_form.cleaned_data or {}).get("body") if note_form.has_changed() else ""
                 if body:
                     formset.new_objects.append(
-                        services.ticket_comment(ticket=form.instance, by=request.user, body=body, internal=True))
+                        services.ticket_comment(
+                            ticket=form.instance, by=request.user, body=body, internal=True
+                        )
+                    )
             return
         super().save_formset(request, form, formset, change)
 

@@ -97,38 +97,61 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def retrieve(self, request, pk=None):
         return self._detail(self._ticket(pk))
 
-    @extend_schema(request={"multipart/form-data": TicketCreateSerializer, "application/json": TicketCreateSerializer},
-                   responses={201: TicketDetailSerializer})
+    @extend_schema(
+        request={"multipart/form-data": TicketCreateSerializer, "application/json": TicketCreateSerializer},
+        responses={201: TicketDetailSerializer},
+    )
     def create(self, request):
         serializer = TicketCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         ticket = services.ticket_create(
-            by=request.user, category=data["category"], description=data["description"],
-            unit=data.get("unit"), common_area=data.get("common_area", ""), priority=data.get("priority"),
-            channel=data.get("channel"), reporter=data.get("reporter"), photos=_files(request, data),
+            by=request.user,
+            category=data["category"],
+            description=data["description"],
+            unit=data.get("unit"),
+            common_area=data.get("common_area", ""),
+            priority=data.get("priority"),
+            channel=data.get("channel"),
+            reporter=data.get("reporter"),
+            photos=_files(request, data),
         )
         return self._detail(ticket, status.HTTP_201_CREATED)
 
-    @extend_schema(request=TicketUpdateSerializer, responses={200: TicketDetailSerializer, 409: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=TicketUpdateSerializer, responses={200: TicketDetailSerializer, 409: OpenApiTypes.OBJECT}
+    )
     def partial_update(self, request, pk=None):
         ticket = self._ticket(pk)
         serializer = TicketUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         version = changes.pop("version")
-        ticket = services.ticket_update(ticket=ticket, by=request.user, expected_version=version, changes=changes)
+        ticket = services.ticket_update(
+            ticket=ticket, by=request.user, expected_version=version, changes=changes
+        )
         return self._detail(ticket)
 
     @extend_schema(
         request={"application/json": TicketActionSerializer, "multipart/form-data": TicketActionSerializer},
-        responses={200: TicketDetailSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT,
-                   409: OpenApiTypes.OBJECT},
-        parameters=[OpenApiParameter("action_name", str, OpenApiParameter.PATH, enum=ACTION_NAMES,
-                                     description="assign, accept, start, hold, resume, resolve, confirm, "
-                                                 "reopen, cancel, decline or close")],
+        responses={
+            200: TicketDetailSerializer,
+            400: OpenApiTypes.OBJECT,
+            403: OpenApiTypes.OBJECT,
+            409: OpenApiTypes.OBJECT,
+        },
+        parameters=[
+            OpenApiParameter(
+                "action_name",
+                str,
+                OpenApiParameter.PATH,
+                enum=ACTION_NAMES,
+                description="assign, accept, start, hold, resume, resolve, confirm, "
+                "reopen, cancel, decline or close",
+            )
+        ],
         description="Apply one workflow action. Illegal moves answer 400, actions you may not take 403, "
-                    "a stale version 409.",
+        "a stale version 409.",
     )
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<action_name>[a-z_]+)")
     def act(self, request, pk=None, action_name=None):
@@ -142,8 +165,13 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             if assignee is None:
                 raise ValidationError({"assignee": [_("No such user.")]})
         ticket = services.ticket_act(
-            ticket=ticket, action=action_name, by=request.user, expected_version=data.get("version"),
-            reason=data.get("reason", ""), assignee=assignee, photos=_files(request, data),
+            ticket=ticket,
+            action=action_name,
+            by=request.user,
+            expected_version=data.get("version"),
+            reason=data.get("reason", ""),
+            assignee=assignee,
+            photos=_files(request, data),
         )
         return self._detail(ticket)
 
@@ -153,8 +181,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = self._ticket(pk)
         serializer = CommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        event = services.ticket_comment(ticket=ticket, by=request.user, body=serializer.validated_data["body"],
-                                        internal=serializer.validated_data["internal"])
+        event = services.ticket_comment(
+            ticket=ticket,
+            by=request.user,
+            body=serializer.validated_data["body"],
+            internal=serializer.validated_data["internal"],
+        )
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=EventSerializer(many=True))

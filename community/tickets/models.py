@@ -45,12 +45,17 @@ class Channel(models.TextChoices):
 class Category(models.Model):
     estate_path = "estate"
 
-    estate = models.ForeignKey("residents.Estate", on_delete=models.CASCADE, related_name="ticket_categories",
-                               verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        "residents.Estate",
+        on_delete=models.CASCADE,
+        related_name="ticket_categories",
+        verbose_name=_("estate"),
+    )
     name = models.CharField(_("name"), max_length=60)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.REPAIR)
-    default_priority = models.CharField(_("default priority"), max_length=8, choices=Priority.choices,
-                                        default=Priority.NORMAL)
+    default_priority = models.CharField(
+        _("default priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
@@ -69,8 +74,9 @@ class SLAPolicy(models.Model):
 
     estate_path = "category__estate"
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="sla_policies",
-                                 verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="sla_policies", verbose_name=_("category")
+    )
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices)
     response_minutes = models.PositiveIntegerField(_("response within (minutes)"))
     resolution_minutes = models.PositiveIntegerField(_("resolve within (minutes)"))
@@ -81,8 +87,9 @@ class SLAPolicy(models.Model):
         ordering = ["category", "priority"]
         constraints = [
             models.UniqueConstraint(fields=["category", "priority"], name="slapolicy_unique_priority"),
-            models.CheckConstraint(condition=Q(resolution_minutes__gt=0) & Q(response_minutes__gt=0),
-                                   name="slapolicy_positive"),
+            models.CheckConstraint(
+                condition=Q(resolution_minutes__gt=0) & Q(response_minutes__gt=0), name="slapolicy_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -92,11 +99,15 @@ class SLAPolicy(models.Model):
 class TicketSettings(models.Model):
     estate_path = "estate"
 
-    estate = models.OneToOneField("residents.Estate", on_delete=models.CASCADE, related_name="ticket_settings",
-                                  verbose_name=_("estate"))
+    estate = models.OneToOneField(
+        "residents.Estate", on_delete=models.CASCADE, related_name="ticket_settings", verbose_name=_("estate")
+    )
     auto_close_days = models.PositiveSmallIntegerField(
-        _("auto-close after (days)"), default=7,
-        help_text=_("Resolved tickets the resident neither confirms nor reopens are closed after this many days."),
+        _("auto-close after (days)"),
+        default=7,
+        help_text=_(
+            "Resolved tickets the resident neither confirms nor reopens are closed after this many days."
+        ),
     )
     reopen_days = models.PositiveSmallIntegerField(_("residents may reopen within (days)"), default=7)
 
@@ -111,8 +122,9 @@ class TicketSettings(models.Model):
 class TicketCounter(models.Model):
     """Last number handed out per estate and day; its row lock serialises number allocation."""
 
-    estate = models.ForeignKey("residents.Estate", on_delete=models.CASCADE, related_name="+",
-                               verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.CASCADE, related_name="+", verbose_name=_("estate")
+    )
     day = models.DateField(_("day"))
     last = models.PositiveIntegerField(_("last number"), default=0)
 
@@ -145,29 +157,63 @@ class TicketQuerySet(models.QuerySet):
 class Ticket(models.Model):
     estate_path = "estate"
 
-    estate = models.ForeignKey("residents.Estate", on_delete=models.PROTECT, related_name="tickets",
-                               verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("estate")
+    )
     number = models.CharField(_("number"), max_length=20, editable=False)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="tickets",
-                                 verbose_name=_("category"))
-    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("category")
+    )
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.PORTAL)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW,
-                              editable=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.NEW, editable=False
+    )
 
-    reporter = models.ForeignKey("residents.Resident", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="tickets", verbose_name=_("reporter"))
-    reporter_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                      related_name="reported_tickets", verbose_name=_("filed by"))
-    unit = models.ForeignKey("residents.Unit", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="tickets", verbose_name=_("unit"))
-    common_area = models.CharField(_("common area"), max_length=100, blank=True, default="",
-                                   help_text=_("Where, when the problem is not inside a unit (e.g. 3栋电梯)."))
+    reporter = models.ForeignKey(
+        "residents.Resident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("reporter"),
+    )
+    reporter_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_tickets",
+        verbose_name=_("filed by"),
+    )
+    unit = models.ForeignKey(
+        "residents.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("unit"),
+    )
+    common_area = models.CharField(
+        _("common area"),
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_("Where, when the problem is not inside a unit (e.g. 3栋电梯)."),
+    )
     description = models.TextField(_("description"))
 
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="assigned_tickets", verbose_name=_("assignee"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     resolution_note = models.TextField(_("resolution note"), blank=True, default="")
 
@@ -178,8 +224,9 @@ class Ticket(models.Model):
     response_due_at = models.DateTimeField(_("respond by"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolve by"), null=True, blank=True, db_index=True)
     at_risk_at = models.DateTimeField(_("at risk from"), null=True, blank=True)
-    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0,
-                                                        help_text=_("0 none, 1 at risk, 2 overdue"))
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation level"), default=0, help_text=_("0 none, 1 at risk, 2 overdue")
+    )
 
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -197,8 +244,9 @@ class Ticket(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["estate", "number"], name="ticket_unique_number_per_estate"),
-            models.CheckConstraint(condition=Q(unit__isnull=True) | Q(common_area=""),
-                                   name="ticket_unit_or_common_area"),
+            models.CheckConstraint(
+                condition=Q(unit__isnull=True) | Q(common_area=""), name="ticket_unit_or_common_area"
+            ),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="ticket_status_known"),
         ]
         indexes = [
@@ -238,16 +286,28 @@ class EventKind(models.TextChoices):
 class TicketEvent(models.Model):
     estate_path = "ticket__estate"
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket"))
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=EventKind.choices)
     action = models.CharField(_("action"), max_length=12, blank=True, default="")
-    from_status = models.CharField(_("from status"), max_length=12, choices=Status.choices, blank=True, default="")
-    to_status = models.CharField(_("to status"), max_length=12, choices=Status.choices, blank=True, default="")
+    from_status = models.CharField(
+        _("from status"), max_length=12, choices=Status.choices, blank=True, default=""
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=12, choices=Status.choices, blank=True, default=""
+    )
     body = models.TextField(_("text"), blank=True, default="")
     # Internal events (notes, escalations) are never shown to residents.
     is_internal = models.BooleanField(_("internal"), default=False)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name=_("actor"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -272,13 +332,21 @@ def _photo_path(instance, filename: str) -> str:
 class TicketPhoto(models.Model):
     estate_path = "ticket__estate"
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="photos", verbose_name=_("ticket"))
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="photos", verbose_name=_("ticket")
+    )
     image = models.ImageField(_("image"), upload_to=_photo_path, width_field="width", height_field="height")
     width = models.PositiveIntegerField(_("width"), null=True, blank=True)
     height = models.PositiveIntegerField(_("height"), null=True, blank=True)
     stage = models.CharField(_("stage"), max_length=10, choices=PhotoStage.choices, default=PhotoStage.REPORT)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name=_("uploaded by"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -293,17 +361,29 @@ class TicketPhoto(models.Model):
 class Rating(models.Model):
     estate_path = "ticket__estate"
 
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="rating", verbose_name=_("ticket"))
-    score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="rating", verbose_name=_("ticket")
+    )
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     comment = models.TextField(_("comment"), blank=True, default="")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                           related_name="+", verbose_name=_("rated by"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rated by"),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
-        constraints = [models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_score_1_to_5")]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_score_1_to_5")
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.score}"

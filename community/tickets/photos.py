@@ -51,8 +51,14 @@ def photo_clean(upload) -> ContentFile:
             image.load()
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
         raise ValidationError(
             _("“%(name)s” is not a JPEG, PNG or WebP image.") % {"name": name}, code="bad_type"
         ) from exc

@@ -19,9 +19,24 @@ class TicketResource(resources.ModelResource):
 
     class Meta:
         model = Ticket
-        fields = ["number", "category", "status", "priority", "channel", "location", "reporter", "assignee",
-                  "description", "created_at", "response_due_at", "resolution_due_at", "responded_at",
-                  "resolved_at", "closed_at", "rating"]
+        fields = [
+            "number",
+            "category",
+            "status",
+            "priority",
+            "channel",
+            "location",
+            "reporter",
+            "assignee",
+            "description",
+            "created_at",
+            "response_due_at",
+            "resolution_due_at",
+            "responded_at",
+            "resolved_at",
+            "closed_at",
+            "rating",
+        ]
         export_order = fields
 
     def dehydrate_status(self, obj) -> str:

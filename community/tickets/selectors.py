@@ -72,7 +72,8 @@ def roles_for(user, ticket: Ticket) -> frozenset[str]:
         return frozenset()
     roles = set()
     if ticket.reporter_user_id == user.pk or (
-        ticket.unit_id and Ticket.objects.filter(pk=ticket.pk).filter(my_households_q(user, unit_path="unit")).exists()
+        ticket.unit_id
+        and Ticket.objects.filter(pk=ticket.pk).filter(my_households_q(user, unit_path="unit")).exists()
     ):
         roles.add(Role.REPORTER)
     if user.is_staff and staff_can_access_estate(user, ticket.estate_id, roles=HANDLING_ROLES):
@@ -100,9 +101,8 @@ def resident_ticket_list(user) -> QuerySet[Ticket]:
 
 def worker_queue(user) -> QuerySet[Ticket]:
     """Open tickets assigned to the user in estates they serve, most urgent deadline first."""
-    return (
-        _list_related(staff_tickets(user).filter(assignee=user).open())
-        .order_by(F("resolution_due_at").asc(nulls_last=True), "created_at")
+    return _list_related(staff_tickets(user).filter(assignee=user).open()).order_by(
+        F("resolution_due_at").asc(nulls_last=True), "created_at"
     )
 
 
@@ -116,7 +116,9 @@ def ticket_detail(qs: QuerySet[Ticket], pk: int, *, internal: bool) -> Ticket:
         .select_related("reporter", "rating")
         .prefetch_related(
             Prefetch("events", queryset=events, to_attr="timeline"),
-            Prefetch("photos", queryset=TicketPhoto.objects.order_by("created_at", "id"), to_attr="photo_list"),
+            Prefetch(
+                "photos", queryset=TicketPhoto.objects.order_by("created_at", "id"), to_attr="photo_list"
+            ),
         )
         .get(pk=pk)
     )
@@ -125,8 +127,10 @@ def ticket_detail(qs: QuerySet[Ticket], pk: int, *, internal: bool) -> Ticket:
 def can_rate(user, ticket: Ticket) -> bool:
     """The reporter may rate once, after confirming (or auto-close of) a resolved ticket."""
     return (
-        ticket.status == Status.CLOSED and ticket.resolved_at is not None
-        and not Rating.objects.filter(ticket=ticket).exists() and Role.REPORTER in roles_for(user, ticket)
+        ticket.status == Status.CLOSED
+        and ticket.resolved_at is not None
+        and not Rating.objects.filter(ticket=ticket).exists()
+        and Role.REPORTER in roles_for(user, ticket)
     )
 
 
@@ -138,10 +142,13 @@ def visible_photo(user, pk: int) -> TicketPhoto:
 def filing_choices(user) -> tuple[list[Unit], list[Category]]:
     """The homes a resident may report for and the active categories of their estates."""
     units = list(
-        my_units(user).select_related("building__estate").order_by("building__name", "entrance", "number"))
+        my_units(user).select_related("building__estate").order_by("building__name", "entrance", "number")
+    )
     categories = list(
         Category.objects.filter(estate_id__in=my_estate_ids(user), is_active=True)
-        .select_related("estate").order_by("kind", "sort_order", "name"))
+        .select_related("estate")
+        .order_by("kind", "sort_order", "name")
+    )
     return units, categories
 
 
@@ -169,8 +176,11 @@ def assignable_staff(user):
     ids = staff_estate_ids(user)
     if ids is not None:
         members = members.filter(estate_id__in=ids)
-    return get_user_model().objects.filter(pk__in=members.values("user_id"), is_active=True).order_by(
-        "name", "username")
+    return (
+        get_user_model()
+        .objects.filter(pk__in=members.values("user_id"), is_active=True)
+        .order_by("name", "username")
+    )
 
 
 def estate_managers(estate_id: int, roles=(StaffRole.MANAGER,)):
@@ -185,6 +195,7 @@ def settings_for(estate_id: int) -> TicketSettings:
 
 
 # --- Dashboard ----------------------------------------------------------------------------------
+
 
 def _median_resolution_hours(qs: QuerySet[Ticket]) -> float | None:
     qs = qs.filter(resolved_at__isnull=False)
@@ -239,8 +250,12 @@ def dashboard(user, *, days: int = 30, now: dt.datetime | None = None) -> dict:
         "overdue": overdue,
         "at_risk": at_risk,
         "ratings": [
-            {"category": r["ticket__category__name"], "avg": round(float(r["avg"]), 2), "count": r["n"],
-             "percent": round(float(r["avg"]) * 20, 1)}
+            {
+                "category": r["ticket__category__name"],
+                "avg": round(float(r["avg"]), 2),
+                "count": r["n"],
+                "percent": round(float(r["avg"]) * 20, 1),
+            }
             for r in ratings
         ],
         "days": days,

@@ -25,10 +25,30 @@ class TicketSerializer(serializers.ModelSerializer):
     class Meta:
         model = Ticket
         fields = [
-            "id", "number", "estate", "kind", "category", "category_name", "priority", "channel",
-            "status", "status_display", "unit", "unit_label", "common_area", "description",
-            "assignee", "assignee_name", "response_due_at", "resolution_due_at", "responded_at",
-            "resolved_at", "closed_at", "created_at", "updated_at", "version",
+            "id",
+            "number",
+            "estate",
+            "kind",
+            "category",
+            "category_name",
+            "priority",
+            "channel",
+            "status",
+            "status_display",
+            "unit",
+            "unit_label",
+            "common_area",
+            "description",
+            "assignee",
+            "assignee_name",
+            "response_due_at",
+            "resolution_due_at",
+            "responded_at",
+            "resolved_at",
+            "closed_at",
+            "created_at",
+            "updated_at",
+            "version",
         ]
         read_only_fields = fields
 
@@ -44,8 +64,17 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TicketEvent
-        fields = ["id", "kind", "action", "from_status", "to_status", "body", "is_internal", "actor_name",
-                  "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "action",
+            "from_status",
+            "to_status",
+            "body",
+            "is_internal",
+            "actor_name",
+            "created_at",
+        ]
 
     def get_actor_name(self, obj) -> str:
         return str(obj.actor) if obj.actor_id else ""
@@ -97,10 +126,18 @@ class TicketCreateSerializer(serializers.Serializer):
     common_area = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.PORTAL)
-    reporter = serializers.PrimaryKeyRelatedField(queryset=Resident.objects.all(), required=False, allow_null=True,
-                                                  help_text=_("Staff only: the resident who called or came in."))
-    photos = serializers.ListField(child=serializers.ImageField(), required=False, max_length=6,
-                                   help_text=_("Up to 6 JPEG, PNG or WebP images (multipart)."))
+    reporter = serializers.PrimaryKeyRelatedField(
+        queryset=Resident.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Staff only: the resident who called or came in."),
+    )
+    photos = serializers.ListField(
+        child=serializers.ImageField(),
+        required=False,
+        max_length=6,
+        help_text=_("Up to 6 JPEG, PNG or WebP images (multipart)."),
+    )
 
 
 class TicketUpdateSerializer(serializers.Serializer):
@@ -112,9 +149,16 @@ class TicketUpdateSerializer(serializers.Serializer):
 
 
 class TicketActionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False, help_text=_("Optimistic lock: a stale one answers 409."))
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
-                                   help_text=_("Required for hold, decline, resolve and reopen."))
+    version = serializers.IntegerField(
+        required=False, help_text=_("Optimistic lock: a stale one answers 409.")
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text=_("Required for hold, decline, resolve and reopen."),
+    )
     assignee = serializers.IntegerField(required=False, help_text=_("User id, for assign."))
     photos = serializers.ListField(child=serializers.ImageField(), required=False, max_length=6)
 

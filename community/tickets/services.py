@@ -49,7 +49,9 @@ from .transitions import NEEDS_REASON, RUNNING_STATUSES, Action, Role, Status, T
 
 
 class StaleTicket(Conflict):
-    default_detail = gettext_lazy("This ticket was changed by someone else meanwhile; reload it and try again.")
+    default_detail = gettext_lazy(
+        "This ticket was changed by someone else meanwhile; reload it and try again."
+    )
 
 
 def ticket_group(ticket_id: int) -> str:
@@ -66,7 +68,8 @@ COMMON_AREA_MAX = Ticket._meta.get_field("common_area").max_length
 def _too_long(errors: dict, field: str, value: str, limit: int) -> None:
     if len(value) > limit:
         errors.setdefault(field, []).append(
-            _("At most %(max)d characters (this is %(n)d).") % {"max": limit, "n": len(value)})
+            _("At most %(max)d characters (this is %(n)d).") % {"max": limit, "n": len(value)}
+        )
 
 
 def _check_text(field: str, value: str, limit: int = TEXT_MAX) -> None:
@@ -77,6 +80,7 @@ def _check_text(field: str, value: str, limit: int = TEXT_MAX) -> None:
 
 
 # --- Numbers and SLA ---------------------------------------------------------------------------
+
 
 def number_allocate(*, estate_id: int, kind: str, on: dt.date | None = None) -> str:
     """Next readable number, e.g. BX-20261127-0042; counted per estate per day.
@@ -105,8 +109,11 @@ def sla_budgets(*, category: Category, priority: str) -> tuple[dt.timedelta, dt.
 
 
 def _clock(ticket: Ticket) -> Clock:
-    return Clock(started_at=ticket.sla_started_at, paused_seconds=ticket.paused_seconds,
-                 paused_since=ticket.on_hold_since)
+    return Clock(
+        started_at=ticket.sla_started_at,
+        paused_seconds=ticket.paused_seconds,
+        paused_since=ticket.on_hold_since,
+    )
 
 
 def _apply_deadlines(ticket: Ticket, *, now: dt.datetime) -> None:
@@ -119,11 +126,27 @@ def _apply_deadlines(ticket: Ticket, *, now: dt.datetime) -> None:
 
 # --- Events, notifications ---------------------------------------------------------------------
 
-def _event(ticket: Ticket, *, kind: str, by, body: str = "", internal: bool = False, action: str = "",
-           from_status: str = "", to_status: str = "") -> TicketEvent:
+
+def _event(
+    ticket: Ticket,
+    *,
+    kind: str,
+    by,
+    body: str = "",
+    internal: bool = False,
+    action: str = "",
+    from_status: str = "",
+    to_status: str = "",
+) -> TicketEvent:
     return TicketEvent.objects.create(
-        ticket=ticket, kind=kind, actor=by, body=body, is_internal=internal, action=action,
-        from_status=from_status, to_status=to_status,
+        ticket=ticket,
+        kind=kind,
+        actor=by,
+        body=body,
+        is_internal=internal,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
     )
 
 
@@ -156,11 +179,13 @@ def _notify(recipients, *, ticket: Ticket, verb: str, title: str, body: str = ""
     # Nobody needs a message about what they just did themselves.
     recipients = [u for u in recipients if u is not None and (by is None or u.pk != by.pk)]
     if recipients:
-        notification_send(recipients=recipients, verb=verb, title=title, body=body, url=url,
-                          estate=ticket.estate)
+        notification_send(
+            recipients=recipients, verb=verb, title=title, body=body, url=url, estate=ticket.estate
+        )
 
 
 # --- Filing -------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def ticket_create(
@@ -244,13 +269,20 @@ def ticket_create(
     event = _event(ticket, kind=EventKind.CREATED, by=by, body=description, to_status=Status.NEW)
     _publish(ticket, event)
     desk = selectors.estate_managers(estate_id, roles=selectors.HANDLING_ROLES)
-    _notify(desk, ticket=ticket, verb="ticket.created", by=by,
-            title=_("New ticket %(number)s: %(category)s") % {"number": ticket.number, "category": category.name},
-            body=description[:120], url=reverse("admin:tickets_ticket_change", args=[ticket.pk]))
+    _notify(
+        desk,
+        ticket=ticket,
+        verb="ticket.created",
+        by=by,
+        title=_("New ticket %(number)s: %(category)s") % {"number": ticket.number, "category": category.name},
+        body=description[:120],
+        url=reverse("admin:tickets_ticket_change", args=[ticket.pk]),
+    )
     return ticket
 
 
 # --- Workflow -----------------------------------------------------------------------------------
+
 
 def _lock(ticket: Ticket, expected_version: int | None) -> Ticket:
     locked = Ticket.objects.select_for_update().select_related("category", "estate").get(pk=ticket.pk)
@@ -286,9 +318,12 @@ def ticket_act(
     if action == Action.ASSIGN:
         if assignee is None:
             raise ValidationError({"assignee": _("Choose who should handle the ticket.")})
-        if not assignee.is_active or not StaffMembership.objects.filter(
-            user=assignee, estate_id=locked.estate_id, role__in=selectors.ASSIGNABLE_ROLES
-        ).exists():
+        if (
+            not assignee.is_active
+            or not StaffMembership.objects.filter(
+                user=assignee, estate_id=locked.estate_id, role__in=selectors.ASSIGNABLE_ROLES
+            ).exists()
+        ):
             raise ValidationError({"assignee": _("This person does not work on tickets in this estate.")})
         locked.assignee = assignee
         locked.accepted_at = None
@@ -296,14 +331,21 @@ def ticket_act(
         name = str(assignee)
         reason = reason or (_("Assigned to %(name)s") % {"name": name})
         notify.append(([assignee], "ticket.assigned", _("Ticket %(n)s assigned to you") % {"n": number}))
-        notify.append((_reporters(locked), "ticket.status",
-                       _("Your ticket %(n)s is being handled by %(name)s") % {"n": number, "name": name}))
+        notify.append(
+            (
+                _reporters(locked),
+                "ticket.status",
+                _("Your ticket %(n)s is being handled by %(name)s") % {"n": number, "name": name},
+            )
+        )
     elif action == Action.ACCEPT:
         locked.accepted_at = now
     elif action == Action.HOLD:
         clock = _clock(locked).pause(now)
         locked.on_hold_since = clock.paused_since
-        notify.append((_reporters(locked), "ticket.status", _("Your ticket %(n)s is on hold") % {"n": number}))
+        notify.append(
+            (_reporters(locked), "ticket.status", _("Your ticket %(n)s is on hold") % {"n": number})
+        )
     elif action == Action.RESUME:
         clock = _clock(locked).resume(now)
         locked.paused_seconds, locked.on_hold_since = clock.paused_seconds, None
@@ -311,11 +353,18 @@ def ticket_act(
     elif action == Action.RESOLVE:
         # Up to MAX_PHOTOS of the finished work, besides the resident's own photos.
         for content in photos_clean(photos):
-            TicketPhoto.objects.create(ticket=locked, image=content, stage=PhotoStage.RESOLUTION, uploaded_by=by)
+            TicketPhoto.objects.create(
+                ticket=locked, image=content, stage=PhotoStage.RESOLUTION, uploaded_by=by
+            )
         locked.resolution_note = reason
         locked.resolved_at = now
-        notify.append((_reporters(locked), "ticket.resolved",
-                       _("Your ticket %(n)s is resolved — please confirm and rate") % {"n": number}))
+        notify.append(
+            (
+                _reporters(locked),
+                "ticket.resolved",
+                _("Your ticket %(n)s is resolved — please confirm and rate") % {"n": number},
+            )
+        )
     elif action == Action.REOPEN:
         window = dt.timedelta(days=selectors.settings_for(locked.estate_id).reopen_days)
         if locked.resolved_at is None or now > locked.resolved_at + window:
@@ -329,18 +378,26 @@ def ticket_act(
         locked.escalation_level = 0
         _apply_deadlines(locked, now=now)
         staff = [locked.assignee] if locked.assignee_id else []
-        notify.append((staff + selectors.estate_managers(locked.estate_id, roles=selectors.HANDLING_ROLES),
-                       "ticket.reopened", _("Ticket %(n)s was reopened by the resident") % {"n": number}))
+        notify.append(
+            (
+                staff + selectors.estate_managers(locked.estate_id, roles=selectors.HANDLING_ROLES),
+                "ticket.reopened",
+                _("Ticket %(n)s was reopened by the resident") % {"n": number},
+            )
+        )
     elif action in (Action.CONFIRM, Action.CLOSE, Action.CANCEL, Action.DECLINE):
         if locked.on_hold_since is not None:
             clock = _clock(locked).resume(now)
             locked.paused_seconds, locked.on_hold_since = clock.paused_seconds, None
         locked.closed_at = now
         if action == Action.DECLINE:
-            notify.append((_reporters(locked), "ticket.declined",
-                           _("Your ticket %(n)s was declined") % {"n": number}))
+            notify.append(
+                (_reporters(locked), "ticket.declined", _("Your ticket %(n)s was declined") % {"n": number})
+            )
         if action == Action.CANCEL and locked.assignee_id:
-            notify.append(([locked.assignee], "ticket.cancelled", _("Ticket %(n)s was cancelled") % {"n": number}))
+            notify.append(
+                ([locked.assignee], "ticket.cancelled", _("Ticket %(n)s was cancelled") % {"n": number})
+            )
     if action in (Action.START, Action.RESUME) and locked.responded_at is None:
         locked.responded_at = now
 
@@ -348,19 +405,30 @@ def ticket_act(
     locked.version = F("version") + 1
     locked.save()
     locked.refresh_from_db(fields=["version", "updated_at"])
-    event = _event(locked, kind=EventKind.ASSIGNED if action == Action.ASSIGN else EventKind.STATUS, by=by,
-                   body=reason, action=action, from_status=old, to_status=new)
+    event = _event(
+        locked,
+        kind=EventKind.ASSIGNED if action == Action.ASSIGN else EventKind.STATUS,
+        by=by,
+        body=reason,
+        action=action,
+        from_status=old,
+        to_status=new,
+    )
     _publish(locked, event)
     for recipients, verb, title in notify:
-        url = _worker_url(locked) if verb in ("ticket.assigned", "ticket.reopened", "ticket.cancelled") \
+        url = (
+            _worker_url(locked)
+            if verb in ("ticket.assigned", "ticket.reopened", "ticket.cancelled")
             else _portal_url(locked)
+        )
         _notify(recipients, ticket=locked, verb=verb, title=title, body=reason, url=url, by=by)
     return locked
 
 
 def ticket_assign(*, ticket: Ticket, technician, by, expected_version: int | None = None) -> Ticket:
-    return ticket_act(ticket=ticket, action=Action.ASSIGN, by=by, assignee=technician,
-                      expected_version=expected_version)
+    return ticket_act(
+        ticket=ticket, action=Action.ASSIGN, by=by, assignee=technician, expected_version=expected_version
+    )
 
 
 def tickets_bulk_assign(*, tickets, technician, by) -> tuple[int, list[str]]:
@@ -391,16 +459,31 @@ def ticket_comment(*, ticket: Ticket, by, body: str, internal: bool = False) -> 
         raise PermissionDenied(_("You cannot comment on this ticket."))
     if ticket.status in (Status.CLOSED, Status.CANCELLED, Status.DECLINED) and not is_staff:
         raise TransitionError(_("This ticket is finished; file a new one if the problem came back."))
-    event = _event(ticket, kind=EventKind.NOTE if internal else EventKind.COMMENT, by=by, body=body,
-                   internal=internal)
+    event = _event(
+        ticket, kind=EventKind.NOTE if internal else EventKind.COMMENT, by=by, body=body, internal=internal
+    )
     if not internal:
         _publish(ticket, event)
         if Role.REPORTER in roles and ticket.assignee_id:
-            _notify([ticket.assignee], ticket=ticket, verb="ticket.comment", by=by, body=body[:120],
-                    title=_("New comment on ticket %(n)s") % {"n": ticket.number}, url=_worker_url(ticket))
+            _notify(
+                [ticket.assignee],
+                ticket=ticket,
+                verb="ticket.comment",
+                by=by,
+                body=body[:120],
+                title=_("New comment on ticket %(n)s") % {"n": ticket.number},
+                url=_worker_url(ticket),
+            )
         elif Role.REPORTER not in roles:
-            _notify(_reporters(ticket), ticket=ticket, verb="ticket.comment", by=by, body=body[:120],
-                    title=_("New reply on your ticket %(n)s") % {"n": ticket.number}, url=_portal_url(ticket))
+            _notify(
+                _reporters(ticket),
+                ticket=ticket,
+                verb="ticket.comment",
+                by=by,
+                body=body[:120],
+                title=_("New reply on your ticket %(n)s") % {"n": ticket.number},
+                url=_portal_url(ticket),
+            )
     return event
 
 
@@ -422,12 +505,20 @@ def ticket_rate(*, ticket: Ticket, by, score: int, comment: str = "") -> Rating:
     comment = (comment or "").strip()
     _check_text("comment", comment, RATING_COMMENT_MAX)
     rating = Rating.objects.create(ticket=locked, score=score, comment=comment, by=by)
-    event = _event(locked, kind=EventKind.RATED, by=by, body=f"{'★' * score}{'☆' * (5 - score)} {rating.comment}".strip())
+    event = _event(
+        locked, kind=EventKind.RATED, by=by, body=f"{'★' * score}{'☆' * (5 - score)} {rating.comment}".strip()
+    )
     _publish(locked, event)
     if locked.assignee_id:
-        _notify([locked.assignee], ticket=locked, verb="ticket.rated", by=by, body=rating.comment,
-                title=_("Ticket %(n)s rated %(score)d/5") % {"n": locked.number, "score": score},
-                url=_worker_url(locked))
+        _notify(
+            [locked.assignee],
+            ticket=locked,
+            verb="ticket.rated",
+            by=by,
+            body=rating.comment,
+            title=_("Ticket %(n)s rated %(score)d/5") % {"n": locked.number, "score": score},
+            url=_worker_url(locked),
+        )
     return rating
 
 
@@ -435,8 +526,9 @@ EDITABLE_FIELDS = ("category", "priority", "description", "common_area", "unit")
 
 
 @transaction.atomic
-def ticket_update(*, ticket: Ticket, by, expected_version: int, changes: dict, now: dt.datetime | None = None
-                  ) -> Ticket:
+def ticket_update(
+    *, ticket: Ticket, by, expected_version: int, changes: dict, now: dt.datetime | None = None
+) -> Ticket:
     """Staff edits of the triage fields; refused when someone saved the ticket meanwhile."""
     now = now or timezone.now()
     if not selectors.is_staff_of(by, ticket.estate_id) or Role.STAFF not in selectors.roles_for(by, ticket):
@@ -481,13 +573,19 @@ def ticket_update(*, ticket: Ticket, by, expected_version: int, changes: dict, n
     locked.save()
     locked.refresh_from_db(fields=["version", "updated_at"])
     labels = ", ".join(str(Ticket._meta.get_field(f).verbose_name) for f in changed)
-    event = _event(locked, kind=EventKind.UPDATED, by=by, internal=True,
-                   body=_("Changed: %(fields)s") % {"fields": labels})
+    event = _event(
+        locked,
+        kind=EventKind.UPDATED,
+        by=by,
+        internal=True,
+        body=_("Changed: %(fields)s") % {"fields": labels},
+    )
     _publish(locked, event)
     return locked
 
 
 # --- Periodic jobs ------------------------------------------------------------------------------
+
 
 def _escalation_level_at(ticket: Ticket, now: dt.datetime) -> int:
     """0 on time, 1 at risk, 2 overdue — by the ticket's stored deadlines."""
@@ -517,21 +615,31 @@ def tickets_escalate(*, now: dt.datetime | None = None) -> int:
         if level <= ticket.escalation_level:
             continue
         with transaction.atomic():
-            if not Ticket.objects.filter(pk=ticket.pk, escalation_level__lt=level,
-                                         status__in=RUNNING_STATUSES).update(escalation_level=level):
+            if not Ticket.objects.filter(
+                pk=ticket.pk, escalation_level__lt=level, status__in=RUNNING_STATUSES
+            ).update(escalation_level=level):
                 continue
             raised += 1
             if level == 1:
                 title = _("Ticket %(n)s is at risk of missing its deadline") % {"n": ticket.number}
-                recipients = [ticket.assignee] if ticket.assignee_id else selectors.estate_managers(
-                    ticket.estate_id, roles=selectors.HANDLING_ROLES)
+                recipients = (
+                    [ticket.assignee]
+                    if ticket.assignee_id
+                    else selectors.estate_managers(ticket.estate_id, roles=selectors.HANDLING_ROLES)
+                )
             else:
                 title = _("Ticket %(n)s is overdue") % {"n": ticket.number}
                 recipients = ([ticket.assignee] if ticket.assignee_id else []) + selectors.estate_managers(
-                    ticket.estate_id)
+                    ticket.estate_id
+                )
             _event(ticket, kind=EventKind.ESCALATED, by=None, body=title, internal=True)
-            _notify(recipients, ticket=ticket, verb="ticket.overdue" if level == 2 else "ticket.at_risk",
-                    title=title, url=_worker_url(ticket))
+            _notify(
+                recipients,
+                ticket=ticket,
+                verb="ticket.overdue" if level == 2 else "ticket.at_risk",
+                title=title,
+                url=_worker_url(ticket),
+            )
     return raised
 
 
@@ -548,8 +656,7 @@ def tickets_auto_close(*, now: dt.datetime | None = None) -> int:
     closed = 0
     for pk in due:
         try:
-            ticket_act(ticket=Ticket(pk=pk), action=Action.CLOSE, by=None, now=now,
-                       reason="")
+            ticket_act(ticket=Ticket(pk=pk), action=Action.CLOSE, by=None, now=now, reason="")
             closed += 1
         except (TransitionError, StaleTicket):
             continue  # the resident acted meanwhile

@@ -52,9 +52,12 @@ def _version(request) -> int | None:
 
 # --- Resident portal ---------------------------------------------------------------------------
 
+
 @login_required
 def portal_index(request):
-    page = Paginator(selectors.resident_ticket_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.resident_ticket_list(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "portal/tickets/index.html", {"page": page, "tickets": page.object_list})
 
 
@@ -76,9 +79,13 @@ def portal_create(request):
         if not errors:
             try:
                 ticket = services.ticket_create(
-                    by=request.user, category=category, description=values.get("description", ""),
-                    unit=unit, common_area="" if unit else values.get("common_area", ""),
-                    priority=values.get("priority") if values.get("priority") in (Priority.NORMAL, Priority.HIGH)
+                    by=request.user,
+                    category=category,
+                    description=values.get("description", ""),
+                    unit=unit,
+                    common_area="" if unit else values.get("common_area", ""),
+                    priority=values.get("priority")
+                    if values.get("priority") in (Priority.NORMAL, Priority.HIGH)
                     else Priority.NORMAL,
                     photos=request.FILES.getlist("photos"),
                 )
@@ -87,30 +94,45 @@ def portal_create(request):
             except PermissionDenied as exc:
                 errors = {"__all__": [_error_text(exc)]}
             else:
-                messages.success(request, _("Ticket %(n)s filed. We will keep you posted.") % {"n": ticket.number})
+                messages.success(
+                    request, _("Ticket %(n)s filed. We will keep you posted.") % {"n": ticket.number}
+                )
                 return redirect("portal-tickets:detail", pk=ticket.pk)
-    context = {"units": units, "categories": categories, "errors": errors, "values": values,
-               "form_errors": errors.get("__all__", []),
-               "max_photos": MAX_PHOTOS, "priorities": [(Priority.NORMAL, Priority.NORMAL.label),
-                                                        (Priority.HIGH, Priority.HIGH.label)]}
+    context = {
+        "units": units,
+        "categories": categories,
+        "errors": errors,
+        "values": values,
+        "form_errors": errors.get("__all__", []),
+        "max_photos": MAX_PHOTOS,
+        "priorities": [(Priority.NORMAL, Priority.NORMAL.label), (Priority.HIGH, Priority.HIGH.label)],
+    }
     return render(request, "portal/tickets/create.html", context, status=400 if errors else 200)
 
 
 @login_required
 def portal_detail(request, pk: int):
     try:
-        ticket = selectors.ticket_detail(Ticket.objects.filter(selectors.resident_q(request.user)), pk,
-                                         internal=False)
+        ticket = selectors.ticket_detail(
+            Ticket.objects.filter(selectors.resident_q(request.user)), pk, internal=False
+        )
     except Ticket.DoesNotExist as exc:
         raise Http404 from exc
     actions = [a for a in selectors.actions_for(request.user, ticket) if a in RESIDENT_ACTIONS]
     is_reporter = Role.REPORTER in selectors.roles_for(request.user, ticket)
-    return render(request, "portal/tickets/detail.html", {
-        "ticket": ticket, "actions": actions, "can_rate": selectors.can_rate(request.user, ticket),
-        "can_comment": is_reporter and not ticket.is_final,
-        "action_labels": dict(Action.choices), "group": services.ticket_group(ticket.pk),
-        "status_labels": _status_labels(),
-    })
+    return render(
+        request,
+        "portal/tickets/detail.html",
+        {
+            "ticket": ticket,
+            "actions": actions,
+            "can_rate": selectors.can_rate(request.user, ticket),
+            "can_comment": is_reporter and not ticket.is_final,
+            "action_labels": dict(Action.choices),
+            "group": services.ticket_group(ticket.pk),
+            "status_labels": _status_labels(),
+        },
+    )
 
 
 def _resident_ticket(request, pk: int) -> Ticket:
@@ -124,8 +146,13 @@ def portal_act(request, pk: int, action: str):
     if action not in RESIDENT_ACTIONS:
         raise Http404
     try:
-        services.ticket_act(ticket=ticket, action=action, by=request.user, expected_version=_version(request),
-                            reason=request.POST.get("reason", ""))
+        services.ticket_act(
+            ticket=ticket,
+            action=action,
+            by=request.user,
+            expected_version=_version(request),
+            reason=request.POST.get("reason", ""),
+        )
     except (ValidationError, PermissionDenied, StaleTicket) as exc:
         messages.error(request, _error_text(exc))
     else:
@@ -149,8 +176,12 @@ def portal_comment(request, pk: int):
 def portal_rate(request, pk: int):
     ticket = _resident_ticket(request, pk)
     try:
-        services.ticket_rate(ticket=ticket, by=request.user, score=request.POST.get("score"),
-                             comment=request.POST.get("comment", ""))
+        services.ticket_rate(
+            ticket=ticket,
+            by=request.user,
+            score=request.POST.get("score"),
+            comment=request.POST.get("comment", ""),
+        )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
     else:
@@ -177,6 +208,7 @@ def ticket_photo(request, pk: int):
 
 # --- Worker pages ------------------------------------------------------------------------------
 
+
 def _require_staff(request) -> None:
     if not request.user.is_staff:
         raise PermissionDenied(_("These pages are for staff."))
@@ -197,11 +229,18 @@ def worker_detail(request, pk: int):
     except Ticket.DoesNotExist as exc:
         raise Http404 from exc
     actions = [a for a in selectors.actions_for(request.user, ticket) if a in WORKER_ACTIONS]
-    return render(request, "worker/tickets/detail.html", {
-        "ticket": ticket, "actions": actions, "action_labels": dict(Action.choices),
-        "max_photos": MAX_PHOTOS, "group": services.ticket_group(ticket.pk),
-        "status_labels": _status_labels(),
-    })
+    return render(
+        request,
+        "worker/tickets/detail.html",
+        {
+            "ticket": ticket,
+            "actions": actions,
+            "action_labels": dict(Action.choices),
+            "max_photos": MAX_PHOTOS,
+            "group": services.ticket_group(ticket.pk),
+            "status_labels": _status_labels(),
+        },
+    )
 
 
 @login_required
@@ -212,8 +251,14 @@ def worker_act(request, pk: int, action: str):
     if action not in WORKER_ACTIONS:
         raise Http404
     try:
-        services.ticket_act(ticket=ticket, action=action, by=request.user, expected_version=_version(request),
-                            reason=request.POST.get("reason", ""), photos=request.FILES.getlist("photos"))
+        services.ticket_act(
+            ticket=ticket,
+            action=action,
+            by=request.user,
+            expected_version=_version(request),
+            reason=request.POST.get("reason", ""),
+            photos=request.FILES.getlist("photos"),
+        )
     except (ValidationError, PermissionDenied, StaleTicket) as exc:
         messages.error(request, _error_text(exc))
     else:
@@ -228,14 +273,16 @@ def worker_note(request, pk: int):
     ticket = get_object_or_404(selectors.staff_tickets(request.user), pk=pk)
     internal = request.POST.get("internal", "1") != "0"
     try:
-        services.ticket_comment(ticket=ticket, by=request.user, body=request.POST.get("body", ""),
-                                internal=internal)
+        services.ticket_comment(
+            ticket=ticket, by=request.user, body=request.POST.get("body", ""), internal=internal
+        )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
     return redirect("worker:detail", pk=pk)
 
 
 # --- Staff dashboard ---------------------------------------------------------------------------
+
 
 @login_required
 def staff_dashboard(request):

@@ -72,8 +72,11 @@ class _ServiceForm(forms.ModelForm):
         try:
             self.instance = self.perform(data)
         except ValidationError as exc:
-            raise forms.ValidationError(exc.messages if not hasattr(exc, "error_dict") else
-                                        [m for msgs in exc.message_dict.values() for m in msgs]) from exc
+            raise forms.ValidationError(
+                exc.messages
+                if not hasattr(exc, "error_dict")
+                else [m for msgs in exc.message_dict.values() for m in msgs]
+            ) from exc
         except PermissionDenied as exc:
             raise forms.ValidationError(str(exc)) from exc
         return data
@@ -120,6 +123,7 @@ class _ServiceAdmin(ScopedModelAdmin):
 
 # --- Meetings ---------------------------------------------------------------------------------------
 
+
 class MotionInline(admin.StackedInline):
     model = Motion
     extra = 0
@@ -148,16 +152,29 @@ class MotionInline(admin.StackedInline):
 class MeetingForm(forms.ModelForm):
     class Meta:
         model = Meeting
-        fields = ["estate", "title", "description", "convenor", "ballot_mode", "voting_opens_at",
-                  "voting_closes_at", "proxy_principal_limit"]
+        fields = [
+            "estate",
+            "title",
+            "description",
+            "convenor",
+            "ballot_mode",
+            "voting_opens_at",
+            "voting_closes_at",
+            "proxy_principal_limit",
+        ]
 
     def clean(self):
         data = super().clean()
         if self.instance.pk and self.instance.status != MeetingStatus.DRAFT:
-            raise forms.ValidationError(gettext("The meeting cannot be changed after the notice is published."))
+            raise forms.ValidationError(
+                gettext("The meeting cannot be changed after the notice is published.")
+            )
         if data.get("voting_opens_at") and data.get("voting_closes_at"):
-            errors = services.meeting_schedule_errors(voting_opens_at=data["voting_opens_at"],
-                                                      voting_closes_at=data["voting_closes_at"], notice_at=None)
+            errors = services.meeting_schedule_errors(
+                voting_opens_at=data["voting_opens_at"],
+                voting_closes_at=data["voting_closes_at"],
+                notice_at=None,
+            )
             for name, msgs in errors.items():
                 self.add_error(name, msgs)
         return data
@@ -166,8 +183,16 @@ class MeetingForm(forms.ModelForm):
 @admin.register(Meeting)
 class MeetingAdmin(ScopedModelAdmin):
     form = MeetingForm
-    list_display = ["title", "estate", "status", "ballot_mode", "notice_published_at", "voting_opens_at",
-                    "voting_closes_at", "results_published_at"]
+    list_display = [
+        "title",
+        "estate",
+        "status",
+        "ballot_mode",
+        "notice_published_at",
+        "voting_opens_at",
+        "voting_closes_at",
+        "results_published_at",
+    ]
     list_filter = ["status", "ballot_mode", "convenor"]
     list_select_related = ["estate"]
     search_fields = ["title"]
@@ -187,8 +212,9 @@ class MeetingAdmin(ScopedModelAdmin):
             return "—"
         roll = reverse("admin:voting_rollentry_changelist") + f"?meeting={obj.pk}"
         ballots = reverse("admin:voting_ballot_changelist") + f"?meeting={obj.pk}"
-        html = format_html('<a href="{}">{}</a> · <a href="{}">{}</a>', roll, gettext("Roll"), ballots,
-                           gettext("Ballots"))
+        html = format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>', roll, gettext("Roll"), ballots, gettext("Ballots")
+        )
         if obj.status in (MeetingStatus.CLOSED, MeetingStatus.PUBLISHED):
             html += format_html(
                 ' · <a href="{}">Excel</a> · <a href="{}">PDF</a>',
@@ -201,8 +227,9 @@ class MeetingAdmin(ScopedModelAdmin):
     def results(self, obj):
         if not obj or obj.status not in (MeetingStatus.CLOSED, MeetingStatus.PUBLISHED):
             return gettext("Results are computed when voting closes.")
-        return render_to_string("portal/voting/_results.html",
-                                {"tallies": selectors.published_tally(obj), "meeting": obj})
+        return render_to_string(
+            "portal/voting/_results.html", {"tallies": selectors.published_tally(obj), "meeting": obj}
+        )
 
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in MeetingForm.Meta.fields if f in form.cleaned_data}
@@ -222,8 +249,12 @@ class MeetingAdmin(ScopedModelAdmin):
         for motion in formset.deleted_objects:
             services.motion_delete(motion=motion)
         for motion in instances:
-            fields = {"title": motion.title, "text": motion.text, "matter": motion.matter,
-                      "position": motion.position}
+            fields = {
+                "title": motion.title,
+                "text": motion.text,
+                "matter": motion.matter,
+                "position": motion.position,
+            }
             if motion.pk:
                 services.motion_update(motion=motion, **fields)
             else:
@@ -243,7 +274,12 @@ class MeetingAdmin(ScopedModelAdmin):
 
     @admin.action(description=_("Publish the notice (freezes the roll)"), permissions=["change"])
     def publish_notice(self, request, queryset):
-        self._run(request, queryset, services.meeting_publish_notice, gettext("Notice published for %(n)d meeting(s)."))
+        self._run(
+            request,
+            queryset,
+            services.meeting_publish_notice,
+            gettext("Notice published for %(n)d meeting(s)."),
+        )
 
     @admin.action(description=_("Open voting"), permissions=["change"])
     def open_voting(self, request, queryset):
@@ -255,8 +291,12 @@ class MeetingAdmin(ScopedModelAdmin):
 
     @admin.action(description=_("Publish the results"), permissions=["change"])
     def publish_results(self, request, queryset):
-        self._run(request, queryset, services.meeting_publish_results,
-                  gettext("Results published for %(n)d meeting(s)."))
+        self._run(
+            request,
+            queryset,
+            services.meeting_publish_results,
+            gettext("Results published for %(n)d meeting(s)."),
+        )
 
     @admin.action(description=_("Cancel the meeting"), permissions=["change"])
     def cancel_meeting(self, request, queryset):
@@ -264,8 +304,11 @@ class MeetingAdmin(ScopedModelAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/export.<str:fmt>", self.admin_site.admin_view(self.export_view),
-                 name="voting_meeting_export"),
+            path(
+                "<int:pk>/export.<str:fmt>",
+                self.admin_site.admin_view(self.export_view),
+                name="voting_meeting_export",
+            ),
             *super().get_urls(),
         ]
 
@@ -290,7 +333,9 @@ class MotionAttachmentForm(_ServiceForm):
         fields = ["motion", "file", "name"]
 
     def perform(self, data):
-        return services.motion_attachment_add(motion=data["motion"], file=data["file"], name=data.get("name", ""))
+        return services.motion_attachment_add(
+            motion=data["motion"], file=data["file"], name=data.get("name", "")
+        )
 
 
 @admin.register(MotionAttachment)
@@ -303,6 +348,7 @@ class MotionAttachmentAdmin(_ServiceAdmin):
 
 
 # --- The roll ----------------------------------------------------------------------------------------
+
 
 class RollUnitInline(admin.TabularInline):
     model = RollUnit
@@ -341,11 +387,17 @@ class RollEntryAdmin(ScopedModelAdmin):
 
 
 class RollCorrectionForm(_ServiceForm):
-    roll_unit = forms.ModelChoiceField(queryset=RollUnit.objects.all(), required=False, label=_("unit"),
-                                       widget=forms.NumberInput, help_text=_("Roll unit id (area corrections)."))
+    roll_unit = forms.ModelChoiceField(
+        queryset=RollUnit.objects.all(),
+        required=False,
+        label=_("unit"),
+        widget=forms.NumberInput,
+        help_text=_("Roll unit id (area corrections)."),
+    )
     area = forms.DecimalField(required=False, min_value=0, decimal_places=2, label=_("corrected area (m²)"))
-    resident = forms.IntegerField(required=False, label=_("resident id"),
-                                  help_text=_("For adding or removing an owner."))
+    resident = forms.IntegerField(
+        required=False, label=_("resident id"), help_text=_("For adding or removing an owner.")
+    )
 
     class Meta:
         model = RollCorrection
@@ -356,13 +408,21 @@ class RollCorrectionForm(_ServiceForm):
 
         resident = None
         if data.get("resident"):
-            resident = staff_scope(Resident.objects.all(), self.current_user).filter(pk=data["resident"]).first()
+            resident = (
+                staff_scope(Resident.objects.all(), self.current_user).filter(pk=data["resident"]).first()
+            )
             if resident is None:
                 raise ValidationError(gettext("No such resident in your estates."))
         entry = data["roll_entry"]
-        return services.roll_correct(roll_entry=entry, kind=data["kind"], reason=data["reason"],
-                                     by=self.current_user, roll_unit=data.get("roll_unit"),
-                                     area=data.get("area"), resident=resident)
+        return services.roll_correct(
+            roll_entry=entry,
+            kind=data["kind"],
+            reason=data["reason"],
+            by=self.current_user,
+            roll_unit=data.get("roll_unit"),
+            area=data.get("area"),
+            resident=resident,
+        )
 
 
 @admin.register(RollCorrection)
@@ -383,6 +443,7 @@ class RollCorrectionAdmin(_ServiceAdmin):
 
 # --- Proxies and ballots ---------------------------------------------------------------------------
 
+
 class ProxyAuthorisationForm(_ServiceForm):
     class Meta:
         model = ProxyAuthorisation
@@ -390,15 +451,27 @@ class ProxyAuthorisationForm(_ServiceForm):
 
     def perform(self, data):
         return services.proxy_authorise(
-            meeting=data["meeting"], principal=data["principal"], proxy_name=data["proxy_name"],
-            proxy_key=data["proxy_key"], document=data["document"], by=self.current_user,
+            meeting=data["meeting"],
+            principal=data["principal"],
+            proxy_name=data["proxy_name"],
+            proxy_key=data["proxy_key"],
+            document=data["document"],
+            by=self.current_user,
         )
 
 
 @admin.register(ProxyAuthorisation)
 class ProxyAuthorisationAdmin(_ServiceAdmin):
     add_form = ProxyAuthorisationForm
-    detail_fields = ["meeting", "principal", "proxy_name", "proxy_key", "document", "created_by", "created_at"]
+    detail_fields = [
+        "meeting",
+        "principal",
+        "proxy_name",
+        "proxy_key",
+        "document",
+        "created_by",
+        "created_at",
+    ]
     list_display = ["proxy_name", "proxy_key", "principal", "meeting", "created_at"]
     list_select_related = ["principal", "meeting"]
     raw_id_fields = ["principal"]
@@ -414,17 +487,35 @@ class BallotForm(_ServiceForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = [(Channel.PAPER, Channel.PAPER.label), (Channel.PROXY, Channel.PROXY.label)]
+        self.fields["channel"].choices = [
+            (Channel.PAPER, Channel.PAPER.label),
+            (Channel.PROXY, Channel.PROXY.label),
+        ]
 
     def perform(self, data):
-        return services.ballot_cast(motion=data["motion"], roll_entry=data["roll_entry"], choice=data["choice"],
-                                    channel=data["channel"], proxy=data.get("proxy"), by=self.current_user)
+        return services.ballot_cast(
+            motion=data["motion"],
+            roll_entry=data["roll_entry"],
+            choice=data["choice"],
+            channel=data["channel"],
+            proxy=data.get("proxy"),
+            by=self.current_user,
+        )
 
 
 @admin.register(Ballot)
 class BallotAdmin(_ServiceAdmin):
     add_form = BallotForm
-    list_display = ["seq", "meeting", "motion", "roll_entry", "choice_shown", "channel", "cast_at", "superseded"]
+    list_display = [
+        "seq",
+        "meeting",
+        "motion",
+        "roll_entry",
+        "choice_shown",
+        "channel",
+        "cast_at",
+        "superseded",
+    ]
     list_filter = [MeetingFilter, "channel", "superseded"]
     list_select_related = ["meeting", "motion", "roll_entry"]
     raw_id_fields = ["motion", "roll_entry", "proxy"]
@@ -439,8 +530,19 @@ class BallotAdmin(_ServiceAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return list(BallotForm.Meta.fields)
-        fields = ["meeting", "seq", "motion", "roll_entry", "channel", "proxy", "cast_by", "cast_at",
-                  "superseded", "prev_hash", "hash"]
+        fields = [
+            "meeting",
+            "seq",
+            "motion",
+            "roll_entry",
+            "channel",
+            "proxy",
+            "cast_by",
+            "cast_at",
+            "superseded",
+            "prev_hash",
+            "hash",
+        ]
         if not obj.meeting.is_secret:
             fields.insert(4, "choice")
         return fields

@@ -47,8 +47,20 @@ class MeetingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Meeting
-        fields = ["id", "estate", "estate_name", "title", "description", "convenor", "ballot_mode", "status",
-                  "notice_published_at", "voting_opens_at", "voting_closes_at", "results_published_at"]
+        fields = [
+            "id",
+            "estate",
+            "estate_name",
+            "title",
+            "description",
+            "convenor",
+            "ballot_mode",
+            "status",
+            "notice_published_at",
+            "voting_opens_at",
+            "voting_closes_at",
+            "results_published_at",
+        ]
 
 
 class MeetingDetailSerializer(MeetingSerializer):
@@ -67,8 +79,17 @@ class BallotSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Ballot
-        fields = ["id", "meeting", "motion", "motion_title", "choice", "channel", "cast_at", "receipt_code",
-                  "counted"]
+        fields = [
+            "id",
+            "meeting",
+            "motion",
+            "motion_title",
+            "choice",
+            "channel",
+            "cast_at",
+            "receipt_code",
+            "counted",
+        ]
 
     def get_counted(self, obj) -> bool:
         return not obj.superseded
@@ -79,7 +100,16 @@ class StaffBallotSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Ballot
-        fields = ["seq", "motion", "roll_entry", "roll_entry_name", "choice", "channel", "cast_at", "superseded"]
+        fields = [
+            "seq",
+            "motion",
+            "roll_entry",
+            "roll_entry_name",
+            "choice",
+            "channel",
+            "cast_at",
+            "superseded",
+        ]
 
     def to_representation(self, obj):
         data = super().to_representation(obj)
@@ -109,8 +139,11 @@ class TallySerializer(serializers.Serializer):
     figures = FiguresSerializer()
     quorum_met = serializers.BooleanField(source="decision.quorum_met")
     passed = serializers.BooleanField(source="decision.passed")
-    imputed = FiguresSerializer(allow_null=True, help_text="'Non-voters follow the majority' (local rule), "
-                                "shown beside the raw figures; null when the estate does not use it.")
+    imputed = FiguresSerializer(
+        allow_null=True,
+        help_text="'Non-voters follow the majority' (local rule), "
+        "shown beside the raw figures; null when the estate does not use it.",
+    )
     imputed_passed = serializers.SerializerMethodField()
 
     def get_imputed_passed(self, obj) -> bool | None:
@@ -186,14 +219,17 @@ class Cast(APIView):
     @extend_schema(request=CastSerializer, responses={201: BallotSerializer})
     def post(self, request, pk: int):
         motion = get_object_or_404(
-            Motion.objects.select_related("meeting").filter(meeting__in=selectors.meetings_visible_to(request.user)),
+            Motion.objects.select_related("meeting").filter(
+                meeting__in=selectors.meetings_visible_to(request.user)
+            ),
             pk=pk,
         )
         serializer = CastSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            ballot = services.ballot_cast_by_owner(user=request.user, motion=motion,
-                                                   choice=serializer.validated_data["choice"])
+            ballot = services.ballot_cast_by_owner(
+                user=request.user, motion=motion, choice=serializer.validated_data["choice"]
+            )
         except DjangoPermissionDenied as exc:
             raise exceptions.PermissionDenied(str(exc) or services.not_on_roll_message()) from exc
         except ValidationError as exc:
@@ -211,7 +247,8 @@ class Results(APIView):
         meeting = _meeting(request, pk)
         staff = selectors.is_meeting_staff(request.user, meeting)
         allowed = meeting.status == MeetingStatus.PUBLISHED or (
-            staff and meeting.status == MeetingStatus.CLOSED)
+            staff and meeting.status == MeetingStatus.CLOSED
+        )
         if not allowed:
             raise Conflict(_("The results are not published yet."))
         return Response(TallySerializer(selectors.published_tally(meeting), many=True).data)
@@ -241,11 +278,18 @@ class StaffBallotList(generics.ListAPIView):
 class Receipt(APIView):
     """Check a receipt code: the ballot it stands for, and whether it is the one that counts."""
 
-    @extend_schema(responses=inline_serializer("ReceiptCheck", {
-        "ballot": BallotSerializer(), "chain_intact": serializers.BooleanField()}))
+    @extend_schema(
+        responses=inline_serializer(
+            "ReceiptCheck", {"ballot": BallotSerializer(), "chain_intact": serializers.BooleanField()}
+        )
+    )
     def get(self, request, code: str):
         ballot = selectors.receipt_lookup(request.user, code)
         if ballot is None:
             raise exceptions.NotFound(_("No ballot of yours has this receipt code."))
-        return Response({"ballot": BallotSerializer(ballot).data,
-                         "chain_intact": services.ballot_hash(ballot) == ballot.hash})
+        return Response(
+            {
+                "ballot": BallotSerializer(ballot).data,
+                "chain_intact": services.ballot_hash(ballot) == ballot.hash,
+            }
+        )

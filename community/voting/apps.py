@@ -19,7 +19,8 @@ class VotingConfig(AppConfig):
         + _perms(["rollentry", "rollunit", "motionresult"], ["view"])
         + _perms(["rollcorrection", "proxyauthorisation", "ballot"], ["view", "add"])
         + _perms(["votingsettings"], ["view", "add", "change"]),
-        "front_desk": _perms(["meeting", "motion", "motionattachment", "rollentry", "rollunit", "motionresult"],
-                             ["view"])
+        "front_desk": _perms(
+            ["meeting", "motion", "motionattachment", "rollentry", "rollunit", "motionresult"], ["view"]
+        )
         + _perms(["proxyauthorisation", "ballot"], ["view", "add"]),
     }

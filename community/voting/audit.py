@@ -32,7 +32,9 @@ def meeting_verify(meeting: Meeting) -> Report:
         if ballot.seq != expected_seq:
             report.problems.append(f"ballot id={ballot.pk}: sequence {ballot.seq}, expected {expected_seq}")
         if ballot.prev_hash != prev:
-            report.problems.append(f"ballot #{ballot.seq}: previous hash does not match ballot #{ballot.seq - 1}")
+            report.problems.append(
+                f"ballot #{ballot.seq}: previous hash does not match ballot #{ballot.seq - 1}"
+            )
         recomputed = services.ballot_hash(ballot)
         if recomputed != ballot.hash:
             report.problems.append(f"ballot #{ballot.seq}: contents do not match its hash (altered)")
@@ -47,13 +49,22 @@ def meeting_verify(meeting: Meeting) -> Report:
             report.problems.append(f"ballot #{ballot.seq}: marked {state}, but the chain says otherwise")
 
     if meeting.roll_digest and services.roll_digest_compute(meeting) != meeting.roll_digest:
-        report.problems.append("the roll differs from the roll frozen at the notice and its recorded corrections")
+        report.problems.append(
+            "the roll differs from the roll frozen at the notice and its recorded corrections"
+        )
 
-    entries = {e.pk: e for e in RollEntry.objects.filter(meeting=meeting).annotate(units_area=selectors.area_sum("units__area"))}
+    entries = {
+        e.pk: e
+        for e in RollEntry.objects.filter(meeting=meeting).annotate(
+            units_area=selectors.area_sum("units__area")
+        )
+    }
     for entry in entries.values():
         entry.units_area = selectors._cents(entry.units_area)
         if entry.units_area != entry.area:
-            report.problems.append(f"roll entry {entry.pk}: area {entry.area} ≠ sum of its units {entry.units_area}")
+            report.problems.append(
+                f"roll entry {entry.pk}: area {entry.area} ≠ sum of its units {entry.units_area}"
+            )
 
     chain: dict[int, dict[str, tuple[Decimal, int]]] = {}
     for (motion_id, entry_id), ballot in current.items():
@@ -75,7 +86,8 @@ def meeting_verify(meeting: Meeting) -> Report:
             from_sql = (getattr(f, f"{choice}_area"), getattr(f, f"{choice}_owners"))
             if from_chain != from_sql:
                 report.problems.append(
-                    f"motion {tally.motion_id} {choice}: chain gives {from_chain}, database tally {from_sql}")
+                    f"motion {tally.motion_id} {choice}: chain gives {from_chain}, database tally {from_sql}"
+                )
         if (f.total_area, f.total_owners) != (total_area, total_owners):
             report.problems.append(f"motion {tally.motion_id}: roll totals differ")
         stored = results.get(tally.motion_id)
@@ -83,5 +95,6 @@ def meeting_verify(meeting: Meeting) -> Report:
             for name, value in tally.result_fields().items():
                 if getattr(stored, name) != value:
                     report.problems.append(
-                        f"motion {tally.motion_id}: published {name} = {getattr(stored, name)}, recomputed {value}")
+                        f"motion {tally.motion_id}: published {name} = {getattr(stored, name)}, recomputed {value}"
+                    )
     return report

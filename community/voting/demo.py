@@ -21,33 +21,58 @@ CLOSED_TITLE = "2026年第一次业主大会（续聘物业服务企业）"
 OPEN_TITLE = "2026年第二次业主大会（电梯更新改造）"
 
 CLOSED_MOTIONS = [
-    ("续聘阳光物业服务有限公司为本小区物业服务企业", 4,
-     "现物业服务合同将于年底到期。业主委员会提议续聘，服务标准与收费标准不变，合同期三年。"),
-    ("修订《管理规约》第十二条（电动车充电管理）", 2,
-     "禁止在楼道及室内为电动车充电，统一在小区集中充电棚充电，违者由物业劝阻并报告业主委员会。"),
-    ("使用专项维修资金维修3栋屋面防水", 5,
-     "3栋顶层多户渗漏，预算约18.6万元，从3栋业主分户账中列支，按专有部分面积分摊。"),
+    (
+        "续聘阳光物业服务有限公司为本小区物业服务企业",
+        4,
+        "现物业服务合同将于年底到期。业主委员会提议续聘，服务标准与收费标准不变，合同期三年。",
+    ),
+    (
+        "修订《管理规约》第十二条（电动车充电管理）",
+        2,
+        "禁止在楼道及室内为电动车充电，统一在小区集中充电棚充电，违者由物业劝阻并报告业主委员会。",
+    ),
+    (
+        "使用专项维修资金维修3栋屋面防水",
+        5,
+        "3栋顶层多户渗漏，预算约18.6万元，从3栋业主分户账中列支，按专有部分面积分摊。",
+    ),
 ]
 OPEN_MOTIONS = [
-    ("使用专项维修资金更新1栋、2栋电梯", 5,
-     "1栋、2栋电梯已运行十五年，多次困人。拟更换为新电梯4台，预算约96万元，从相关业主分户账中列支。"),
-    ("续筹专项维修资金", 6,
-     "专项维修资金余额不足首期归集额的30%，拟按每平方米30元续筹，由各业主按专有部分面积交存。"),
-    ("将小区西侧绿地改建为非机动车停车棚", 8,
-     "西侧绿地约120平方米，拟改建为带充电设施的非机动车停车棚，由物业按收支公开管理。"),
+    (
+        "使用专项维修资金更新1栋、2栋电梯",
+        5,
+        "1栋、2栋电梯已运行十五年，多次困人。拟更换为新电梯4台，预算约96万元，从相关业主分户账中列支。",
+    ),
+    (
+        "续筹专项维修资金",
+        6,
+        "专项维修资金余额不足首期归集额的30%，拟按每平方米30元续筹，由各业主按专有部分面积交存。",
+    ),
+    (
+        "将小区西侧绿地改建为非机动车停车棚",
+        8,
+        "西侧绿地约120平方米，拟改建为带充电设施的非机动车停车棚，由物业按收支公开管理。",
+    ),
 ]
 
 
-def _create(ctx: DemoContext, *, title: str, motions, notice_at, opens_at, closes_at,
-            ballot_mode=BallotMode.NAMED) -> Meeting:
+def _create(
+    ctx: DemoContext, *, title: str, motions, notice_at, opens_at, closes_at, ballot_mode=BallotMode.NAMED
+) -> Meeting:
     manager = ctx.users["manager"]
     meeting = Meeting.objects.create(
-        estate=ctx.estate, title=title, ballot_mode=ballot_mode, voting_opens_at=opens_at,
-        voting_closes_at=closes_at, created_by=manager,
+        estate=ctx.estate,
+        title=title,
+        ballot_mode=ballot_mode,
+        voting_opens_at=opens_at,
+        voting_closes_at=closes_at,
+        created_by=manager,
         description="根据《民法典》第二百七十八条，由业主委员会召集，采用书面及网上投票方式。",
     )
     for position, (motion_title, matter, text) in enumerate(motions, start=1):
-        services.motion_create(meeting=meeting, title=motion_title, text=text, matter=matter, position=position)
+        services.motion_create(
+            meeting=meeting, title=motion_title, text=text, matter=matter, position=position
+        )
     services.meeting_publish_notice(meeting=meeting, by=manager, now=notice_at)
     return services.meeting_open(meeting=meeting, by=manager, now=opens_at)
 
@@ -64,10 +89,17 @@ def _cast_some(ctx: DemoContext, meeting: Meeting, *, share: float, weights, at,
         if skip_user is not None and skip_user in users:
             continue
         for motion in motions:
-            choice = rng.choices([Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN], weights=weights[motion.position - 1])[0]
-            services.ballot_cast(motion=motion, roll_entry=entry, choice=choice,
-                                 channel=Channel.PORTAL if users else Channel.PAPER,
-                                 by=users[0] if users else manager, now=at + dt.timedelta(minutes=i))
+            choice = rng.choices(
+                [Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN], weights=weights[motion.position - 1]
+            )[0]
+            services.ballot_cast(
+                motion=motion,
+                roll_entry=entry,
+                choice=choice,
+                channel=Channel.PORTAL if users else Channel.PAPER,
+                by=users[0] if users else manager,
+                now=at + dt.timedelta(minutes=i),
+            )
 
 
 @register_seeder(order=30, name="voting")
@@ -76,18 +108,42 @@ def seed(ctx: DemoContext) -> None:
     manager = ctx.users["manager"]
     if not Meeting.objects.filter(estate=ctx.estate, title=CLOSED_TITLE).exists():
         opens = now - dt.timedelta(days=40)
-        meeting = _create(ctx, title=CLOSED_TITLE, motions=CLOSED_MOTIONS, notice_at=opens - dt.timedelta(days=20),
-                          opens_at=opens, closes_at=opens + dt.timedelta(days=14))
+        meeting = _create(
+            ctx,
+            title=CLOSED_TITLE,
+            motions=CLOSED_MOTIONS,
+            notice_at=opens - dt.timedelta(days=20),
+            opens_at=opens,
+            closes_at=opens + dt.timedelta(days=14),
+        )
         # Turnout high enough for quorum; motion 2 narrowly fails on head count.
-        _cast_some(ctx, meeting, share=0.8, weights=[(80, 12, 8), (45, 45, 10), (70, 20, 10)],
-                   at=opens + dt.timedelta(hours=1))
+        _cast_some(
+            ctx,
+            meeting,
+            share=0.8,
+            weights=[(80, 12, 8), (45, 45, 10), (70, 20, 10)],
+            at=opens + dt.timedelta(hours=1),
+        )
         services.meeting_close(meeting=meeting, by=manager, now=meeting.voting_closes_at)
-        services.meeting_publish_results(meeting=meeting, by=manager,
-                                         now=meeting.voting_closes_at + dt.timedelta(days=2))
+        services.meeting_publish_results(
+            meeting=meeting, by=manager, now=meeting.voting_closes_at + dt.timedelta(days=2)
+        )
     if not Meeting.objects.filter(estate=ctx.estate, title=OPEN_TITLE).exists():
         opens = now - dt.timedelta(days=2)
-        meeting = _create(ctx, title=OPEN_TITLE, motions=OPEN_MOTIONS, notice_at=opens - dt.timedelta(days=16),
-                          opens_at=opens, closes_at=opens + dt.timedelta(days=14))
+        meeting = _create(
+            ctx,
+            title=OPEN_TITLE,
+            motions=OPEN_MOTIONS,
+            notice_at=opens - dt.timedelta(days=16),
+            opens_at=opens,
+            closes_at=opens + dt.timedelta(days=14),
+        )
         # Some paper and portal ballots already in; the demo owner (13800000001) has not voted yet.
-        _cast_some(ctx, meeting, share=0.35, weights=[(70, 20, 10), (55, 35, 10), (60, 25, 15)],
-                   at=opens + dt.timedelta(hours=1), skip_user=ctx.users["owner"])
+        _cast_some(
+            ctx,
+            meeting,
+            share=0.35,
+            weights=[(70, 20, 10), (55, 35, 10), (60, 25, 15)],
+            at=opens + dt.timedelta(hours=1),
+            skip_user=ctx.users["owner"],
+        )

@@ -19,30 +19,66 @@ from .models import Meeting
 
 def _rows(meeting: Meeting) -> tuple[list[str], list[list]]:
     header = [
-        _("Motion"), _("Matter"), _("Kind"), _("Total area (m²)"), _("Total owners"),
-        _("Participating area (m²)"), _("Participating owners"), _("Agree area (m²)"), _("Agree owners"),
-        _("Oppose area (m²)"), _("Oppose owners"), _("Abstain area (m²)"), _("Abstain owners"),
-        _("Quorum met"), _("Passed"),
+        _("Motion"),
+        _("Matter"),
+        _("Kind"),
+        _("Total area (m²)"),
+        _("Total owners"),
+        _("Participating area (m²)"),
+        _("Participating owners"),
+        _("Agree area (m²)"),
+        _("Agree owners"),
+        _("Oppose area (m²)"),
+        _("Oppose owners"),
+        _("Abstain area (m²)"),
+        _("Abstain owners"),
+        _("Quorum met"),
+        _("Passed"),
     ]
     rows = []
     for t in selectors.published_tally(meeting):
         f = t.figures
-        rows.append([
-            t.title, t.matter, _("special") if t.kind == rules.SPECIAL else _("ordinary"),
-            f.total_area, f.total_owners, f.participating_area, f.participating_owners,
-            f.agree_area, f.agree_owners, f.oppose_area, f.oppose_owners, f.abstain_area, f.abstain_owners,
-            _("yes") if t.decision.quorum_met else _("no"), _("yes") if t.decision.passed else _("no"),
-        ])
+        rows.append(
+            [
+                t.title,
+                t.matter,
+                _("special") if t.kind == rules.SPECIAL else _("ordinary"),
+                f.total_area,
+                f.total_owners,
+                f.participating_area,
+                f.participating_owners,
+                f.agree_area,
+                f.agree_owners,
+                f.oppose_area,
+                f.oppose_owners,
+                f.abstain_area,
+                f.abstain_owners,
+                _("yes") if t.decision.quorum_met else _("no"),
+                _("yes") if t.decision.passed else _("no"),
+            ]
+        )
         if t.imputed is not None:
             g = t.imputed
-            rows.append([
-                _("%(title)s — if non-voters followed the majority (local rule, not the legal result)")
-                % {"title": t.title}, t.matter, "",
-                g.total_area, g.total_owners, g.participating_area, g.participating_owners,
-                g.agree_area, g.agree_owners, g.oppose_area, g.oppose_owners, g.abstain_area, g.abstain_owners,
-                _("yes") if t.imputed_decision.quorum_met else _("no"),
-                _("yes") if t.imputed_decision.passed else _("no"),
-            ])
+            rows.append(
+                [
+                    _("%(title)s — if non-voters followed the majority (local rule, not the legal result)")
+                    % {"title": t.title},
+                    t.matter,
+                    "",
+                    g.total_area,
+                    g.total_owners,
+                    g.participating_area,
+                    g.participating_owners,
+                    g.agree_area,
+                    g.agree_owners,
+                    g.oppose_area,
+                    g.oppose_owners,
+                    g.abstain_area,
+                    g.abstain_owners,
+                    _("yes") if t.imputed_decision.quorum_met else _("no"),
+                    _("yes") if t.imputed_decision.passed else _("no"),
+                ]
+            )
     return header, rows
 
 
@@ -50,12 +86,13 @@ def _caption(meeting: Meeting) -> list[str]:
     published = meeting.results_published_at
     return [
         f"{meeting.estate.name} · {meeting.title}",
-        _("Voting: %(start)s – %(end)s") % {
+        _("Voting: %(start)s – %(end)s")
+        % {
             "start": timezone.localtime(meeting.voting_opens_at).strftime("%Y-%m-%d %H:%M"),
             "end": timezone.localtime(meeting.voting_closes_at).strftime("%Y-%m-%d %H:%M"),
         },
-        _("Results published: %(at)s") % {
-            "at": timezone.localtime(published).strftime("%Y-%m-%d") if published else _("not yet")},
+        _("Results published: %(at)s")
+        % {"at": timezone.localtime(published).strftime("%Y-%m-%d") if published else _("not yet")},
     ]
 
 
@@ -108,8 +145,15 @@ def results_pdf(meeting: Meeting) -> bytes:
     text_style = ParagraphStyle("p", fontName=font, fontSize=9, leading=12)
     cell_style = ParagraphStyle("c", fontName=font, fontSize=7.5, leading=9.5)
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=24, rightMargin=24, topMargin=24,
-                            bottomMargin=24, title=meeting.title)
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=landscape(A4),
+        leftMargin=24,
+        rightMargin=24,
+        topMargin=24,
+        bottomMargin=24,
+        title=meeting.title,
+    )
     caption = _caption(meeting)
     story = [Paragraph(_pdf_text(caption[0]), title_style)]
     story += [Paragraph(_pdf_text(line), text_style) for line in caption[1:]]
@@ -118,17 +162,29 @@ def results_pdf(meeting: Meeting) -> bytes:
     data = [[Paragraph(_pdf_text(h), cell_style) for h in header]]
     data += [[Paragraph(_pdf_text(v), cell_style) for v in row] for row in rows]
     table = Table(data, repeatRows=1, colWidths=[150] + [45] * (len(header) - 1))
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
     story.append(table)
     story.append(Spacer(1, 8))
-    story.append(Paragraph(_pdf_text(
-        _("Quorum: owners holding at least two thirds of the area and at least two thirds of the owners took "
-          "part. Ordinary matters pass with more than half of the participating area and owners; special "
-          "matters (Art. 278 items 6–8) with at least three quarters of both.")), text_style))
+    story.append(
+        Paragraph(
+            _pdf_text(
+                _(
+                    "Quorum: owners holding at least two thirds of the area and at least two thirds of the owners took "
+                    "part. Ordinary matters pass with more than half of the participating area and owners; special "
+                    "matters (Art. 278 items 6–8) with at least three quarters of both."
+                )
+            ),
+            text_style,
+        )
+    )
     doc.build(story)
     return out.getvalue()
 

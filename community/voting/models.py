@@ -58,15 +58,19 @@ class VotingSettings(models.Model):
 
     estate_path = "estate"
 
-    estate = models.OneToOneField(Estate, on_delete=models.CASCADE, related_name="voting_settings",
-                                  verbose_name=_("estate"))
+    estate = models.OneToOneField(
+        Estate, on_delete=models.CASCADE, related_name="voting_settings", verbose_name=_("estate")
+    )
     # Contested since the Civil Code: shown beside the raw figures, never instead of them.
     non_voters_follow_majority = models.BooleanField(
-        _("non-voters follow the majority"), default=False,
+        _("non-voters follow the majority"),
+        default=False,
         help_text=_("Local rule: show figures where owners who did not vote are counted with the majority."),
     )
     proxy_principal_limit = models.PositiveSmallIntegerField(
-        _("principals per proxy"), default=3, validators=[MinValueValidator(1), MaxValueValidator(50)],
+        _("principals per proxy"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
     )
 
     class Meta:
@@ -80,31 +84,48 @@ class VotingSettings(models.Model):
 class Meeting(models.Model):
     estate_path = "estate"
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("estate")
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    convenor = models.CharField(_("convenor"), max_length=24, choices=Convenor.choices,
-                                default=Convenor.OWNERS_COMMITTEE)
-    ballot_mode = models.CharField(_("ballot mode"), max_length=8, choices=BallotMode.choices,
-                                   default=BallotMode.NAMED)
-    status = models.CharField(_("status"), max_length=12, choices=MeetingStatus.choices,
-                              default=MeetingStatus.DRAFT, editable=False)
-    notice_published_at = models.DateTimeField(_("notice published at"), null=True, blank=True, editable=False)
+    convenor = models.CharField(
+        _("convenor"), max_length=24, choices=Convenor.choices, default=Convenor.OWNERS_COMMITTEE
+    )
+    ballot_mode = models.CharField(
+        _("ballot mode"), max_length=8, choices=BallotMode.choices, default=BallotMode.NAMED
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT, editable=False
+    )
+    notice_published_at = models.DateTimeField(
+        _("notice published at"), null=True, blank=True, editable=False
+    )
     voting_opens_at = models.DateTimeField(_("voting opens at"))
     voting_closes_at = models.DateTimeField(_("voting closes at"))
-    results_published_at = models.DateTimeField(_("results published at"), null=True, blank=True,
-                                                editable=False)
+    results_published_at = models.DateTimeField(
+        _("results published at"), null=True, blank=True, editable=False
+    )
     # SHA-256 over the frozen roll (entries, their units' areas and sources, their owners),
     # set at the notice and by each recorded correction: ``voting_verify`` recomputes it, so an
     # edit of the roll outside the corrections is caught even when the edit is self-consistent.
     roll_digest = models.CharField(_("roll digest"), max_length=64, blank=True, editable=False)
     # None: the estate's VotingSettings.proxy_principal_limit applies.
     proxy_principal_limit = models.PositiveSmallIntegerField(
-        _("principals per proxy"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(50)],
+        _("principals per proxy"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
         help_text=_("Leave empty to use the estate's setting (3 by default)."),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -113,8 +134,10 @@ class Meeting(models.Model):
         ordering = ["-voting_opens_at", "-id"]
         indexes = [models.Index(fields=["estate", "status"])]
         constraints = [
-            models.CheckConstraint(condition=Q(voting_closes_at__gt=models.F("voting_opens_at")),
-                                   name="meeting_closes_after_opening"),
+            models.CheckConstraint(
+                condition=Q(voting_closes_at__gt=models.F("voting_opens_at")),
+                name="meeting_closes_after_opening",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -151,7 +174,9 @@ class MotionKind(models.TextChoices):
 class Motion(models.Model):
     estate_path = "meeting__estate"
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="motions", verbose_name=_("meeting"))
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="motions", verbose_name=_("meeting")
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=1)
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
@@ -176,10 +201,12 @@ class Motion(models.Model):
 class MotionAttachment(models.Model):
     estate_path = "motion__meeting__estate"
 
-    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="attachments",
-                               verbose_name=_("motion"))
+    motion = models.ForeignKey(
+        Motion, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("motion")
+    )
     file = models.FileField(
-        _("file"), upload_to="voting/attachments/%Y/%m/",
+        _("file"),
+        upload_to="voting/attachments/%Y/%m/",
         validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS), validate_file_size],
     )
     name = models.CharField(_("name"), max_length=200, blank=True)
@@ -199,13 +226,17 @@ class RollEntry(models.Model):
 
     estate_path = "meeting__estate"
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="roll", verbose_name=_("meeting"))
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="roll", verbose_name=_("meeting")
+    )
     # Who the entry is: "user:<id>", "phone:<e164>", "resident:<id>", "developer", "unit:<id>".
     voter_key = models.CharField(_("voter key"), max_length=64)
     name = models.CharField(_("name"), max_length=300)
     is_developer = models.BooleanField(_("developer's unsold units"), default=False)
     area = models.DecimalField(_("voting area (m²)"), max_digits=14, decimal_places=2, default=Decimal(0))
-    members = models.ManyToManyField(Resident, related_name="roll_entries", blank=True, verbose_name=_("owners"))
+    members = models.ManyToManyField(
+        Resident, related_name="roll_entries", blank=True, verbose_name=_("owners")
+    )
     # Staff can take an entry off the roll (with a recorded reason) until voting opens.
     excluded = models.BooleanField(_("excluded"), default=False)
 
@@ -214,7 +245,9 @@ class RollEntry(models.Model):
         verbose_name_plural = _("roll entries")
         ordering = ["meeting", "name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "voter_key"], name="rollentry_unique_voter_per_meeting"),
+            models.UniqueConstraint(
+                fields=["meeting", "voter_key"], name="rollentry_unique_voter_per_meeting"
+            ),
             models.CheckConstraint(condition=Q(area__gte=0), name="rollentry_area_not_negative"),
         ]
         # Key columns, not INCLUDE, so SQLite (embedded mode) builds the same index without a warning.
@@ -227,8 +260,9 @@ class RollEntry(models.Model):
 class RollUnit(models.Model):
     estate_path = "roll_entry__meeting__estate"
 
-    roll_entry = models.ForeignKey(RollEntry, on_delete=models.CASCADE, related_name="units",
-                                   verbose_name=_("roll entry"))
+    roll_entry = models.ForeignKey(
+        RollEntry, on_delete=models.CASCADE, related_name="units", verbose_name=_("roll entry")
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
     label = models.CharField(_("unit"), max_length=100)
     usage = models.CharField(_("usage"), max_length=12, choices=UnitUsage.choices)
@@ -257,16 +291,19 @@ class RollCorrectionKind(models.TextChoices):
 class RollCorrection(models.Model):
     estate_path = "meeting__estate"
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="roll_corrections",
-                                verbose_name=_("meeting"))
-    roll_entry = models.ForeignKey(RollEntry, on_delete=models.CASCADE, related_name="corrections",
-                                   verbose_name=_("roll entry"))
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="roll_corrections", verbose_name=_("meeting")
+    )
+    roll_entry = models.ForeignKey(
+        RollEntry, on_delete=models.CASCADE, related_name="corrections", verbose_name=_("roll entry")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=RollCorrectionKind.choices)
     reason = models.TextField(_("reason"))
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                           verbose_name=_("by"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
@@ -283,19 +320,23 @@ class ProxyAuthorisation(models.Model):
 
     estate_path = "meeting__estate"
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="proxies",
-                                verbose_name=_("meeting"))
-    principal = models.ForeignKey(RollEntry, on_delete=models.CASCADE, related_name="proxies",
-                                  verbose_name=_("principal"))
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="proxies", verbose_name=_("meeting")
+    )
+    principal = models.ForeignKey(
+        RollEntry, on_delete=models.CASCADE, related_name="proxies", verbose_name=_("principal")
+    )
     proxy_name = models.CharField(_("proxy's name"), max_length=100)
     # The proxy's ID number (or phone when there is none): the key the per-proxy cap counts by.
     proxy_key = models.CharField(_("proxy's ID number or phone"), max_length=32)
     document = models.FileField(
-        _("written authorisation"), upload_to="voting/proxies/%Y/%m/",
+        _("written authorisation"),
+        upload_to="voting/proxies/%Y/%m/",
         validators=[FileExtensionValidator(AUTHORISATION_EXTENSIONS), validate_file_size],
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("entered by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("entered by")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -325,16 +366,28 @@ class Ballot(models.Model):
 
     estate_path = "meeting__estate"
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="ballots", verbose_name=_("meeting"))
-    motion = models.ForeignKey(Motion, on_delete=models.PROTECT, related_name="ballots", verbose_name=_("motion"))
-    roll_entry = models.ForeignKey(RollEntry, on_delete=models.PROTECT, related_name="ballots",
-                                   verbose_name=_("roll entry"))
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="ballots", verbose_name=_("meeting")
+    )
+    motion = models.ForeignKey(
+        Motion, on_delete=models.PROTECT, related_name="ballots", verbose_name=_("motion")
+    )
+    roll_entry = models.ForeignKey(
+        RollEntry, on_delete=models.PROTECT, related_name="ballots", verbose_name=_("roll entry")
+    )
     choice = models.CharField(_("choice"), max_length=8, choices=Choice.choices)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
-    proxy = models.ForeignKey(ProxyAuthorisation, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="ballots", verbose_name=_("proxy authorisation"))
-    cast_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("entered by"))
+    proxy = models.ForeignKey(
+        ProxyAuthorisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ballots",
+        verbose_name=_("proxy authorisation"),
+    )
+    cast_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("entered by")
+    )
     cast_at = models.DateTimeField(_("cast at"))
     superseded = models.BooleanField(_("superseded"), default=False)
     seq = models.PositiveIntegerField(_("sequence"))
@@ -351,13 +404,19 @@ class Ballot(models.Model):
         ordering = ["meeting", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "seq"], name="ballot_unique_seq_per_meeting"),
-            models.UniqueConstraint(fields=["motion", "roll_entry"], condition=Q(superseded=False),
-                                    name="ballot_one_current_per_entry_motion"),
+            models.UniqueConstraint(
+                fields=["motion", "roll_entry"],
+                condition=Q(superseded=False),
+                name="ballot_one_current_per_entry_motion",
+            ),
         ]
         indexes = [
             # The tally scans current ballots of one motion and joins the roll entry's area.
-            models.Index(fields=["meeting", "motion", "choice", "roll_entry"], condition=Q(superseded=False),
-                         name="ballot_current_by_motion"),
+            models.Index(
+                fields=["meeting", "motion", "choice", "roll_entry"],
+                condition=Q(superseded=False),
+                name="ballot_current_by_motion",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -370,7 +429,9 @@ class MotionResult(models.Model):
 
     estate_path = "motion__meeting__estate"
 
-    motion = models.OneToOneField(Motion, on_delete=models.CASCADE, related_name="result", verbose_name=_("motion"))
+    motion = models.OneToOneField(
+        Motion, on_delete=models.CASCADE, related_name="result", verbose_name=_("motion")
+    )
     total_area = models.DecimalField(_("total area"), max_digits=14, decimal_places=2)
     total_owners = models.PositiveIntegerField(_("total owners"))
     participating_area = models.DecimalField(_("participating area"), max_digits=14, decimal_places=2)

@@ -57,6 +57,7 @@ def _cents(value) -> Decimal:
 
 # --- Visibility -----------------------------------------------------------------------------------
 
+
 def _on_roll(user) -> Exists:
     return Exists(RollEntry.objects.filter(meeting=OuterRef("pk"), members__user=user))
 
@@ -65,9 +66,11 @@ def meetings_for_resident(user) -> QuerySet[Meeting]:
     """Meetings of the estates where the user lives, or whose roll names them; never drafts."""
     if not user.is_authenticated:
         return Meeting.objects.none()
-    return (Meeting.objects.filter(status__in=RESIDENT_STATUSES)
-            .filter(Q(estate_id__in=my_estate_ids(user)) | _on_roll(user))
-            .select_related("estate"))
+    return (
+        Meeting.objects.filter(status__in=RESIDENT_STATUSES)
+        .filter(Q(estate_id__in=my_estate_ids(user)) | _on_roll(user))
+        .select_related("estate")
+    )
 
 
 def meetings_for_staff(user) -> QuerySet[Meeting]:
@@ -102,8 +105,12 @@ def motions_with_attachments(meeting: Meeting) -> QuerySet[Motion]:
 def my_roll_entry(meeting: Meeting, user) -> RollEntry | None:
     if not user.is_authenticated:
         return None
-    return (RollEntry.objects.filter(meeting=meeting, excluded=False, members__user=user)
-            .prefetch_related("units").order_by("pk").first())
+    return (
+        RollEntry.objects.filter(meeting=meeting, excluded=False, members__user=user)
+        .prefetch_related("units")
+        .order_by("pk")
+        .first()
+    )
 
 
 def my_current_ballots(user, *, meeting: Meeting | None = None) -> QuerySet[Ballot]:
@@ -114,8 +121,11 @@ def my_current_ballots(user, *, meeting: Meeting | None = None) -> QuerySet[Ball
 
 
 def my_ballot_history(user, *, meeting: Meeting) -> QuerySet[Ballot]:
-    return (Ballot.objects.filter(meeting=meeting, roll_entry__members__user=user)
-            .select_related("motion").order_by("-seq"))
+    return (
+        Ballot.objects.filter(meeting=meeting, roll_entry__members__user=user)
+        .select_related("motion")
+        .order_by("-seq")
+    )
 
 
 def receipt_lookup(user, code: str) -> Ballot | None:
@@ -125,20 +135,28 @@ def receipt_lookup(user, code: str) -> Ballot | None:
     # no receipt, and must not reach the database (PostgreSQL refuses NUL in text: a 500).
     if not RECEIPT_RE.fullmatch(code):
         return None
-    code = "-".join(code[i:i + 4] for i in range(0, 16, 4))
-    return (Ballot.objects.filter(receipt_code=code, roll_entry__members__user=user)
-            .select_related("motion", "meeting").first())
+    code = "-".join(code[i : i + 4] for i in range(0, 16, 4))
+    return (
+        Ballot.objects.filter(receipt_code=code, roll_entry__members__user=user)
+        .select_related("motion", "meeting")
+        .first()
+    )
 
 
 def roll_for_display(meeting: Meeting) -> QuerySet[RollEntry]:
-    return (meeting.roll.filter(excluded=False)
-            .prefetch_related(Prefetch("units", queryset=RollUnit.objects.order_by("label")))
-            .order_by("name", "pk"))
+    return (
+        meeting.roll.filter(excluded=False)
+        .prefetch_related(Prefetch("units", queryset=RollUnit.objects.order_by("label")))
+        .order_by("name", "pk")
+    )
 
 
 def staff_ballots(meeting: Meeting) -> QuerySet[Ballot]:
-    return (Ballot.objects.filter(meeting=meeting).select_related("motion", "roll_entry", "cast_by")
-            .order_by("seq"))
+    return (
+        Ballot.objects.filter(meeting=meeting)
+        .select_related("motion", "roll_entry", "cast_by")
+        .order_by("seq")
+    )
 
 
 def choice_visible_to_staff(meeting: Meeting) -> bool:
@@ -147,6 +165,7 @@ def choice_visible_to_staff(meeting: Meeting) -> bool:
 
 
 # --- Tally ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Figures:
@@ -179,9 +198,13 @@ class Figures:
 
     def decide(self, kind: str) -> rules.Decision:
         return rules.decide(
-            kind, total_area=self.total_area, total_owners=self.total_owners,
-            participating_area=self.participating_area, participating_owners=self.participating_owners,
-            yes_area=self.agree_area, yes_owners=self.agree_owners,
+            kind,
+            total_area=self.total_area,
+            total_owners=self.total_owners,
+            participating_area=self.participating_area,
+            participating_owners=self.participating_owners,
+            yes_area=self.agree_area,
+            yes_owners=self.agree_owners,
         )
 
 
@@ -206,12 +229,18 @@ class MotionTally:
     def result_fields(self) -> dict:
         f = self.figures
         return {
-            "total_area": f.total_area, "total_owners": f.total_owners,
-            "participating_area": f.participating_area, "participating_owners": f.participating_owners,
-            "agree_area": f.agree_area, "agree_owners": f.agree_owners,
-            "oppose_area": f.oppose_area, "oppose_owners": f.oppose_owners,
-            "abstain_area": f.abstain_area, "abstain_owners": f.abstain_owners,
-            "quorum_met": self.decision.quorum_met, "passed": self.decision.passed,
+            "total_area": f.total_area,
+            "total_owners": f.total_owners,
+            "participating_area": f.participating_area,
+            "participating_owners": f.participating_owners,
+            "agree_area": f.agree_area,
+            "agree_owners": f.agree_owners,
+            "oppose_area": f.oppose_area,
+            "oppose_owners": f.oppose_owners,
+            "abstain_area": f.abstain_area,
+            "abstain_owners": f.abstain_owners,
+            "quorum_met": self.decision.quorum_met,
+            "passed": self.decision.passed,
         }
 
 
@@ -228,9 +257,12 @@ def _impute(figures: Figures) -> tuple[Figures, str] | None:
         return None
     side = winners[0]
     values = {
-        "agree_area": figures.agree_area, "agree_owners": figures.agree_owners,
-        "oppose_area": figures.oppose_area, "oppose_owners": figures.oppose_owners,
-        "abstain_area": figures.abstain_area, "abstain_owners": figures.abstain_owners,
+        "agree_area": figures.agree_area,
+        "agree_owners": figures.agree_owners,
+        "oppose_area": figures.oppose_area,
+        "oppose_owners": figures.oppose_owners,
+        "abstain_area": figures.abstain_area,
+        "abstain_owners": figures.abstain_owners,
     }
     values[f"{side}_area"] += figures.non_voting_area
     values[f"{side}_owners"] += figures.non_voting_owners
@@ -240,8 +272,12 @@ def _impute(figures: Figures) -> tuple[Figures, str] | None:
 def _tally(motion: Motion, figures: Figures, follow_majority: bool) -> MotionTally:
     imputed = _impute(figures) if follow_majority else None
     return MotionTally(
-        motion_id=motion.pk, title=motion.title, matter=motion.matter, kind=motion.kind,
-        figures=figures, decision=figures.decide(motion.kind),
+        motion_id=motion.pk,
+        title=motion.title,
+        matter=motion.matter,
+        kind=motion.kind,
+        figures=figures,
+        decision=figures.decide(motion.kind),
         imputed=imputed[0] if imputed else None,
         imputed_decision=imputed[0].decide(motion.kind) if imputed else None,
         imputed_side=imputed[1] if imputed else "",
@@ -249,12 +285,15 @@ def _tally(motion: Motion, figures: Figures, follow_majority: bool) -> MotionTal
 
 
 def follows_majority(meeting: Meeting) -> bool:
-    return VotingSettings.objects.filter(estate_id=meeting.estate_id, non_voters_follow_majority=True).exists()
+    return VotingSettings.objects.filter(
+        estate_id=meeting.estate_id, non_voters_follow_majority=True
+    ).exists()
 
 
 def roll_totals(meeting: Meeting) -> tuple[Decimal, int]:
-    totals = RollEntry.objects.filter(meeting=meeting, excluded=False).aggregate(area=area_sum("area"),
-                                                                                owners=Count("id"))
+    totals = RollEntry.objects.filter(meeting=meeting, excluded=False).aggregate(
+        area=area_sum("area"), owners=Count("id")
+    )
     return _cents(totals["area"]), totals["owners"]
 
 
@@ -263,10 +302,12 @@ def meeting_tally(meeting: Meeting, *, follow_majority: bool | None = None) -> l
     if follow_majority is None:
         follow_majority = follows_majority(meeting)
     total_area, total_owners = roll_totals(meeting)
-    rows = (Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
-            .values("motion_id", "choice")
-            .annotate(area=area_sum("roll_entry__area"), owners=Count("id"))
-            .order_by())
+    rows = (
+        Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
+        .values("motion_id", "choice")
+        .annotate(area=area_sum("roll_entry__area"), owners=Count("id"))
+        .order_by()
+    )
     counts: dict[int, dict[str, tuple[Decimal, int]]] = {}
     for row in rows:
         counts.setdefault(row["motion_id"], {})[row["choice"]] = (_cents(row["area"]), row["owners"])
@@ -278,10 +319,14 @@ def meeting_tally(meeting: Meeting, *, follow_majority: bool | None = None) -> l
             return c.get(choice, (ZERO, 0))
 
         figures = Figures(
-            total_area=total_area, total_owners=total_owners,
-            agree_area=get(Choice.AGREE)[0], agree_owners=get(Choice.AGREE)[1],
-            oppose_area=get(Choice.OPPOSE)[0], oppose_owners=get(Choice.OPPOSE)[1],
-            abstain_area=get(Choice.ABSTAIN)[0], abstain_owners=get(Choice.ABSTAIN)[1],
+            total_area=total_area,
+            total_owners=total_owners,
+            agree_area=get(Choice.AGREE)[0],
+            agree_owners=get(Choice.AGREE)[1],
+            oppose_area=get(Choice.OPPOSE)[0],
+            oppose_owners=get(Choice.OPPOSE)[1],
+            abstain_area=get(Choice.ABSTAIN)[0],
+            abstain_owners=get(Choice.ABSTAIN)[1],
         )
         result.append(_tally(motion, figures, follow_majority))
     return result
@@ -297,10 +342,14 @@ def published_tally(meeting: Meeting) -> list[MotionTally]:
         except MotionResult.DoesNotExist:
             continue
         figures = Figures(
-            total_area=r.total_area, total_owners=r.total_owners,
-            agree_area=r.agree_area, agree_owners=r.agree_owners,
-            oppose_area=r.oppose_area, oppose_owners=r.oppose_owners,
-            abstain_area=r.abstain_area, abstain_owners=r.abstain_owners,
+            total_area=r.total_area,
+            total_owners=r.total_owners,
+            agree_area=r.agree_area,
+            agree_owners=r.agree_owners,
+            oppose_area=r.oppose_area,
+            oppose_owners=r.oppose_owners,
+            abstain_area=r.abstain_area,
+            abstain_owners=r.abstain_owners,
         )
         tallies.append(_tally(motion, figures, follow_majority))
     return tallies
@@ -309,8 +358,11 @@ def published_tally(meeting: Meeting) -> list[MotionTally]:
 def python_tally(meeting: Meeting) -> dict[int, dict[str, tuple[Decimal, int]]]:
     """The same tally done in Python over the fetched rows (benchmark baseline and verification)."""
     out: dict[int, dict[str, tuple[Decimal, int]]] = {}
-    rows = (Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
-            .values_list("motion_id", "choice", "roll_entry__area").iterator(chunk_size=5000))
+    rows = (
+        Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
+        .values_list("motion_id", "choice", "roll_entry__area")
+        .iterator(chunk_size=5000)
+    )
     for motion_id, choice, area in rows:
         per = out.setdefault(motion_id, {})
         a, n = per.get(choice, (ZERO, 0))

@@ -92,6 +92,7 @@ def proxy_limit_for(meeting: Meeting) -> int:
 
 # --- Meetings and motions -----------------------------------------------------------------------
 
+
 def meeting_schedule_errors(
     *, voting_opens_at: dt.datetime, voting_closes_at: dt.datetime, notice_at: dt.datetime | None
 ) -> dict[str, list[str]]:
@@ -108,8 +109,12 @@ def meeting_schedule_errors(
     if notice_at is not None and voting_opens_at - notice_at < dt.timedelta(days=NOTICE_MIN_DAYS):
         errors["voting_opens_at"] = [
             _("Voting can open no earlier than %(days)d days after the notice is published (%(earliest)s).")
-            % {"days": NOTICE_MIN_DAYS,
-               "earliest": timezone.localtime(notice_at + dt.timedelta(days=NOTICE_MIN_DAYS)).strftime("%Y-%m-%d %H:%M")}
+            % {
+                "days": NOTICE_MIN_DAYS,
+                "earliest": timezone.localtime(notice_at + dt.timedelta(days=NOTICE_MIN_DAYS)).strftime(
+                    "%Y-%m-%d %H:%M"
+                ),
+            }
         ]
     return errors
 
@@ -127,14 +132,21 @@ def meeting_create(
     description: str = "",
     proxy_principal_limit: int | None = None,
 ) -> Meeting:
-    errors = meeting_schedule_errors(voting_opens_at=voting_opens_at, voting_closes_at=voting_closes_at,
-                                     notice_at=None)
+    errors = meeting_schedule_errors(
+        voting_opens_at=voting_opens_at, voting_closes_at=voting_closes_at, notice_at=None
+    )
     if errors:
         raise ValidationError(errors)
     meeting = Meeting(
-        estate=estate, title=title, description=description, convenor=convenor, ballot_mode=ballot_mode,
-        voting_opens_at=voting_opens_at, voting_closes_at=voting_closes_at,
-        proxy_principal_limit=proxy_principal_limit, created_by=by,
+        estate=estate,
+        title=title,
+        description=description,
+        convenor=convenor,
+        ballot_mode=ballot_mode,
+        voting_opens_at=voting_opens_at,
+        voting_closes_at=voting_closes_at,
+        proxy_principal_limit=proxy_principal_limit,
+        created_by=by,
     )
     meeting.full_clean()
     meeting.save()
@@ -153,15 +165,23 @@ def _require_draft(meeting: Meeting, what: str) -> None:
 def meeting_update(*, meeting: Meeting, **fields) -> Meeting:
     meeting = _lock(meeting)
     _require_draft(meeting, _("The meeting"))
-    allowed = {"title", "description", "convenor", "ballot_mode", "voting_opens_at", "voting_closes_at",
-               "proxy_principal_limit"}
+    allowed = {
+        "title",
+        "description",
+        "convenor",
+        "ballot_mode",
+        "voting_opens_at",
+        "voting_closes_at",
+        "proxy_principal_limit",
+    }
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
     for name, value in fields.items():
         setattr(meeting, name, value)
-    errors = meeting_schedule_errors(voting_opens_at=meeting.voting_opens_at,
-                                     voting_closes_at=meeting.voting_closes_at, notice_at=None)
+    errors = meeting_schedule_errors(
+        voting_opens_at=meeting.voting_opens_at, voting_closes_at=meeting.voting_closes_at, notice_at=None
+    )
     if errors:
         raise ValidationError(errors)
     meeting.full_clean()
@@ -170,7 +190,9 @@ def meeting_update(*, meeting: Meeting, **fields) -> Meeting:
 
 
 @transaction.atomic
-def motion_create(*, meeting: Meeting, title: str, text: str, matter: int, position: int | None = None) -> Motion:
+def motion_create(
+    *, meeting: Meeting, title: str, text: str, matter: int, position: int | None = None
+) -> Motion:
     meeting = _lock(meeting)
     if meeting.status != MeetingStatus.DRAFT:
         raise ValidationError(_("No motion can be added after the notice is published."), code="after_notice")
@@ -215,6 +237,7 @@ def motion_attachment_add(*, motion: Motion, file, name: str = "") -> MotionAtta
 
 
 # --- The roll ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class _Owner:
@@ -275,20 +298,39 @@ def _roll_build(meeting: Meeting, on: dt.date) -> int:
     * parking spaces carry zero voting area, and a holder of parking spaces only is no voter.
     """
     units = [
-        _Unit(pk, _unit_label(building, entrance, number), usage,
-              Decimal(0) if usage == UnitUsage.PARKING else area, source, developer_owned)
+        _Unit(
+            pk,
+            _unit_label(building, entrance, number),
+            usage,
+            Decimal(0) if usage == UnitUsage.PARKING else area,
+            source,
+            developer_owned,
+        )
         for pk, building, entrance, number, usage, area, source, developer_owned in (
             Unit.objects.filter(building__estate_id=meeting.estate_id)
             .order_by("building__name", "entrance", "number", "pk")
-            .values_list("pk", "building__name", "entrance", "number", "usage", "exclusive_area", "area_source",
-                         "developer_owned"))
+            .values_list(
+                "pk",
+                "building__name",
+                "entrance",
+                "number",
+                "usage",
+                "exclusive_area",
+                "area_source",
+                "developer_owned",
+            )
+        )
     ]
     owners_by_unit: dict[int, list[_Owner]] = defaultdict(list)
-    occupancies = (Occupancy.objects.active(on)
-                   .filter(unit__building__estate_id=meeting.estate_id,
-                           role__in=[OccupancyRole.OWNER, OccupancyRole.CO_OWNER])
-                   .order_by("pk")
-                   .values_list("unit_id", "resident_id", "resident__user_id", "resident__phone", "resident__name"))
+    occupancies = (
+        Occupancy.objects.active(on)
+        .filter(
+            unit__building__estate_id=meeting.estate_id,
+            role__in=[OccupancyRole.OWNER, OccupancyRole.CO_OWNER],
+        )
+        .order_by("pk")
+        .values_list("unit_id", "resident_id", "resident__user_id", "resident__phone", "resident__name")
+    )
     for unit_id, resident_id, user_id, phone, name in occupancies:
         owners_by_unit[unit_id].append(_Owner(resident_id, user_id, str(phone or ""), name))
 
@@ -334,23 +376,38 @@ def _roll_build(meeting: Meeting, on: dt.date) -> int:
             name = "、".join(dict.fromkeys(r.name for r in residents))
         else:
             name = _("Owner of %(unit)s (unknown)") % {"unit": group_units[0].label}
-        rows.append((root, str(name)[:300], root == "developer", sum((u.area for u in group_units), Decimal(0))))
+        rows.append(
+            (root, str(name)[:300], root == "developer", sum((u.area for u in group_units), Decimal(0)))
+        )
         entry_units.append(group_units)
         entry_members.append(residents)
     entry_ids = _roll_insert_entries(meeting, rows)
     _insert_rows(
-        RollUnit, ["roll_entry_id", "unit_id", "label", "usage", "area", "area_source"],
-        ((entry_id, u.pk, u.label, u.usage, u.area, u.area_source)
-         for entry_id, group_units in zip(entry_ids, entry_units, strict=True) for u in group_units),
+        RollUnit,
+        ["roll_entry_id", "unit_id", "label", "usage", "area", "area_source"],
+        (
+            (entry_id, u.pk, u.label, u.usage, u.area, u.area_source)
+            for entry_id, group_units in zip(entry_ids, entry_units, strict=True)
+            for u in group_units
+        ),
     )
     _insert_rows(
-        RollEntry.members.through, ["rollentry_id", "resident_id"],
-        ((entry_id, r.pk) for entry_id, residents in zip(entry_ids, entry_members, strict=True) for r in residents),
+        RollEntry.members.through,
+        ["rollentry_id", "resident_id"],
+        (
+            (entry_id, r.pk)
+            for entry_id, residents in zip(entry_ids, entry_members, strict=True)
+            for r in residents
+        ),
     )
     meeting.roll_digest = _roll_digest(
-        sorted(((pk, key, dev, area, False) for pk, (key, _name, dev, area) in zip(entry_ids, rows, strict=True))),
-        {pk: [(u.pk, u.usage, u.area, u.area_source) for u in group_units]
-         for pk, group_units in zip(entry_ids, entry_units, strict=True)},
+        sorted(
+            ((pk, key, dev, area, False) for pk, (key, _name, dev, area) in zip(entry_ids, rows, strict=True))
+        ),
+        {
+            pk: [(u.pk, u.usage, u.area, u.area_source) for u in group_units]
+            for pk, group_units in zip(entry_ids, entry_units, strict=True)
+        },
         {pk: [r.pk for r in residents] for pk, residents in zip(entry_ids, entry_members, strict=True)},
     )
     Meeting.objects.filter(pk=meeting.pk).update(roll_digest=meeting.roll_digest)
@@ -369,11 +426,24 @@ def _roll_digest(entries, units_of: dict, members_of: dict) -> str:
     """
     digest = hashlib.sha256()
     for pk, key, developer, area, excluded in entries:
-        units = sorted((u, usage, str(Decimal(a).quantize(CENT)), src) for u, usage, a, src in units_of.get(pk, ()))
-        digest.update(json.dumps(
-            [pk, key, bool(developer), str(Decimal(area).quantize(CENT)), bool(excluded), units,
-             sorted(members_of.get(pk, ()))],
-            separators=(",", ":"), ensure_ascii=False).encode())
+        units = sorted(
+            (u, usage, str(Decimal(a).quantize(CENT)), src) for u, usage, a, src in units_of.get(pk, ())
+        )
+        digest.update(
+            json.dumps(
+                [
+                    pk,
+                    key,
+                    bool(developer),
+                    str(Decimal(area).quantize(CENT)),
+                    bool(excluded),
+                    units,
+                    sorted(members_of.get(pk, ())),
+                ],
+                separators=(",", ":"),
+                ensure_ascii=False,
+            ).encode()
+        )
         digest.update(b"\n")
     return digest.hexdigest()
 
@@ -381,16 +451,21 @@ def _roll_digest(entries, units_of: dict, members_of: dict) -> str:
 def roll_digest_compute(meeting: Meeting) -> str:
     """The digest of the roll as stored now (three queries)."""
     units_of: dict[int, list] = defaultdict(list)
-    for entry_id, *unit in (RollUnit.objects.filter(roll_entry__meeting=meeting)
-                            .values_list("roll_entry_id", "unit_id", "usage", "area", "area_source")):
+    for entry_id, *unit in RollUnit.objects.filter(roll_entry__meeting=meeting).values_list(
+        "roll_entry_id", "unit_id", "usage", "area", "area_source"
+    ):
         units_of[entry_id].append(tuple(unit))
     members_of: dict[int, list] = defaultdict(list)
     Through = RollEntry.members.through
-    for entry_id, resident_id in (Through.objects.filter(rollentry__meeting=meeting)
-                                  .values_list("rollentry_id", "resident_id")):
+    for entry_id, resident_id in Through.objects.filter(rollentry__meeting=meeting).values_list(
+        "rollentry_id", "resident_id"
+    ):
         members_of[entry_id].append(resident_id)
-    entries = (RollEntry.objects.filter(meeting=meeting).order_by("pk")
-               .values_list("pk", "voter_key", "is_developer", "area", "excluded"))
+    entries = (
+        RollEntry.objects.filter(meeting=meeting)
+        .order_by("pk")
+        .values_list("pk", "voter_key", "is_developer", "area", "excluded")
+    )
     return _roll_digest(entries, units_of, members_of)
 
 
@@ -408,13 +483,20 @@ def _roll_insert_entries(meeting: Meeting, rows: list[tuple[str, str, bool, Deci
                 [RollEntry._meta.db_table, len(rows)],
             )
             ids = [row[0] for row in cursor.fetchall()]
-        _insert_rows(RollEntry, ["id", "meeting_id", "voter_key", "name", "is_developer", "area", "excluded"],
-                     ((pk, meeting.pk, key, name, dev, area, False)
-                      for pk, (key, name, dev, area) in zip(ids, rows, strict=True)))
+        _insert_rows(
+            RollEntry,
+            ["id", "meeting_id", "voter_key", "name", "is_developer", "area", "excluded"],
+            (
+                (pk, meeting.pk, key, name, dev, area, False)
+                for pk, (key, name, dev, area) in zip(ids, rows, strict=True)
+            ),
+        )
         return ids
     created = RollEntry.objects.bulk_create(
-        [RollEntry(meeting=meeting, voter_key=key, name=name, is_developer=dev, area=area)
-         for key, name, dev, area in rows],
+        [
+            RollEntry(meeting=meeting, voter_key=key, name=name, is_developer=dev, area=area)
+            for key, name, dev, area in rows
+        ],
         batch_size=_BATCH,
     )
     return [entry.pk for entry in created]
@@ -423,11 +505,16 @@ def _roll_insert_entries(meeting: Meeting, rows: list[tuple[str, str, bool, Deci
 def _insert_rows(model, columns: list[str], rows) -> None:
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(model._meta.db_table)
-        names = ", ".join(connection.ops.quote_name(model._meta.get_field(c.removesuffix("_id")).column
-                                                    if c != "id" else "id") for c in columns)
-        with connection.cursor() as cursor, cursor.connection.cursor().copy(
-            f"COPY {table} ({names}) FROM STDIN"
-        ) as copy:
+        names = ", ".join(
+            connection.ops.quote_name(
+                model._meta.get_field(c.removesuffix("_id")).column if c != "id" else "id"
+            )
+            for c in columns
+        )
+        with (
+            connection.cursor() as cursor,
+            cursor.connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         return
@@ -444,9 +531,11 @@ def _insert_rows(model, columns: list[str], rows) -> None:
 def _roll_member_users(meeting: Meeting):
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.filter(
-        resident_records__roll_entries__meeting=meeting, is_active=True
-    ).distinct()
+    return (
+        get_user_model()
+        .objects.filter(resident_records__roll_entries__meeting=meeting, is_active=True)
+        .distinct()
+    )
 
 
 def meeting_notify_roll(*, meeting_id: int, kind: str) -> int:
@@ -462,8 +551,15 @@ def meeting_notify_roll(*, meeting_id: int, kind: str) -> int:
         verb, title = "voting.notice", _("Owners' assembly notice: %(t)s") % {"t": meeting.title}
     else:
         verb, title = "voting.results", _("Results published: %(t)s") % {"t": meeting.title}
-    return len(notification_send(recipients=_roll_member_users(meeting), verb=verb, title=title,
-                                 url=f"/portal/voting/{meeting.pk}/", estate=meeting.estate))
+    return len(
+        notification_send(
+            recipients=_roll_member_users(meeting),
+            verb=verb,
+            title=title,
+            url=f"/portal/voting/{meeting.pk}/",
+            estate=meeting.estate,
+        )
+    )
 
 
 def _notify(meeting: Meeting, kind: str) -> None:
@@ -480,8 +576,9 @@ def meeting_publish_notice(*, meeting: Meeting, by, now: dt.datetime | None = No
     _check_transition(meeting, MeetingStatus.NOTICED)
     if not meeting.motions.exists():
         raise ValidationError(_("Add at least one motion before publishing the notice."))
-    errors = meeting_schedule_errors(voting_opens_at=meeting.voting_opens_at,
-                                     voting_closes_at=meeting.voting_closes_at, notice_at=now)
+    errors = meeting_schedule_errors(
+        voting_opens_at=meeting.voting_opens_at, voting_closes_at=meeting.voting_closes_at, notice_at=now
+    )
     if errors:
         raise ValidationError(errors)
     meeting.status = MeetingStatus.NOTICED
@@ -513,8 +610,9 @@ def roll_correct(
     now = now or timezone.now()
     meeting = _lock(roll_entry.meeting)
     if meeting.status != MeetingStatus.NOTICED or now >= meeting.voting_opens_at:
-        raise ValidationError(_("The roll can be corrected only after the notice and before voting opens."),
-                              code="roll_closed")
+        raise ValidationError(
+            _("The roll can be corrected only after the notice and before voting opens."), code="roll_closed"
+        )
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Give the reason for the correction.")]})
     entry = RollEntry.objects.select_for_update().get(pk=roll_entry.pk)
@@ -561,11 +659,13 @@ def roll_correct(
         raise ValidationError({"kind": [_("Unknown correction.")]})
     meeting.roll_digest = roll_digest_compute(meeting)
     meeting.save(update_fields=["roll_digest"])
-    return RollCorrection.objects.create(meeting=meeting, roll_entry=entry, kind=kind, reason=reason.strip(),
-                                         before=before, after=after, by=by)
+    return RollCorrection.objects.create(
+        meeting=meeting, roll_entry=entry, kind=kind, reason=reason.strip(), before=before, after=after, by=by
+    )
 
 
 # --- Opening, closing, publishing -----------------------------------------------------------------
+
 
 @transaction.atomic
 def meeting_open(*, meeting: Meeting, by, now: dt.datetime | None = None) -> Meeting:
@@ -573,8 +673,10 @@ def meeting_open(*, meeting: Meeting, by, now: dt.datetime | None = None) -> Mee
     meeting = _lock(meeting)
     _check_transition(meeting, MeetingStatus.OPEN)
     if now < meeting.voting_opens_at:
-        raise ValidationError(_("Voting opens at %(at)s, not before.")
-                              % {"at": timezone.localtime(meeting.voting_opens_at).strftime("%Y-%m-%d %H:%M")})
+        raise ValidationError(
+            _("Voting opens at %(at)s, not before.")
+            % {"at": timezone.localtime(meeting.voting_opens_at).strftime("%Y-%m-%d %H:%M")}
+        )
     meeting.status = MeetingStatus.OPEN
     meeting.save(update_fields=["status"])
     return meeting
@@ -589,15 +691,24 @@ def meeting_close(*, meeting: Meeting, by, now: dt.datetime | None = None) -> Me
     meeting = _lock(meeting)
     _check_transition(meeting, MeetingStatus.CLOSED)
     if now < meeting.voting_closes_at:
-        raise ValidationError(_("Voting closes at %(at)s, not before.")
-                              % {"at": timezone.localtime(meeting.voting_closes_at).strftime("%Y-%m-%d %H:%M")})
+        raise ValidationError(
+            _("Voting closes at %(at)s, not before.")
+            % {"at": timezone.localtime(meeting.voting_closes_at).strftime("%Y-%m-%d %H:%M")}
+        )
     meeting.status = MeetingStatus.CLOSED
     meeting.save(update_fields=["status"])
-    head = Ballot.objects.filter(meeting=meeting).order_by("-seq").values_list("hash", flat=True).first() or ""
+    head = (
+        Ballot.objects.filter(meeting=meeting).order_by("-seq").values_list("hash", flat=True).first() or ""
+    )
     for tally in meeting_tally(meeting):
-        MotionResult.objects.update_or_create(motion_id=tally.motion_id, defaults={
-            **tally.result_fields(), "chain_head": head, "computed_at": now,
-        })
+        MotionResult.objects.update_or_create(
+            motion_id=tally.motion_id,
+            defaults={
+                **tally.result_fields(),
+                "chain_head": head,
+                "computed_at": now,
+            },
+        )
     return meeting
 
 
@@ -624,6 +735,7 @@ def meeting_cancel(*, meeting: Meeting, by) -> Meeting:
 
 # --- Proxies and ballots ---------------------------------------------------------------------------
 
+
 @transaction.atomic
 def proxy_authorise(
     *, meeting: Meeting, principal: RollEntry, proxy_name: str, proxy_key: str, document, by
@@ -644,12 +756,22 @@ def proxy_authorise(
     limit = proxy_limit_for(meeting)
     held = ProxyAuthorisation.objects.filter(meeting=meeting, proxy_key=proxy_key).count()
     if held >= limit:
-        raise ValidationError({"proxy_key": [
-            _("This proxy already represents %(n)d owners; at most %(limit)d are allowed.")
-            % {"n": held, "limit": limit}
-        ]})
-    proxy = ProxyAuthorisation(meeting=meeting, principal=principal, proxy_name=proxy_name.strip(),
-                               proxy_key=proxy_key, document=document, created_by=by)
+        raise ValidationError(
+            {
+                "proxy_key": [
+                    _("This proxy already represents %(n)d owners; at most %(limit)d are allowed.")
+                    % {"n": held, "limit": limit}
+                ]
+            }
+        )
+    proxy = ProxyAuthorisation(
+        meeting=meeting,
+        principal=principal,
+        proxy_name=proxy_name.strip(),
+        proxy_key=proxy_key,
+        document=document,
+        created_by=by,
+    )
     proxy.full_clean()
     proxy.save()
     return proxy
@@ -657,18 +779,22 @@ def proxy_authorise(
 
 def canonical_ballot(ballot: Ballot) -> str:
     """The fields a ballot's hash covers, in one canonical JSON form."""
-    return json.dumps({
-        "meeting": ballot.meeting_id,
-        "seq": ballot.seq,
-        "motion": ballot.motion_id,
-        "roll_entry": ballot.roll_entry_id,
-        "choice": ballot.choice,
-        "channel": ballot.channel,
-        "proxy": ballot.proxy_id,
-        "cast_by": ballot.cast_by_id,
-        "cast_at": ballot.cast_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "nonce": ballot.nonce,
-    }, sort_keys=True, separators=(",", ":"))
+    return json.dumps(
+        {
+            "meeting": ballot.meeting_id,
+            "seq": ballot.seq,
+            "motion": ballot.motion_id,
+            "roll_entry": ballot.roll_entry_id,
+            "choice": ballot.choice,
+            "channel": ballot.channel,
+            "proxy": ballot.proxy_id,
+            "cast_by": ballot.cast_by_id,
+            "cast_at": ballot.cast_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "nonce": ballot.nonce,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
 
 
 def ballot_hash(ballot: Ballot) -> str:
@@ -677,10 +803,11 @@ def ballot_hash(ballot: Ballot) -> str:
 
 def receipt_code_for(ballot_hash_hex: str) -> str:
     """Unguessable (keyed with SECRET_KEY), short enough to read out: XXXX-XXXX-XXXX-XXXX."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"voting-receipt:{ballot_hash_hex}".encode(),
-                      hashlib.sha256).digest()
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"voting-receipt:{ballot_hash_hex}".encode(), hashlib.sha256
+    ).digest()
     code = base64.b32encode(digest).decode()[:16]
-    return "-".join(code[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(code[i : i + 4] for i in range(0, 16, 4))
 
 
 @transaction.atomic
@@ -698,7 +825,9 @@ def ballot_cast(
     now = now or timezone.now()
     meeting = _lock(motion.meeting)  # the chain's head: one append at a time per meeting
     entry = RollEntry.objects.select_for_update().get(pk=roll_entry.pk)
-    if meeting.status != MeetingStatus.OPEN or not (meeting.voting_opens_at <= now < meeting.voting_closes_at):
+    if meeting.status != MeetingStatus.OPEN or not (
+        meeting.voting_opens_at <= now < meeting.voting_closes_at
+    ):
         raise ValidationError(_("Voting on this meeting is not open."), code="not_open")
     if entry.meeting_id != meeting.pk or entry.excluded:
         raise PermissionDenied(_("This owner is not on the roll of this meeting."))
@@ -715,9 +844,17 @@ def ballot_cast(
     Ballot.objects.filter(motion=motion, roll_entry=entry, superseded=False).update(superseded=True)
     last = Ballot.objects.filter(meeting=meeting).order_by("-seq").values("seq", "hash").first()
     ballot = Ballot(
-        meeting=meeting, motion=motion, roll_entry=entry, choice=choice, channel=channel, proxy=proxy,
-        cast_by=by, cast_at=now, seq=(last["seq"] + 1) if last else 1,
-        prev_hash=last["hash"] if last else GENESIS_HASH, nonce=secrets.token_hex(16),
+        meeting=meeting,
+        motion=motion,
+        roll_entry=entry,
+        choice=choice,
+        channel=channel,
+        proxy=proxy,
+        cast_by=by,
+        cast_at=now,
+        seq=(last["seq"] + 1) if last else 1,
+        prev_hash=last["hash"] if last else GENESIS_HASH,
+        nonce=secrets.token_hex(16),
     )
     ballot.hash = ballot_hash(ballot)
     ballot.receipt_code = receipt_code_for(ballot.hash)
@@ -728,8 +865,9 @@ def ballot_cast(
 def roll_entry_for_user(meeting: Meeting, user) -> RollEntry | None:
     if not user.is_authenticated:
         return None
-    return (RollEntry.objects.filter(meeting=meeting, excluded=False, members__user=user)
-            .order_by("pk").first())
+    return (
+        RollEntry.objects.filter(meeting=meeting, excluded=False, members__user=user).order_by("pk").first()
+    )
 
 
 def not_on_roll_message() -> str:
@@ -742,7 +880,9 @@ def ballot_cast_by_owner(*, user, motion: Motion, choice: str, now: dt.datetime 
     entry = roll_entry_for_user(motion.meeting, user)
     if entry is None:
         raise PermissionDenied(not_on_roll_message())
-    return ballot_cast(motion=motion, roll_entry=entry, choice=choice, channel=Channel.PORTAL, by=user, now=now)
+    return ballot_cast(
+        motion=motion, roll_entry=entry, choice=choice, channel=Channel.PORTAL, by=user, now=now
+    )
 
 
 def meetings_advance(*, now: dt.datetime | None = None) -> tuple[int, int]:

@@ -20,11 +20,16 @@ from .models import Choice, MeetingStatus, Motion, MotionAttachment, RollEntry
 
 @login_required
 def index(request):
-    meetings = (selectors.meetings_for_resident(request.user)
-                .annotate(on_roll=Exists(RollEntry.objects.filter(meeting=OuterRef("pk"), excluded=False,
-                                                                  members__user=request.user)),
-                          motion_count=Count("motions", distinct=True))
-                .order_by("-voting_opens_at", "-id"))
+    meetings = (
+        selectors.meetings_for_resident(request.user)
+        .annotate(
+            on_roll=Exists(
+                RollEntry.objects.filter(meeting=OuterRef("pk"), excluded=False, members__user=request.user)
+            ),
+            motion_count=Count("motions", distinct=True),
+        )
+        .order_by("-voting_opens_at", "-id")
+    )
     groups = {"open": [], "upcoming": [], "past": []}
     for meeting in meetings:
         if meeting.status == MeetingStatus.OPEN:
@@ -41,7 +46,9 @@ def detail(request, pk: int):
     meeting = get_object_or_404(selectors.meetings_for_resident(request.user), pk=pk)
     entry = selectors.my_roll_entry(meeting, request.user)
     motions = list(selectors.motions_with_attachments(meeting))
-    current = {b.motion_id: b for b in selectors.my_current_ballots(request.user, meeting=meeting)} if entry else {}
+    current = (
+        {b.motion_id: b for b in selectors.my_current_ballots(request.user, meeting=meeting)} if entry else {}
+    )
     for motion in motions:
         motion.my_ballot = current.get(motion.pk)
     context = {
@@ -51,7 +58,9 @@ def detail(request, pk: int):
         "choices": Choice.choices,
         "voting_open": selectors.voting_is_open(meeting),
         "not_on_roll_message": services.not_on_roll_message(),
-        "tallies": selectors.published_tally(meeting) if selectors.results_visible_to_residents(meeting) else None,
+        "tallies": selectors.published_tally(meeting)
+        if selectors.results_visible_to_residents(meeting)
+        else None,
     }
     return render(request, "portal/voting/detail.html", context)
 
@@ -59,18 +68,31 @@ def detail(request, pk: int):
 @login_required
 @require_POST
 def vote(request, pk: int):
-    motion = get_object_or_404(Motion.objects.select_related("meeting")
-                               .filter(meeting__in=selectors.meetings_for_resident(request.user)), pk=pk)
+    motion = get_object_or_404(
+        Motion.objects.select_related("meeting").filter(
+            meeting__in=selectors.meetings_for_resident(request.user)
+        ),
+        pk=pk,
+    )
     try:
-        ballot = services.ballot_cast_by_owner(user=request.user, motion=motion, choice=request.POST.get("choice", ""))
+        ballot = services.ballot_cast_by_owner(
+            user=request.user, motion=motion, choice=request.POST.get("choice", "")
+        )
     except PermissionDenied as exc:
-        return render(request, "portal/voting/refused.html",
-                      {"meeting": motion.meeting, "message": str(exc) or services.not_on_roll_message()}, status=403)
+        return render(
+            request,
+            "portal/voting/refused.html",
+            {"meeting": motion.meeting, "message": str(exc) or services.not_on_roll_message()},
+            status=403,
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("portal-voting:detail", motion.meeting_id)
-    messages.success(request, _("Your vote on “%(motion)s” is recorded. Receipt code: %(code)s")
-                     % {"motion": motion.title, "code": ballot.receipt_code})
+    messages.success(
+        request,
+        _("Your vote on “%(motion)s” is recorded. Receipt code: %(code)s")
+        % {"motion": motion.title, "code": ballot.receipt_code},
+    )
     return redirect(reverse("portal-voting:detail", args=[motion.meeting_id]) + f"#motion-{motion.pk}")
 
 
@@ -79,8 +101,11 @@ def receipt(request):
     code = request.GET.get("code", "").strip()
     ballot = selectors.receipt_lookup(request.user, code) if code else None
     chain_ok = services.ballot_hash(ballot) == ballot.hash if ballot else None
-    return render(request, "portal/voting/receipt.html",
-                  {"code": code, "ballot": ballot, "chain_ok": chain_ok, "searched": bool(code)})
+    return render(
+        request,
+        "portal/voting/receipt.html",
+        {"code": code, "ballot": ballot, "chain_ok": chain_ok, "searched": bool(code)},
+    )
 
 
 @login_required
@@ -96,14 +121,19 @@ def roll(request, pk: int):
     meeting = get_object_or_404(selectors.meetings_for_resident(request.user), pk=pk)
     total_area, total_owners = selectors.roll_totals(meeting)
     page = Paginator(selectors.roll_for_display(meeting), 50).get_page(request.GET.get("page"))
-    return render(request, "portal/voting/roll.html",
-                  {"meeting": meeting, "page": page, "total_area": total_area, "total_owners": total_owners})
+    return render(
+        request,
+        "portal/voting/roll.html",
+        {"meeting": meeting, "page": page, "total_area": total_area, "total_owners": total_owners},
+    )
 
 
 @login_required
 def attachment(request, pk: int):
     item = get_object_or_404(
-        MotionAttachment.objects.filter(motion__meeting__in=selectors.meetings_visible_to(request.user)), pk=pk)
+        MotionAttachment.objects.filter(motion__meeting__in=selectors.meetings_visible_to(request.user)),
+        pk=pk,
+    )
     return FileResponse(item.file.open("rb"), as_attachment=False, filename=item.file.name.rsplit("/", 1)[-1])
 
 

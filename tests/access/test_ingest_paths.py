@@ -25,8 +25,9 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xf
 
 def body(n: int) -> str:
     at = timezone.now().replace(microsecond=0).isoformat()
-    return json.dumps({"event_id": f"fast-{n}", "occurred_at": at, "direction": "in", "method": "face",
-                       "result": "granted"})
+    return json.dumps(
+        {"event_id": f"fast-{n}", "occurred_at": at, "direction": "in", "method": "face", "result": "granted"}
+    )
 
 
 @pytest.fixture
@@ -36,8 +37,9 @@ def media(settings, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_single_event_committed_without_a_transaction_is_stored_once_and_published(native_device, device_client,
-                                                                                  feed):
+def test_single_event_committed_without_a_transaction_is_stored_once_and_published(
+    native_device, device_client, feed
+):
     # transaction=True: nothing wraps the request, so on PostgreSQL the event is stored by one
     # autocommitted INSERT. It must be committed, counted exactly and published, as in a batch.
     received = feed(f"estate.{native_device.estate_id}.access")
@@ -62,7 +64,9 @@ def test_a_device_disabled_in_this_process_is_refused_at_once(native_device, nat
 
 
 @pytest.mark.django_db
-def test_a_change_made_by_another_process_is_seen_within_the_cache_window(native_device, native_post, monkeypatch):
+def test_a_change_made_by_another_process_is_seen_within_the_cache_window(
+    native_device, native_post, monkeypatch
+):
     assert native_post(EVENTS, json.loads(body(1))).status_code == 200
     # Another process (the admin on the other worker) disables the device: no signal here.
     Device.objects.filter(pk=native_device.pk).update(enabled=False)
@@ -83,8 +87,16 @@ def test_unknown_tokens_are_not_cached(native_device, native_post):
 @pytest.mark.django_db(transaction=True)
 def test_snapshot_files_are_removed_when_their_rows_do_not_land(native_device, media):
     gone = native_device.gate_id + 10_000  # a gate deleted meanwhile: the FK fails at commit
-    events = [EventIn(key="snap-1", occurred_at=timezone.now(), result="granted", method="face", gate_id=gone,
-                      snapshot=ContentFile(JPEG))]
+    events = [
+        EventIn(
+            key="snap-1",
+            occurred_at=timezone.now(),
+            result="granted",
+            method="face",
+            gate_id=gone,
+            snapshot=ContentFile(JPEG),
+        )
+    ]
     with pytest.raises(IntegrityError):
         access_events_ingest(device=native_device, events=events)
     assert not AccessEvent.objects.filter(idempotency_key="snap-1").exists()
@@ -93,8 +105,15 @@ def test_snapshot_files_are_removed_when_their_rows_do_not_land(native_device, m
 
 @pytest.mark.django_db(transaction=True)
 def test_stored_snapshots_keep_their_files(native_device, media):
-    events = [EventIn(key="snap-2", occurred_at=timezone.now(), result="granted", method="face",
-                      snapshot=ContentFile(JPEG))]
+    events = [
+        EventIn(
+            key="snap-2",
+            occurred_at=timezone.now(),
+            result="granted",
+            method="face",
+            snapshot=ContentFile(JPEG),
+        )
+    ]
     access_events_ingest(device=native_device, events=events)
     stored = AccessEvent.objects.get(idempotency_key="snap-2")
     assert stored.snapshot.name.startswith(f"{SNAPSHOT_DIR}/") and stored.snapshot.read() == JPEG

@@ -14,16 +14,25 @@ from tests.access.conftest import NATIVE_TOKEN
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_receive_gate_events_live_and_others_are_refused(native_device, manager_a, manager_b, device_client,
-                                                               django_capture_on_commit_callbacks):
+def test_staff_receive_gate_events_live_and_others_are_refused(
+    native_device, manager_a, manager_b, device_client, django_capture_on_commit_callbacks
+):
     group = f"estate.{native_device.estate_id}.access"
 
     def post_event():
         with django_capture_on_commit_callbacks(execute=True):
-            device_client.post("/api/v1/devices/events", content_type="application/json",
-                               data={"event_id": "live-1", "occurred_at": timezone.now().isoformat(),
-                                     "result": "denied", "method": "card", "direction": "in"},
-                               HTTP_AUTHORIZATION=f"Bearer {NATIVE_TOKEN}")
+            device_client.post(
+                "/api/v1/devices/events",
+                content_type="application/json",
+                data={
+                    "event_id": "live-1",
+                    "occurred_at": timezone.now().isoformat(),
+                    "result": "denied",
+                    "method": "card",
+                    "direction": "in",
+                },
+                HTTP_AUTHORIZATION=f"Bearer {NATIVE_TOKEN}",
+            )
 
     async def scenario():
         staff = WebsocketCommunicator(EventsConsumer.as_asgi(), "/ws/")

@@ -19,8 +19,14 @@ pytestmark = pytest.mark.django_db
 
 def event(n: int, *, at: dt.datetime | None = None, **extra) -> dict:
     at = at or timezone.now().replace(microsecond=0)
-    return {"event_id": f"e-{n}", "occurred_at": at.isoformat(), "direction": "in", "method": "card",
-            "result": "granted", **extra}
+    return {
+        "event_id": f"e-{n}",
+        "occurred_at": at.isoformat(),
+        "direction": "in",
+        "method": "card",
+        "result": "granted",
+        **extra,
+    }
 
 
 def test_one_event_is_stored_with_device_gate_and_estate(native_device, native_post):
@@ -28,13 +34,19 @@ def test_one_event_is_stored_with_device_gate_and_estate(native_device, native_p
     assert response.status_code == 200
     assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
     stored = AccessEvent.objects.get()
-    assert (stored.device, stored.gate, stored.estate) == (native_device, native_device.gate, native_device.estate)
+    assert (stored.device, stored.gate, stored.estate) == (
+        native_device,
+        native_device.gate,
+        native_device.estate,
+    )
     assert stored.idempotency_key == "e-1" and stored.result == "granted" and stored.method == "card"
     assert not stored.replayed and not stored.clock_skewed
 
 
 def test_batch_with_one_malformed_event_keeps_the_good_ones_and_the_raw_message(native_device, native_post):
-    batch = {"events": [event(1), {"event_id": "e-2", "occurred_at": "yesterday", "result": "maybe"}, event(3)]}
+    batch = {
+        "events": [event(1), {"event_id": "e-2", "occurred_at": "yesterday", "result": "maybe"}, event(3)]
+    }
     response = native_post(EVENTS, batch)
     assert response.status_code == 200
     body = response.json()
@@ -103,7 +115,10 @@ def test_offline_batch_with_old_times_is_stored_flagged_replayed(native_device, 
     old = (timezone.now() - dt.timedelta(days=3)).replace(microsecond=0)
     answer = native_post(EVENTS, {"events": [event(1, at=old), event(2, replayed=True)]}).json()
     assert answer["accepted"] == 2
-    assert set(AccessEvent.objects.values_list("idempotency_key", "replayed")) == {("e-1", True), ("e-2", True)}
+    assert set(AccessEvent.objects.values_list("idempotency_key", "replayed")) == {
+        ("e-1", True),
+        ("e-2", True),
+    }
     assert AccessEvent.objects.get(idempotency_key="e-1").occurred_at == old
 
 
@@ -126,7 +141,11 @@ def test_credential_resolves_to_the_resident(native_device, native_post, estate_
     credential = CredentialFactory(resident=resident, value="0012345678")
     native_post(EVENTS, event(1, credential={"type": "card", "value": "0012345678"}))
     stored = AccessEvent.objects.get()
-    assert (stored.resident, stored.credential, stored.credential_value) == (resident, credential, "0012345678")
+    assert (stored.resident, stored.credential, stored.credential_value) == (
+        resident,
+        credential,
+        "0012345678",
+    )
 
 
 def test_credential_of_another_estate_does_not_resolve(native_device, native_post, estate_b):
@@ -139,20 +158,27 @@ def test_gate_of_another_estate_is_rejected(native_device, native_post, estate_b
     other = GateFactory(estate=estate_b)
     answer = native_post(EVENTS, {"events": [event(1, gate=other.pk), event(2, gate=gate_a.pk)]}).json()
     assert answer["accepted"] == 1
-    assert [(r["index"], r["event_id"], set(r["errors"])) for r in answer["rejected"]] == [(0, "e-1", {"gate"})]
+    assert [(r["index"], r["event_id"], set(r["errors"])) for r in answer["rejected"]] == [
+        (0, "e-1", {"gate"})
+    ]
 
 
 def test_heartbeat_marks_the_device_online(native_device, device_client):
-    response = device_client.post(HEARTBEAT, data={"firmware": "1.2"}, content_type="application/json",
-                                  HTTP_AUTHORIZATION=f"Bearer {NATIVE_TOKEN}")
+    response = device_client.post(
+        HEARTBEAT,
+        data={"firmware": "1.2"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {NATIVE_TOKEN}",
+    )
     assert response.status_code == 200 and response.json()["status"] == "ok"
     device = Device.objects.get(pk=native_device.pk)
     assert device.online and device.last_seen_at is not None
     assert device.state["heartbeat"] == {"firmware": "1.2"}
 
 
-def test_events_are_published_to_the_estate_feed_after_commit(native_device, native_post, feed,
-                                                              django_capture_on_commit_callbacks):
+def test_events_are_published_to_the_estate_feed_after_commit(
+    native_device, native_post, feed, django_capture_on_commit_callbacks
+):
     received = feed(f"estate.{native_device.estate_id}.access")
     with django_capture_on_commit_callbacks(execute=True):
         native_post(EVENTS, {"events": [event(1), event(2, result="denied")]})
@@ -162,8 +188,9 @@ def test_events_are_published_to_the_estate_feed_after_commit(native_device, nat
     assert messages[0]["events"][0]["gate"] == "南门"
 
 
-def test_nothing_is_published_for_a_replayed_batch(native_device, native_post, feed,
-                                                   django_capture_on_commit_callbacks):
+def test_nothing_is_published_for_a_replayed_batch(
+    native_device, native_post, feed, django_capture_on_commit_callbacks
+):
     one = event(1)
     native_post(EVENTS, one)
     received = feed(f"estate.{native_device.estate_id}.access")

@@ -24,8 +24,12 @@ HIK = "hik-review-token-0001"
 def native(client, body, token=NATIVE_TOKEN, raw=False):
     import json
 
-    return client.post("/api/v1/devices/events", data=body if raw else json.dumps(body),
-                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client.post(
+        "/api/v1/devices/events",
+        data=body if raw else json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
 
 
 def good(event_id="ok-1", **extra):
@@ -33,6 +37,7 @@ def good(event_id="ok-1", **extra):
 
 
 # --- device input PostgreSQL cannot store: one bad event must not sink the batch (was a 500) ----
+
 
 def test_nul_in_a_native_event_rejects_that_event_and_keeps_the_others(native_device, device_client):
     response = native(device_client, {"events": [good("ok-1"), good("bad", reason="a\x00b"), good("ok-2")]})
@@ -52,19 +57,32 @@ def test_lone_surrogate_in_event_id_is_rejected_not_a_500(native_device, device_
 def test_deeply_nested_json_is_a_400_not_a_500(native_device, device_client):
     response = native(device_client, b"[" * 100_000 + b"]" * 100_000, raw=True)
     assert response.status_code == 400
-    assert device_client.post("/api/v1/devices/verify", data=b"[" * 100_000, content_type="application/json",
-                              HTTP_AUTHORIZATION=f"Bearer {NATIVE_TOKEN}").status_code == 400
+    assert (
+        device_client.post(
+            "/api/v1/devices/verify",
+            data=b"[" * 100_000,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {NATIVE_TOKEN}",
+        ).status_code
+        == 400
+    )
 
 
 def test_implausible_times_are_rejected_per_event(native_device, device_client):
-    response = native(device_client, {"events": [good("old", occurred_at="0001-01-01T00:00:00+08:00"), good("ok")]})
+    response = native(
+        device_client, {"events": [good("old", occurred_at="0001-01-01T00:00:00+08:00"), good("ok")]}
+    )
     assert response.status_code == 200
     assert response.json()["accepted"] == 1 and response.json()["rejected"][0]["event_id"] == "old"
 
 
 def test_heartbeat_with_nan_and_nul_updates_status(native_device, device_client):
-    response = device_client.post("/api/v1/devices/heartbeat", data=b'{"fw": "1\\u00002", "temp": NaN}',
-                                  content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {NATIVE_TOKEN}")
+    response = device_client.post(
+        "/api/v1/devices/heartbeat",
+        data=b'{"fw": "1\\u00002", "temp": NaN}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {NATIVE_TOKEN}",
+    )
     assert response.status_code == 200
     native_device.refresh_from_db()
     assert native_device.online and native_device.state["heartbeat"]["fw"] == "12"
@@ -77,8 +95,9 @@ def zk(estate_a, gate_a):
 
 def test_zkteco_line_with_nul_is_kept_raw_and_the_rest_stored_ok(zk, device_client):
     body = b"1001\x00\t2026-11-20 08:00:00\t0\t1\n1002\t2026-11-20 08:00:05\t0\t1\n"
-    response = device_client.post(f"/iclock/cdata?SN={SN}&table=ATTLOG&Stamp=%00", data=body,
-                                  content_type="text/plain")
+    response = device_client.post(
+        f"/iclock/cdata?SN={SN}&table=ATTLOG&Stamp=%00", data=body, content_type="text/plain"
+    )
     assert (response.status_code, response.content) == (200, b"OK")
     assert list(AccessEvent.objects.values_list("credential_value", flat=True)) == ["1002"]
     assert "line 1" in RawDeviceMessage.objects.get().error
@@ -86,7 +105,10 @@ def test_zkteco_line_with_nul_is_kept_raw_and_the_rest_stored_ok(zk, device_clie
 
 def test_zkteco_gbk_body_is_decoded(zk, device_client):
     body = "DeviceType=acc,~DeviceName=北门门禁".encode("gbk")
-    assert device_client.post(f"/iclock/registry?SN={SN}", data=body, content_type="text/plain").status_code == 200
+    assert (
+        device_client.post(f"/iclock/registry?SN={SN}", data=body, content_type="text/plain").status_code
+        == 200
+    )
     zk.refresh_from_db()
     assert zk.state["registry"]["DeviceName"] == "北门门禁"
 
@@ -97,35 +119,57 @@ def test_unknown_sn_with_nul_is_refused_not_a_500(zk, device_client):
 
 def test_hikvision_gbk_json_is_stored(estate_a, gate_a, device_client):
     DeviceFactory(estate=estate_a, gate=gate_a, protocol="hikvision", token=HIK)
-    body = ('{"eventType": "AccessControllerEvent", "dateTime": "2026-11-20T08:00:00+08:00", '
-            '"AccessControllerEvent": {"majorEventType": 5, "subEventType": 1, "serialNo": 9, "cardNo": "123456",'
-            ' "name": "张三"}}').encode("gbk")
-    assert device_client.post(f"/isapi/{HIK}/events", data=body, content_type="application/json").status_code == 200
+    body = (
+        '{"eventType": "AccessControllerEvent", "dateTime": "2026-11-20T08:00:00+08:00", '
+        '"AccessControllerEvent": {"majorEventType": 5, "subEventType": 1, "serialNo": 9, "cardNo": "123456",'
+        ' "name": "张三"}}'
+    ).encode("gbk")
+    assert (
+        device_client.post(f"/isapi/{HIK}/events", data=body, content_type="application/json").status_code
+        == 200
+    )
     assert AccessEvent.objects.get().vendor_code == "5/1"
 
 
 def test_hikvision_infinity_counter_is_not_a_500(estate_a, gate_a, device_client):
     DeviceFactory(estate=estate_a, gate=gate_a, protocol="hikvision", token=HIK)
-    body = (b'{"eventType": "AccessControllerEvent", "dateTime": "2026-11-20T08:00:00+08:00", "activePostCount": '
-            b'Infinity, "AccessControllerEvent": {"majorEventType": 5, "subEventType": 75, "serialNo": 10}}')
-    assert device_client.post(f"/isapi/{HIK}/events", data=body, content_type="application/json").status_code == 200
+    body = (
+        b'{"eventType": "AccessControllerEvent", "dateTime": "2026-11-20T08:00:00+08:00", "activePostCount": '
+        b'Infinity, "AccessControllerEvent": {"majorEventType": 5, "subEventType": 75, "serialNo": 10}}'
+    )
+    assert (
+        device_client.post(f"/isapi/{HIK}/events", data=body, content_type="application/json").status_code
+        == 200
+    )
     assert AccessEvent.objects.count() == 1
 
 
 # --- visitor passes -----------------------------------------------------------------------------
 
+
 def _pass(household, **kwargs):
     user, unit = household
     now = timezone.now()
-    return visitor_pass_create(user=user, unit=unit, visitor_name="李四", valid_from=now - dt.timedelta(minutes=5),
-                               valid_until=now + dt.timedelta(hours=2), **kwargs)
+    return visitor_pass_create(
+        user=user,
+        unit=unit,
+        visitor_name="李四",
+        valid_from=now - dt.timedelta(minutes=5),
+        valid_until=now + dt.timedelta(hours=2),
+        **kwargs,
+    )
 
 
-def test_another_estates_device_cannot_attach_events_to_my_pass(household_a, estate_b, device_client, client_for):
+def test_another_estates_device_cannot_attach_events_to_my_pass(
+    household_a, estate_b, device_client, client_for
+):
     visitor_pass = _pass(household_a, max_entries=2)
     DeviceFactory(estate=estate_b, token="estate-b-token-0001")
-    native(device_client, good("b-1", credential={"type": "qr", "value": visitor_pass_token(visitor_pass)}),
-           token="estate-b-token-0001")
+    native(
+        device_client,
+        good("b-1", credential={"type": "qr", "value": visitor_pass_token(visitor_pass)}),
+        token="estate-b-token-0001",
+    )
     event = AccessEvent.objects.get()
     assert event.visitor_pass_id is None  # not linked across estates
     assert client_for(household_a[0]).get("/portal/access/").context["events"] == []  # not in my records
@@ -149,9 +193,16 @@ def test_a_retried_scan_racing_the_first_counts_one_entry(household_a, estate_a)
     def scan():
         try:
             barrier.wait()
-            answers.append(Client().post("/api/v1/devices/verify", content_type="application/json",
-                                         data={"type": "qr", "value": token, "event_id": "scan-1"},
-                                         HTTP_AUTHORIZATION="Bearer retry-token-0001").json())
+            answers.append(
+                Client()
+                .post(
+                    "/api/v1/devices/verify",
+                    content_type="application/json",
+                    data={"type": "qr", "value": token, "event_id": "scan-1"},
+                    HTTP_AUTHORIZATION="Bearer retry-token-0001",
+                )
+                .json()
+            )
         finally:
             connections.close_all()
 
@@ -181,6 +232,7 @@ def test_pass_form_and_page_say_my_home_not_the_portal_tab(household_a, client_f
 
 # --- devices ------------------------------------------------------------------------------------
 
+
 def test_a_command_sent_and_never_answered_is_sent_again(zk, device_client):
     from access.services import credential_issue
 
@@ -195,6 +247,7 @@ def test_a_command_sent_and_never_answered_is_sent_again(zk, device_client):
 
 # --- staff scoping by role ---------------------------------------------------------------------
 
+
 def test_live_feed_is_for_roles_that_may_see_the_access_log(native_device, estate_a, client_for):
     worker = StaffFactory(estate=estate_a, role=StaffRole.ELDERCARE_WORKER)
     guard = StaffFactory(estate=estate_a, role=StaffRole.SECURITY)
@@ -206,8 +259,10 @@ def test_live_feed_is_for_roles_that_may_see_the_access_log(native_device, estat
 
 
 def test_live_feed_shows_reasons_in_words(native_device, manager_a, client_for, device_client):
-    native(device_client, good("d-1", result="denied", occurred_at=timezone.now().isoformat(),
-                               reason="credential_unknown"))
+    native(
+        device_client,
+        good("d-1", result="denied", occurred_at=timezone.now().isoformat(), reason="credential_unknown"),
+    )
     html = client_for(manager_a).get("/staff/access/").content.decode()
     feed = html.split('id="access-feed"')[1].split("</ul>")[0]
     assert "credential_unknown" not in feed
@@ -222,8 +277,9 @@ def test_device_token_lookup_ignores_a_wrong_token(native_device, device_client)
     assert not VisitorPass.objects.exists()
 
 
-def test_admin_actions_keep_to_estates_where_the_role_may_change(native_device, estate_a, estate_b, client_for,
-                                                                 device_client):
+def test_admin_actions_keep_to_estates_where_the_role_may_change(
+    native_device, estate_a, estate_b, client_for, device_client
+):
     """Security in A (view only) and technician in B (may change devices): the bulk actions
     must not rotate or approve A's devices, which the changelist shows."""
     from community.residents.services import staff_membership_create
@@ -249,12 +305,22 @@ def test_staff_feed_page_runs_a_constant_number_of_queries(native_device, manage
 
     def add(n, start):
         now = timezone.now()
-        AccessEvent.objects.bulk_create([
-            AccessEvent(estate=estate_a, device=native_device, gate=native_device.gate, result="denied",
-                        reason="credential_unknown", occurred_at=now - dt.timedelta(minutes=start + i), received_at=now,
-                        idempotency_key=f"q-{start}-{i}", resident=ResidentFactory(estate=estate_a))
-            for i in range(n)
-        ])
+        AccessEvent.objects.bulk_create(
+            [
+                AccessEvent(
+                    estate=estate_a,
+                    device=native_device,
+                    gate=native_device.gate,
+                    result="denied",
+                    reason="credential_unknown",
+                    occurred_at=now - dt.timedelta(minutes=start + i),
+                    received_at=now,
+                    idempotency_key=f"q-{start}-{i}",
+                    resident=ResidentFactory(estate=estate_a),
+                )
+                for i in range(n)
+            ]
+        )
         for i in range(n):
             device = DeviceFactory(estate=estate_a, gate=GateFactory(estate=estate_a), token=None)
             device_command_queue(device=device, command=f"REBOOT {start}-{i}")
@@ -273,7 +339,9 @@ def test_staff_feed_page_runs_a_constant_number_of_queries(native_device, manage
 def test_an_unknown_device_retrying_its_buffer_is_kept_once(zk, device_client):
     body = b"1001\t2026-11-20 08:00:00\t0\t1\n"
     for _ in range(5):
-        response = device_client.post("/iclock/cdata?SN=NOBODY01&table=ATTLOG", data=body, content_type="text/plain")
+        response = device_client.post(
+            "/iclock/cdata?SN=NOBODY01&table=ATTLOG", data=body, content_type="text/plain"
+        )
         assert response.status_code == 401
     device_client.post("/iclock/cdata?SN=NOBODY01&table=ATTLOG", data=body + body, content_type="text/plain")
     assert RawDeviceMessage.objects.filter(status="rejected").count() == 2

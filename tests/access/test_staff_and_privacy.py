@@ -32,11 +32,20 @@ pytestmark = pytest.mark.django_db
 def make_events(device, n, *, resident=None, start=None, **fields):
     start = start or timezone.now() - dt.timedelta(hours=1)
     rows = [
-        AccessEvent(estate_id=device.estate_id, device=device, gate_id=device.gate_id,
-                    occurred_at=start + dt.timedelta(seconds=i), received_at=timezone.now(),
-                    result=fields.get("result", "granted"), method=fields.get("method", "card"),
-                    direction="in", idempotency_key=f"{device.pk}-{start.timestamp()}-{i}", resident=resident,
-                    credential_value=fields.get("credential_value", ""), plate=fields.get("plate", ""))
+        AccessEvent(
+            estate_id=device.estate_id,
+            device=device,
+            gate_id=device.gate_id,
+            occurred_at=start + dt.timedelta(seconds=i),
+            received_at=timezone.now(),
+            result=fields.get("result", "granted"),
+            method=fields.get("method", "card"),
+            direction="in",
+            idempotency_key=f"{device.pk}-{start.timestamp()}-{i}",
+            resident=resident,
+            credential_value=fields.get("credential_value", ""),
+            plate=fields.get("plate", ""),
+        )
         for i in range(n)
     ]
     return AccessEvent.objects.bulk_create(rows)
@@ -56,7 +65,10 @@ def count_queries(client, url) -> int:
 
 # --- admin ------------------------------------------------------------------------------------
 
-def test_admin_access_log_is_scoped_read_only_and_masked(native_device, device_b, manager_a, client_for, estate_a):
+
+def test_admin_access_log_is_scoped_read_only_and_masked(
+    native_device, device_b, manager_a, client_for, estate_a
+):
     resident = ResidentFactory(estate=estate_a, phone="+8613811112222", name="钱七")
     make_events(native_device, 3, resident=resident, credential_value="0012345678")
     make_events(device_b, 2)
@@ -97,7 +109,10 @@ def test_admin_changelist_query_count_is_constant(native_device, manager_a, clie
     few = count_queries(client, "/admin/access/accessevent/")
     make_events(native_device, 200, resident=resident, start=timezone.now() - dt.timedelta(hours=3))
     assert count_queries(client, "/admin/access/accessevent/") == few
-    assert count_queries(client, f"/admin/access/accessevent/?gate={native_device.gate_id}&result=granted") == few
+    assert (
+        count_queries(client, f"/admin/access/accessevent/?gate={native_device.gate_id}&result=granted")
+        == few
+    )
 
 
 def test_estimated_count_paginator_on_postgresql(native_device, manager_a, client_for):
@@ -123,8 +138,9 @@ def test_credential_added_in_admin_goes_through_the_service(manager_a, client_fo
 
     DeviceFactory(estate=estate_a, protocol=Protocol.ZKTECO, serial_number="ZKADMIN1", token=None)
     resident = ResidentFactory(estate=estate_a)
-    response = client_for(manager_a).post("/admin/access/credential/add/", {
-        "resident": resident.pk, "kind": "card", "value": "77665544"})
+    response = client_for(manager_a).post(
+        "/admin/access/credential/add/", {"resident": resident.pk, "kind": "card", "value": "77665544"}
+    )
     assert response.status_code == 302
     assert Credential.objects.get().value == "77665544"
     assert DeviceCommand.objects.get().command.startswith("DATA UPDATE USERINFO")
@@ -132,12 +148,15 @@ def test_credential_added_in_admin_goes_through_the_service(manager_a, client_fo
 
 # --- live feed page and websocket -------------------------------------------------------------
 
+
 def test_live_feed_page_shows_my_estate_only(native_device, device_b, manager_a, client_for):
     make_events(native_device, 2)
     make_events(device_b, 2)
     page = client_for(manager_a).get("/staff/access/")
     assert page.status_code == 200
-    assert len(page.context["events"]) == 2 and {e.estate_id for e in page.context["events"]} == {native_device.estate_id}
+    assert len(page.context["events"]) == 2 and {e.estate_id for e in page.context["events"]} == {
+        native_device.estate_id
+    }
     html = page.content.decode()
     assert f'data-group="estate.{native_device.estate_id}.access"' in html and "翠湖北门" not in html
     few = count_queries(client_for(manager_a), "/staff/access/")
@@ -159,7 +178,10 @@ def test_websocket_group_is_for_staff_of_that_estate(manager_a, manager_b, estat
 
 # --- privacy ----------------------------------------------------------------------------------
 
-def test_movement_lookup_is_for_managers_and_is_audited(native_device, manager_a, manager_b, client_for, estate_a):
+
+def test_movement_lookup_is_for_managers_and_is_audited(
+    native_device, manager_a, manager_b, client_for, estate_a
+):
     resident = ResidentFactory(estate=estate_a)
     make_events(native_device, 3, resident=resident)
     url = f"/staff/access/residents/{resident.pk}/movements/"
@@ -177,8 +199,9 @@ def test_movement_lookup_is_for_managers_and_is_audited(native_device, manager_a
     assert MovementLookup.objects.count() == 1
 
 
-def test_portal_shows_my_household_records_only_with_constant_queries(household_a, household_b, native_device,
-                                                                       client_for, estate_b):
+def test_portal_shows_my_household_records_only_with_constant_queries(
+    household_a, household_b, native_device, client_for, estate_b
+):
     user, unit = household_a
     me = user.resident_records.get()
     other_device = DeviceFactory(estate=estate_b)
@@ -198,11 +221,14 @@ def test_portal_shows_my_household_records_only_with_constant_queries(household_
 
 # --- health, move-out, partitions -------------------------------------------------------------
 
+
 def test_silent_devices_go_offline_and_security_is_notified(native_device, estate_a):
     from community.notifications.models import Notification
 
     guard = StaffFactory(estate=estate_a, role=StaffRole.SECURITY)
-    Device.objects.filter(pk=native_device.pk).update(online=True, last_seen_at=timezone.now() - dt.timedelta(minutes=6))
+    Device.objects.filter(pk=native_device.pk).update(
+        online=True, last_seen_at=timezone.now() - dt.timedelta(minutes=6)
+    )
     fresh = DeviceFactory(estate=estate_a, online=True, last_seen_at=timezone.now())
     call_command("devices_check_offline")
     assert not Device.objects.get(pk=native_device.pk).online and Device.objects.get(pk=fresh.pk).online
@@ -250,26 +276,39 @@ def test_partitions_are_monthly_created_ahead_and_absorb_the_default(native_devi
     assert "access_accessevent_default" in names and AccessEvent.objects.count() == 2
 
 
-@pytest.mark.parametrize("model", ["gate", "device", "credential", "visitorpass", "devicecommand", "rawdevicemessage",
-                                   "movementlookup"])
+@pytest.mark.parametrize(
+    "model",
+    ["gate", "device", "credential", "visitorpass", "devicecommand", "rawdevicemessage", "movementlookup"],
+)
 def test_admin_lists_open_for_the_manager(model, native_device, manager_a, client_for):
     assert client_for(manager_a).get(f"/admin/access/{model}/").status_code == 200
 
 
 def test_rotating_a_device_token_from_the_admin(native_device, manager_a, client_for, device_client):
     client = client_for(manager_a)
-    response = client.post("/admin/access/device/", {"action": "rotate_token", "_selected_action": [native_device.pk]},
-                           follow=True)
+    response = client.post(
+        "/admin/access/device/",
+        {"action": "rotate_token", "_selected_action": [native_device.pk]},
+        follow=True,
+    )
     text = next(str(m) for m in response.context["messages"])
     new_token = text.split("<code>")[1].split("</code>")[0]
     events = "/api/v1/devices/events"
     body = {"event_id": "x", "occurred_at": "2026-11-20T08:00:00+08:00", "result": "granted"}
     from tests.access.conftest import NATIVE_TOKEN
 
-    assert device_client.post(events, body, content_type="application/json",
-                              HTTP_AUTHORIZATION=f"Bearer {NATIVE_TOKEN}").status_code == 401
-    assert device_client.post(events, body, content_type="application/json",
-                              HTTP_AUTHORIZATION=f"Bearer {new_token}").status_code == 200
+    assert (
+        device_client.post(
+            events, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {NATIVE_TOKEN}"
+        ).status_code
+        == 401
+    )
+    assert (
+        device_client.post(
+            events, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {new_token}"
+        ).status_code
+        == 200
+    )
 
 
 def test_whole_month_partitions_past_retention_are_dropped(native_device, settings):

@@ -20,14 +20,22 @@ VERIFY = "/api/v1/devices/verify"
 
 def make_pass(user, unit, **kwargs) -> VisitorPass:
     now = timezone.now()
-    defaults = {"visitor_name": "李四", "valid_from": now - dt.timedelta(minutes=5),
-                "valid_until": now + dt.timedelta(hours=2), "max_entries": 2}
+    defaults = {
+        "visitor_name": "李四",
+        "valid_from": now - dt.timedelta(minutes=5),
+        "valid_until": now + dt.timedelta(hours=2),
+        "max_entries": 2,
+    }
     return visitor_pass_create(user=user, unit=unit, **{**defaults, **kwargs})
 
 
 def verify(client, token, *, device_token=NATIVE_TOKEN, **extra):
-    return client.post(VERIFY, data={"type": "qr", "value": token, **extra}, content_type="application/json",
-                       HTTP_AUTHORIZATION=f"Bearer {device_token}")
+    return client.post(
+        VERIFY,
+        data={"type": "qr", "value": token, **extra},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {device_token}",
+    )
 
 
 @pytest.mark.django_db
@@ -36,10 +44,18 @@ def test_resident_creates_a_pass_in_the_portal_and_sees_its_qr(household_a, clie
     client = client_for(user)
     page = client.get("/portal/access/passes/new/")
     assert page.status_code == 200
-    response = client.post("/portal/access/passes/new/", {
-        "unit": unit.pk, "visitor_name": "李四", "visitor_phone": "13912345678", "plate": "鄂c12345",
-        "valid_from": "2030-01-01T09:00", "valid_until": "2030-01-01T18:00", "max_entries": 3,
-    })
+    response = client.post(
+        "/portal/access/passes/new/",
+        {
+            "unit": unit.pk,
+            "visitor_name": "李四",
+            "visitor_phone": "13912345678",
+            "plate": "鄂c12345",
+            "valid_from": "2030-01-01T09:00",
+            "valid_until": "2030-01-01T18:00",
+            "max_entries": 3,
+        },
+    )
     visitor_pass = VisitorPass.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/portal/access/passes/{visitor_pass.pk}/"
     assert (visitor_pass.unit, visitor_pass.max_entries, visitor_pass.plate) == (unit, 3, "鄂C12345")
@@ -50,10 +66,16 @@ def test_resident_creates_a_pass_in_the_portal_and_sees_its_qr(household_a, clie
 @pytest.mark.django_db
 def test_bad_window_is_refused_with_a_message(household_a, client_for):
     user, unit = household_a
-    response = client_for(user).post("/portal/access/passes/new/", {
-        "unit": unit.pk, "visitor_name": "李四", "valid_from": "2030-01-02T09:00", "valid_until": "2030-01-01T09:00",
-        "max_entries": 1,
-    })
+    response = client_for(user).post(
+        "/portal/access/passes/new/",
+        {
+            "unit": unit.pk,
+            "visitor_name": "李四",
+            "valid_from": "2030-01-02T09:00",
+            "valid_until": "2030-01-01T09:00",
+            "max_entries": 1,
+        },
+    )
     assert response.status_code == 200 and not VisitorPass.objects.exists()
     assert response.context["form"].errors["valid_until"]
 
@@ -71,10 +93,16 @@ def test_another_household_cannot_see_or_revoke_my_pass(household_a, household_b
 
 @pytest.mark.django_db
 def test_cannot_create_a_pass_for_someone_elses_home(household_a, household_b, client_for):
-    response = client_for(household_a[0]).post("/portal/access/passes/new/", {
-        "unit": household_b[1].pk, "visitor_name": "X", "valid_from": "2030-01-01T09:00",
-        "valid_until": "2030-01-01T10:00", "max_entries": 1,
-    })
+    response = client_for(household_a[0]).post(
+        "/portal/access/passes/new/",
+        {
+            "unit": household_b[1].pk,
+            "visitor_name": "X",
+            "valid_from": "2030-01-01T09:00",
+            "valid_until": "2030-01-01T10:00",
+            "max_entries": 1,
+        },
+    )
     assert response.status_code == 200 and not VisitorPass.objects.exists()
 
 
@@ -90,7 +118,10 @@ def test_verify_allows_counts_and_records_then_denies_when_used_up(household_a, 
     visitor_pass.refresh_from_db()
     assert visitor_pass.entries_used == 2
     assert list(AccessEvent.objects.order_by("id").values_list("result", "visitor_pass_id", "method")) == [
-        ("granted", visitor_pass.pk, "qr"), ("granted", visitor_pass.pk, "qr"), ("denied", visitor_pass.pk, "qr")]
+        ("granted", visitor_pass.pk, "qr"),
+        ("granted", visitor_pass.pk, "qr"),
+        ("denied", visitor_pass.pk, "qr"),
+    ]
 
 
 @pytest.mark.django_db
@@ -105,16 +136,20 @@ def test_retried_verify_with_the_same_event_id_counts_once(household_a, native_d
 
 
 @pytest.mark.django_db
-def test_verify_denies_revoked_expired_future_forged_and_other_estate(household_a, native_device, device_client,
-                                                                      client_for, estate_b):
+def test_verify_denies_revoked_expired_future_forged_and_other_estate(
+    household_a, native_device, device_client, client_for, estate_b
+):
     user, unit = household_a
     revoked = make_pass(user, unit)
     client_for(user).post(f"/portal/access/passes/{revoked.pk}/revoke/")
     now = timezone.now()
-    future = make_pass(user, unit, valid_from=now + dt.timedelta(hours=1), valid_until=now + dt.timedelta(hours=2))
+    future = make_pass(
+        user, unit, valid_from=now + dt.timedelta(hours=1), valid_until=now + dt.timedelta(hours=2)
+    )
     ok = make_pass(user, unit)
-    VisitorPass.objects.filter(pk=ok.pk).update(valid_until=now - dt.timedelta(seconds=1),
-                                                valid_from=now - dt.timedelta(hours=1))
+    VisitorPass.objects.filter(pk=ok.pk).update(
+        valid_until=now - dt.timedelta(seconds=1), valid_from=now - dt.timedelta(hours=1)
+    )
     assert verify(device_client, visitor_pass_token(revoked)).json()["reason"] == "pass_revoked"
     assert verify(device_client, visitor_pass_token(future)).json()["reason"] == "pass_not_yet_valid"
     assert verify(device_client, visitor_pass_token(ok)).json()["reason"] == "pass_expired"
@@ -132,8 +167,12 @@ def test_verify_a_resident_card(native_device, device_client, estate_a):
 
     resident = ResidentFactory(estate=estate_a, name="赵六")
     CredentialFactory(resident=resident, value="0099887766")
-    answer = device_client.post(VERIFY, data={"type": "card", "value": "0099887766"}, content_type="application/json",
-                                HTTP_AUTHORIZATION=f"Bearer {NATIVE_TOKEN}").json()
+    answer = device_client.post(
+        VERIFY,
+        data={"type": "card", "value": "0099887766"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {NATIVE_TOKEN}",
+    ).json()
     assert answer["allow"] is True and answer["resident"] == "赵六"
     assert AccessEvent.objects.get().resident == resident
 
@@ -143,7 +182,9 @@ def test_visitor_page_shows_the_qr_without_login(household_a, client):
     visitor_pass = make_pass(*household_a)
     page = client.get(f"/portal/access/v/{visitor_pass_token(visitor_pass)}/")
     assert page.status_code == 200 and "<svg" in page.content.decode()
-    assert client.get(f"/portal/access/v/vp.{visitor_pass.pk}.{visitor_pass.nonce}:forged/").status_code == 404
+    assert (
+        client.get(f"/portal/access/v/vp.{visitor_pass.pk}.{visitor_pass.nonce}:forged/").status_code == 404
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -168,7 +209,9 @@ def test_two_gates_scanning_the_last_entry_at_once_allow_exactly_one(household_a
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=scan, args=(t,)) for t in ("gate-one-token-0001", "gate-two-token-0002")]
+    threads = [
+        threading.Thread(target=scan, args=(t,)) for t in ("gate-one-token-0001", "gate-two-token-0002")
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -18,8 +18,14 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 @pytest.fixture
 def zk(estate_a, gate_a):
-    return DeviceFactory(estate=estate_a, gate=gate_a, protocol="zkteco", serial_number=SN, token=None,
-                         time_zone="Asia/Shanghai")
+    return DeviceFactory(
+        estate=estate_a,
+        gate=gate_a,
+        protocol="zkteco",
+        serial_number=SN,
+        token=None,
+        time_zone="Asia/Shanghai",
+    )
 
 
 def upload(client, table, body: str, sn=SN, **extra):
@@ -53,12 +59,17 @@ def test_unapproved_device_gets_a_non_200(zk, device_client):
 
 
 def test_attlog_batch_crlf_with_extra_columns_is_stored_in_the_device_zone(zk, device_client):
-    body = ("1001\t2026-11-20 08:00:00\t0\t15\t0\t0\t0\r\n"
-            "1002\t2026-11-20 08:00:05\t1\t2\t0\t0\t0\t255\t77\r\n\r\n")
+    body = (
+        "1001\t2026-11-20 08:00:00\t0\t15\t0\t0\t0\r\n"
+        "1002\t2026-11-20 08:00:05\t1\t2\t0\t0\t0\t255\t77\r\n\r\n"
+    )
     response = upload(device_client, "ATTLOG", body, Stamp="9999")
     assert (response.status_code, response.content) == (200, b"OK")
-    rows = list(AccessEvent.objects.order_by("occurred_at").values_list(
-        "credential_value", "occurred_at", "direction", "method", "result"))
+    rows = list(
+        AccessEvent.objects.order_by("occurred_at").values_list(
+            "credential_value", "occurred_at", "direction", "method", "result"
+        )
+    )
     assert rows == [
         ("1001", dt.datetime(2026, 11, 20, 8, 0, tzinfo=SHANGHAI), "in", "face", "granted"),
         ("1002", dt.datetime(2026, 11, 20, 8, 0, 5, tzinfo=SHANGHAI), "out", "card", "granted"),
@@ -82,8 +93,10 @@ def test_offline_batch_with_old_times_is_flagged_replayed(zk, device_client):
 
 
 def test_malformed_line_is_kept_raw_and_the_good_lines_are_stored(zk, device_client):
-    body = "1001\t2026-11-20 08:00:00\t0\t1\t0\t0\t0\ngarbage-without-tabs\n1003\t2026-13-40 99:00:00\t0\t1\n" \
-           "1004\t2026-11-20 08:02:00\t0\t1\t0\t0\t0\n"
+    body = (
+        "1001\t2026-11-20 08:00:00\t0\t1\t0\t0\t0\ngarbage-without-tabs\n1003\t2026-13-40 99:00:00\t0\t1\n"
+        "1004\t2026-11-20 08:02:00\t0\t1\t0\t0\t0\n"
+    )
     response = upload(device_client, "ATTLOG", body)
     assert response.content == b"OK"
     assert sorted(AccessEvent.objects.values_list("credential_value", flat=True)) == ["1001", "1004"]
@@ -95,13 +108,21 @@ def test_malformed_line_is_kept_raw_and_the_good_lines_are_stored(zk, device_cli
 def test_rtlog_access_panel_events_map_granted_and_denied(zk, device_client, estate_a):
     resident = ResidentFactory(estate=estate_a)
     CredentialFactory(resident=resident, value="12345678")
-    body = ("time=2026-11-20 08:01:02\tpin=0\tcardno=12345678\teventaddr=1\tevent=0\tinoutstatus=0\tverifytype=4\tindex=57\n"
-            "time=2026-11-20 08:01:09\tpin=0\tcardno=99999\teventaddr=1\tevent=27\tinoutstatus=0\tverifytype=4\tindex=58\n"
-            "time=2026-11-20 08:01:10\tpin=0\tcardno=0\teventaddr=1\tevent=200\tinoutstatus=2\tverifytype=200\tindex=59\n")
+    body = (
+        "time=2026-11-20 08:01:02\tpin=0\tcardno=12345678\teventaddr=1\tevent=0\tinoutstatus=0\tverifytype=4\tindex=57\n"
+        "time=2026-11-20 08:01:09\tpin=0\tcardno=99999\teventaddr=1\tevent=27\tinoutstatus=0\tverifytype=4\tindex=58\n"
+        "time=2026-11-20 08:01:10\tpin=0\tcardno=0\teventaddr=1\tevent=200\tinoutstatus=2\tverifytype=200\tindex=59\n"
+    )
     assert upload(device_client, "rtlog", body).content == b"OK"
-    rows = list(AccessEvent.objects.order_by("idempotency_key").values_list(
-        "idempotency_key", "result", "reason", "resident_id", "vendor_code"))
-    assert rows == [("rt:57", "granted", "", resident.pk, "rt/0"), ("rt:58", "denied", "unregistered", None, "rt/27")]
+    rows = list(
+        AccessEvent.objects.order_by("idempotency_key").values_list(
+            "idempotency_key", "result", "reason", "resident_id", "vendor_code"
+        )
+    )
+    assert rows == [
+        ("rt:57", "granted", "", resident.pk, "rt/0"),
+        ("rt:58", "denied", "unregistered", None, "rt/27"),
+    ]
 
 
 def test_operlog_and_unknown_tables_are_kept(zk, device_client):
@@ -113,8 +134,11 @@ def test_operlog_and_unknown_tables_are_kept(zk, device_client):
 
 
 def test_registry_and_push_for_access_panels(zk, device_client):
-    response = device_client.post(f"/iclock/registry?SN={SN}", data=b"DeviceType=acc,~DeviceName=inBio160,FirmVer=AC1",
-                                  content_type="text/plain")
+    response = device_client.post(
+        f"/iclock/registry?SN={SN}",
+        data=b"DeviceType=acc,~DeviceName=inBio160,FirmVer=AC1",
+        content_type="text/plain",
+    )
     assert response.status_code == 200 and response.content.startswith(b"RegistryCode=")
     push = device_client.get(f"/iclock/push?SN={SN}")
     assert push.status_code == 200 and b"SessionID=" in push.content
@@ -136,10 +160,15 @@ def test_credential_sync_commands_are_delivered_and_their_results_recorded(zk, d
     credential = credential_issue(resident=resident, kind="card", value="88776655")
     lines = device_client.get(f"/iclock/getrequest?SN={SN}").content.decode().splitlines()
     command = DeviceCommand.objects.get()
-    assert lines == [f"C:{command.pk}:DATA UPDATE USERINFO PIN={resident.pk}\tName=王五\tPri=0\tCard=88776655"]
+    assert lines == [
+        f"C:{command.pk}:DATA UPDATE USERINFO PIN={resident.pk}\tName=王五\tPri=0\tCard=88776655"
+    ]
     assert device_client.get(f"/iclock/getrequest?SN={SN}").content == b"OK"  # sent once
-    result = device_client.post(f"/iclock/devicecmd?SN={SN}", data=f"ID={command.pk}&Return=0&CMD=DATA\n".encode(),
-                                content_type="text/plain")
+    result = device_client.post(
+        f"/iclock/devicecmd?SN={SN}",
+        data=f"ID={command.pk}&Return=0&CMD=DATA\n".encode(),
+        content_type="text/plain",
+    )
     assert result.content == b"OK"
     command.refresh_from_db()
     assert (command.status, command.return_code) == ("succeeded", 0)
@@ -147,8 +176,11 @@ def test_credential_sync_commands_are_delivered_and_their_results_recorded(zk, d
     delete = DeviceCommand.objects.latest("pk")
     assert delete.command == f"DATA DELETE USERINFO PIN={resident.pk}" and delete.status == "pending"
     device_client.get(f"/iclock/getrequest?SN={SN}")
-    device_client.post(f"/iclock/devicecmd?SN={SN}", data=f"ID={delete.pk}&Return=-1002&CMD=DATA\n".encode(),
-                       content_type="text/plain")
+    device_client.post(
+        f"/iclock/devicecmd?SN={SN}",
+        data=f"ID={delete.pk}&Return=-1002&CMD=DATA\n".encode(),
+        content_type="text/plain",
+    )
     delete.refresh_from_db()
     assert delete.status == "failed" and delete.return_code == -1002
 

@@ -22,7 +22,12 @@ def _listed(client, query: str = "") -> set[int]:
 
 @pytest.fixture
 def people(household_a, household_b, manager_a, manager_b):
-    return {"owner_a": household_a[0], "owner_b": household_b[0], "manager_a": manager_a, "manager_b": manager_b}
+    return {
+        "owner_a": household_a[0],
+        "owner_b": household_b[0],
+        "manager_a": manager_a,
+        "manager_b": manager_b,
+    }
 
 
 def test_manager_sees_accounts_of_own_estate_only(client_for, people):
@@ -104,9 +109,17 @@ def test_only_superusers_set_passwords_add_or_delete(client_for, people, superus
 
 
 def test_superuser_adds_a_staff_account(client_for, superuser):
-    response = client_for(superuser).post(reverse("admin:accounts_user_add"), {
-        "username": "tech2", "phone": "13900000099", "name": "王师傅", "usable_password": "true",
-        "password1": "Xy7!long-pass", "password2": "Xy7!long-pass"})
+    response = client_for(superuser).post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "tech2",
+            "phone": "13900000099",
+            "name": "王师傅",
+            "usable_password": "true",
+            "password1": "Xy7!long-pass",
+            "password2": "Xy7!long-pass",
+        },
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     user = User.objects.get(username="tech2")
     assert str(user.phone) == "+8613900000099" and user.email is None
@@ -118,8 +131,10 @@ def test_list_masks_phone_numbers(client_for, people):
 
 
 def test_user_autocomplete_for_staff_roles_is_scoped(client_for, people):
-    response = client_for(people["manager_a"]).get("/admin/autocomplete/", {
-        "app_label": "residents", "model_name": "staffmembership", "field_name": "user", "term": ""})
+    response = client_for(people["manager_a"]).get(
+        "/admin/autocomplete/",
+        {"app_label": "residents", "model_name": "staffmembership", "field_name": "user", "term": ""},
+    )
     assert response.status_code == 200
     ids = {int(r["id"]) for r in json.loads(response.content)["results"]}
     assert people["owner_a"].pk in ids
@@ -130,9 +145,12 @@ def test_invitations_list_is_scoped(client_for, people, estate_a, estate_b):
     from community.accounts.services import invitation_create
     from tests.factories import ResidentFactory
 
-    invitation_create(resident=ResidentFactory(estate=estate_a, phone="+8613911110001"), by=people["manager_a"])
-    other = invitation_create(resident=ResidentFactory(estate=estate_b, phone="+8613911110002"),
-                              by=people["manager_b"])
+    invitation_create(
+        resident=ResidentFactory(estate=estate_a, phone="+8613911110001"), by=people["manager_a"]
+    )
+    other = invitation_create(
+        resident=ResidentFactory(estate=estate_b, phone="+8613911110002"), by=people["manager_b"]
+    )
     response = client_for(people["manager_a"]).get(reverse("admin:accounts_invitation_changelist"))
     listed = {i.pk for i in response.context["cl"].result_list}
     assert len(listed) == 1 and other.pk not in listed

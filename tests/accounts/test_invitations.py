@@ -54,7 +54,9 @@ def test_resident_without_phone_cannot_be_invited(estate_a, manager_a):
     assert not Invitation.objects.exists()
 
 
-def test_happy_path_creates_an_account_linked_to_every_record_with_that_phone(client, invite, resident, estate_b):
+def test_happy_path_creates_an_account_linked_to_every_record_with_that_phone(
+    client, invite, resident, estate_b
+):
     same_person_elsewhere = ResidentFactory(estate=estate_b, phone=PHONE, name="张伟")
     _, code = invite()
 
@@ -62,8 +64,9 @@ def test_happy_path_creates_an_account_linked_to_every_record_with_that_phone(cl
     assert response.status_code == 302
     assert response.url == "/accounts/invite/password/"
 
-    response = client.post("/accounts/invite/password/",
-                           {"password1": "Quiet-River-2024", "password2": "Quiet-River-2024"})
+    response = client.post(
+        "/accounts/invite/password/", {"password1": "Quiet-River-2024", "password2": "Quiet-River-2024"}
+    )
     assert response.status_code == 302
     assert response.url == "/portal/"
 
@@ -78,13 +81,18 @@ def test_happy_path_creates_an_account_linked_to_every_record_with_that_phone(cl
 
     # The new resident can log in with phone + password from now on.
     client.logout()
-    assert client.post("/accounts/login/", {"login": "13812345678", "password": "Quiet-River-2024"}).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"login": "13812345678", "password": "Quiet-River-2024"}).status_code
+        == 302
+    )
 
 
 def test_code_cannot_be_used_twice(client, invite):
     _, code = invite()
     client.post("/accounts/invite/", {"phone": PHONE, "code": code})
-    client.post("/accounts/invite/password/", {"password1": "Quiet-River-2024", "password2": "Quiet-River-2024"})
+    client.post(
+        "/accounts/invite/password/", {"password1": "Quiet-River-2024", "password2": "Quiet-River-2024"}
+    )
     client.logout()
 
     response = client.post("/accounts/invite/", {"phone": PHONE, "code": code})
@@ -169,7 +177,9 @@ def test_weak_or_mismatched_passwords_are_refused(client, invite):
     _, code = invite()
     client.post("/accounts/invite/", {"phone": PHONE, "code": code})
 
-    mismatch = client.post("/accounts/invite/password/", {"password1": "Quiet-River-2024", "password2": "other"})
+    mismatch = client.post(
+        "/accounts/invite/password/", {"password1": "Quiet-River-2024", "password2": "other"}
+    )
     weak = client.post("/accounts/invite/password/", {"password1": "12345678", "password2": "12345678"})
 
     assert mismatch.status_code == weak.status_code == 400
@@ -191,8 +201,10 @@ def test_open_signup_is_closed(client, db):
     assert 'name="password1"' not in html
     assert 'href="/accounts/invite/"' in html
 
-    client.post("/accounts/signup/", {"phone": "13900002222", "password1": "Quiet-River-2024",
-                                      "password2": "Quiet-River-2024"})
+    client.post(
+        "/accounts/signup/",
+        {"phone": "13900002222", "password1": "Quiet-River-2024", "password2": "Quiet-River-2024"},
+    )
     assert not get_user_model().objects.filter(phone="+8613900002222").exists()
 
 

@@ -21,8 +21,18 @@ def resident_user(db):
     return UserFactory(phone="+8613800000001", email="wang@example.cn", username="u8613800000001")
 
 
-@pytest.mark.parametrize("typed", ["13800000001", "+8613800000001", "138 0000 0001", "+86 138-0000-0001",
-                                   "008613800000001", "１３８０００００００１", " 13800000001 "])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "13800000001",
+        "+8613800000001",
+        "138 0000 0001",
+        "+86 138-0000-0001",
+        "008613800000001",
+        "１３８０００００００１",
+        " 13800000001 ",
+    ],
+)
 def test_login_by_phone_in_the_formats_people_type(client, resident_user, typed):
     response = client.post(LOGIN_URL, {"login": typed, "password": "demo12345"})
 
@@ -76,9 +86,14 @@ def test_login_page_is_styled_and_offers_the_invitation_path(client, db):
 def test_password_change(client, resident_user):
     client.post(LOGIN_URL, {"login": "13800000001", "password": "demo12345"})
 
-    response = client.post("/accounts/password/change/", {
-        "oldpassword": "demo12345", "password1": "Bright-Morning-42", "password2": "Bright-Morning-42",
-    })
+    response = client.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": "demo12345",
+            "password1": "Bright-Morning-42",
+            "password2": "Bright-Morning-42",
+        },
+    )
 
     assert response.status_code == 302
     resident_user.refresh_from_db()
@@ -105,8 +120,16 @@ def test_failed_logins_are_rate_limited(client, resident_user):
     assert expected in response.content.decode()
 
 
-@pytest.mark.parametrize("url", ["/accounts/password/change/", "/accounts/2fa/", "/accounts/email/",
-                                 "/accounts/logout/", "/accounts/reauthenticate/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/accounts/password/change/",
+        "/accounts/2fa/",
+        "/accounts/email/",
+        "/accounts/logout/",
+        "/accounts/reauthenticate/",
+    ],
+)
 def test_account_pages_for_a_signed_in_user_are_in_the_portal_look(client, resident_user, url):
     client.post(LOGIN_URL, {"login": "13800000001", "password": "demo12345"})
 
@@ -118,8 +141,9 @@ def test_account_pages_for_a_signed_in_user_are_in_the_portal_look(client, resid
     assert 'class="tabbar"' in page or 'class="card entrance-card"' in page
 
 
-@pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/password/reset/", "/accounts/signup/",
-                                 "/accounts/invite/"])
+@pytest.mark.parametrize(
+    "url", ["/accounts/login/", "/accounts/password/reset/", "/accounts/signup/", "/accounts/invite/"]
+)
 def test_entrance_pages_are_styled(client, db, url):
     page = client.get(url).content.decode()
 

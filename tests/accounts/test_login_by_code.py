@@ -40,8 +40,10 @@ def test_resident_signs_in_with_the_sms_code_and_sets_a_new_password(client, res
     assert client.session.get("_auth_user_id") == str(resident_user.pk)
 
     # Signed in without the old password: set a new one.
-    response = client.post("/accounts/password/change/", {
-        "oldpassword": "demo12345", "password1": "Bright-Morning-42", "password2": "Bright-Morning-42"})
+    response = client.post(
+        "/accounts/password/change/",
+        {"oldpassword": "demo12345", "password1": "Bright-Morning-42", "password2": "Bright-Morning-42"},
+    )
     assert response.status_code == 302
     resident_user.refresh_from_db()
     assert resident_user.check_password("Bright-Morning-42")

@@ -27,7 +27,9 @@ def test_admin_login_is_rate_limited_like_every_login(client, manager_a):
     for _ in range(5):
         client.post("/accounts/login/?next=/admin/", {"login": str(manager_a.phone), "password": "nope-nope"})
 
-    response = client.post("/accounts/login/?next=/admin/", {"login": str(manager_a.phone), "password": "demo12345"})
+    response = client.post(
+        "/accounts/login/?next=/admin/", {"login": str(manager_a.phone), "password": "demo12345"}
+    )
 
     assert response.status_code == 200  # refused: the form again, not a redirect into the admin
     assert "_auth_user_id" not in client.session
@@ -108,8 +110,11 @@ def test_with_the_setting_staff_pages_and_the_api_are_gated_too(client, manager_
     api = client.get("/api/v1/residents/")
     assert api.status_code == 403 and api.json()["error"]["code"] == "mfa_enrolment_required"
 
-    token = client.post("/api/v1/auth/token/", {"login": str(manager_a.phone), "password": "demo12345"},
-                        content_type="application/json")
+    token = client.post(
+        "/api/v1/auth/token/",
+        {"login": str(manager_a.phone), "password": "demo12345"},
+        content_type="application/json",
+    )
     assert token.status_code == 403 and token.json()["error"]["code"] == "mfa_enrolment_required"
 
 

@@ -31,4 +31,3 @@ def api_as():
         return client
 
     return make
-

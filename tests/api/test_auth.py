@@ -17,8 +17,9 @@ def resident(db):
     return UserFactory(username="lin", phone="+8613800000101", email="lin@example.com")
 
 
-@pytest.mark.parametrize("login", ["13800000101", "+8613800000101", "138 0000 0101", "lin@example.com",
-                                   "LIN@example.com", "lin"])
+@pytest.mark.parametrize(
+    "login", ["13800000101", "+8613800000101", "138 0000 0101", "lin@example.com", "LIN@example.com", "lin"]
+)
 def test_obtain_token_with_phone_email_or_username(api, resident, login):
     response = api.post(TOKEN_URL, {"login": login, "password": "demo12345"}, format="json")
 
@@ -106,7 +107,9 @@ def test_throttle_counts_the_same_phone_in_any_spelling(api, resident):
 
 def test_successes_do_not_count_towards_the_throttle(api, resident):
     for _ in range(15):
-        assert api.post(TOKEN_URL, {"login": "lin", "password": "demo12345"}, format="json").status_code == 200
+        assert (
+            api.post(TOKEN_URL, {"login": "lin", "password": "demo12345"}, format="json").status_code == 200
+        )
 
 
 def test_failed_attempts_are_throttled_per_client_across_logins(api, db):
@@ -121,7 +124,10 @@ def test_another_login_from_another_client_is_not_throttled(api, resident):
         api.post(TOKEN_URL, {"login": "lin", "password": "guess"}, format="json")
     UserFactory(username="neighbour")
     other = APIClient(REMOTE_ADDR="10.0.0.9")
-    assert other.post(TOKEN_URL, {"login": "neighbour", "password": "demo12345"}, format="json").status_code == 200
+    assert (
+        other.post(TOKEN_URL, {"login": "neighbour", "password": "demo12345"}, format="json").status_code
+        == 200
+    )
 
 
 def test_session_requests_enforce_csrf(resident):
@@ -152,7 +158,9 @@ def test_mfa_accounts_need_a_code(api, resident):
     login = {"login": "lin", "password": "demo12345"}
 
     assert_error(api.post(TOKEN_URL, login, format="json"), 400, "mfa_required")
-    error = assert_error(api.post(TOKEN_URL, {**login, "code": "12345x"}, format="json"), 400, "invalid_mfa_code")
+    error = assert_error(
+        api.post(TOKEN_URL, {**login, "code": "12345x"}, format="json"), 400, "invalid_mfa_code"
+    )
     assert set(error["fields"]) == {"code"}
 
     code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))

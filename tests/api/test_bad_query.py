@@ -12,18 +12,21 @@ pytestmark = pytest.mark.django_db
 HUGE = "99999999999999999999999"
 
 
-@pytest.mark.parametrize("url", [
-    f"/api/v1/residents/?estate={HUGE}",
-    f"/api/v1/residents/?unit={HUGE}",
-    f"/api/v1/units/?building={HUGE}",
-    f"/api/v1/units/?floor={HUGE}",
-    "/api/v1/units/?estate=1e30",
-    "/api/v1/units/?estate=abc",
-    "/api/v1/buildings/?estate=-1",
-    "/api/v1/announcements/?estate=NaN",
-    f"/api/v1/me/announcements/?estate={HUGE}",
-    "/api/v1/units/?usage=castle",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/v1/residents/?estate={HUGE}",
+        f"/api/v1/residents/?unit={HUGE}",
+        f"/api/v1/units/?building={HUGE}",
+        f"/api/v1/units/?floor={HUGE}",
+        "/api/v1/units/?estate=1e30",
+        "/api/v1/units/?estate=abc",
+        "/api/v1/buildings/?estate=-1",
+        "/api/v1/announcements/?estate=NaN",
+        f"/api/v1/me/announcements/?estate={HUGE}",
+        "/api/v1/units/?usage=castle",
+    ],
+)
 def test_bad_filter_values_are_a_400_naming_the_parameter(api_as, manager_a, household_a, url):
     response = api_as(manager_a).get(url)
 
@@ -32,12 +35,15 @@ def test_bad_filter_values_are_a_400_naming_the_parameter(api_as, manager_a, hou
     assert parameter in error["fields"]
 
 
-@pytest.mark.parametrize("url", [
-    "/api/v1/units/?page=abc",
-    "/api/v1/units/?page=99999",
-    f"/api/v1/units/{HUGE}/",
-    "/api/v1/units/abc/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/units/?page=abc",
+        "/api/v1/units/?page=99999",
+        f"/api/v1/units/{HUGE}/",
+        "/api/v1/units/abc/",
+    ],
+)
 def test_pages_and_ids_that_do_not_exist_are_a_404(api_as, manager_a, url):
     assert_error(api_as(manager_a).get(url), 404)
 
@@ -55,21 +61,27 @@ def test_a_nul_character_in_search_is_a_400(api_as, manager_a):
     assert_error(api_as(manager_a).get("/api/v1/units/?search=a%00b"), 400)
 
 
-@pytest.mark.parametrize("body", [
-    '{"title": "x"',
-    "[1, 2]",
-    '"text"',
-    '{"estate": "abc", "title": ["x"], "body": {"a": 1}, "publish_at": "nope"}',
-    f'{{"estate": {HUGE}, "title": "x", "body": "y"}}',
-    '{"estate": ESTATE, "title": "x", "body": "y", "publish_at": "99999-01-01T00:00:00"}',
-    '{"estate": ESTATE, "title": "x", "body": "y", "publish_at": "2024-01-02T00:00:00+08:00", '
-    '"expires_at": "2024-01-01T00:00:00+08:00"}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"title": "x"',
+        "[1, 2]",
+        '"text"',
+        '{"estate": "abc", "title": ["x"], "body": {"a": 1}, "publish_at": "nope"}',
+        f'{{"estate": {HUGE}, "title": "x", "body": "y"}}',
+        '{"estate": ESTATE, "title": "x", "body": "y", "publish_at": "99999-01-01T00:00:00"}',
+        '{"estate": ESTATE, "title": "x", "body": "y", "publish_at": "2024-01-02T00:00:00+08:00", '
+        '"expires_at": "2024-01-01T00:00:00+08:00"}',
+    ],
+)
 def test_bad_bodies_are_a_400_and_nothing_is_written(api_as, manager_a, estate_a, body):
     from community.residents.models import Announcement
 
-    response = api_as(manager_a).post("/api/v1/announcements/", data=body.replace("ESTATE", str(estate_a.pk)),
-                                      content_type="application/json")
+    response = api_as(manager_a).post(
+        "/api/v1/announcements/",
+        data=body.replace("ESTATE", str(estate_a.pk)),
+        content_type="application/json",
+    )
 
     assert_error(response, 400)
     assert not Announcement.objects.exists()
@@ -87,4 +99,7 @@ def test_deeply_nested_json_is_a_400_not_a_500(client_for, household_a):
     body = "[" * 100_000 + "]" * 100_000
     response = client.post("/api/v1/auth/token/", body, content_type="application/json")
     assert response.status_code == 400
-    assert "nested too deeply" in response.json()["error"]["message"] or response.json()["error"]["code"] == "parse_error"
+    assert (
+        "nested too deeply" in response.json()["error"]["message"]
+        or response.json()["error"]["code"] == "parse_error"
+    )

@@ -17,7 +17,9 @@ from tests.api.helpers import assert_error
 
 
 def test_400_names_each_invalid_field(api_as, manager_a, estate_a):
-    response = api_as(manager_a).post("/api/v1/announcements/", {"estate": estate_a.pk, "title": ""}, format="json")
+    response = api_as(manager_a).post(
+        "/api/v1/announcements/", {"estate": estate_a.pk, "title": ""}, format="json"
+    )
 
     error = assert_error(response, 400, "invalid")
     assert set(error["fields"]) == {"title", "body"}
@@ -64,8 +66,9 @@ def test_413_for_a_json_body_over_the_limit(api_as, manager_a, estate_a, setting
 
 def test_413_for_a_form_body_over_the_limit(api_as, manager_a, estate_a, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    response = api_as(manager_a).post("/api/v1/announcements/", {"estate": estate_a.pk, "title": "t",
-                                                                 "body": "x" * 5000})
+    response = api_as(manager_a).post(
+        "/api/v1/announcements/", {"estate": estate_a.pk, "title": "t", "body": "x" * 5000}
+    )
     assert_error(response, 413, "payload_too_large")
 
 
@@ -75,6 +78,7 @@ def test_415(api_as, manager_a):
 
 
 # 409 and Django exceptions: the handler's contract for every app's API views.
+
 
 class _Raises(ApiDefaults, APIView):
     permission_classes = []
@@ -93,8 +97,9 @@ def _call(exc: Exception):
 
 def test_409_conflict():
     assert_error(_call(Conflict()), 409, "conflict")
-    error = assert_error(_call(Conflict("The ticket is already closed.", code="illegal_transition")), 409,
-                         "illegal_transition")
+    error = assert_error(
+        _call(Conflict("The ticket is already closed.", code="illegal_transition")), 409, "illegal_transition"
+    )
     assert error["message"] == "The ticket is already closed."
 
 
@@ -103,26 +108,36 @@ def test_409_for_deleting_a_protected_row():
 
 
 def test_django_validation_errors_become_400_with_fields_and_codes():
-    error = assert_error(_call(DjangoValidationError({"end_date": "The end date cannot be before the start date."})),
-                         400, "invalid")
+    error = assert_error(
+        _call(DjangoValidationError({"end_date": "The end date cannot be before the start date."})),
+        400,
+        "invalid",
+    )
     assert error["fields"] == {"end_date": ["The end date cannot be before the start date."]}
 
-    error = assert_error(_call(DjangoValidationError("This occupancy has already ended.", code="already_ended")),
-                         400, "already_ended")
+    error = assert_error(
+        _call(DjangoValidationError("This occupancy has already ended.", code="already_ended")),
+        400,
+        "already_ended",
+    )
     assert error["message"] == "This occupancy has already ended."
     assert error["fields"] == {}
 
-    error = assert_error(_call(DjangoValidationError({"__all__": ["Dates overlap."], "role": ["Unknown role."]})),
-                         400)
+    error = assert_error(
+        _call(DjangoValidationError({"__all__": ["Dates overlap."], "role": ["Unknown role."]})), 400
+    )
     assert error["message"] == "Dates overlap."
     assert error["fields"] == {"role": ["Unknown role."]}
 
 
-@pytest.mark.parametrize(("exc", "status", "code"), [
-    (exceptions.NotFound(), 404, "not_found"),
-    (exceptions.PermissionDenied(), 403, "permission_denied"),
-    (exceptions.Throttled(wait=30), 429, "throttled"),
-])
+@pytest.mark.parametrize(
+    ("exc", "status", "code"),
+    [
+        (exceptions.NotFound(), 404, "not_found"),
+        (exceptions.PermissionDenied(), 403, "permission_denied"),
+        (exceptions.Throttled(wait=30), 429, "throttled"),
+    ],
+)
 def test_drf_exceptions_keep_their_status_and_code(exc, status, code):
     assert_error(_call(exc), status, code)
 

@@ -47,7 +47,10 @@ def test_me_for_staff_lists_roles_with_estates(api_as, estate_a, estate_b):
 
     roles = api_as(user).get("/api/v1/me/").json()["roles"]
 
-    assert [(r["estate"]["name"], r["role"]) for r in roles] == [("翠湖苑", "technician"), ("阳光花园", "manager")]
+    assert [(r["estate"]["name"], r["role"]) for r in roles] == [
+        ("翠湖苑", "technician"),
+        ("阳光花园", "manager"),
+    ]
 
 
 def test_me_needs_authentication(api):
@@ -72,7 +75,12 @@ def test_my_units_show_members_with_others_phones_masked_and_no_id_numbers(api_a
     assert mine["my_role"] == "owner"
     members = {m["name"]: m for m in mine["members"]}
     me = members["owner_a-业主"]
-    assert (me["role"], me["is_primary_contact"], me["is_me"], me["phone"]) == ("owner", True, True, "+8613800000101")
+    assert (me["role"], me["is_primary_contact"], me["is_me"], me["phone"]) == (
+        "owner",
+        True,
+        True,
+        "+8613800000101",
+    )
     family = members["owner_a-家属"]
     assert family["is_me"] is False and family["is_primary_contact"] is False
     assert "****" in family["phone"]
@@ -109,7 +117,9 @@ def test_a_neighbour_in_the_same_estate_is_not_my_household(api_as, household_a,
 
 def test_after_moving_out_the_unit_is_gone(api_as, household_a):
     user, unit = household_a
-    occupancy_end(occupancy=Occupancy.objects.get(unit=unit, resident__user=user), end_date=dt.date(2024, 1, 1))
+    occupancy_end(
+        occupancy=Occupancy.objects.get(unit=unit, resident__user=user), end_date=dt.date(2024, 1, 1)
+    )
 
     assert api_as(user).get("/api/v1/me/units/").json()["count"] == 0
     assert_error(api_as(user).get(f"/api/v1/me/units/{unit.pk}/"), 404)
@@ -136,9 +146,15 @@ def announcements(estate_a, estate_b):
     return {
         "water": AnnouncementFactory(estate=estate_a, title="停水通知", body="3栋周二停水"),
         "lift": AnnouncementFactory(estate=estate_a, title="电梯年检", body="请走楼梯"),
-        "expired": AnnouncementFactory(estate=estate_a, title="旧通知", publish_at=now - dt.timedelta(days=10),
-                                       expires_at=now - dt.timedelta(days=1)),
-        "scheduled": AnnouncementFactory(estate=estate_a, title="未来通知", publish_at=now + dt.timedelta(days=1)),
+        "expired": AnnouncementFactory(
+            estate=estate_a,
+            title="旧通知",
+            publish_at=now - dt.timedelta(days=10),
+            expires_at=now - dt.timedelta(days=1),
+        ),
+        "scheduled": AnnouncementFactory(
+            estate=estate_a, title="未来通知", publish_at=now + dt.timedelta(days=1)
+        ),
         "other_estate": AnnouncementFactory(estate=estate_b, title="别的小区"),
     }
 
@@ -150,14 +166,17 @@ def test_my_announcements_are_current_ones_of_my_estates(api_as, household_a, ho
     assert body["results"][0]["estate"]["name"] == "阳光花园"
 
 
-def test_my_announcements_search_and_estate_filter(api_as, household_a, household_b, announcements, estate_a,
-                                                  estate_b):
+def test_my_announcements_search_and_estate_filter(
+    api_as, household_a, household_b, announcements, estate_a, estate_b
+):
     client = api_as(household_a[0])
 
-    assert [a["title"] for a in client.get("/api/v1/me/announcements/", {"search": "停水"}).json()["results"]] \
-        == ["停水通知"]
-    assert [a["title"] for a in client.get("/api/v1/me/announcements/", {"search": "楼梯"}).json()["results"]] \
-        == ["电梯年检"]
+    assert [
+        a["title"] for a in client.get("/api/v1/me/announcements/", {"search": "停水"}).json()["results"]
+    ] == ["停水通知"]
+    assert [
+        a["title"] for a in client.get("/api/v1/me/announcements/", {"search": "楼梯"}).json()["results"]
+    ] == ["电梯年检"]
     assert client.get("/api/v1/me/announcements/", {"estate": estate_a.pk}).json()["count"] == 2
     assert client.get("/api/v1/me/announcements/", {"estate": estate_b.pk}).json()["count"] == 0
     error = assert_error(client.get("/api/v1/me/announcements/", {"estate": "abc"}), 400)

@@ -7,7 +7,9 @@ from tests.api.helpers import assert_error
 
 
 def _many_announcements(estate, n: int) -> None:
-    Announcement.objects.bulk_create(Announcement(estate=estate, title=f"通知{i}", body="…") for i in range(n))
+    Announcement.objects.bulk_create(
+        Announcement(estate=estate, title=f"通知{i}", body="…") for i in range(n)
+    )
 
 
 def test_default_page_size_and_links(api_as, manager_a, estate_a):

@@ -27,7 +27,9 @@ def _add_rows(endpoint: str, n: int, *, estate, manager, household) -> None:
     elif endpoint == "units":
         UnitFactory.create_batch(n, building=BuildingFactory(estate=estate))
     elif endpoint == "residents":
-        OccupancyFactory.create_batch(n, unit__building=BuildingFactory(estate=estate), resident__estate=estate)
+        OccupancyFactory.create_batch(
+            n, unit__building=BuildingFactory(estate=estate), resident__estate=estate
+        )
     elif endpoint in ("announcements", "me/announcements"):
         AnnouncementFactory.create_batch(n, estate=estate)
     elif endpoint == "me/units":
@@ -49,7 +51,8 @@ def _queries(client, url: str) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize(
-    "endpoint", ["estates", "buildings", "units", "residents", "announcements", "me/units", "me/announcements"]
+    "endpoint",
+    ["estates", "buildings", "units", "residents", "announcements", "me/units", "me/announcements"],
 )
 def test_list_endpoints_run_constant_queries(api_as, estate_a, manager_a, household_a, endpoint):
     client = api_as(household_a[0] if endpoint.startswith("me/") else manager_a)

@@ -22,9 +22,19 @@ def test_schema_endpoint_documents_every_api_path(client, db):
     assert response.status_code == 200
     schema = response.json()
     paths = schema["paths"]
-    for path in ["/api/v1/auth/token/", "/api/v1/me/", "/api/v1/me/units/", "/api/v1/me/units/{id}/",
-                 "/api/v1/me/announcements/", "/api/v1/estates/", "/api/v1/buildings/", "/api/v1/units/",
-                 "/api/v1/residents/", "/api/v1/announcements/", "/api/v1/announcements/{id}/"]:
+    for path in [
+        "/api/v1/auth/token/",
+        "/api/v1/me/",
+        "/api/v1/me/units/",
+        "/api/v1/me/units/{id}/",
+        "/api/v1/me/announcements/",
+        "/api/v1/estates/",
+        "/api/v1/buildings/",
+        "/api/v1/units/",
+        "/api/v1/residents/",
+        "/api/v1/announcements/",
+        "/api/v1/announcements/{id}/",
+    ]:
         assert path in paths, path
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
     assert "Error" in schema["components"]["schemas"]

@@ -78,8 +78,14 @@ def test_manager_cannot_update_or_delete_another_estates_announcement(api_as, ma
     client = api_as(manager_a)
 
     assert_error(client.patch(f"/api/v1/announcements/{theirs.pk}/", {"title": "改"}, format="json"), 404)
-    assert_error(client.put(f"/api/v1/announcements/{theirs.pk}/",
-                            {"estate": world["a"]["estates"].pk, "title": "改", "body": "x"}, format="json"), 404)
+    assert_error(
+        client.put(
+            f"/api/v1/announcements/{theirs.pk}/",
+            {"estate": world["a"]["estates"].pk, "title": "改", "body": "x"},
+            format="json",
+        ),
+        404,
+    )
     assert_error(client.delete(f"/api/v1/announcements/{theirs.pk}/"), 404)
     theirs.refresh_from_db()
     assert theirs.title == "通知-b"
@@ -88,8 +94,11 @@ def test_manager_cannot_update_or_delete_another_estates_announcement(api_as, ma
 def test_manager_publishes_edits_and_deletes_in_their_estate(api_as, manager_a, estate_a):
     client = api_as(manager_a)
 
-    response = client.post("/api/v1/announcements/",
-                           {"estate": estate_a.pk, "title": "停电通知", "body": "周三9点至12点停电"}, format="json")
+    response = client.post(
+        "/api/v1/announcements/",
+        {"estate": estate_a.pk, "title": "停电通知", "body": "周三9点至12点停电"},
+        format="json",
+    )
 
     assert response.status_code == 201, response.content
     created = response.json()
@@ -109,22 +118,28 @@ def test_manager_publishes_edits_and_deletes_in_their_estate(api_as, manager_a, 
 def test_publishing_for_another_estate_is_a_clear_400(api_as, manager_a, estate_a, estate_b):
     client = api_as(manager_a)
 
-    other = client.post("/api/v1/announcements/", {"estate": estate_b.pk, "title": "t", "body": "b"}, format="json")
-    unknown = client.post("/api/v1/announcements/", {"estate": 999999, "title": "t", "body": "b"}, format="json")
+    other = client.post(
+        "/api/v1/announcements/", {"estate": estate_b.pk, "title": "t", "body": "b"}, format="json"
+    )
+    unknown = client.post(
+        "/api/v1/announcements/", {"estate": 999999, "title": "t", "body": "b"}, format="json"
+    )
 
     error = assert_error(other, 400, "invalid")
     assert list(error["fields"]) == ["estate"]
     # The message names the estate asked for (in whatever language the catalogue ships).
     assert str(estate_b.pk) in error["fields"]["estate"][0]
     assert assert_error(unknown, 400)["fields"]["estate"][0] == error["fields"]["estate"][0].replace(
-        str(estate_b.pk), "999999")
+        str(estate_b.pk), "999999"
+    )
     assert not Announcement.objects.exists()
 
 
 def test_moving_an_announcement_to_another_estate_is_refused(api_as, manager_a, world):
     mine = world["a"]["announcements"]
-    response = api_as(manager_a).patch(f"/api/v1/announcements/{mine.pk}/",
-                                       {"estate": world["b"]["estates"].pk}, format="json")
+    response = api_as(manager_a).patch(
+        f"/api/v1/announcements/{mine.pk}/", {"estate": world["b"]["estates"].pk}, format="json"
+    )
     assert set(assert_error(response, 400)["fields"]) == {"estate"}
     mine.refresh_from_db()
     assert mine.estate == world["a"]["estates"]
@@ -137,15 +152,24 @@ def test_announcement_validation_names_the_fields(api_as, manager_a, estate_a):
     missing = assert_error(client.post("/api/v1/announcements/", {"estate": estate_a.pk}, format="json"), 400)
     assert set(missing["fields"]) == {"title", "body"}
 
-    window = client.post("/api/v1/announcements/", {
-        "estate": estate_a.pk, "title": "t", "body": "b",
-        "publish_at": now.isoformat(), "expires_at": (now - dt.timedelta(hours=1)).isoformat(),
-    }, format="json")
+    window = client.post(
+        "/api/v1/announcements/",
+        {
+            "estate": estate_a.pk,
+            "title": "t",
+            "body": "b",
+            "publish_at": now.isoformat(),
+            "expires_at": (now - dt.timedelta(hours=1)).isoformat(),
+        },
+        format="json",
+    )
     assert set(assert_error(window, 400)["fields"]) == {"expires_at"}
 
-    bad_date = client.post("/api/v1/announcements/",
-                           {"estate": estate_a.pk, "title": "t", "body": "b", "publish_at": "tomorrow"},
-                           format="json")
+    bad_date = client.post(
+        "/api/v1/announcements/",
+        {"estate": estate_a.pk, "title": "t", "body": "b", "publish_at": "tomorrow"},
+        format="json",
+    )
     assert set(assert_error(bad_date, 400)["fields"]) == {"publish_at"}
     assert not Announcement.objects.exists()
 
@@ -154,7 +178,8 @@ def test_partial_update_checks_the_window_against_stored_values(api_as, manager_
     announcement = AnnouncementFactory(estate=estate_a, publish_at=timezone.now())
     response = api_as(manager_a).patch(
         f"/api/v1/announcements/{announcement.pk}/",
-        {"expires_at": (announcement.publish_at - dt.timedelta(days=1)).isoformat()}, format="json",
+        {"expires_at": (announcement.publish_at - dt.timedelta(days=1)).isoformat()},
+        format="json",
     )
     assert set(assert_error(response, 400)["fields"]) == {"expires_at"}
 
@@ -163,8 +188,9 @@ def test_technician_cannot_create_announcements(api_as, estate_a):
     technician = StaffFactory(estate=estate_a, role=StaffRole.TECHNICIAN)
     client = api_as(technician)
 
-    response = client.post("/api/v1/announcements/", {"estate": estate_a.pk, "title": "t", "body": "b"},
-                           format="json")
+    response = client.post(
+        "/api/v1/announcements/", {"estate": estate_a.pk, "title": "t", "body": "b"}, format="json"
+    )
 
     assert_error(response, 403, "permission_denied")
     assert not Announcement.objects.exists()
@@ -177,8 +203,12 @@ def test_front_desk_publishes_but_cannot_delete(api_as, estate_a):
     announcement = AnnouncementFactory(estate=estate_a)
     client = api_as(front_desk)
 
-    assert client.post("/api/v1/announcements/", {"estate": estate_a.pk, "title": "t", "body": "b"},
-                       format="json").status_code == 201
+    assert (
+        client.post(
+            "/api/v1/announcements/", {"estate": estate_a.pk, "title": "t", "body": "b"}, format="json"
+        ).status_code
+        == 201
+    )
     assert_error(client.delete(f"/api/v1/announcements/{announcement.pk}/"), 403)
     assert Announcement.objects.filter(pk=announcement.pk).exists()
 
@@ -188,11 +218,16 @@ def test_roles_apply_per_estate(api_as, manager_a, estate_a, estate_b, world):
     staff_membership_create(user=manager_a, estate=estate_b, role=StaffRole.TECHNICIAN)
     client = api_as(manager_a)
 
-    create = client.post("/api/v1/announcements/", {"estate": estate_b.pk, "title": "t", "body": "b"},
-                         format="json")
+    create = client.post(
+        "/api/v1/announcements/", {"estate": estate_b.pk, "title": "t", "body": "b"}, format="json"
+    )
     assert set(assert_error(create, 400)["fields"]) == {"estate"}
-    assert_error(client.patch(f"/api/v1/announcements/{world['b']['announcements'].pk}/", {"title": "x"},
-                              format="json"), 404)
+    assert_error(
+        client.patch(
+            f"/api/v1/announcements/{world['b']['announcements'].pk}/", {"title": "x"}, format="json"
+        ),
+        404,
+    )
     announcement_ids = {a["id"] for a in client.get("/api/v1/announcements/").json()["results"]}
     assert announcement_ids == {world["a"]["announcements"].pk}
     unit_ids = {u["id"] for u in client.get("/api/v1/units/").json()["results"]}
@@ -226,17 +261,21 @@ def test_residents_are_masked(api_as, manager_a, world):
 
 def test_resident_filters(api_as, manager_a, estate_a, world):
     unit = world["a"]["units"]
-    elsewhere = OccupancyFactory(unit=UnitFactory(building=unit.building), resident__estate=estate_a,
-                                 resident__name="王小明")
+    elsewhere = OccupancyFactory(
+        unit=UnitFactory(building=unit.building), resident__estate=estate_a, resident__name="王小明"
+    )
     ResidentFactory(estate=estate_a, name="王大明")  # no unit
     client = api_as(manager_a)
 
     in_unit = client.get("/api/v1/residents/", {"unit": unit.pk}).json()
     assert {r["name"] for r in in_unit["results"]} == {"owner_a-业主", "owner_a-家属"}
-    assert {r["name"] for r in client.get("/api/v1/residents/", {"search": "明"}).json()["results"]} \
-        == {"王小明", "王大明"}
-    assert [r["id"] for r in client.get("/api/v1/residents/", {"unit": elsewhere.unit_id}).json()["results"]] \
-        == [elsewhere.resident_id]
+    assert {r["name"] for r in client.get("/api/v1/residents/", {"search": "明"}).json()["results"]} == {
+        "王小明",
+        "王大明",
+    }
+    assert [
+        r["id"] for r in client.get("/api/v1/residents/", {"unit": elsewhere.unit_id}).json()["results"]
+    ] == [elsewhere.resident_id]
     assert client.get("/api/v1/residents/", {"unit": world["b"]["units"].pk}).json()["count"] == 0
     assert set(assert_error(client.get("/api/v1/residents/", {"unit": "x"}), 400)["fields"]) == {"unit"}
 
@@ -261,15 +300,22 @@ def test_unit_filters(api_as, manager_a, estate_a):
 
 
 def test_building_and_announcement_filters(api_as, superuser, world, estate_a):
-    AnnouncementFactory(estate=estate_a, title="过期", publish_at=timezone.now() - dt.timedelta(days=3),
-                        expires_at=timezone.now() - dt.timedelta(days=1))
+    AnnouncementFactory(
+        estate=estate_a,
+        title="过期",
+        publish_at=timezone.now() - dt.timedelta(days=3),
+        expires_at=timezone.now() - dt.timedelta(days=1),
+    )
     client = api_as(superuser)
 
     buildings = client.get("/api/v1/buildings/", {"estate": estate_a.pk}).json()["results"]
     assert {b["estate"] for b in buildings} == {estate_a.pk}
-    current = client.get("/api/v1/announcements/", {"estate": estate_a.pk, "current": "true"}).json()["results"]
+    current = client.get("/api/v1/announcements/", {"estate": estate_a.pk, "current": "true"}).json()[
+        "results"
+    ]
     assert [a["title"] for a in current] == ["通知-a"]
     past = client.get("/api/v1/announcements/", {"estate": estate_a.pk, "current": "false"}).json()["results"]
     assert [a["title"] for a in past] == ["过期"]
-    assert [a["title"] for a in client.get("/api/v1/announcements/", {"search": "过期"}).json()["results"]] \
-        == ["过期"]
+    assert [
+        a["title"] for a in client.get("/api/v1/announcements/", {"search": "过期"}).json()["results"]
+    ] == ["过期"]

@@ -53,8 +53,10 @@ def test_own_user_group_is_joined_and_receives_events(household_a):
     _run(scenario)
 
 
-@pytest.mark.parametrize("group", ["user.{other}", "user.{other}0", "user.", "nosuchprefix.1", "estate.{estate}.secret",
-                                   "", "user.{me}.x"])
+@pytest.mark.parametrize(
+    "group",
+    ["user.{other}", "user.{other}0", "user.", "nosuchprefix.1", "estate.{estate}.secret", "", "user.{me}.x"],
+)
 def test_other_peoples_and_unknown_groups_are_forbidden(household_a, household_b, estate_b, group):
     user, _unit = household_a
     other, _unit_b = household_b
@@ -88,8 +90,17 @@ def test_events_of_another_user_do_not_arrive(household_a, household_b):
     _run(scenario)
 
 
-@pytest.mark.parametrize("frame", ["{not json", "[1, 2]", '"subscribe"', "null", '{"action": "subscribe", "group": 5}',
-                                   '{"action": "dance"}'])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "{not json",
+        "[1, 2]",
+        '"subscribe"',
+        "null",
+        '{"action": "subscribe", "group": 5}',
+        '{"action": "dance"}',
+    ],
+)
 def test_bad_frames_get_an_error_and_the_connection_stays_usable(household_a, frame):
     user, _unit = household_a
 
@@ -150,10 +161,14 @@ def test_a_failing_authoriser_is_a_refusal(household_a, monkeypatch):
 
 def test_apps_sharing_a_prefix_each_authorise_their_own_groups(household_a, monkeypatch):
     # e.g. access owns "estate.<id>.access" and parking "estate.<id>.parking" under "estate."
-    monkeypatch.setitem(consumers._AUTHORISERS, "probe.", [
-        lambda user, group: group.endswith(".access"),
-        lambda user, group: group.endswith(".parking"),
-    ])
+    monkeypatch.setitem(
+        consumers._AUTHORISERS,
+        "probe.",
+        [
+            lambda user, group: group.endswith(".access"),
+            lambda user, group: group.endswith(".parking"),
+        ],
+    )
     user, _unit = household_a
     assert consumers.can_subscribe(user, "probe.1.access")
     assert consumers.can_subscribe(user, "probe.1.parking")
@@ -165,8 +180,7 @@ def test_a_role_removed_while_connected_stops_new_subscriptions(manager_a, estat
     from community.residents.services import staff_membership_delete
     from community.scoping import staff_estate_ids
 
-    monkeypatch.setitem(consumers._AUTHORISERS, "probe.",
-                        [lambda user, group: bool(staff_estate_ids(user))])
+    monkeypatch.setitem(consumers._AUTHORISERS, "probe.", [lambda user, group: bool(staff_estate_ids(user))])
 
     async def scenario():
         from channels.db import database_sync_to_async

@@ -20,20 +20,29 @@ def _production_database_url() -> str:
 
 
 def test_check_deploy_reports_no_warnings_with_debug_off():
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DJANGO_", "SECURE_", "STAFF_MFA", "STATIC_MANIFEST", "WHITENOISE", "PYTEST"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "community.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "ALLOWED_HOSTS": "example.com",
-        "CSRF_TRUSTED_ORIGINS": "https://example.com",
-        "DATABASE_URL": _production_database_url(),
-        "REDIS_URL": "redis://127.0.0.1:6379/15",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "SECURE_", "STAFF_MFA", "STATIC_MANIFEST", "WHITENOISE", "PYTEST"))
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "community.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "ALLOWED_HOSTS": "example.com",
+            "CSRF_TRUSTED_ORIGINS": "https://example.com",
+            "DATABASE_URL": _production_database_url(),
+            "REDIS_URL": "redis://127.0.0.1:6379/15",
+        }
+    )
     done = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output

@@ -12,8 +12,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _start(tmp_path, procfile: str) -> subprocess.Popen:
     (tmp_path / "Procfile").write_text(procfile)
-    return subprocess.Popen([sys.executable, str(ROOT / "scripts" / "procfile.py"), str(tmp_path / "Procfile")],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "procfile.py"), str(tmp_path / "Procfile")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+    )
 
 
 def _alive(pid: int) -> bool:
@@ -25,13 +30,19 @@ def _alive(pid: int) -> bool:
 
 
 def test_sigterm_stops_every_process_and_output_is_prefixed(tmp_path):
-    runner = _start(tmp_path, (
-        "# a comment line\n"
-        "one: sh -c 'echo $$ > one.pid; echo hello from ${WHO:-one}; exec sleep 60'\n"
-        "two: sh -c 'echo $$ > two.pid; exec sleep 60'\n"
-    ))
+    runner = _start(
+        tmp_path,
+        (
+            "# a comment line\n"
+            "one: sh -c 'echo $$ > one.pid; echo hello from ${WHO:-one}; exec sleep 60'\n"
+            "two: sh -c 'echo $$ > two.pid; exec sleep 60'\n"
+        ),
+    )
     deadline = time.monotonic() + 10
-    while not ((tmp_path / "one.pid").exists() and (tmp_path / "two.pid").exists()) and time.monotonic() < deadline:
+    while (
+        not ((tmp_path / "one.pid").exists() and (tmp_path / "two.pid").exists())
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     time.sleep(0.3)
     pids = [int((tmp_path / f"{n}.pid").read_text()) for n in ("one", "two")]
@@ -44,7 +55,9 @@ def test_sigterm_stops_every_process_and_output_is_prefixed(tmp_path):
 
 
 def test_one_process_exiting_stops_the_others_and_fails(tmp_path):
-    runner = _start(tmp_path, "short: sh -c 'sleep 0.5; exit 3'\nlong: sh -c 'echo $$ > long.pid; exec sleep 60'\n")
+    runner = _start(
+        tmp_path, "short: sh -c 'sleep 0.5; exit 3'\nlong: sh -c 'echo $$ > long.pid; exec sleep 60'\n"
+    )
     out, _ = runner.communicate(timeout=30)
     assert runner.returncode == 3
     assert "short exited with code 3" in out

@@ -61,13 +61,19 @@ def _group_alive(proc: subprocess.Popen) -> bool:
 
 # --- a minimal websocket client (RFC 6455), enough to prove the routing ----------------------
 
+
 class WebSocket:
     def __init__(self, port: int, path: str, *, cookie: str = "") -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         key = base64.b64encode(os.urandom(16)).decode()
         headers = [
-            f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket", "Connection: Upgrade",
-            f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13", f"Origin: http://127.0.0.1:{port}",
+            f"GET {path} HTTP/1.1",
+            f"Host: 127.0.0.1:{port}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {key}",
+            "Sec-WebSocket-Version: 13",
+            f"Origin: http://127.0.0.1:{port}",
         ] + ([f"Cookie: {cookie}"] if cookie else [])
         self.sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
         response = b""
@@ -116,11 +122,14 @@ class WebSocket:
 
 # --- the fixture: make prod running on a free port -----------------------------------------
 
+
 @pytest.fixture(scope="module")
 def prod_server(tmp_path_factory):
     default = settings.DATABASES["default"]
     if default["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("make prod runs on PostgreSQL; this suite runs on " + default["ENGINE"].rsplit(".", 1)[-1])
+        pytest.skip(
+            "make prod runs on PostgreSQL; this suite runs on " + default["ENGINE"].rsplit(".", 1)[-1]
+        )
     host, pg_port = default.get("HOST") or "127.0.0.1", int(default.get("PORT") or 5432)
     if not _answers("127.0.0.1", 6379):
         pytest.skip("no Redis at 127.0.0.1:6379")
@@ -131,17 +140,34 @@ def prod_server(tmp_path_factory):
     database_url = f"postgres://{default.get('USER') or 'postgres'}@{host}:{pg_port}/{base}_prod"
     port = _free_port()
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "PYTEST_", "SECURE_", "STAFF_MFA", "STATIC_MANIFEST", "WHITENOISE"))
     }
-    env.update({"DATABASE_URL": database_url, "REDIS_URL": "redis://127.0.0.1:6379/14", "PORT": str(port),
-                "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2", "CELERY_CONCURRENCY": "1", "NGINX_WORKERS": "1"})
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": "redis://127.0.0.1:6379/14",
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "WEB_CONCURRENCY": "2",
+            "CELERY_CONCURRENCY": "1",
+            "NGINX_WORKERS": "1",
+        }
+    )
     prod_dir = tmp_path_factory.mktemp("prod")
     env["PROD_DIR"] = str(prod_dir)
     log_path = prod_dir / "prod.log"
     log = log_path.open("wb")
-    proc = subprocess.Popen(["make", "--no-print-directory", "prod"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "prod"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     # A first run migrates a fresh database: ~15 s on an idle 2-core machine, far more when
     # the machine is shared, hence the generous bound.
@@ -174,9 +200,14 @@ def prod_server(tmp_path_factory):
 
 
 def _manage(server, code: str) -> str:
-    done = subprocess.run([PYTHON, "manage.py", "shell", "-v", "0", "-c", code], cwd=ROOT,
-                          env={**server["env"], "DEBUG": "false", "SECURE_HTTPS": "false"},
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-v", "0", "-c", code],
+        cwd=ROOT,
+        env={**server["env"], "DEBUG": "false", "SECURE_HTTPS": "false"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
 
@@ -208,13 +239,16 @@ def test_prod_topology_routes_http_to_wsgi_and_ws_to_asgi(prod_server):
 
     # A logged-in user gets the upgrade, subscribes to their own group, and receives an event
     # published from another process through the Redis channel layer.
-    cookie = _manage(prod_server, (
-        "from django.contrib.auth import get_user_model; from django.test import Client; "
-        "User = get_user_model(); "
-        "u, _ = User.objects.get_or_create(username='prod-ws-probe', defaults={'phone': '+8613512345678'}); "
-        "c = Client(); c.force_login(u, backend='django.contrib.auth.backends.ModelBackend'); "
-        "print(f\"{u.pk} sessionid={c.cookies['sessionid'].value}\")"
-    ))
+    cookie = _manage(
+        prod_server,
+        (
+            "from django.contrib.auth import get_user_model; from django.test import Client; "
+            "User = get_user_model(); "
+            "u, _ = User.objects.get_or_create(username='prod-ws-probe', defaults={'phone': '+8613512345678'}); "
+            "c = Client(); c.force_login(u, backend='django.contrib.auth.backends.ModelBackend'); "
+            "print(f\"{u.pk} sessionid={c.cookies['sessionid'].value}\")"
+        ),
+    )
     user_id, session_cookie = cookie.split(" ", 1)
     ws = WebSocket(port, "/ws/", cookie=session_cookie)
     try:
@@ -222,10 +256,13 @@ def test_prod_topology_routes_http_to_wsgi_and_ws_to_asgi(prod_server):
         ws.send_text(json.dumps({"action": "subscribe", "group": f"user.{user_id}"}))
         opcode, payload = ws.recv()
         assert opcode == 1 and json.loads(payload) == {"subscribed": f"user.{user_id}"}
-        _manage(prod_server, (
-            "from community.realtime import publish_now; "
-            f"publish_now('user.{user_id}', {{'kind': 'probe', 'text': '你好'}}); print('sent')"
-        ))
+        _manage(
+            prod_server,
+            (
+                "from community.realtime import publish_now; "
+                f"publish_now('user.{user_id}', {{'kind': 'probe', 'text': '你好'}}); print('sent')"
+            ),
+        )
         opcode, payload = ws.recv()
         assert json.loads(payload) == {"group": f"user.{user_id}", "event": {"kind": "probe", "text": "你好"}}
     finally:

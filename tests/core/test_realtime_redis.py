@@ -73,4 +73,3 @@ def test_queued_mergeable_events_arrive_in_order_and_none_is_lost(redis_layer):
     messages = async_to_sync(read_all)()
     assert [i for m in messages for i in m["ids"]] == list(range(200))
     async_to_sync(redis_layer.group_discard)(group, channel)
-

@@ -39,8 +39,9 @@ class TestStaffScope:
 
     def test_role_filter_narrows_to_estates_held_in_that_role(self, manager_a, estate_b):
         staff_membership_create(user=manager_a, estate=estate_b, role=StaffRole.TECHNICIAN)
-        assert staff_estate_ids(manager_a, roles=("manager",)) == {manager_a.staff_memberships.get(
-            role="manager").estate_id}
+        assert staff_estate_ids(manager_a, roles=("manager",)) == {
+            manager_a.staff_memberships.get(role="manager").estate_id
+        }
         assert len(staff_estate_ids(User.objects.get(pk=manager_a.pk))) == 2
 
     def test_superuser_sees_all_and_nobody_sees_nothing(self, superuser, household_a, household_b):
@@ -66,7 +67,8 @@ class TestStaffScope:
         AnnouncementFactory(estate=estate_a)
         AnnouncementFactory(estate=estate_b)
         assert list(staff_scope(Announcement.objects.all(), manager_a).values_list("estate", flat=True)) == [
-            estate_a.pk]
+            estate_a.pk
+        ]
 
 
 class TestStaffScopeUsers:

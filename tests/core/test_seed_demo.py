@@ -81,10 +81,17 @@ def test_prints_every_demo_login_with_the_password(seeded):
         assert re.search(rf"^\s+{login}\s", seeded, re.M), login
 
 
-@pytest.mark.parametrize(("login", "role"), [
-    ("13800000001", None), ("13800000002", None), ("13900000001", StaffRole.MANAGER),
-    ("13900000002", StaffRole.TECHNICIAN), ("13700000001", StaffRole.ELDERCARE_WORKER), ("admin", None),
-])
+@pytest.mark.parametrize(
+    ("login", "role"),
+    [
+        ("13800000001", None),
+        ("13800000002", None),
+        ("13900000001", StaffRole.MANAGER),
+        ("13900000002", StaffRole.TECHNICIAN),
+        ("13700000001", StaffRole.ELDERCARE_WORKER),
+        ("admin", None),
+    ],
+)
 def test_demo_logins_authenticate_with_the_demo_password(seeded, login, role):
     user = authenticate(username=login if login == "admin" else f"u86{login}", password=DEMO_PASSWORD)
     assert user is not None, login
@@ -125,7 +132,13 @@ def test_households_are_varied(seeded):
     assert Occupancy.objects.filter(end_date__isnull=False).exists()  # a tenant who moved out
     # One primary contact per sold unit.
     sold = units.filter(developer_owned=False).count()
-    assert Occupancy.objects.filter(is_primary_contact=True, end_date__isnull=True).values("unit").distinct().count() == sold
+    assert (
+        Occupancy.objects.filter(is_primary_contact=True, end_date__isnull=True)
+        .values("unit")
+        .distinct()
+        .count()
+        == sold
+    )
 
 
 def test_owner_and_tenant_demo_accounts_have_their_homes(seeded):

@@ -45,13 +45,27 @@ def asgi_server(transactional_db):
     if db.get("PASSWORD"):
         url = url.replace("@", f":{db['PASSWORD']}@", 1)
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tests.settings", "REDIS_URL": "",
-           "DEBUG": "false", "STAFF_MFA_REQUIRED": "false"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "REDIS_URL": "",
+        "DEBUG": "false",
+        "STAFF_MFA_REQUIRED": "false",
+    }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     process = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "daphne"), "-b", "127.0.0.1", "-p", str(port),
-         "community.asgi:application"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            os.path.join(os.path.dirname(sys.executable), "daphne"),
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "community.asgi:application",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -62,7 +76,9 @@ def asgi_server(transactional_db):
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"daphne did not start: {process.stderr.read().decode()[-2000:]}") from None
+                    raise RuntimeError(
+                        f"daphne did not start: {process.stderr.read().decode()[-2000:]}"
+                    ) from None
                 time.sleep(0.3)
         yield base
     finally:
@@ -74,10 +90,16 @@ def asgi_server(transactional_db):
 
 
 def _post_event(base: str, event_id: str, result: str) -> int:
-    body = (f'{{"event_id": "{event_id}", "occurred_at": "{timezone.now().isoformat()}", "result": "{result}", '
-            '"method": "card", "direction": "in", "reason": "credential_unknown"}').encode()
-    request = urllib.request.Request(f"{base}/api/v1/devices/events", data=body, method="POST", headers={
-        "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    body = (
+        f'{{"event_id": "{event_id}", "occurred_at": "{timezone.now().isoformat()}", "result": "{result}", '
+        '"method": "card", "direction": "in", "reason": "credential_unknown"}'
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/api/v1/devices/events",
+        data=body,
+        method="POST",
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.status
 
@@ -99,8 +121,11 @@ def test_security_sees_a_gate_event_appear_live(page, asgi_server, estate_a, est
         expect(page).to_have_url(f"{asgi_server}/staff/access/")
     websocket = ws_info.value
     # Wait for the server to confirm the subscription before the device posts.
-    websocket.wait_for_event("framereceived", predicate=lambda frame: "subscribed" in str(frame)
-                             and ".access" in str(frame), timeout=10_000)
+    websocket.wait_for_event(
+        "framereceived",
+        predicate=lambda frame: "subscribed" in str(frame) and ".access" in str(frame),
+        timeout=10_000,
+    )
     expect(page.locator("#access-feed .access-feed-empty")).to_be_visible()
     feed = page.locator("#access-feed")
     expect(page.locator("[data-feed-state]")).to_have_text(feed.get_attribute("data-label-live"))
@@ -119,6 +144,7 @@ def test_security_sees_a_gate_event_appear_live(page, asgi_server, estate_a, est
     expect(row).to_contain_text(labels["method"]["card"])
     expect(row).not_to_contain_text("credential_unknown")
     expect(page.locator("#access-feed .access-feed-empty")).to_have_count(0)
-    expect(page.locator('[data-device] [data-device-status]').first).to_have_text(
-        feed.get_attribute("data-label-online"))
+    expect(page.locator("[data-device] [data-device-status]").first).to_have_text(
+        feed.get_attribute("data-label-online")
+    )
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

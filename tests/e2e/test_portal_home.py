@@ -18,7 +18,9 @@ def _no_horizontal_scroll(page) -> bool:
 
 def test_resident_logs_in_sees_home_switches_language_and_logs_out(page, live_server, household_a):
     _user, unit = household_a
-    AnnouncementFactory(estate=unit.building.estate, title="关于小区停水的通知", body="周六上午九点至十二点停水。")
+    AnnouncementFactory(
+        estate=unit.building.estate, title="关于小区停水的通知", body="周六上午九点至十二点停水。"
+    )
 
     page.goto(f"{live_server.url}/portal/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))

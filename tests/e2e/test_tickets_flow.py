@@ -47,7 +47,9 @@ def test_resident_files_technician_resolves_resident_confirms_and_rates(
     page.select_option("#id_category", str(category.pk))
     page.select_option("#id_unit", str(unit.pk))
     page.fill("#id_description", "卫生间水管漏水，楼下天花板在渗水")
-    page.set_input_files("#id_photos", files=[{"name": "leak.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    page.set_input_files(
+        "#id_photos", files=[{"name": "leak.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+    )
     expect(page.locator("[data-photo-previews] img")).to_have_count(1)
     page.click('#ticket-create button[type="submit"]')
     ticket = Ticket.objects.get()
@@ -56,8 +58,10 @@ def test_resident_files_technician_resolves_resident_confirms_and_rates(
     expect(page.locator("body")).to_contain_text(ticket.number)
     expect(page.locator(".ticket-photos img")).to_have_count(1)
     # The photo really loads (through the authorised view, not a public /media/ URL).
-    page.wait_for_function("() => { const i = document.querySelector('.ticket-photos img');"
-                           " return i && i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.ticket-photos img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
     assert _no_horizontal_scroll(page)
 
     # The front desk assigns it (in the admin; here through the service).
@@ -73,8 +77,12 @@ def test_resident_files_technician_resolves_resident_confirms_and_rates(
     wpage.click('button[data-action="start"]')
     expect(wpage.locator("[data-ticket-status]")).to_have_class(re.compile(r"\bstatus-in_progress\b"))
     wpage.fill("#resolve-reason", "更换了进水管的密封圈，已试水无渗漏")
-    wpage.set_input_files("#resolve-photos", files=[{"name": "fixed.png", "mimeType": "image/png",
-                                                     "buffer": photo_upload("f.png", fmt="PNG").read()}])
+    wpage.set_input_files(
+        "#resolve-photos",
+        files=[
+            {"name": "fixed.png", "mimeType": "image/png", "buffer": photo_upload("f.png", fmt="PNG").read()}
+        ],
+    )
     wpage.click('button[data-action="resolve"]')
     expect(wpage.locator("[data-ticket-status]")).to_have_class(re.compile(r"\bstatus-resolved\b"))
     # The dashboard on the same phone: the status chart takes the full width, readable.

@@ -25,14 +25,20 @@ def _login(page, live_server, phone: str, next_path: str) -> None:
     expect(page).to_have_url(f"{live_server.url}{next_path}")
 
 
-def test_owner_votes_on_a_phone_and_later_sees_the_result_tenant_is_refused(page, live_server, estate_a,
-                                                                             household_a):
+def test_owner_votes_on_a_phone_and_later_sees_the_result_tenant_is_refused(
+    page, live_server, estate_a, household_a
+):
     _owner_user, unit = household_a
     tenant_user = UserFactory(phone="+8613800000303", username="tenant_a")
-    OccupancyFactory(unit=unit, role="tenant",
-                     resident=ResidentFactory(estate=estate_a, user=tenant_user, phone="+8613800000303"))
+    OccupancyFactory(
+        unit=unit,
+        role="tenant",
+        resident=ResidentFactory(estate=estate_a, user=tenant_user, phone="+8613800000303"),
+    )
     manager = StaffFactory(estate=estate_a, role=StaffRole.MANAGER)
-    meeting = meeting_open(estate=estate_a, by=manager, motions=(("续聘物业服务企业", 4), ("筹集维修资金", 6)))
+    meeting = meeting_open(
+        estate=estate_a, by=manager, motions=(("续聘物业服务企业", 4), ("筹集维修资金", 6))
+    )
     detail = f"/portal/voting/{meeting.pk}/"
 
     # The owner finds the open meeting and votes on each motion, changing one vote once.
@@ -44,11 +50,13 @@ def test_owner_votes_on_a_phone_and_later_sees_the_result_tenant_is_refused(page
     motions = list(meeting.motions.order_by("position"))
     page.click(f'[data-motion="{motions[0].pk}"] button[data-choice="oppose"]')
     expect(page.locator(f'[data-motion="{motions[0].pk}"] [data-my-choice]')).to_have_attribute(
-        "data-my-choice", "oppose")
+        "data-my-choice", "oppose"
+    )
     page.click(f'[data-motion="{motions[0].pk}"] button[data-choice="agree"]')
     page.click(f'[data-motion="{motions[1].pk}"] button[data-choice="agree"]')
     expect(page.locator(f'[data-motion="{motions[1].pk}"] [data-my-choice]')).to_have_attribute(
-        "data-my-choice", "agree")
+        "data-my-choice", "agree"
+    )
     receipt = page.locator(f'[data-motion="{motions[0].pk}"] [data-receipt]').inner_text()
     assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", receipt)
     assert _no_horizontal_scroll(page)
@@ -63,9 +71,11 @@ def test_owner_votes_on_a_phone_and_later_sees_the_result_tenant_is_refused(page
     expect(page.locator("[data-not-on-roll]")).to_be_visible()
     expect(page.locator("button[data-choice]")).to_have_count(0)
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-    response = page.request.post(f"{live_server.url}/portal/voting/motions/{motions[0].pk}/vote/",
-                                 form={"choice": "oppose", "csrfmiddlewaretoken": token},
-                                 headers={"Referer": f"{live_server.url}{detail}"})
+    response = page.request.post(
+        f"{live_server.url}/portal/voting/motions/{motions[0].pk}/vote/",
+        form={"choice": "oppose", "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{live_server.url}{detail}"},
+    )
     assert response.status == 403
     assert "data-refused" in response.text()
     assert Ballot.objects.filter(superseded=False).count() == 2

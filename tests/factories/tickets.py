@@ -41,7 +41,8 @@ class TicketFactory(factory.django.DjangoModelFactory):
     created_at = factory.SelfAttribute("sla_started_at")
     resolution_due_at = factory.LazyAttribute(lambda o: o.sla_started_at + DEFAULT_BUDGETS[o.priority][1])
     at_risk_at = factory.LazyAttribute(
-        lambda o: o.sla_started_at + DEFAULT_BUDGETS[o.priority][1] * (1 - AT_RISK_SHARE))
+        lambda o: o.sla_started_at + DEFAULT_BUDGETS[o.priority][1] * (1 - AT_RISK_SHARE)
+    )
 
 
 def ticket_rows(n: int, *, category, start: int = 0, **fields) -> list[models.Ticket]:
@@ -50,10 +51,15 @@ def ticket_rows(n: int, *, category, start: int = 0, **fields) -> list[models.Ti
     budget = DEFAULT_BUDGETS["normal"][1]
     rows = [
         models.Ticket(
-            estate_id=category.estate_id, category=category, kind=category.kind,
-            number=f"BX-20200101-{start + i:05d}", description=f"第{i}号报修",
-            sla_started_at=now - dt.timedelta(minutes=i), created_at=now - dt.timedelta(minutes=i),
-            resolution_due_at=now + budget, at_risk_at=now + budget * (1 - AT_RISK_SHARE),
+            estate_id=category.estate_id,
+            category=category,
+            kind=category.kind,
+            number=f"BX-20200101-{start + i:05d}",
+            description=f"第{i}号报修",
+            sla_started_at=now - dt.timedelta(minutes=i),
+            created_at=now - dt.timedelta(minutes=i),
+            resolution_due_at=now + budget,
+            at_risk_at=now + budget * (1 - AT_RISK_SHARE),
             **fields,
         )
         for i in range(n)
@@ -61,8 +67,14 @@ def ticket_rows(n: int, *, category, start: int = 0, **fields) -> list[models.Ti
     return models.Ticket.objects.bulk_create(rows)
 
 
-def photo_upload(name: str = "leak.jpg", *, size=(64, 48), fmt: str = "JPEG", exif: bool = False,
-                 content_type: str = "image/jpeg") -> SimpleUploadedFile:
+def photo_upload(
+    name: str = "leak.jpg",
+    *,
+    size=(64, 48),
+    fmt: str = "JPEG",
+    exif: bool = False,
+    content_type: str = "image/jpeg",
+) -> SimpleUploadedFile:
     image = Image.new("RGB", size, (200, 80, 40))
     out = io.BytesIO()
     kwargs = {}

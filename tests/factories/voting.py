@@ -41,9 +41,13 @@ def meeting_noticed(*, estate, by, motions=DEFAULT_MOTIONS, ballot_mode="named",
     now = now or timezone.now()
     notice_at = now - dt.timedelta(days=20)
     meeting = models.Meeting.objects.create(
-        estate=estate, title=kwargs.pop("title", "2026年第一次业主大会"), ballot_mode=ballot_mode,
-        voting_opens_at=now - dt.timedelta(days=1), voting_closes_at=now + dt.timedelta(days=6),
-        created_by=by, **kwargs,
+        estate=estate,
+        title=kwargs.pop("title", "2026年第一次业主大会"),
+        ballot_mode=ballot_mode,
+        voting_opens_at=now - dt.timedelta(days=1),
+        voting_closes_at=now + dt.timedelta(days=6),
+        created_by=by,
+        **kwargs,
     )
     for title, matter in motions:
         services.motion_create(meeting=meeting, title=title, text=f"{title}。请各位业主表决。", matter=matter)

@@ -10,7 +10,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.notifications.urls"
 
 def test_inbox_api_shows_only_my_notifications_and_marks_read(client_for):
     me, other = UserFactory(), UserFactory()
-    first, second = (notification_send(recipients=[me], verb="ticket.status", title=t)[0] for t in ("一", "二"))
+    first, second = (
+        notification_send(recipients=[me], verb="ticket.status", title=t)[0] for t in ("一", "二")
+    )
     notification_send(recipients=[other], verb="x", title="别人的")
     client = client_for(me)
     body = client.get("/api/v1/notifications/").json()
@@ -21,14 +23,18 @@ def test_inbox_api_shows_only_my_notifications_and_marks_read(client_for):
     assert [n["id"] for n in client.get("/api/v1/notifications/?unread=1").json()["results"]] == [second.pk]
     # Ids of someone else's notifications are ignored, not marked.
     theirs = other.notifications.get().pk
-    assert client.post("/api/v1/notifications/mark-read/", {"ids": [theirs]},
-                       content_type="application/json").json() == {"marked": 0}
-    assert client.post("/api/v1/notifications/mark-read/", {}, content_type="application/json").json() == {"marked": 1}
+    assert client.post(
+        "/api/v1/notifications/mark-read/", {"ids": [theirs]}, content_type="application/json"
+    ).json() == {"marked": 0}
+    assert client.post("/api/v1/notifications/mark-read/", {}, content_type="application/json").json() == {
+        "marked": 1
+    }
 
 
 def test_bad_input_is_400(client_for):
-    r = client_for(UserFactory()).post("/api/v1/notifications/mark-read/", {"ids": ["x"]},
-                                       content_type="application/json")
+    r = client_for(UserFactory()).post(
+        "/api/v1/notifications/mark-read/", {"ids": ["x"]}, content_type="application/json"
+    )
     assert r.status_code == 400 and "ids" in r.json()["error"]["fields"]
 
 

@@ -51,8 +51,13 @@ def test_send_creates_inbox_rows_and_publishes_after_commit(django_capture_on_co
     alice, bob = UserFactory(), UserFactory(email="bob@example.com")
     listener = Listener(alice)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        rows = notification_send(recipients=[alice, bob, alice, None], verb="ticket.assigned",
-                                 title="工单已派给您", body="3栋漏水", url="/worker/")
+        rows = notification_send(
+            recipients=[alice, bob, alice, None],
+            verb="ticket.assigned",
+            title="工单已派给您",
+            body="3栋漏水",
+            url="/worker/",
+        )
         assert len(rows) == 2  # duplicates and None dropped
         assert Notification.objects.filter(recipient=alice, title="工单已派给您").count() == 1
         assert listener.messages() == []  # nothing pushed before the commit
@@ -67,8 +72,11 @@ def test_send_creates_inbox_rows_and_publishes_after_commit(django_capture_on_co
 def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
     alice = UserFactory()
     listener = Listener(alice)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), \
-            transaction.atomic():
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
         notification_send(recipients=[alice], verb="x", title="不该发出")
         raise RuntimeError("the surrounding write failed")
     assert callbacks == []
@@ -93,8 +101,10 @@ def test_email_backend_is_pluggable(django_capture_on_commit_callbacks, mailoutb
 
 def test_failing_backend_does_not_break_the_write(django_capture_on_commit_callbacks):
     user = UserFactory()
-    with override_settings(NOTIFICATION_BACKENDS=["tests.notifications.test_services.BrokenBackend"]), \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        override_settings(NOTIFICATION_BACKENDS=["tests.notifications.test_services.BrokenBackend"]),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         notification_send(recipients=[user], verb="x", title="t")
     assert Notification.objects.filter(recipient=user).exists()
 

@@ -39,21 +39,32 @@ class TestOccupancies:
     def test_end_action_moves_the_resident_out(self, client_for, manager_a, household_a, heard_move_outs):
         _, unit = household_a
         primary = Occupancy.objects.get(unit=unit, is_primary_contact=True)
-        response = client_for(manager_a).post(_url("occupancy", "changelist"), {
-            "action": "end_occupancies", "_selected_action": [str(primary.pk)]}, follow=True)
+        response = client_for(manager_a).post(
+            _url("occupancy", "changelist"),
+            {"action": "end_occupancies", "_selected_action": [str(primary.pk)]},
+            follow=True,
+        )
         assert response.status_code == 200
         primary.refresh_from_db()
         assert primary.end_date == timezone.localdate() and not primary.is_primary_contact
         assert heard_move_outs == [primary.pk]
         assert "Ended 1 occupancy" in response.content.decode()
 
-    def test_adding_a_primary_contact_takes_the_flag_from_the_current_one(self, client_for, manager_a,
-                                                                         household_a, estate_a):
+    def test_adding_a_primary_contact_takes_the_flag_from_the_current_one(
+        self, client_for, manager_a, household_a, estate_a
+    ):
         _, unit = household_a
         tenant = ResidentFactory(estate=estate_a, name="新租户")
-        response = client_for(manager_a).post(_url("occupancy", "add"), {
-            "resident": tenant.pk, "unit": unit.pk, "role": "tenant", "start_date": "2025-03-01",
-            "is_primary_contact": "on"})
+        response = client_for(manager_a).post(
+            _url("occupancy", "add"),
+            {
+                "resident": tenant.pk,
+                "unit": unit.pk,
+                "role": "tenant",
+                "start_date": "2025-03-01",
+                "is_primary_contact": "on",
+            },
+        )
         assert response.status_code == 302, response.context["adminform"].form.errors
         assert Occupancy.objects.get(unit=unit, is_primary_contact=True).resident == tenant
 
@@ -64,15 +75,22 @@ class TestOccupancies:
         assert response.status_code == 403
         assert Occupancy.objects.filter(pk=occupancy.pk).exists()
 
-    def test_resident_page_starts_an_occupancy_in_the_inline(self, client_for, manager_a, household_a, estate_a):
+    def test_resident_page_starts_an_occupancy_in_the_inline(
+        self, client_for, manager_a, household_a, estate_a
+    ):
         _, unit = household_a
         newcomer = ResidentFactory(estate=estate_a, name="新家属")
         client = client_for(manager_a)
         page = client.get(_url("resident", "change", newcomer.pk))
         data = form_data(page)
         prefix = inline_prefix(page, editable=True)
-        data.update({f"{prefix}-0-unit": unit.pk, f"{prefix}-0-role": "family",
-                     f"{prefix}-0-start_date": "2025-01-01"})
+        data.update(
+            {
+                f"{prefix}-0-unit": unit.pk,
+                f"{prefix}-0-role": "family",
+                f"{prefix}-0-start_date": "2025-01-01",
+            }
+        )
         response = client.post(_url("resident", "change", newcomer.pk), data)
         assert response.status_code == 302
         occupancy = Occupancy.objects.get(resident=newcomer)
@@ -118,9 +136,11 @@ class TestResidents:
     def test_invite_action_invites_residents_with_a_phone_only(self, client_for, manager_a, estate_a):
         with_phone = ResidentFactory(estate=estate_a, phone="+8613912345678")
         without_phone = ResidentFactory(estate=estate_a, phone="", name="无电话")
-        response = client_for(manager_a).post(_url("resident", "changelist"), {
-            "action": "invite_to_portal", "_selected_action": [str(with_phone.pk), str(without_phone.pk)]},
-            follow=True)
+        response = client_for(manager_a).post(
+            _url("resident", "changelist"),
+            {"action": "invite_to_portal", "_selected_action": [str(with_phone.pk), str(without_phone.pk)]},
+            follow=True,
+        )
         assert Invitation.objects.filter(resident=with_phone).count() == 1
         assert not Invitation.objects.filter(resident=without_phone).exists()
         content = response.content.decode()
@@ -129,11 +149,15 @@ class TestResidents:
     def test_technician_has_no_invite_action(self, client_for, estate_a):
         technician = StaffFactory(estate=estate_a, role=StaffRole.TECHNICIAN)
         resident = ResidentFactory(estate=estate_a)
-        client_for(technician).post(_url("resident", "changelist"), {
-            "action": "invite_to_portal", "_selected_action": [str(resident.pk)]})
+        client_for(technician).post(
+            _url("resident", "changelist"),
+            {"action": "invite_to_portal", "_selected_action": [str(resident.pk)]},
+        )
         assert not Invitation.objects.exists()
 
-    def test_deleting_a_resident_moves_them_out_first(self, client_for, manager_a, household_a, heard_move_outs):
+    def test_deleting_a_resident_moves_them_out_first(
+        self, client_for, manager_a, household_a, heard_move_outs
+    ):
         _, _unit = household_a
         family = Resident.objects.get(name="owner_a-家属")
         tie = Occupancy.objects.get(resident=family)
@@ -146,8 +170,10 @@ class TestResidents:
 class TestStaffMemberships:
     def test_manager_gives_a_role_and_the_group_follows(self, client_for, manager_a, estate_a):
         newcomer = UserFactory(is_staff=False)
-        response = client_for(manager_a).post(_url("staffmembership", "add"), {
-            "user": newcomer.pk, "estate": estate_a.pk, "role": StaffRole.TECHNICIAN})
+        response = client_for(manager_a).post(
+            _url("staffmembership", "add"),
+            {"user": newcomer.pk, "estate": estate_a.pk, "role": StaffRole.TECHNICIAN},
+        )
         assert response.status_code == 302, response.context["adminform"].form.errors
         newcomer.refresh_from_db()
         assert newcomer.is_staff
@@ -156,20 +182,25 @@ class TestStaffMemberships:
     def test_removing_the_role_removes_the_group(self, client_for, manager_a, estate_a):
         technician = StaffFactory(estate=estate_a, role=StaffRole.TECHNICIAN)
         membership = StaffMembership.objects.get(user=technician)
-        response = client_for(manager_a).post(_url("staffmembership", "delete", membership.pk), {"post": "yes"})
+        response = client_for(manager_a).post(
+            _url("staffmembership", "delete", membership.pk), {"post": "yes"}
+        )
         assert response.status_code == 302
         assert not technician.groups.exists()
 
     def test_bulk_delete_goes_through_the_service_too(self, client_for, manager_a, estate_a):
         technician = StaffFactory(estate=estate_a, role=StaffRole.TECHNICIAN)
         membership = StaffMembership.objects.get(user=technician)
-        client_for(manager_a).post(_url("staffmembership", "changelist"), {
-            "action": "delete_selected", "_selected_action": [str(membership.pk)], "post": "yes"})
+        client_for(manager_a).post(
+            _url("staffmembership", "changelist"),
+            {"action": "delete_selected", "_selected_action": [str(membership.pk)], "post": "yes"},
+        )
         assert not StaffMembership.objects.filter(pk=membership.pk).exists()
         assert not technician.groups.exists()
 
-    def test_a_manager_in_a_and_technician_in_b_cannot_remove_b_staff(self, client_for, manager_a, estate_a,
-                                                                     estate_b, manager_b):
+    def test_a_manager_in_a_and_technician_in_b_cannot_remove_b_staff(
+        self, client_for, manager_a, estate_a, estate_b, manager_b
+    ):
         from community.residents.services import staff_membership_create
 
         staff_membership_create(user=manager_a, estate=estate_b, role=StaffRole.TECHNICIAN)
@@ -177,15 +208,19 @@ class TestStaffMemberships:
         client = client_for(manager_a)
         response = client.post(_url("staffmembership", "delete", membership_b.pk), {"post": "yes"})
         assert response.status_code == 403
-        client.post(_url("staffmembership", "changelist"), {
-            "action": "delete_selected", "_selected_action": [str(membership_b.pk)], "post": "yes"})
+        client.post(
+            _url("staffmembership", "changelist"),
+            {"action": "delete_selected", "_selected_action": [str(membership_b.pk)], "post": "yes"},
+        )
         assert StaffMembership.objects.filter(pk=membership_b.pk).exists()
 
     def test_memberships_are_not_edited_in_place(self, client_for, manager_a, estate_a):
         technician = StaffFactory(estate=estate_a, role=StaffRole.TECHNICIAN)
         membership = StaffMembership.objects.get(user=technician)
-        client_for(manager_a).post(_url("staffmembership", "change", membership.pk), {
-            "user": technician.pk, "estate": estate_a.pk, "role": StaffRole.MANAGER})
+        client_for(manager_a).post(
+            _url("staffmembership", "change", membership.pk),
+            {"user": technician.pk, "estate": estate_a.pk, "role": StaffRole.MANAGER},
+        )
         membership.refresh_from_db()
         assert membership.role == StaffRole.TECHNICIAN
 
@@ -203,8 +238,9 @@ class TestEstates:
         assert Estate.objects.filter(pk=estate_a.pk).exists()
 
     def test_superuser_adds_an_estate(self, client_for, superuser):
-        response = client_for(superuser).post(_url("estate", "add"), {
-            "name": "清泉小区", "code": "clear-spring", "time_zone": "Asia/Shanghai"})
+        response = client_for(superuser).post(
+            _url("estate", "add"), {"name": "清泉小区", "code": "clear-spring", "time_zone": "Asia/Shanghai"}
+        )
         assert response.status_code == 302
         assert Estate.objects.filter(code="clear-spring").exists()
 
@@ -219,9 +255,16 @@ def test_role_groups_carry_the_declared_permissions(db):
 
 
 def test_announcement_records_its_author(client_for, manager_a, estate_a):
-    response = client_for(manager_a).post(_url("announcement", "add"), {
-        "estate": estate_a.pk, "title": "电梯检修", "body": "周三上午 3 栋电梯检修。",
-        "publish_at_0": "2025-01-01", "publish_at_1": "08:00:00"})
+    response = client_for(manager_a).post(
+        _url("announcement", "add"),
+        {
+            "estate": estate_a.pk,
+            "title": "电梯检修",
+            "body": "周三上午 3 栋电梯检修。",
+            "publish_at_0": "2025-01-01",
+            "publish_at_1": "08:00:00",
+        },
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     from community.residents.models import Announcement
 
@@ -231,9 +274,12 @@ def test_announcement_records_its_author(client_for, manager_a, estate_a):
 def test_unit_occupancy_dates_validate(client_for, manager_a, estate_a, household_a):
     unit = UnitFactory(building=household_a[1].building)
     resident = ResidentFactory(estate=estate_a)
-    occupancy = Occupancy.objects.create(resident=resident, unit=unit, role="tenant", start_date=dt.date(2024, 1, 1))
-    response = client_for(manager_a).post(_url("occupancy", "change", occupancy.pk), {
-        "role": "owner", "start_date": "2024-02-01"})
+    occupancy = Occupancy.objects.create(
+        resident=resident, unit=unit, role="tenant", start_date=dt.date(2024, 1, 1)
+    )
+    response = client_for(manager_a).post(
+        _url("occupancy", "change", occupancy.pk), {"role": "owner", "start_date": "2024-02-01"}
+    )
     assert response.status_code == 302
     occupancy.refresh_from_db()
     assert occupancy.role == "owner" and occupancy.start_date == dt.date(2024, 2, 1)

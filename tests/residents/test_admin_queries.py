@@ -45,25 +45,42 @@ def _make(model: str, n: int, estate, manager) -> None:
         elif model == "residents.staffmembership":
             StaffMembershipFactory(estate=estate, role="technician")
         elif model == "residents.announcement":
-            AnnouncementFactory(estate=estate, created_by=manager, expires_at=timezone.now() + dt.timedelta(days=3))
+            AnnouncementFactory(
+                estate=estate, created_by=manager, expires_at=timezone.now() + dt.timedelta(days=3)
+            )
         elif model == "accounts.user":
             ResidentFactory(estate=estate, user=UserFactory())
         elif model == "accounts.invitation":
             resident = ResidentFactory(estate=estate)
-            Invitation.objects.create(resident=resident, phone=resident.phone, code_hash="x", created_by=manager,
-                                      expires_at=timezone.now() + dt.timedelta(days=1))
+            Invitation.objects.create(
+                resident=resident,
+                phone=resident.phone,
+                code_hash="x",
+                created_by=manager,
+                expires_at=timezone.now() + dt.timedelta(days=1),
+            )
         else:
             raise AssertionError(model)
 
 
-CHANGELISTS = ["residents.estate", "residents.building", "residents.unit", "residents.resident",
-               "residents.occupancy", "residents.staffmembership", "residents.announcement",
-               "accounts.user", "accounts.invitation"]
+CHANGELISTS = [
+    "residents.estate",
+    "residents.building",
+    "residents.unit",
+    "residents.resident",
+    "residents.occupancy",
+    "residents.staffmembership",
+    "residents.announcement",
+    "accounts.user",
+    "accounts.invitation",
+]
 
 
 @pytest.mark.parametrize("who", ["manager", "superuser"])
 @pytest.mark.parametrize("model", CHANGELISTS)
-def test_changelist_query_count_does_not_grow_with_rows(client_for, estate_a, manager_a, superuser, model, who):
+def test_changelist_query_count_does_not_grow_with_rows(
+    client_for, estate_a, manager_a, superuser, model, who
+):
     client = client_for(manager_a if who == "manager" else superuser)
     app_label, model_name = model.split(".")
     url = reverse(f"admin:{app_label}_{model_name}_changelist")

@@ -42,11 +42,22 @@ def world(estate_a, estate_b, household_a, household_b, manager_a, manager_b):
         "estate": (estate_a, estate_b),
         "building": (unit_a.building, unit_b.building),
         "unit": (unit_a, unit_b),
-        "resident": (Resident.objects.filter(estate=estate_a).first(), Resident.objects.filter(estate=estate_b).first()),
-        "occupancy": (Occupancy.objects.filter(unit=unit_a).first(), Occupancy.objects.filter(unit=unit_b).first()),
-        "staffmembership": (StaffMembership.objects.get(user=manager_a), StaffMembership.objects.get(user=manager_b)),
-        "announcement": (AnnouncementFactory(estate=estate_a, title="A 停水通知"),
-                         AnnouncementFactory(estate=estate_b, title="B 停电通知")),
+        "resident": (
+            Resident.objects.filter(estate=estate_a).first(),
+            Resident.objects.filter(estate=estate_b).first(),
+        ),
+        "occupancy": (
+            Occupancy.objects.filter(unit=unit_a).first(),
+            Occupancy.objects.filter(unit=unit_b).first(),
+        ),
+        "staffmembership": (
+            StaffMembership.objects.get(user=manager_a),
+            StaffMembership.objects.get(user=manager_b),
+        ),
+        "announcement": (
+            AnnouncementFactory(estate=estate_a, title="A 停水通知"),
+            AnnouncementFactory(estate=estate_b, title="B 停电通知"),
+        ),
     }
 
 
@@ -94,8 +105,10 @@ class TestManagerOfAnotherEstate:
         client = client_for(manager_a)
         response = client.post(_url(model, "delete", theirs.pk), {"post": "yes"})
         assert response.status_code in (302, 403, 404)
-        client.post(_url(model, "changelist"),
-                    {"action": "delete_selected", "_selected_action": [str(theirs.pk)], "post": "yes"})
+        client.post(
+            _url(model, "changelist"),
+            {"action": "delete_selected", "_selected_action": [str(theirs.pk)], "post": "yes"},
+        )
         assert _still_there(theirs)
 
     def test_search_does_not_reach_the_other_estate(self, client_for, manager_a, world, model):
@@ -123,11 +136,14 @@ def test_export_of_selected_ids_refuses_the_other_estates_ids(client_for, manage
     mine, theirs = world["unit"]
     client = client_for(manager_a)
     fields = {"unitresource_number": "on", "unitresource_building": "on"}
-    response = client.post(_url("unit", "export"), {"format": "1", "resource": "0",
-                                                     "export_items": [str(mine.pk), str(theirs.pk)], **fields})
+    response = client.post(
+        _url("unit", "export"),
+        {"format": "1", "resource": "0", "export_items": [str(mine.pk), str(theirs.pk)], **fields},
+    )
     assert response["Content-Type"].startswith("text/html")  # the form again, no file
-    response = client.post(_url("unit", "export"), {"format": "1", "resource": "0",
-                                                     "export_items": [str(mine.pk)], **fields})
+    response = client.post(
+        _url("unit", "export"), {"format": "1", "resource": "0", "export_items": [str(mine.pk)], **fields}
+    )
     assert response["Content-Type"].startswith("text/csv")
     assert response.content.decode("utf-8-sig").splitlines()[1:] == [f"{mine.building.name},{mine.number}"]
 
@@ -158,31 +174,44 @@ class TestForeignKeyChoices:
 
     def test_autocomplete_of_residents_and_estates_is_scoped(self, client_for, manager_a, world):
         client = client_for(manager_a)
-        for model_name, field_name, key in (("occupancy", "resident", "resident"), ("building", "estate", "estate")):
-            response = client.get("/admin/autocomplete/", {"app_label": "residents", "model_name": model_name,
-                                                          "field_name": field_name, "term": ""})
+        for model_name, field_name, key in (
+            ("occupancy", "resident", "resident"),
+            ("building", "estate", "estate"),
+        ):
+            response = client.get(
+                "/admin/autocomplete/",
+                {"app_label": "residents", "model_name": model_name, "field_name": field_name, "term": ""},
+            )
             ids = {int(r["id"]) for r in json.loads(response.content)["results"]}
             assert world[key][0].pk in ids and world[key][1].pk not in ids
 
     def test_posting_another_estates_unit_id_is_a_form_error(self, client_for, manager_a, world):
         resident_a, _ = world["resident"]
         _, unit_b = world["unit"]
-        response = client_for(manager_a).post(_url("occupancy", "add"), {
-            "resident": resident_a.pk, "unit": unit_b.pk, "role": "owner", "start_date": "2024-01-01"})
+        response = client_for(manager_a).post(
+            _url("occupancy", "add"),
+            {"resident": resident_a.pk, "unit": unit_b.pk, "role": "owner", "start_date": "2024-01-01"},
+        )
         assert response.status_code == 200
         assert "unit" in response.context["adminform"].form.errors
         assert not Occupancy.objects.filter(unit=unit_b, resident=resident_a).exists()
 
-    def test_posting_another_estates_unit_in_the_resident_inline_is_a_form_error(self, client_for, manager_a,
-                                                                                world):
+    def test_posting_another_estates_unit_in_the_resident_inline_is_a_form_error(
+        self, client_for, manager_a, world
+    ):
         resident_a, _ = world["resident"]
         _, unit_b = world["unit"]
         client = client_for(manager_a)
         page = client.get(_url("resident", "change", resident_a.pk))
         data = form_data(page)
         prefix = inline_prefix(page, editable=True)
-        data.update({f"{prefix}-0-unit": unit_b.pk, f"{prefix}-0-role": "owner",
-                     f"{prefix}-0-start_date": "2024-01-01"})
+        data.update(
+            {
+                f"{prefix}-0-unit": unit_b.pk,
+                f"{prefix}-0-role": "owner",
+                f"{prefix}-0-start_date": "2024-01-01",
+            }
+        )
         response = client.post(_url("resident", "change", resident_a.pk), data)
         assert response.status_code == 200
         assert any("unit" in f.errors for f in response.context["inline_admin_formsets"][1].formset.forms)
@@ -190,8 +219,10 @@ class TestForeignKeyChoices:
 
     def test_a_building_cannot_be_moved_into_another_estate(self, client_for, manager_a, world):
         building_a, _ = world["building"]
-        response = client_for(manager_a).post(_url("building", "change", building_a.pk),
-                                              {"estate": world["estate"][1].pk, "name": building_a.name})
+        response = client_for(manager_a).post(
+            _url("building", "change", building_a.pk),
+            {"estate": world["estate"][1].pk, "name": building_a.name},
+        )
         assert response.status_code == 200
         assert "estate" in response.context["adminform"].form.errors
         building_a.refresh_from_db()
@@ -199,14 +230,17 @@ class TestForeignKeyChoices:
 
     def test_a_manager_cannot_grant_a_role_in_another_estate(self, client_for, manager_a, world):
         newcomer = UserFactory()
-        response = client_for(manager_a).post(_url("staffmembership", "add"), {
-            "user": newcomer.pk, "estate": world["estate"][1].pk, "role": StaffRole.MANAGER})
+        response = client_for(manager_a).post(
+            _url("staffmembership", "add"),
+            {"user": newcomer.pk, "estate": world["estate"][1].pk, "role": StaffRole.MANAGER},
+        )
         assert response.status_code == 200
         assert not StaffMembership.objects.filter(user=newcomer).exists()
 
     def test_no_estate_admin_for_staff_to_add(self, client_for, manager_a, world):
-        response = client_for(manager_a).post(_url("estate", "add"), {"name": "新小区", "code": "new-one",
-                                                                      "time_zone": "Asia/Shanghai"})
+        response = client_for(manager_a).post(
+            _url("estate", "add"), {"name": "新小区", "code": "new-one", "time_zone": "Asia/Shanghai"}
+        )
         assert response.status_code == 403
         assert not Estate.objects.filter(code="new-one").exists()
 
@@ -247,8 +281,10 @@ class TestRolePermissions:
 
 def test_models_left_untouched_by_the_whole_attack(client_for, manager_a, world):
     """A summary check: after every attempt above in one session, estate B is as it was."""
-    counts = {m: m.objects.count() for m in (Estate, Building, Unit, Resident, Occupancy, StaffMembership,
-                                                 Announcement)}
+    counts = {
+        m: m.objects.count()
+        for m in (Estate, Building, Unit, Resident, Occupancy, StaffMembership, Announcement)
+    }
     client = client_for(manager_a)
     for model in MODELS:
         _, theirs = world[model]
@@ -282,22 +318,28 @@ class TestRolesArePerEstate:
         _, unit_b = world["unit"]
         client = client_for(two_hats)
         assert client.post(_url("unit", "delete", unit_b.pk), {"post": "yes"}).status_code == 403
-        client.post(_url("building", "changelist"), {
-            "action": "delete_selected", "_selected_action": [str(unit_b.building_id)], "post": "yes"})
+        client.post(
+            _url("building", "changelist"),
+            {"action": "delete_selected", "_selected_action": [str(unit_b.building_id)], "post": "yes"},
+        )
         assert Building.objects.filter(pk=unit_b.building_id).exists()
 
     def test_actions_skip_b_rows(self, client_for, two_hats, world):
         _, occupancy_b = world["occupancy"]
-        client_for(two_hats).post(_url("occupancy", "changelist"), {
-            "action": "end_occupancies", "_selected_action": [str(occupancy_b.pk)]})
+        client_for(two_hats).post(
+            _url("occupancy", "changelist"),
+            {"action": "end_occupancies", "_selected_action": [str(occupancy_b.pk)]},
+        )
         occupancy_b.refresh_from_db()
         assert occupancy_b.end_date is None
 
     def test_b_units_are_not_choices_when_adding(self, client_for, two_hats, world):
         _, resident_b = world["resident"]
         _, unit_b = world["unit"]
-        response = client_for(two_hats).post(_url("occupancy", "add"), {
-            "resident": resident_b.pk, "unit": unit_b.pk, "role": "tenant", "start_date": "2024-01-01"})
+        response = client_for(two_hats).post(
+            _url("occupancy", "add"),
+            {"resident": resident_b.pk, "unit": unit_b.pk, "role": "tenant", "start_date": "2024-01-01"},
+        )
         assert response.status_code == 200
         assert {"resident", "unit"} <= set(response.context["adminform"].form.errors)
 
@@ -314,7 +356,9 @@ class TestRolesArePerEstate:
 
     def test_resident_export_leaves_out_b_where_phones_are_not_mine_to_see(self, client_for, two_hats, world):
         resident_a, resident_b = world["resident"]
-        response = client_for(two_hats).post(_url("resident", "export"), {
-            "format": "1", "resource": "0", "residentresource_name": "on", "residentresource_phone": "on"})
+        response = client_for(two_hats).post(
+            _url("resident", "export"),
+            {"format": "1", "resource": "0", "residentresource_name": "on", "residentresource_phone": "on"},
+        )
         text = response.content.decode("utf-8-sig")
         assert resident_a.name in text and resident_b.name not in text

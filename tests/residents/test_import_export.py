@@ -25,8 +25,16 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 UNIT_HEADERS = ["Building", "Entrance", "Floor", "Unit number", "Exclusive area (m²)", "Usage"]
-RESIDENT_HEADERS = ["Name", "Mobile phone", "ID number", "Building", "Entrance", "Unit number", "Role",
-                    "Primary contact"]
+RESIDENT_HEADERS = [
+    "Name",
+    "Mobile phone",
+    "ID number",
+    "Building",
+    "Entrance",
+    "Unit number",
+    "Role",
+    "Primary contact",
+]
 
 
 def xlsx_bytes(headers, rows) -> bytes:
@@ -54,7 +62,10 @@ def load(data: bytes, kind: str):
 
 
 def errors_by_row(result) -> dict[int, str]:
-    return {row.number: " ".join(m for msgs in row.error_dict.values() for m in msgs) for row in result.invalid_rows}
+    return {
+        row.number: " ".join(m for msgs in row.error_dict.values() for m in msgs)
+        for row in result.invalid_rows
+    }
 
 
 @pytest.fixture
@@ -69,7 +80,10 @@ class TestBuildingImport:
         result = BuildingResource(user=manager_a).import_data(load(data, "xlsx"), dry_run=False)
         assert not result.has_errors() and not result.has_validation_errors()
         assert dict(Building.objects.filter(estate=estate_a).values_list("name", "floors")) == {
-            "1栋": 18, "2栋": 11, "3栋": None}
+            "1栋": 18,
+            "2栋": 11,
+            "3栋": None,
+        }
 
     def test_building_named_twice_in_the_file_is_an_error(self, estate_a, manager_a):
         data = csv_bytes(["Building"], [["5栋"], ["5栋"]])
@@ -108,18 +122,19 @@ class TestBuildingImport:
 
 class TestUnitImport:
     @pytest.mark.parametrize("kind", ["xlsx", "csv"])
-    def test_dry_run_reports_each_bad_row_and_writes_nothing(self, kind, estate_a, estate_b, building_a,
-                                                             manager_a):
+    def test_dry_run_reports_each_bad_row_and_writes_nothing(
+        self, kind, estate_a, estate_b, building_a, manager_a
+    ):
         BuildingFactory(estate=estate_b, name="9栋")
         UnitFactory(building=building_a, entrance="1", number="101")
         rows = [
-            ["3栋", "1", 1, "102", "89.5", "住宅"],          # 1 fine
-            ["4栋", "1", 1, "101", "70", ""],               # 2 unknown building
-            ["3栋", "1", 2, "201", "about 90", ""],         # 3 area not a number
-            ["3栋", "1", 2, "202", "-3", ""],               # 4 negative area
-            ["9栋", "1", 1, "101", "70", ""],               # 5 another estate's building
-            ["3栋", "1", 1, "102", "89.5", ""],             # 6 same unit as row 1
-            ["3栋", "1", "two", "203", "70", "castle"],     # 7 floor not a number, unknown usage
+            ["3栋", "1", 1, "102", "89.5", "住宅"],  # 1 fine
+            ["4栋", "1", 1, "101", "70", ""],  # 2 unknown building
+            ["3栋", "1", 2, "201", "about 90", ""],  # 3 area not a number
+            ["3栋", "1", 2, "202", "-3", ""],  # 4 negative area
+            ["9栋", "1", 1, "101", "70", ""],  # 5 another estate's building
+            ["3栋", "1", 1, "102", "89.5", ""],  # 6 same unit as row 1
+            ["3栋", "1", "two", "203", "70", "castle"],  # 7 floor not a number, unknown usage
         ]
         data = (xlsx_bytes if kind == "xlsx" else csv_bytes)(UNIT_HEADERS, rows)
         result = UnitResource(user=manager_a).import_data(load(data, kind), dry_run=True)
@@ -143,8 +158,11 @@ class TestUnitImport:
 
     @pytest.mark.parametrize("kind", ["xlsx", "csv"])
     def test_clean_file_imports_all(self, kind, building_a, manager_a):
-        rows = [["3栋", "1", 1, "101", "89.5", "住宅"], ["3栋", "1", 1, "102", 120, "Commercial"],
-                ["3栋", "", -1, "B-12", "12.5", "parking"]]
+        rows = [
+            ["3栋", "1", 1, "101", "89.5", "住宅"],
+            ["3栋", "1", 1, "102", 120, "Commercial"],
+            ["3栋", "", -1, "B-12", "12.5", "parking"],
+        ]
         data = (xlsx_bytes if kind == "xlsx" else csv_bytes)(UNIT_HEADERS, rows)
         result = UnitResource(user=manager_a).import_data(load(data, kind), dry_run=False)
         assert not result.has_errors() and not result.has_validation_errors()
@@ -160,7 +178,9 @@ class TestUnitImport:
         with translation.override("en"):
             dataset = UnitResource(user=manager_a).export(queryset=queryset)
         assert dataset.dict[0]["Building"] == "3栋" and dataset.dict[0]["Exclusive area (m²)"] == "101.25"
-        result = UnitResource(user=manager_a).import_data(load(base_formats.XLSX().export_data(dataset), "xlsx"))
+        result = UnitResource(user=manager_a).import_data(
+            load(base_formats.XLSX().export_data(dataset), "xlsx")
+        )
         assert not result.has_validation_errors()
         assert [r.import_type for r in result.rows] == ["update"]
 
@@ -177,12 +197,16 @@ class TestResidentImport:
             ["张三", "13812345678", "", "3栋", "1", "102", "Owner", ""],
             ["王五", "", "", "", "", "", "", ""],
         ]
-        result = ResidentResource(user=manager_a).import_data(load(xlsx_bytes(RESIDENT_HEADERS, rows), "xlsx"))
+        result = ResidentResource(user=manager_a).import_data(
+            load(xlsx_bytes(RESIDENT_HEADERS, rows), "xlsx")
+        )
         assert not result.has_errors() and not result.has_validation_errors(), errors_by_row(result)
         zhang = Resident.objects.get(name="张三")
         assert str(zhang.phone) == "+8613812345678" and zhang.id_number == "420300198001011234"
         assert set(zhang.occupancies.values_list("unit__number", "role", "is_primary_contact")) == {
-            ("101", "owner", True), ("102", "owner", False)}
+            ("101", "owner", True),
+            ("102", "owner", False),
+        }
         assert Occupancy.objects.get(resident__name="李四").role == "family"
         assert not Resident.objects.get(name="王五").occupancies.exists()
 
@@ -196,13 +220,13 @@ class TestResidentImport:
     def test_bad_rows_are_reported_and_nothing_is_written(self, units, estate_b, manager_a):
         BuildingFactory(estate=estate_b, name="9栋")
         rows = [
-            ["好人", "13812345678", "", "3栋", "1", "101", "owner", "yes"],        # 1 fine
-            ["坏号", "12345", "", "3栋", "1", "101", "owner", ""],                  # 2 bad phone
-            ["无楼", "13812340001", "", "8栋", "1", "101", "owner", ""],            # 3 unknown building
-            ["无房", "13812340002", "", "3栋", "1", "909", "owner", ""],            # 4 unknown unit
-            ["怪角色", "13812340003", "", "3栋", "1", "102", "landlord", ""],       # 5 unknown role
-            ["外人", "13812340004", "", "9栋", "1", "101", "owner", ""],            # 6 other estate's building
-            ["", "13812340005", "", "", "", "", "", ""],                            # 7 no name
+            ["好人", "13812345678", "", "3栋", "1", "101", "owner", "yes"],  # 1 fine
+            ["坏号", "12345", "", "3栋", "1", "101", "owner", ""],  # 2 bad phone
+            ["无楼", "13812340001", "", "8栋", "1", "101", "owner", ""],  # 3 unknown building
+            ["无房", "13812340002", "", "3栋", "1", "909", "owner", ""],  # 4 unknown unit
+            ["怪角色", "13812340003", "", "3栋", "1", "102", "landlord", ""],  # 5 unknown role
+            ["外人", "13812340004", "", "9栋", "1", "101", "owner", ""],  # 6 other estate's building
+            ["", "13812340005", "", "", "", "", "", ""],  # 7 no name
         ]
         result = ResidentResource(user=manager_a).import_data(
             load(xlsx_bytes(RESIDENT_HEADERS, rows), "xlsx"), dry_run=False
@@ -217,8 +241,9 @@ class TestResidentImport:
         assert "required" in errors[7]
         assert not Resident.objects.exists() and not Occupancy.objects.exists()
 
-    def test_export_lists_one_line_per_current_occupancy_of_my_estate_only(self, units, estate_a, estate_b,
-                                                                          manager_a):
+    def test_export_lists_one_line_per_current_occupancy_of_my_estate_only(
+        self, units, estate_a, estate_b, manager_a
+    ):
         owner = ResidentFactory(estate=estate_a, name="张三", phone="+8613812345678")
         OccupancyFactory(resident=owner, unit=units[0], is_primary_contact=True)
         OccupancyFactory(resident=owner, unit=units[1], role="owner")
@@ -228,17 +253,20 @@ class TestResidentImport:
 
         with translation.override("en"):
             dataset = ResidentResource(user=manager_a).export(
-                queryset=staff_scope(Resident.objects.all(), manager_a))
+                queryset=staff_scope(Resident.objects.all(), manager_a)
+            )
         lines = [(d["Name"], d["Unit number"], d["Primary contact"]) for d in dataset.dict]
         assert sorted(lines) == sorted([("张三", "101", "yes"), ("张三", "102", "no"), ("空户", "", "")])
 
 
 # --- through the admin pages -------------------------------------------------------------------
 
+
 def _import(client, model: str, data: bytes, name: str, fmt: str):
     upload = SimpleUploadedFile(name, data)
-    return client.post(reverse(f"admin:residents_{model}_import"),
-                       {"import_file": upload, "format": fmt, "resource": "0"})
+    return client.post(
+        reverse(f"admin:residents_{model}_import"), {"import_file": upload, "format": fmt, "resource": "0"}
+    )
 
 
 class TestAdminImport:
@@ -276,11 +304,15 @@ class TestAdminImport:
         UnitFactory(building=building_a, entrance="1", number="101", exclusive_area=Decimal("88.00"))
         client = client_for(manager_a)
         client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
-        exported = client.post(reverse("admin:residents_unit_export"),
-                               {"format": "1", "resource": "0", **_all_fields("unitresource")})
+        exported = client.post(
+            reverse("admin:residents_unit_export"),
+            {"format": "1", "resource": "0", **_all_fields("unitresource")},
+        )
         assert exported.status_code == 200 and exported["Content-Type"].startswith("text/csv")
         with translation.override("zh-hans"):
-            assert str(translation.gettext("Building")) in exported.content.decode("utf-8-sig").splitlines()[0]
+            assert (
+                str(translation.gettext("Building")) in exported.content.decode("utf-8-sig").splitlines()[0]
+            )
         response = _import(client, "unit", exported.content, "units.csv", "1")
         assert "confirm_form" in response.context, response.content.decode()[:3000]
         assert [r.import_type for r in response.context["result"].rows] == ["update"]
@@ -293,11 +325,29 @@ class TestAdminImport:
 
 def _all_fields(prefix: str) -> dict[str, str]:
     names = {
-        "unitresource": ["estate", "building", "entrance", "floor", "number", "exclusive_area", "area_source",
-                         "usage", "developer_owned"],
+        "unitresource": [
+            "estate",
+            "building",
+            "entrance",
+            "floor",
+            "number",
+            "exclusive_area",
+            "area_source",
+            "usage",
+            "developer_owned",
+        ],
         "buildingresource": ["estate", "name", "floors"],
-        "residentresource": ["estate", "name", "phone", "id_number", "building", "entrance", "number", "role",
-                             "is_primary_contact"],
+        "residentresource": [
+            "estate",
+            "name",
+            "phone",
+            "id_number",
+            "building",
+            "entrance",
+            "number",
+            "role",
+            "is_primary_contact",
+        ],
     }[prefix]
     return {f"{prefix}_{n}": "on" for n in names}
 

@@ -40,8 +40,9 @@ class TestUnitConstraints:
         assert Unit.objects.filter(number="101").count() == 3
 
     def test_area_cannot_be_negative(self, estate_a):
-        assert _raw_insert_fails(UnitFactory, building=BuildingFactory(estate=estate_a),
-                                 exclusive_area=Decimal("-0.01"))
+        assert _raw_insert_fails(
+            UnitFactory, building=BuildingFactory(estate=estate_a), exclusive_area=Decimal("-0.01")
+        )
 
     def test_zero_area_is_allowed(self, estate_a):
         UnitFactory(building=BuildingFactory(estate=estate_a), exclusive_area=Decimal("0"))
@@ -50,8 +51,9 @@ class TestUnitConstraints:
 class TestOccupancyConstraints:
     def test_end_before_start_is_refused_by_the_database(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
-        assert _raw_insert_fails(OccupancyFactory, unit=unit, start_date=dt.date(2024, 5, 1),
-                                 end_date=dt.date(2024, 4, 30))
+        assert _raw_insert_fails(
+            OccupancyFactory, unit=unit, start_date=dt.date(2024, 5, 1), end_date=dt.date(2024, 4, 30)
+        )
 
     def test_end_on_start_day_is_allowed(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
@@ -77,21 +79,25 @@ class TestOccupancyConstraints:
 class TestOccupancyServices:
     def test_second_primary_contact_through_the_service_moves_the_flag(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
-        first = services.occupancy_start(resident=ResidentFactory(estate=estate_a), unit=unit, role="owner",
-                                         is_primary_contact=True)
-        second = services.occupancy_start(resident=ResidentFactory(estate=estate_a), unit=unit, role="tenant",
-                                          is_primary_contact=True)
+        first = services.occupancy_start(
+            resident=ResidentFactory(estate=estate_a), unit=unit, role="owner", is_primary_contact=True
+        )
+        second = services.occupancy_start(
+            resident=ResidentFactory(estate=estate_a), unit=unit, role="tenant", is_primary_contact=True
+        )
         first.refresh_from_db()
         assert second.is_primary_contact and not first.is_primary_contact
         assert Occupancy.objects.filter(unit=unit, is_primary_contact=True).count() == 1
 
     def test_update_to_primary_moves_the_flag(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
-        first = services.occupancy_start(resident=ResidentFactory(estate=estate_a), unit=unit, role="owner",
-                                         is_primary_contact=True)
+        first = services.occupancy_start(
+            resident=ResidentFactory(estate=estate_a), unit=unit, role="owner", is_primary_contact=True
+        )
         second = services.occupancy_start(resident=ResidentFactory(estate=estate_a), unit=unit, role="family")
-        services.occupancy_update(occupancy=second, role="family", start_date=second.start_date,
-                                  is_primary_contact=True)
+        services.occupancy_update(
+            occupancy=second, role="family", start_date=second.start_date, is_primary_contact=True
+        )
         first.refresh_from_db()
         second.refresh_from_db()
         assert second.is_primary_contact and not first.is_primary_contact
@@ -117,8 +123,13 @@ class TestOccupancyServices:
 
     def test_move_out_ends_drops_primary_flag_and_fires_occupancy_ended(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
-        occupancy = services.occupancy_start(resident=ResidentFactory(estate=estate_a), unit=unit, role="tenant",
-                                             start_date=dt.date(2024, 1, 1), is_primary_contact=True)
+        occupancy = services.occupancy_start(
+            resident=ResidentFactory(estate=estate_a),
+            unit=unit,
+            role="tenant",
+            start_date=dt.date(2024, 1, 1),
+            is_primary_contact=True,
+        )
         heard = []
 
         def receiver(sender, occupancy, **kwargs):
@@ -136,8 +147,12 @@ class TestOccupancyServices:
 
     def test_move_out_before_move_in_is_refused(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
-        occupancy = services.occupancy_start(resident=ResidentFactory(estate=estate_a), unit=unit, role="tenant",
-                                             start_date=dt.date(2024, 1, 1))
+        occupancy = services.occupancy_start(
+            resident=ResidentFactory(estate=estate_a),
+            unit=unit,
+            role="tenant",
+            start_date=dt.date(2024, 1, 1),
+        )
         with pytest.raises(ValidationError):
             services.occupancy_end(occupancy=occupancy, end_date=dt.date(2023, 12, 31))
         occupancy.refresh_from_db()
@@ -145,8 +160,12 @@ class TestOccupancyServices:
 
     def test_ending_twice_is_refused(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
-        occupancy = services.occupancy_start(resident=ResidentFactory(estate=estate_a), unit=unit, role="tenant",
-                                             start_date=dt.date(2024, 1, 1))
+        occupancy = services.occupancy_start(
+            resident=ResidentFactory(estate=estate_a),
+            unit=unit,
+            role="tenant",
+            start_date=dt.date(2024, 1, 1),
+        )
         services.occupancy_end(occupancy=occupancy, end_date=dt.date(2024, 2, 1))
         with pytest.raises(ValidationError, match="already ended"):
             services.occupancy_end(occupancy=occupancy, end_date=dt.date(2024, 3, 1))

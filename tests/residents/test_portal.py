@@ -26,7 +26,9 @@ def test_home_needs_login(client, db):
     assert response.url.startswith("/accounts/login/")
 
 
-def test_home_shows_my_unit_members_and_announcements_not_another_household(client_for, household_a, household_b):
+def test_home_shows_my_unit_members_and_announcements_not_another_household(
+    client_for, household_a, household_b
+):
     user_a, unit_a = household_a
     _user_b, unit_b = household_b
     AnnouncementFactory(estate=unit_a.building.estate, title="停水通知 A")
@@ -46,8 +48,12 @@ def test_home_shows_my_unit_members_and_announcements_not_another_household(clie
 def test_home_hides_expired_and_future_announcements(client_for, household_a):
     user, unit = household_a
     now = timezone.now()
-    AnnouncementFactory(estate=unit.building.estate, title="过期", publish_at=now - dt.timedelta(days=9),
-                        expires_at=now - dt.timedelta(days=1))
+    AnnouncementFactory(
+        estate=unit.building.estate,
+        title="过期",
+        publish_at=now - dt.timedelta(days=9),
+        expires_at=now - dt.timedelta(days=1),
+    )
     AnnouncementFactory(estate=unit.building.estate, title="明天发布", publish_at=now + dt.timedelta(days=1))
 
     page = client_for(user).get("/portal/").content.decode()
@@ -78,7 +84,11 @@ def _homes(user, estate, *, units: int, announcements: int, phone_seed: int):
     building = BuildingFactory(estate=estate)
     for index in range(units):
         unit = UnitFactory(building=building)
-        me = ResidentFactory(estate=estate, user=user, phone=f"+86137{phone_seed:04d}{index:04d}") if index == 0 else None
+        me = (
+            ResidentFactory(estate=estate, user=user, phone=f"+86137{phone_seed:04d}{index:04d}")
+            if index == 0
+            else None
+        )
         if me is not None:
             first = me
         OccupancyFactory(unit=unit, resident=first, is_primary_contact=True)
@@ -166,8 +176,9 @@ def test_language_switch_translates_the_date_line(client_for, household_a):
 
     page = client.get("/portal/").content.decode()
     assert "星期" not in page
-    assert any(day in page for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-                                       "Sunday"))
+    assert any(
+        day in page for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    )
 
 
 @pytest.mark.parametrize("layout", ["portal/base.html", "worker/base.html", "staff/base.html"])
@@ -196,8 +207,25 @@ def test_stylesheet_offers_every_class_of_the_page_contract():
     from django.contrib.staticfiles import finders
 
     css = Path(finders.find("css/app.css")).read_text(encoding="utf-8")
-    for name in ("page-title", "card", "list", "list-item", "btn", "btn-primary", "btn-danger", "btn-block",
-                 "badge", "badge-ok", "badge-warn", "badge-danger", "form-row", "muted", "empty", "timeline",
-                 "grid-2", "stat"):
+    for name in (
+        "page-title",
+        "card",
+        "list",
+        "list-item",
+        "btn",
+        "btn-primary",
+        "btn-danger",
+        "btn-block",
+        "badge",
+        "badge-ok",
+        "badge-warn",
+        "badge-danger",
+        "form-row",
+        "muted",
+        "empty",
+        "timeline",
+        "grid-2",
+        "stat",
+    ):
         assert f".{name} " in css or f".{name}," in css or f".{name}{{" in css or f".{name}:" in css, name
     assert "http://" not in css and "https://" not in css

@@ -11,23 +11,37 @@ pytestmark = pytest.mark.django_db
 
 def test_bulk_assign_action(file_ticket, desk_a, technician_a, client_for):
     tickets = [file_ticket(), file_ticket()]
-    r = client_for(desk_a).post("/admin/tickets/ticket/", {
-        "action": "assign_selected", "_selected_action": [t.pk for t in tickets], "assignee": technician_a.pk,
-    }, follow=True)
+    r = client_for(desk_a).post(
+        "/admin/tickets/ticket/",
+        {
+            "action": "assign_selected",
+            "_selected_action": [t.pk for t in tickets],
+            "assignee": technician_a.pk,
+        },
+        follow=True,
+    )
     assert r.status_code == 200
     assert set(Ticket.objects.values_list("assignee", "status")) == {(technician_a.pk, "assigned")}
 
 
 def test_bulk_assign_to_another_estates_technician_is_refused(ticket_a, desk_a, technician_b, client_for):
-    client_for(desk_a).post("/admin/tickets/ticket/", {
-        "action": "assign_selected", "_selected_action": [ticket_a.pk], "assignee": technician_b.pk,
-    }, follow=True)
+    client_for(desk_a).post(
+        "/admin/tickets/ticket/",
+        {
+            "action": "assign_selected",
+            "_selected_action": [ticket_a.pk],
+            "assignee": technician_b.pk,
+        },
+        follow=True,
+    )
     assert Ticket.objects.get(pk=ticket_a.pk).assignee is None
 
 
 def test_queue_filters(file_ticket, manager_a, client_for):
     late = file_ticket()
-    Ticket.objects.filter(pk=late.pk).update(resolution_due_at="2020-01-01T00:00Z", at_risk_at="2019-12-31T00:00Z")
+    Ticket.objects.filter(pk=late.pk).update(
+        resolution_due_at="2020-01-01T00:00Z", at_risk_at="2019-12-31T00:00Z"
+    )
     fine = file_ticket()
     page = client_for(manager_a).get("/admin/tickets/ticket/?sla=overdue").content.decode()
     assert late.number in page and fine.number not in page
@@ -35,10 +49,19 @@ def test_queue_filters(file_ticket, manager_a, client_for):
 
 def _change_data(ticket, **overrides):
     data = {
-        "category": ticket.category_id, "priority": ticket.priority, "description": ticket.description,
-        "common_area": ticket.common_area, "unit": ticket.unit_id or "", "seen_version": ticket.version,
-        "photos-TOTAL_FORMS": 0, "photos-INITIAL_FORMS": 0, "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0,
-        "events-2-TOTAL_FORMS": 1, "events-2-INITIAL_FORMS": 0, "events-2-0-body": "",
+        "category": ticket.category_id,
+        "priority": ticket.priority,
+        "description": ticket.description,
+        "common_area": ticket.common_area,
+        "unit": ticket.unit_id or "",
+        "seen_version": ticket.version,
+        "photos-TOTAL_FORMS": 0,
+        "photos-INITIAL_FORMS": 0,
+        "events-TOTAL_FORMS": 0,
+        "events-INITIAL_FORMS": 0,
+        "events-2-TOTAL_FORMS": 1,
+        "events-2-INITIAL_FORMS": 0,
+        "events-2-0-body": "",
     }
     data.update(overrides)
     return data
@@ -68,9 +91,14 @@ def test_second_staff_saving_the_same_ticket_gets_a_clear_message(ticket_a, desk
 def test_export_csv_is_scoped(file_ticket, manager_a, manager_b, client_for):
     ticket = file_ticket()
     for manager, visible in ((manager_a, True), (manager_b, False)):
-        r = client_for(manager).post("/admin/tickets/ticket/export/", {"format": "1", "resource": "0",
-                                                                       **{f"ticketresource_{f}": "on" for f in
-                                                                          ["number", "status", "category"]}})
+        r = client_for(manager).post(
+            "/admin/tickets/ticket/export/",
+            {
+                "format": "1",
+                "resource": "0",
+                **{f"ticketresource_{f}": "on" for f in ["number", "status", "category"]},
+            },
+        )
         assert r.status_code == 200, r.content.decode()[:1500]
         assert (ticket.number in r.content.decode("utf-8-sig")) is visible
 
@@ -79,17 +107,32 @@ def test_front_desk_files_a_phone_ticket(category_a, household_a, desk_a, client
     _owner, unit = household_a
     resident = unit.occupancies.get(is_primary_contact=True).resident
     client = client_for(desk_a)
-    base = {"category": category_a.pk, "priority": "urgent", "reporter": resident.pk, "unit": unit.pk,
-            "common_area": "", "description": "业主来电：家里停电", "seen_version": "",
-            "photos-TOTAL_FORMS": 0, "photos-INITIAL_FORMS": 0, "events-TOTAL_FORMS": 0,
-            "events-INITIAL_FORMS": 0, "events-2-TOTAL_FORMS": 0, "events-2-INITIAL_FORMS": 0}
+    base = {
+        "category": category_a.pk,
+        "priority": "urgent",
+        "reporter": resident.pk,
+        "unit": unit.pk,
+        "common_area": "",
+        "description": "业主来电：家里停电",
+        "seen_version": "",
+        "photos-TOTAL_FORMS": 0,
+        "photos-INITIAL_FORMS": 0,
+        "events-TOTAL_FORMS": 0,
+        "events-INITIAL_FORMS": 0,
+        "events-2-TOTAL_FORMS": 0,
+        "events-2-INITIAL_FORMS": 0,
+    }
     r = client.post("/admin/tickets/ticket/add/", {**base, "channel": "portal"})
     assert r.status_code == 200 and not Ticket.objects.exists()
     r = client.post("/admin/tickets/ticket/add/", {**base, "channel": "phone"})
     assert r.status_code == 302, r.content.decode()[:3000]
     ticket = Ticket.objects.get()
-    assert (ticket.channel, ticket.priority, ticket.reporter, ticket.reporter_user) == ("phone", "urgent", resident,
-                                                                                      resident.user)
+    assert (ticket.channel, ticket.priority, ticket.reporter, ticket.reporter_user) == (
+        "phone",
+        "urgent",
+        resident,
+        resident.user,
+    )
     assert ticket.number.startswith("BX-")
 
 

@@ -14,14 +14,23 @@ from tests.factories import photo_upload
 pytestmark = pytest.mark.django_db
 
 
-def test_resident_files_confirms_and_rates_on_the_portal(household_a, category_a, desk_a, technician_a,
-                                                        client_for):
+def test_resident_files_confirms_and_rates_on_the_portal(
+    household_a, category_a, desk_a, technician_a, client_for
+):
     owner, unit = household_a
     client = client_for(owner)
     form = client.get("/portal/tickets/new/").content.decode()
     assert category_a.name in form and unit.label in form
-    r = client.post("/portal/tickets/new/", {"category": category_a.pk, "unit": unit.pk, "description": "卫生间漏水",
-                                             "priority": "high", "photos": [photo_upload()]})
+    r = client.post(
+        "/portal/tickets/new/",
+        {
+            "category": category_a.pk,
+            "unit": unit.pk,
+            "description": "卫生间漏水",
+            "priority": "high",
+            "photos": [photo_upload()],
+        },
+    )
     ticket = Ticket.objects.get()
     assert r.status_code == 302 and r.url == f"/portal/tickets/{ticket.pk}/"
     assert ticket.priority == "high" and ticket.photos.count() == 1
@@ -32,8 +41,10 @@ def test_resident_files_confirms_and_rates_on_the_portal(household_a, category_a
     worker = client_for(technician_a)
     assert ticket.number in worker.get("/worker/").content.decode()
     worker.post(f"/worker/tickets/{ticket.pk}/start/", {"version": ticket.version})
-    r = worker.post(f"/worker/tickets/{ticket.pk}/resolve/", {"version": ticket.version + 1, "reason": "已更换水管",
-                                                              "photos": [photo_upload("fixed.jpg")]})
+    r = worker.post(
+        f"/worker/tickets/{ticket.pk}/resolve/",
+        {"version": ticket.version + 1, "reason": "已更换水管", "photos": [photo_upload("fixed.jpg")]},
+    )
     assert r.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == "resolved" and ticket.photos.count() == 2
@@ -88,7 +99,9 @@ def test_dashboard_figures(file_ticket, desk_a, technician_a, household_a, manag
         t = file_ticket(now=now - dt.timedelta(hours=h + 1))
         t = services.ticket_assign(ticket=t, technician=technician_a, by=desk_a)
         t = services.ticket_act(ticket=t, action="start", by=technician_a, now=now - dt.timedelta(hours=1))
-        t = services.ticket_act(ticket=t, action="resolve", by=technician_a, reason="ok", now=now - dt.timedelta(hours=1))
+        t = services.ticket_act(
+            ticket=t, action="resolve", by=technician_a, reason="ok", now=now - dt.timedelta(hours=1)
+        )
         t = services.ticket_act(ticket=t, action="confirm", by=owner)
         services.ticket_rate(ticket=t, by=owner, score=5 if h < 100 else 2)
     file_ticket()

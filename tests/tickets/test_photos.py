@@ -54,15 +54,19 @@ def test_more_than_six_is_rejected(file_ticket):
 
 
 def test_large_images_are_scaled_down():
-    content = photos.photo_clean(photo_upload("wide.png", size=(4000, 1000), fmt="PNG", content_type="image/png"))
+    content = photos.photo_clean(
+        photo_upload("wide.png", size=(4000, 1000), fmt="PNG", content_type="image/png")
+    )
     assert Image.open(content).size == (2048, 512)
 
 
 def test_page_rejects_bad_photo_with_message(household_a, category_a, client_for):
     owner, unit = household_a
     fake = SimpleUploadedFile("notes.txt", b"hello", content_type="text/plain")
-    r = client_for(owner).post("/portal/tickets/new/", {"category": category_a.pk, "unit": unit.pk,
-                                                        "description": "漏水", "photos": [fake]})
+    r = client_for(owner).post(
+        "/portal/tickets/new/",
+        {"category": category_a.pk, "unit": unit.pk, "description": "漏水", "photos": [fake]},
+    )
     assert r.status_code == 400
     assert "notes.txt" in r.content.decode()
     assert Ticket.objects.count() == 0

@@ -20,11 +20,19 @@ def _count(client, url) -> int:
 
 
 def _fill(n, *, category, unit, owner, technician, start):
-    rows = ticket_rows(n, category=category, start=start, unit=unit, reporter_user=owner, assignee=technician,
-                       status="assigned")
+    rows = ticket_rows(
+        n,
+        category=category,
+        start=start,
+        unit=unit,
+        reporter_user=owner,
+        assignee=technician,
+        status="assigned",
+    )
     TicketEvent.objects.bulk_create([TicketEvent(ticket=t, kind="created", body="x") for t in rows])
-    closed = ticket_rows(n // 10 or 1, category=category, start=start + 5000, unit=unit, reporter_user=owner,
-                         status="closed")
+    closed = ticket_rows(
+        n // 10 or 1, category=category, start=start + 5000, unit=unit, reporter_user=owner, status="closed"
+    )
     Rating.objects.bulk_create([Rating(ticket=t, score=4) for t in closed])
 
 

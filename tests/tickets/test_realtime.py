@@ -31,7 +31,9 @@ def _listen(group: str):
     return lambda: async_to_sync(drain)()
 
 
-def test_status_changes_are_pushed_after_commit(ticket_a, desk_a, technician_a, django_capture_on_commit_callbacks):
+def test_status_changes_are_pushed_after_commit(
+    ticket_a, desk_a, technician_a, django_capture_on_commit_callbacks
+):
     received = _listen(f"ticket.{ticket_a.pk}")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.ticket_assign(ticket=ticket_a, technician=technician_a, by=desk_a)

@@ -35,7 +35,9 @@ def test_household_member_sees_ticket_but_never_internal_notes(noted_ticket, hou
     owner, unit = household_a
     # A family member with their own login sees the household's ticket.
     member = UserFactory()
-    OccupancyFactory(unit=unit, resident=ResidentFactory(estate=unit.building.estate, user=member), role="family")
+    OccupancyFactory(
+        unit=unit, resident=ResidentFactory(estate=unit.building.estate, user=member), role="family"
+    )
     for user in (owner, member):
         client = client_for(user)
         detail = client.get(f"/api/v1/tickets/{noted_ticket.pk}/").json()
@@ -62,8 +64,11 @@ def test_technician_sees_only_tickets_of_their_estates(noted_ticket, technician_
 
 def test_staff_of_another_estate_cannot_act_or_see(noted_ticket, manager_b, client_for):
     client = client_for(manager_b)
-    response = client.post(f"/api/v1/tickets/{noted_ticket.pk}/actions/decline/", {"reason": "x"},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/v1/tickets/{noted_ticket.pk}/actions/decline/",
+        {"reason": "x"},
+        content_type="application/json",
+    )
     assert response.status_code == 404
     assert client.get("/admin/tickets/ticket/").status_code == 200
     assert noted_ticket.number not in client.get("/admin/tickets/ticket/").content.decode()
@@ -73,10 +78,16 @@ def test_staff_of_another_estate_cannot_act_or_see(noted_ticket, manager_b, clie
 def test_resident_cannot_act_as_staff_through_the_api(noted_ticket, household_a, technician_a, client_for):
     owner, _unit = household_a
     client = client_for(owner)
-    response = client.post(f"/api/v1/tickets/{noted_ticket.pk}/actions/assign/",
-                           {"assignee": technician_a.pk}, content_type="application/json")
+    response = client.post(
+        f"/api/v1/tickets/{noted_ticket.pk}/actions/assign/",
+        {"assignee": technician_a.pk},
+        content_type="application/json",
+    )
     assert response.status_code == 403
     assert response.json()["error"]["message"]
-    response = client.post(f"/api/v1/tickets/{noted_ticket.pk}/comments/", {"body": "x", "internal": True},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/v1/tickets/{noted_ticket.pk}/comments/",
+        {"body": "x", "internal": True},
+        content_type="application/json",
+    )
     assert response.status_code == 403

@@ -37,7 +37,9 @@ def _resolved(ticket, desk, tech, *, at):
     return services.ticket_act(ticket=ticket, action="resolve", by=tech, reason="已更换阀门", now=at)
 
 
-def test_numbers_are_readable_per_kind_and_count_per_estate_per_day(file_ticket, estate_a, category_b, household_b):
+def test_numbers_are_readable_per_kind_and_count_per_estate_per_day(
+    file_ticket, estate_a, category_b, household_b
+):
     today = timezone.localdate()
     first = file_ticket()
     complaint = file_ticket(category=CategoryFactory(estate=estate_a, kind=Kind.COMPLAINT, name="噪音"))
@@ -64,7 +66,9 @@ def test_outsider_cannot_file(category_a, household_b):
         services.ticket_create(by=user_b, category=category_a, description="x", common_area="大门")
 
 
-def test_full_flow_notifies_the_right_people(ticket_a, desk_a, technician_a, household_a, django_capture_on_commit_callbacks):
+def test_full_flow_notifies_the_right_people(
+    ticket_a, desk_a, technician_a, household_a, django_capture_on_commit_callbacks
+):
     owner, _unit = household_a
     ticket = services.ticket_assign(ticket=ticket_a, technician=technician_a, by=desk_a)
     assert Notification.objects.filter(recipient=technician_a, verb="ticket.assigned").exists()
@@ -135,8 +139,9 @@ def test_second_save_with_the_same_version_is_a_conflict(ticket_a, desk_a, manag
     seen = ticket_a.version
     services.ticket_update(ticket=ticket_a, by=desk_a, expected_version=seen, changes={"priority": "high"})
     with pytest.raises(StaleTicket):
-        services.ticket_update(ticket=ticket_a, by=manager_a, expected_version=seen,
-                               changes={"description": "改了描述"})
+        services.ticket_update(
+            ticket=ticket_a, by=manager_a, expected_version=seen, changes={"description": "改了描述"}
+        )
     ticket = Ticket.objects.get(pk=ticket_a.pk)
     assert ticket.priority == "high" and ticket.description != "改了描述"  # the first save is kept
     with pytest.raises(StaleTicket):
@@ -156,15 +161,21 @@ def test_concurrent_saves_one_wins_one_conflicts(estate_a, household_a):
     def save(user, priority):
         try:
             barrier.wait(timeout=10)
-            services.ticket_update(ticket=Ticket.objects.get(pk=ticket.pk), by=user, expected_version=1,
-                                   changes={"priority": priority})
+            services.ticket_update(
+                ticket=Ticket.objects.get(pk=ticket.pk),
+                by=user,
+                expected_version=1,
+                changes={"priority": priority},
+            )
             results.append("ok")
         except StaleTicket:
             results.append("conflict")
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=save, args=(s, p)) for s, p in zip(staff, ["high", "low"], strict=True)]
+    threads = [
+        threading.Thread(target=save, args=(s, p)) for s, p in zip(staff, ["high", "low"], strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -184,8 +195,9 @@ def test_concurrent_filings_get_distinct_numbers(estate_a, household_a):
     def file():
         try:
             barrier.wait(timeout=10)
-            numbers.append(services.ticket_create(by=owner, category=category, description="漏水",
-                                                  unit=unit).number)
+            numbers.append(
+                services.ticket_create(by=owner, category=category, description="漏水", unit=unit).number
+            )
         except Exception as exc:  # collected, asserted below
             errors.append(exc)
         finally:
@@ -208,7 +220,11 @@ def test_escalation_notifies_assignee_then_manager_once_per_level(ticket_a, desk
     assert services.tickets_escalate(now=due - budget * 0.1) == 1
     assert services.tickets_escalate(now=due - budget * 0.05) == 0  # same level: no second message
     assert Notification.objects.filter(recipient=technician_a, verb="ticket.at_risk").count() == 1
-    assert not Notification.objects.filter(recipient=manager_a).filter(verb__startswith="ticket.overdue").exists()
+    assert (
+        not Notification.objects.filter(recipient=manager_a)
+        .filter(verb__startswith="ticket.overdue")
+        .exists()
+    )
     assert services.tickets_escalate(now=due + dt.timedelta(minutes=1)) == 1
     assert services.tickets_escalate(now=due + dt.timedelta(hours=1)) == 0
     assert Notification.objects.filter(recipient=technician_a, verb="ticket.overdue").count() == 1
@@ -218,8 +234,10 @@ def test_escalation_notifies_assignee_then_manager_once_per_level(ticket_a, desk
 
 
 def test_escalation_command_runs(ticket_a, capsys):
-    Ticket.objects.filter(pk=ticket_a.pk).update(resolution_due_at=timezone.now() - dt.timedelta(hours=1),
-                                                 at_risk_at=timezone.now() - dt.timedelta(hours=2))
+    Ticket.objects.filter(pk=ticket_a.pk).update(
+        resolution_due_at=timezone.now() - dt.timedelta(hours=1),
+        at_risk_at=timezone.now() - dt.timedelta(hours=2),
+    )
     call_command("tickets_escalate")
     assert "escalated 1" in capsys.readouterr().out
     assert Ticket.objects.get(pk=ticket_a.pk).escalation_level == 2

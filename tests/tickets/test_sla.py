@@ -19,8 +19,9 @@ START = dt.datetime(2026, 11, 27, 23, 0, tzinfo=SHANGHAI)
 # A timeline of (run seconds, hold seconds) segments, long enough to cross several midnights.
 segments = st.lists(st.tuples(st.integers(0, 30 * 3600), st.integers(0, 30 * 3600)), max_size=8)
 budgets = st.integers(60, 10 * 24 * 3600).map(lambda s: dt.timedelta(seconds=s))
-starts = st.datetimes(min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2030, 1, 1),
-                      timezones=st.just(SHANGHAI))
+starts = st.datetimes(
+    min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2030, 1, 1), timezones=st.just(SHANGHAI)
+)
 
 
 def _run(clock: Clock, start: dt.datetime, plan) -> tuple[Clock, dt.datetime, int, int]:
@@ -84,11 +85,15 @@ def test_ticket_deadlines_pause_while_on_hold(db, file_ticket, desk_a, technicia
     assert ticket.resolution_due_at == START + dt.timedelta(hours=72)
     assert ticket.response_due_at == START + dt.timedelta(hours=4)
     ticket = services.ticket_assign(ticket=ticket, technician=technician_a, by=desk_a)
-    ticket = services.ticket_act(ticket=ticket, action="start", by=technician_a, now=START + dt.timedelta(hours=1))
-    ticket = services.ticket_act(ticket=ticket, action="hold", by=technician_a, reason="等待配件",
-                                 now=START + dt.timedelta(hours=2))
-    ticket = services.ticket_act(ticket=ticket, action="resume", by=technician_a,
-                                 now=START + dt.timedelta(hours=2 + 30))  # a day and a half on hold
+    ticket = services.ticket_act(
+        ticket=ticket, action="start", by=technician_a, now=START + dt.timedelta(hours=1)
+    )
+    ticket = services.ticket_act(
+        ticket=ticket, action="hold", by=technician_a, reason="等待配件", now=START + dt.timedelta(hours=2)
+    )
+    ticket = services.ticket_act(
+        ticket=ticket, action="resume", by=technician_a, now=START + dt.timedelta(hours=2 + 30)
+    )  # a day and a half on hold
     ticket.refresh_from_db()
     assert ticket.paused_seconds == 30 * 3600
     assert ticket.on_hold_since is None

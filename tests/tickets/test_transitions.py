@@ -98,8 +98,9 @@ def test_services_follow_the_table(steps, household_a, desk_a, technician_a, cat
     for who, action in steps:
         before = Ticket.objects.get(pk=ticket.pk)
         try:
-            after = services.ticket_act(ticket=before, action=action, by=people[who], reason="原因",
-                                        assignee=technician_a)
+            after = services.ticket_act(
+                ticket=before, action=action, by=people[who], reason="原因", assignee=technician_a
+            )
         except (ValidationError, PermissionDenied):
             assert Ticket.objects.get(pk=ticket.pk).status == before.status
             assert Ticket.objects.get(pk=ticket.pk).version == before.version

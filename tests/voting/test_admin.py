@@ -24,13 +24,27 @@ def test_estate_b_staff_cannot_see_estate_a_meetings(build, staff_a, manager_b, 
     client = client_for(manager_b)
     page = client.get(reverse("admin:voting_meeting_changelist")).content.decode()
     assert meeting.title not in page
-    assert client.get(reverse("admin:voting_meeting_change", args=[meeting.pk])).status_code in (302, 403, 404)
-    assert RollEntry.objects.get(meeting=meeting).name not in client.get(
-        reverse("admin:voting_rollentry_changelist")).content.decode()
-    assert client.get(reverse("admin:voting_meeting_export", args=[meeting.pk, "pdf"])).status_code in (403, 404)
+    assert client.get(reverse("admin:voting_meeting_change", args=[meeting.pk])).status_code in (
+        302,
+        403,
+        404,
+    )
+    assert (
+        RollEntry.objects.get(meeting=meeting).name
+        not in client.get(reverse("admin:voting_rollentry_changelist")).content.decode()
+    )
+    assert client.get(reverse("admin:voting_meeting_export", args=[meeting.pk, "pdf"])).status_code in (
+        403,
+        404,
+    )
     # Nor in the meeting filter of the ballot list.
     assert meeting.title not in client.get(reverse("admin:voting_ballot_changelist")).content.decode()
-    assert client_for(staff_a).get(reverse("admin:voting_ballot_changelist")).content.decode().count(meeting.title)
+    assert (
+        client_for(staff_a)
+        .get(reverse("admin:voting_ballot_changelist"))
+        .content.decode()
+        .count(meeting.title)
+    )
 
 
 def test_manager_creates_a_meeting_and_runs_it_through_the_actions(build, staff_a, client_for):
@@ -38,15 +52,24 @@ def test_manager_creates_a_meeting_and_runs_it_through_the_actions(build, staff_
     client = client_for(staff_a)
     opens = timezone.localtime() + dt.timedelta(days=20)
     data = {
-        "estate": build.estate.pk, "title": "2027年业主大会", "description": "", "convenor": "owners_committee",
+        "estate": build.estate.pk,
+        "title": "2027年业主大会",
+        "description": "",
+        "convenor": "owners_committee",
         "ballot_mode": "named",
-        "voting_opens_at_0": opens.strftime("%Y-%m-%d"), "voting_opens_at_1": opens.strftime("%H:%M:%S"),
+        "voting_opens_at_0": opens.strftime("%Y-%m-%d"),
+        "voting_opens_at_1": opens.strftime("%H:%M:%S"),
         "voting_closes_at_0": (opens + dt.timedelta(days=3)).strftime("%Y-%m-%d"),
         "voting_closes_at_1": opens.strftime("%H:%M:%S"),
         "proxy_principal_limit": "",
-        "motions-TOTAL_FORMS": "1", "motions-INITIAL_FORMS": "0", "motions-MIN_NUM_FORMS": "0",
+        "motions-TOTAL_FORMS": "1",
+        "motions-INITIAL_FORMS": "0",
+        "motions-MIN_NUM_FORMS": "0",
         "motions-MAX_NUM_FORMS": "1000",
-        "motions-0-position": "1", "motions-0-title": "续聘物业", "motions-0-matter": "4", "motions-0-text": "…",
+        "motions-0-position": "1",
+        "motions-0-title": "续聘物业",
+        "motions-0-matter": "4",
+        "motions-0-text": "…",
     }
     response = client.post(reverse("admin:voting_meeting_add"), data)
     assert response.status_code == 200 and "between 5 and 60 days" in response.content.decode()
@@ -59,7 +82,9 @@ def test_manager_creates_a_meeting_and_runs_it_through_the_actions(build, staff_
     client.post(changelist, {"action": "publish_notice", "_selected_action": [meeting.pk]})
     meeting.refresh_from_db()
     assert meeting.status == "noticed" and meeting.roll.count() == 1
-    response = client.post(changelist, {"action": "open_voting", "_selected_action": [meeting.pk]}, follow=True)
+    response = client.post(
+        changelist, {"action": "open_voting", "_selected_action": [meeting.pk]}, follow=True
+    )
     assert "not before" in response.content.decode()  # opening early is refused with the reason
     meeting.refresh_from_db()
     assert meeting.status == "noticed"
@@ -71,8 +96,10 @@ def test_paper_ballot_entry_through_the_admin(build, staff_a, client_for):
     entry = RollEntry.objects.get(meeting=meeting)
     motion = meeting.motions.first()
     client = client_for(staff_a)
-    response = client.post(reverse("admin:voting_ballot_add"),
-                           {"motion": motion.pk, "roll_entry": entry.pk, "choice": "agree", "channel": "paper"})
+    response = client.post(
+        reverse("admin:voting_ballot_add"),
+        {"motion": motion.pk, "roll_entry": entry.pk, "choice": "agree", "channel": "paper"},
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     ballot = Ballot.objects.get()
     assert (ballot.channel, ballot.cast_by, ballot.choice) == ("paper", staff_a, "agree")
@@ -86,10 +113,16 @@ def test_proxy_cap_shows_as_a_form_error(build, staff_a, client_for, settings, t
     entries = list(RollEntry.objects.filter(meeting=meeting).order_by("pk"))
     client = client_for(staff_a)
     for i, entry in enumerate(entries):
-        response = client.post(reverse("admin:voting_proxyauthorisation_add"), {
-            "meeting": meeting.pk, "principal": entry.pk, "proxy_name": "李四", "proxy_key": "420300199001011234",
-            "document": SimpleUploadedFile("委托书.pdf", b"%PDF-1.4"),
-        })
+        response = client.post(
+            reverse("admin:voting_proxyauthorisation_add"),
+            {
+                "meeting": meeting.pk,
+                "principal": entry.pk,
+                "proxy_name": "李四",
+                "proxy_key": "420300199001011234",
+                "document": SimpleUploadedFile("委托书.pdf", b"%PDF-1.4"),
+            },
+        )
         if i < 3:
             assert response.status_code == 302
         else:
@@ -103,10 +136,16 @@ def test_roll_correction_through_the_admin(build, staff_a, client_for):
     meeting = meeting_announced(estate=build.estate, by=staff_a)
     entry = meeting.roll.get()
     client = client_for(staff_a)
-    response = client.post(reverse("admin:voting_rollcorrection_add"), {
-        "roll_entry": entry.pk, "kind": "area", "reason": "按登记簿更正", "roll_unit": entry.units.get().pk,
-        "area": "95.50",
-    })
+    response = client.post(
+        reverse("admin:voting_rollcorrection_add"),
+        {
+            "roll_entry": entry.pk,
+            "kind": "area",
+            "reason": "按登记簿更正",
+            "roll_unit": entry.units.get().pk,
+            "area": "95.50",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     entry.refresh_from_db()
     assert str(entry.area) == "95.50" and RollCorrection.objects.get().by == staff_a
@@ -149,8 +188,10 @@ def test_a_role_in_another_estate_does_not_allow_running_its_meetings(build, sta
     other = MeetingFactory(estate=estate_b)
     services.motion_create(meeting=other, title="议题", text="…", matter=4)
     client = client_for(staff_a)
-    client.post(reverse("admin:voting_meeting_changelist"),
-                {"action": "publish_notice", "_selected_action": [other.pk]})
+    client.post(
+        reverse("admin:voting_meeting_changelist"),
+        {"action": "publish_notice", "_selected_action": [other.pk]},
+    )
     other.refresh_from_db()
     assert other.status == "draft"
 
@@ -171,8 +212,11 @@ def test_admin_changelists_run_a_constant_number_of_queries(build, staff_a, clie
     owner, _ = build.owner()
     meeting_open(estate=build.estate, by=staff_a)
     client = client_for(staff_a)
-    urls = [reverse("admin:voting_meeting_changelist"), reverse("admin:voting_ballot_changelist"),
-            reverse("admin:voting_rollentry_changelist")]
+    urls = [
+        reverse("admin:voting_meeting_changelist"),
+        reverse("admin:voting_ballot_changelist"),
+        reverse("admin:voting_rollentry_changelist"),
+    ]
 
     def counts():
         out = []

@@ -27,7 +27,9 @@ def test_owner_lists_meetings_and_casts_through_the_api(build, staff_a, api):
     detail = client.get(f"{API}/meetings/{meeting.pk}/").json()
     motion_id = detail["motions"][0]["id"]
     assert detail["motions"][0]["kind"] == "ordinary"
-    response = client.post(f"{API}/motions/{motion_id}/cast/", {"choice": "agree"}, content_type="application/json")
+    response = client.post(
+        f"{API}/motions/{motion_id}/cast/", {"choice": "agree"}, content_type="application/json"
+    )
     assert response.status_code == 201, response.content
     receipt = response.json()["receipt_code"]
     mine = client.get(f"{API}/my-ballots/").json()["results"]
@@ -39,8 +41,11 @@ def test_owner_lists_meetings_and_casts_through_the_api(build, staff_a, api):
 def test_bad_choice_is_a_400_with_the_field(build, staff_a, api):
     owner, _ = build.owner()
     meeting = meeting_open(estate=build.estate, by=staff_a)
-    response = api(owner.user).post(f"{API}/motions/{meeting.motions.first().pk}/cast/", {"choice": "yes"},
-                                    content_type="application/json")
+    response = api(owner.user).post(
+        f"{API}/motions/{meeting.motions.first().pk}/cast/",
+        {"choice": "yes"},
+        content_type="application/json",
+    )
     assert response.status_code == 400 and "choice" in response.json()["error"]["fields"]
 
 
@@ -49,8 +54,11 @@ def test_tenant_and_family_get_403_with_a_clear_message(build, staff_a, api, rol
     _, unit = build.owner()
     occupant = build.live_in(unit, role)
     meeting = meeting_open(estate=build.estate, by=staff_a)
-    response = api(occupant.user).post(f"{API}/motions/{meeting.motions.first().pk}/cast/", {"choice": "agree"},
-                                       content_type="application/json")
+    response = api(occupant.user).post(
+        f"{API}/motions/{meeting.motions.first().pk}/cast/",
+        {"choice": "agree"},
+        content_type="application/json",
+    )
     assert response.status_code == 403
     assert "tenants and family members cannot vote" in response.json()["error"]["message"]
 
@@ -61,8 +69,11 @@ def test_resident_of_another_estate_cannot_see_or_vote(build, staff_a, api, hous
     client = api(household_b[0])
     assert client.get(f"{API}/meetings/").json()["results"] == []
     assert client.get(f"{API}/meetings/{meeting.pk}/").status_code == 404
-    response = client.post(f"{API}/motions/{meeting.motions.first().pk}/cast/", {"choice": "agree"},
-                           content_type="application/json")
+    response = client.post(
+        f"{API}/motions/{meeting.motions.first().pk}/cast/",
+        {"choice": "agree"},
+        content_type="application/json",
+    )
     assert response.status_code == 404
 
 
@@ -79,8 +90,11 @@ def test_voting_after_close_is_a_409(build, staff_a, api):
     owner, _ = build.owner()
     meeting = meeting_open(estate=build.estate, by=staff_a)
     meeting_closed(meeting, by=staff_a, publish=False)
-    response = api(owner.user).post(f"{API}/motions/{meeting.motions.first().pk}/cast/", {"choice": "agree"},
-                                    content_type="application/json")
+    response = api(owner.user).post(
+        f"{API}/motions/{meeting.motions.first().pk}/cast/",
+        {"choice": "agree"},
+        content_type="application/json",
+    )
     assert response.status_code == 409
 
 
@@ -136,17 +150,23 @@ def test_list_endpoints_run_a_constant_number_of_queries(build, staff_a, api):
     meetings = [meeting_open(estate=build.estate, by=staff_a, title=f"M{i}") for i in range(2)]
     for motion in meetings[0].motions.all():
         services.ballot_cast_by_owner(user=owner.user, motion=motion, choice="agree")
-    small = [_count(client, f"{API}/meetings/"), _count(client, f"{API}/my-ballots/"),
-             _count(client, f"{API}/meetings/{meetings[0].pk}/motions/"),
-             _count(api(staff_a), f"{API}/meetings/{meetings[0].pk}/ballots/")]
+    small = [
+        _count(client, f"{API}/meetings/"),
+        _count(client, f"{API}/my-ballots/"),
+        _count(client, f"{API}/meetings/{meetings[0].pk}/motions/"),
+        _count(api(staff_a), f"{API}/meetings/{meetings[0].pk}/ballots/"),
+    ]
     client = api(owner.user)
     meetings += [meeting_open(estate=build.estate, by=staff_a, title=f"N{i}") for i in range(6)]
     for meeting in meetings[1:]:
         for motion in meeting.motions.all():
             services.ballot_cast_by_owner(user=owner.user, motion=motion, choice="oppose")
-    large = [_count(client, f"{API}/meetings/"), _count(client, f"{API}/my-ballots/"),
-             _count(client, f"{API}/meetings/{meetings[0].pk}/motions/"),
-             _count(api(staff_a), f"{API}/meetings/{meetings[1].pk}/ballots/")]
+    large = [
+        _count(client, f"{API}/meetings/"),
+        _count(client, f"{API}/my-ballots/"),
+        _count(client, f"{API}/meetings/{meetings[0].pk}/motions/"),
+        _count(api(staff_a), f"{API}/meetings/{meetings[1].pk}/ballots/"),
+    ]
     assert small == large
 
 
@@ -156,8 +176,9 @@ def test_schema_documents_the_voting_endpoints(admin_client):
     assert b"/api/v1/voting/motions/{id}/cast/" in response.content
 
 
-def test_attachment_urls_in_the_api_go_through_the_scoped_download(build, staff_a, api, household_b, settings,
-                                                                   tmp_path):
+def test_attachment_urls_in_the_api_go_through_the_scoped_download(
+    build, staff_a, api, household_b, settings, tmp_path
+):
     import datetime as dt
 
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -166,9 +187,12 @@ def test_attachment_urls_in_the_api_go_through_the_scoped_download(build, staff_
 
     settings.MEDIA_ROOT = tmp_path
     owner, _ = build.owner()
-    meeting = Meeting.objects.create(estate=build.estate, title="M",
-                                     voting_opens_at=dt.datetime(2030, 1, 20, tzinfo=dt.UTC),
-                                     voting_closes_at=dt.datetime(2030, 1, 27, tzinfo=dt.UTC))
+    meeting = Meeting.objects.create(
+        estate=build.estate,
+        title="M",
+        voting_opens_at=dt.datetime(2030, 1, 20, tzinfo=dt.UTC),
+        voting_closes_at=dt.datetime(2030, 1, 27, tzinfo=dt.UTC),
+    )
     motion = services.motion_create(meeting=meeting, title="续聘", text="…", matter=4)
     services.motion_attachment_add(motion=motion, file=SimpleUploadedFile("合同.pdf", b"%PDF-1.4"))
     services.meeting_publish_notice(meeting=meeting, by=staff_a, now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))

@@ -72,7 +72,9 @@ def test_a_deleted_ballot_is_caught(voted):
 def test_a_revived_superseded_ballot_is_caught(voted):
     meeting, _ = voted
     old = Ballot.objects.filter(meeting=meeting, superseded=True).get()
-    Ballot.objects.filter(meeting=meeting, roll_entry=old.roll_entry, superseded=False).update(superseded=True)
+    Ballot.objects.filter(meeting=meeting, roll_entry=old.roll_entry, superseded=False).update(
+        superseded=True
+    )
     Ballot.objects.filter(pk=old.pk).update(superseded=False)
     with pytest.raises(CommandError):
         _verify(meeting)
@@ -114,8 +116,14 @@ def test_recorded_corrections_keep_the_roll_verifiable(build, staff_a):
     build.owner("100.00")
     meeting = meeting_announced(estate=build.estate, by=staff_a)
     entry = meeting.roll.get()
-    services.roll_correct(roll_entry=entry, kind=RollCorrectionKind.AREA, roll_unit=entry.units.get(),
-                          area="98.50", reason="按登记簿更正", by=staff_a)
+    services.roll_correct(
+        roll_entry=entry,
+        kind=RollCorrectionKind.AREA,
+        roll_unit=entry.units.get(),
+        area="98.50",
+        reason="按登记簿更正",
+        by=staff_a,
+    )
     meeting.refresh_from_db()
     _verify(meeting)  # no CommandError
 

@@ -101,8 +101,9 @@ def test_staff_enter_a_paper_ballot_for_the_developer(build, staff_a):
     build.owner("100.00")
     meeting = meeting_open(estate=build.estate, by=staff_a)
     developer = RollEntry.objects.get(meeting=meeting, is_developer=True)
-    ballot = services.ballot_cast(motion=meeting.motions.first(), roll_entry=developer, choice="oppose",
-                                  channel="paper", by=staff_a)
+    ballot = services.ballot_cast(
+        motion=meeting.motions.first(), roll_entry=developer, choice="oppose", channel="paper", by=staff_a
+    )
     assert ballot.channel == "paper" and ballot.cast_by == staff_a
     figures = meeting_tally(meeting)[0].figures
     assert (figures.oppose_area, figures.oppose_owners) == (D("300.00"), 1)
@@ -115,10 +116,17 @@ def test_proxy_ballot_needs_a_written_authorisation(build, staff_a, media):
     motion = meeting.motions.first()
     with pytest.raises(ValidationError, match="written authorisation"):
         services.ballot_cast(motion=motion, roll_entry=entry, choice="agree", channel="proxy", by=staff_a)
-    proxy = services.proxy_authorise(meeting=meeting, principal=entry, proxy_name="李四",
-                                     proxy_key="420300199001011234", document=_pdf(), by=staff_a)
-    ballot = services.ballot_cast(motion=motion, roll_entry=entry, choice="agree", channel="proxy",
-                                  proxy=proxy, by=staff_a)
+    proxy = services.proxy_authorise(
+        meeting=meeting,
+        principal=entry,
+        proxy_name="李四",
+        proxy_key="420300199001011234",
+        document=_pdf(),
+        by=staff_a,
+    )
+    ballot = services.ballot_cast(
+        motion=motion, roll_entry=entry, choice="agree", channel="proxy", proxy=proxy, by=staff_a
+    )
     assert ballot.proxy == proxy and ballot.channel == "proxy"
     assert proxy.document.name.endswith(".pdf")
 
@@ -129,14 +137,32 @@ def test_a_proxy_represents_at_most_three_owners_by_default(build, staff_a, medi
     meeting = meeting_open(estate=build.estate, by=staff_a)
     entries = list(RollEntry.objects.filter(meeting=meeting).order_by("pk"))
     for entry in entries[:3]:
-        services.proxy_authorise(meeting=meeting, principal=entry, proxy_name="李四", proxy_key="4203001990 01011234",
-                                 document=_pdf(), by=staff_a)
+        services.proxy_authorise(
+            meeting=meeting,
+            principal=entry,
+            proxy_name="李四",
+            proxy_key="4203001990 01011234",
+            document=_pdf(),
+            by=staff_a,
+        )
     with pytest.raises(ValidationError, match="at most 3"):
-        services.proxy_authorise(meeting=meeting, principal=entries[3], proxy_name="李四",
-                                 proxy_key="420300199001011234", document=_pdf(), by=staff_a)
+        services.proxy_authorise(
+            meeting=meeting,
+            principal=entries[3],
+            proxy_name="李四",
+            proxy_key="420300199001011234",
+            document=_pdf(),
+            by=staff_a,
+        )
     # Another proxy may take the fourth owner.
-    services.proxy_authorise(meeting=meeting, principal=entries[3], proxy_name="王五", proxy_key="13900000009",
-                             document=_pdf(), by=staff_a)
+    services.proxy_authorise(
+        meeting=meeting,
+        principal=entries[3],
+        proxy_name="王五",
+        proxy_key="13900000009",
+        document=_pdf(),
+        by=staff_a,
+    )
 
 
 def test_the_proxy_cap_is_configurable_per_meeting_and_estate(build, staff_a, media):
@@ -148,23 +174,37 @@ def test_the_proxy_cap_is_configurable_per_meeting_and_estate(build, staff_a, me
     meeting = meeting_open(estate=build.estate, by=staff_a)
     entries = list(RollEntry.objects.filter(meeting=meeting))
     for entry in entries[:2]:
-        services.proxy_authorise(meeting=meeting, principal=entry, proxy_name="李四", proxy_key="X1",
-                                 document=_pdf(), by=staff_a)
+        services.proxy_authorise(
+            meeting=meeting, principal=entry, proxy_name="李四", proxy_key="X1", document=_pdf(), by=staff_a
+        )
     with pytest.raises(ValidationError, match="at most 2"):
-        services.proxy_authorise(meeting=meeting, principal=entries[2], proxy_name="李四", proxy_key="x1",
-                                 document=_pdf(), by=staff_a)
+        services.proxy_authorise(
+            meeting=meeting,
+            principal=entries[2],
+            proxy_name="李四",
+            proxy_key="x1",
+            document=_pdf(),
+            by=staff_a,
+        )
     Meeting.objects.filter(pk=meeting.pk).update(proxy_principal_limit=5)
     meeting.refresh_from_db()
-    services.proxy_authorise(meeting=meeting, principal=entries[2], proxy_name="李四", proxy_key="X1",
-                             document=_pdf(), by=staff_a)
+    services.proxy_authorise(
+        meeting=meeting, principal=entries[2], proxy_name="李四", proxy_key="X1", document=_pdf(), by=staff_a
+    )
 
 
 def test_authorisation_document_type_is_checked(build, staff_a, media):
     build.owner()
     meeting = meeting_open(estate=build.estate, by=staff_a)
     with pytest.raises(ValidationError):
-        services.proxy_authorise(meeting=meeting, principal=meeting.roll.get(), proxy_name="李四", proxy_key="X",
-                                 document=SimpleUploadedFile("a.html", b"<html>"), by=staff_a)
+        services.proxy_authorise(
+            meeting=meeting,
+            principal=meeting.roll.get(),
+            proxy_name="李四",
+            proxy_key="X",
+            document=SimpleUploadedFile("a.html", b"<html>"),
+            by=staff_a,
+        )
 
 
 @pytest.mark.django_db(transaction=True)

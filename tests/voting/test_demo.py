@@ -18,7 +18,9 @@ def test_seed_demo_adds_a_published_and_an_open_meeting_idempotently():
     assert closed.status == "published" and closed.results_published_at
     assert open_.status == "open"
     assert RollEntry.objects.filter(meeting=open_, members__user__phone="+8613800000001").exists()
-    assert not Ballot.objects.filter(meeting=open_, roll_entry__members__user__phone="+8613800000001").exists()
+    assert not Ballot.objects.filter(
+        meeting=open_, roll_entry__members__user__phone="+8613800000001"
+    ).exists()
     assert closed.motions.filter(result__quorum_met=True).count() == 3
     assert meeting_verify(closed).ok and meeting_verify(open_).ok
     counts = (Meeting.objects.count(), Ballot.objects.count(), RollEntry.objects.count())

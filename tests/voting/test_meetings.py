@@ -15,16 +15,20 @@ from community.voting.models import MeetingStatus
 
 def _draft(estate, by, *, opens_in=dt.timedelta(days=20), window=dt.timedelta(days=7)):
     opens = timezone.now() + opens_in
-    return services.meeting_create(estate=estate, title="业主大会", voting_opens_at=opens,
-                                   voting_closes_at=opens + window, by=by)
+    return services.meeting_create(
+        estate=estate, title="业主大会", voting_opens_at=opens, voting_closes_at=opens + window, by=by
+    )
 
 
-@pytest.mark.parametrize("window,ok", [
-    (dt.timedelta(days=5) - dt.timedelta(seconds=1), False),
-    (dt.timedelta(days=5), True),
-    (dt.timedelta(days=60), True),
-    (dt.timedelta(days=60, seconds=1), False),
-])
+@pytest.mark.parametrize(
+    "window,ok",
+    [
+        (dt.timedelta(days=5) - dt.timedelta(seconds=1), False),
+        (dt.timedelta(days=5), True),
+        (dt.timedelta(days=60), True),
+        (dt.timedelta(days=60, seconds=1), False),
+    ],
+)
 def test_voting_window_lasts_5_to_60_days(estate_a, staff_a, window, ok):
     if ok:
         assert _draft(estate_a, staff_a, window=window).pk
@@ -34,16 +38,22 @@ def test_voting_window_lasts_5_to_60_days(estate_a, staff_a, window, ok):
         assert "voting_closes_at" in exc.value.message_dict
 
 
-@pytest.mark.parametrize("gap,ok", [
-    (dt.timedelta(days=15) - dt.timedelta(seconds=1), False),
-    (dt.timedelta(days=15), True),
-])
+@pytest.mark.parametrize(
+    "gap,ok",
+    [
+        (dt.timedelta(days=15) - dt.timedelta(seconds=1), False),
+        (dt.timedelta(days=15), True),
+    ],
+)
 def test_notice_at_least_15_days_before_opening(estate_a, staff_a, gap, ok):
     meeting = _draft(estate_a, staff_a)
     services.motion_create(meeting=meeting, title="续聘物业", text="…", matter=4)
     now = meeting.voting_opens_at - gap
     if ok:
-        assert services.meeting_publish_notice(meeting=meeting, by=staff_a, now=now).status == MeetingStatus.NOTICED
+        assert (
+            services.meeting_publish_notice(meeting=meeting, by=staff_a, now=now).status
+            == MeetingStatus.NOTICED
+        )
     else:
         with pytest.raises(ValidationError) as exc:
             services.meeting_publish_notice(meeting=meeting, by=staff_a, now=now)
@@ -120,8 +130,10 @@ def test_voting_advance_opens_and_closes_by_the_clock(build, staff_a):
     build.owner()
     due = meeting_noticed(estate=build.estate, by=staff_a)  # opened a day ago on paper
     over = meeting_open(estate=build.estate, by=staff_a, title="已到期")
-    Meeting.objects.filter(pk=over.pk).update(voting_closes_at=timezone.now() - dt.timedelta(minutes=1),
-                                              voting_opens_at=timezone.now() - dt.timedelta(days=6))
+    Meeting.objects.filter(pk=over.pk).update(
+        voting_closes_at=timezone.now() - dt.timedelta(minutes=1),
+        voting_opens_at=timezone.now() - dt.timedelta(days=6),
+    )
     call_command("voting_advance")
     due.refresh_from_db()
     over.refresh_from_db()

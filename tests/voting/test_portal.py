@@ -37,7 +37,9 @@ def test_tenant_sees_why_and_is_refused_with_403(build, staff_a, client_for):
     client = client_for(tenant.user)
     page = client.get(reverse("portal-voting:detail", args=[meeting.pk])).content.decode()
     assert "data-not-on-roll" in page and 'data-choice="agree"' not in page
-    response = client.post(reverse("portal-voting:vote", args=[meeting.motions.first().pk]), {"choice": "agree"})
+    response = client.post(
+        reverse("portal-voting:vote", args=[meeting.motions.first().pk]), {"choice": "agree"}
+    )
     assert response.status_code == 403
     assert "tenants and family members cannot vote" in response.content.decode()
     assert not Ballot.objects.exists()
@@ -48,8 +50,12 @@ def test_other_estates_meetings_are_not_found(build, staff_a, client_for, househ
     meeting = meeting_open(estate=build.estate, by=staff_a)
     client = client_for(household_b[0])
     assert client.get(reverse("portal-voting:detail", args=[meeting.pk])).status_code == 404
-    assert client.post(reverse("portal-voting:vote", args=[meeting.motions.first().pk]),
-                       {"choice": "agree"}).status_code == 404
+    assert (
+        client.post(
+            reverse("portal-voting:vote", args=[meeting.motions.first().pk]), {"choice": "agree"}
+        ).status_code
+        == 404
+    )
     assert meeting.title not in client.get(reverse("portal-voting:index")).content.decode()
 
 
@@ -72,7 +78,9 @@ def test_receipt_check(build, staff_a, client_for):
     client = client_for(owner.user)
     url = reverse("portal-voting:receipt")
     assert 'data-receipt-result="counted"' in client.get(url, {"code": second.receipt_code}).content.decode()
-    assert 'data-receipt-result="superseded"' in client.get(url, {"code": first.receipt_code}).content.decode()
+    assert (
+        'data-receipt-result="superseded"' in client.get(url, {"code": first.receipt_code}).content.decode()
+    )
     assert 'data-receipt-result="none"' in client.get(url, {"code": "AAAA-BBBB-CCCC-DDDD"}).content.decode()
     history = client.get(reverse("portal-voting:ballots", args=[meeting.pk])).content.decode()
     assert first.receipt_code in history and second.receipt_code in history
@@ -106,26 +114,34 @@ def test_results_published_with_the_date_and_exports(build, staff_a, client_for)
     assert "data-results" in page and 'data-outcome="passed"' in page
     assert meeting.results_published_at.astimezone().strftime("%Y-%m-%d")[:4] in page
     xlsx = client.get(reverse("portal-voting:export", args=[meeting.pk, "xlsx"]))
-    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content) if xlsx.streaming else xlsx.content)).active
+    sheet = load_workbook(
+        io.BytesIO(b"".join(xlsx.streaming_content) if xlsx.streaming else xlsx.content)
+    ).active
     values = [c for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
     assert meeting.title in values[0] and "续聘物业服务企业" in values
     pdf = client.get(reverse("portal-voting:export", args=[meeting.pk, "pdf"]))
     assert pdf.content.startswith(b"%PDF") and b"STSong-Light" in pdf.content
 
 
-def test_attachments_are_served_to_those_who_see_the_meeting(build, staff_a, client_for, household_b, settings,
-                                                             tmp_path):
+def test_attachments_are_served_to_those_who_see_the_meeting(
+    build, staff_a, client_for, household_b, settings, tmp_path
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from community.voting.models import Meeting
 
     settings.MEDIA_ROOT = tmp_path
     owner, _ = build.owner()
-    meeting = Meeting.objects.create(estate=build.estate, title="M",
-                                     voting_opens_at=dt.datetime(2030, 1, 20, tzinfo=dt.UTC),
-                                     voting_closes_at=dt.datetime(2030, 1, 27, tzinfo=dt.UTC))
+    meeting = Meeting.objects.create(
+        estate=build.estate,
+        title="M",
+        voting_opens_at=dt.datetime(2030, 1, 20, tzinfo=dt.UTC),
+        voting_closes_at=dt.datetime(2030, 1, 27, tzinfo=dt.UTC),
+    )
     motion = services.motion_create(meeting=meeting, title="续聘", text="…", matter=4)
-    attachment = services.motion_attachment_add(motion=motion, file=SimpleUploadedFile("合同.pdf", b"%PDF-1.4"))
+    attachment = services.motion_attachment_add(
+        motion=motion, file=SimpleUploadedFile("合同.pdf", b"%PDF-1.4")
+    )
     url = reverse("portal-voting:attachment", args=[attachment.pk])
     assert client_for(owner.user).get(url).status_code == 404  # draft: not yet public
     services.meeting_publish_notice(meeting=meeting, by=staff_a, now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
@@ -146,8 +162,12 @@ def test_portal_pages_run_a_constant_number_of_queries(build, staff_a, client_fo
         build.owner("50.00")
     first = meeting_open(estate=build.estate, by=staff_a)
     client = client_for(owner.user)
-    urls = [reverse("portal-voting:index"), reverse("portal-voting:detail", args=[first.pk]),
-            reverse("portal-voting:roll", args=[first.pk]), reverse("portal-voting:ballots", args=[first.pk])]
+    urls = [
+        reverse("portal-voting:index"),
+        reverse("portal-voting:detail", args=[first.pk]),
+        reverse("portal-voting:roll", args=[first.pk]),
+        reverse("portal-voting:ballots", args=[first.pk]),
+    ]
     small = [_count(client, u) for u in urls]
     for _ in range(20):
         build.owner("60.00")

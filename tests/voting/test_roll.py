@@ -17,7 +17,9 @@ from tests.voting.helpers import meeting_announced
 
 
 def _entries(meeting):
-    return {e.voter_key: e for e in RollEntry.objects.filter(meeting=meeting).prefetch_related("units", "members")}
+    return {
+        e.voter_key: e for e in RollEntry.objects.filter(meeting=meeting).prefetch_related("units", "members")
+    }
 
 
 def test_an_owner_of_several_units_counts_once_with_all_their_area(build, staff_a):
@@ -119,8 +121,12 @@ def test_the_roll_is_frozen_at_the_notice_date(build, staff_a):
 
 def test_an_owner_who_moved_in_after_the_notice_date_is_not_on_it(build, staff_a):
     unit = build.unit("100")
-    OccupancyFactory(unit=unit, resident=build.person(), role="owner",
-                     start_date=timezone.localdate() - dt.timedelta(days=5))
+    OccupancyFactory(
+        unit=unit,
+        resident=build.person(),
+        role="owner",
+        start_date=timezone.localdate() - dt.timedelta(days=5),
+    )
     meeting = meeting_noticed(estate=build.estate, by=staff_a)
     [entry] = RollEntry.objects.filter(meeting=meeting)
     assert entry.members.count() == 0  # the unit counts, its new owner is not known at the notice date
@@ -134,13 +140,20 @@ def test_roll_is_per_estate(build, staff_a, household_b):
 
 # --- Corrections ---------------------------------------------------------------------------------
 
+
 def test_staff_correct_an_area_with_a_reason_until_opening(build, staff_a):
     _owner, _ = build.owner("100.00")
     meeting = meeting_announced(estate=build.estate, by=staff_a)
     entry = RollEntry.objects.get(meeting=meeting)
     unit = entry.units.get()
-    correction = services.roll_correct(roll_entry=entry, kind=RollCorrectionKind.AREA, roll_unit=unit,
-                                       area=D("98.76"), reason="不动产登记簿面积为98.76", by=staff_a)
+    correction = services.roll_correct(
+        roll_entry=entry,
+        kind=RollCorrectionKind.AREA,
+        roll_unit=unit,
+        area=D("98.76"),
+        reason="不动产登记簿面积为98.76",
+        by=staff_a,
+    )
     assert correction.before == {"unit": unit.label, "area": "100.00"}
     assert roll_totals(meeting) == (D("98.76"), 1)
     services.meeting_open(meeting=meeting, by=staff_a, now=meeting.voting_opens_at)
@@ -154,8 +167,9 @@ def test_no_correction_once_the_scheduled_opening_has_passed(build, staff_a):
     meeting = meeting_noticed(estate=build.estate, by=staff_a)
     assert meeting.status == "noticed" and meeting.voting_opens_at < timezone.now()
     with pytest.raises(ValidationError, match="before voting opens"):
-        services.roll_correct(roll_entry=meeting.roll.get(), kind=RollCorrectionKind.EXCLUDE, reason="重复",
-                              by=staff_a)
+        services.roll_correct(
+            roll_entry=meeting.roll.get(), kind=RollCorrectionKind.EXCLUDE, reason="重复", by=staff_a
+        )
     assert roll_totals(meeting) == (D("100.00"), 1)
 
 
@@ -166,8 +180,14 @@ def test_two_area_corrections_of_one_unit_keep_the_entry_area_right(build, staff
     entry = meeting.roll.get()
     unit = entry.units.get(area=D("100.00"))  # the same (now stale) instance is used twice
     for area in ("98.00", "97.00"):
-        services.roll_correct(roll_entry=entry, kind=RollCorrectionKind.AREA, roll_unit=unit, area=D(area),
-                              reason="按登记簿更正", by=staff_a)
+        services.roll_correct(
+            roll_entry=entry,
+            kind=RollCorrectionKind.AREA,
+            roll_unit=unit,
+            area=D(area),
+            reason="按登记簿更正",
+            by=staff_a,
+        )
     assert roll_totals(meeting) == (D("147.00"), 1)
 
 
@@ -188,8 +208,9 @@ def test_a_correction_needs_a_reason(build, staff_a):
     build.owner("100.00")
     meeting = meeting_announced(estate=build.estate, by=staff_a)
     with pytest.raises(ValidationError) as exc:
-        services.roll_correct(roll_entry=meeting.roll.get(), kind=RollCorrectionKind.EXCLUDE, reason=" ",
-                              by=staff_a)
+        services.roll_correct(
+            roll_entry=meeting.roll.get(), kind=RollCorrectionKind.EXCLUDE, reason=" ", by=staff_a
+        )
     assert "reason" in exc.value.message_dict
 
 
@@ -199,8 +220,13 @@ def test_excluding_and_adding_owners(build, staff_a):
     heir = build.person()
     meeting = meeting_announced(estate=build.estate, by=staff_a)
     entry = RollEntry.objects.get(meeting=meeting, units__unit=unit)
-    services.roll_correct(roll_entry=entry, kind=RollCorrectionKind.ADD_MEMBER, resident=heir,
-                          reason="继承，已提交公证书", by=staff_a)
+    services.roll_correct(
+        roll_entry=entry,
+        kind=RollCorrectionKind.ADD_MEMBER,
+        resident=heir,
+        reason="继承，已提交公证书",
+        by=staff_a,
+    )
     assert heir in entry.members.all()
     other = RollEntry.objects.exclude(pk=entry.pk).get(meeting=meeting)
     services.roll_correct(roll_entry=other, kind=RollCorrectionKind.EXCLUDE, reason="重复登记", by=staff_a)
@@ -213,8 +239,14 @@ def test_parking_area_cannot_be_corrected_upward(build, staff_a):
     meeting = meeting_announced(estate=build.estate, by=staff_a)
     parking = meeting.roll.get().units.get(usage="parking")
     with pytest.raises(ValidationError):
-        services.roll_correct(roll_entry=parking.roll_entry, kind=RollCorrectionKind.AREA, roll_unit=parking,
-                              area=D("12"), reason="x", by=staff_a)
+        services.roll_correct(
+            roll_entry=parking.roll_entry,
+            kind=RollCorrectionKind.AREA,
+            roll_unit=parking,
+            area=D("12"),
+            reason="x",
+            by=staff_a,
+        )
 
 
 def test_open_meeting_uses_the_frozen_roll(build, staff_a):

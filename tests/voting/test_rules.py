@@ -14,16 +14,35 @@ from community.voting.rules import ORDINARY, SPECIAL, decide, kind_of_matter
 
 
 def _full(kind=ORDINARY, **kw):
-    base = {"total_area": D("300.00"), "total_owners": 300, "participating_area": D("300.00"),
-                "participating_owners": 300, "yes_area": D("300.00"), "yes_owners": 300}
+    base = {
+        "total_area": D("300.00"),
+        "total_owners": 300,
+        "participating_area": D("300.00"),
+        "participating_owners": 300,
+        "yes_area": D("300.00"),
+        "yes_owners": 300,
+    }
     base.update(kw)
     return decide(kind, **base)
 
 
 # --- Matters -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("matter,kind", [(1, ORDINARY), (2, ORDINARY), (3, ORDINARY), (4, ORDINARY),
-                                         (5, ORDINARY), (6, SPECIAL), (7, SPECIAL), (8, SPECIAL), (9, ORDINARY)])
+
+@pytest.mark.parametrize(
+    "matter,kind",
+    [
+        (1, ORDINARY),
+        (2, ORDINARY),
+        (3, ORDINARY),
+        (4, ORDINARY),
+        (5, ORDINARY),
+        (6, SPECIAL),
+        (7, SPECIAL),
+        (8, SPECIAL),
+        (9, ORDINARY),
+    ],
+)
 def test_matters_6_to_8_are_special_the_rest_ordinary(matter, kind):
     assert kind_of_matter(matter) == kind
 
@@ -35,6 +54,7 @@ def test_unknown_matters_are_refused(matter):
 
 
 # --- Quorum: ≥ 2/3 of area AND ≥ 2/3 of owners ------------------------------------------------------
+
 
 @pytest.mark.parametrize("area,met", [(D("199.99"), False), (D("200.00"), True), (D("200.01"), True)])
 def test_quorum_area_bound_is_inclusive(area, met):
@@ -49,8 +69,12 @@ def test_quorum_owner_bound_is_inclusive(owners, met):
 
 
 def test_quorum_needs_both_area_and_owners():
-    assert not _full(participating_area=D("300"), yes_area=D("300"), participating_owners=199, yes_owners=199).quorum_met
-    assert not _full(participating_area=D("199.99"), yes_area=D("199.99"), participating_owners=300).quorum_met
+    assert not _full(
+        participating_area=D("300"), yes_area=D("300"), participating_owners=199, yes_owners=199
+    ).quorum_met
+    assert not _full(
+        participating_area=D("199.99"), yes_area=D("199.99"), participating_owners=300
+    ).quorum_met
 
 
 def test_no_quorum_means_not_passed_even_if_everyone_present_agreed():
@@ -59,6 +83,7 @@ def test_no_quorum_means_not_passed_even_if_everyone_present_agreed():
 
 
 # --- Ordinary: > 1/2 of participating area AND owners ----------------------------------------------
+
 
 @pytest.mark.parametrize("yes_area,passed", [(D("149.99"), False), (D("150.00"), False), (D("150.01"), True)])
 def test_ordinary_area_majority_is_strict(yes_area, passed):
@@ -71,6 +96,7 @@ def test_ordinary_owner_majority_is_strict(yes_owners, passed):
 
 
 # --- Special: ≥ 3/4 of participating area AND owners -------------------------------------------------
+
 
 @pytest.mark.parametrize("yes_area,passed", [(D("224.99"), False), (D("225.00"), True), (D("225.01"), True)])
 def test_special_area_bound_is_inclusive(yes_area, passed):
@@ -93,28 +119,46 @@ def test_abstentions_count_toward_quorum_and_the_denominator_not_yes():
 
 # --- Degenerate input --------------------------------------------------------------------------------
 
+
 def test_empty_roll_meets_no_quorum_and_passes_nothing():
-    d = decide(ORDINARY, total_area=0, total_owners=0, participating_area=0, participating_owners=0,
-               yes_area=0, yes_owners=0)
+    d = decide(
+        ORDINARY,
+        total_area=0,
+        total_owners=0,
+        participating_area=0,
+        participating_owners=0,
+        yes_area=0,
+        yes_owners=0,
+    )
     assert not d.quorum_met and not d.passed
     assert d.participating_area_ratio == 0 and d.yes_owners_ratio == 0
 
 
 def test_zero_area_roll_with_owners_meets_no_quorum():
-    d = decide(ORDINARY, total_area=0, total_owners=3, participating_area=0, participating_owners=3,
-               yes_area=0, yes_owners=3)
+    d = decide(
+        ORDINARY,
+        total_area=0,
+        total_owners=3,
+        participating_area=0,
+        participating_owners=3,
+        yes_area=0,
+        yes_owners=3,
+    )
     assert not d.quorum_met and not d.passed
 
 
-@pytest.mark.parametrize("bad", [
-    {"yes_area": 0.5},
-    {"total_owners": 2.0},
-    {"participating_area": D("301")},
-    {"participating_owners": 301},
-    {"yes_area": D("-1")},
-    {"total_owners": Fraction(1, 2)},
-    {"yes_area": D("NaN")},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"yes_area": 0.5},
+        {"total_owners": 2.0},
+        {"participating_area": D("301")},
+        {"participating_owners": 301},
+        {"yes_area": D("-1")},
+        {"total_owners": Fraction(1, 2)},
+        {"yes_area": D("NaN")},
+    ],
+)
 def test_floats_and_impossible_figures_are_refused(bad):
     with pytest.raises((TypeError, ValueError)):
         _full(**bad)
@@ -132,6 +176,7 @@ def test_percent_display_rounds_half_up():
 
 # --- Properties --------------------------------------------------------------------------------------
 
+
 @st.composite
 def figures(draw):
     total_owners = draw(st.integers(min_value=0, max_value=400))
@@ -140,9 +185,14 @@ def figures(draw):
     total_cents = draw(st.integers(min_value=0, max_value=10**9))
     part_cents = draw(st.integers(min_value=0, max_value=total_cents))
     yes_cents = draw(st.integers(min_value=0, max_value=part_cents))
-    return {"total_area": D(total_cents) / 100, "total_owners": total_owners,
-                "participating_area": D(part_cents) / 100, "participating_owners": participating_owners,
-                "yes_area": D(yes_cents) / 100, "yes_owners": yes_owners}
+    return {
+        "total_area": D(total_cents) / 100,
+        "total_owners": total_owners,
+        "participating_area": D(part_cents) / 100,
+        "participating_owners": participating_owners,
+        "yes_area": D(yes_cents) / 100,
+        "yes_owners": yes_owners,
+    }
 
 
 @given(figures(), st.sampled_from([ORDINARY, SPECIAL]))

@@ -129,8 +129,9 @@ def test_results_are_frozen_at_close_and_published_with_the_date(build, staff_a)
     assert [t.decision.passed for t in tallies] == [True, True, False]  # matter 6 needs 3/4
 
 
-def test_owners_on_the_roll_are_notified_of_the_notice_and_the_results(build, staff_a,
-                                                                      django_capture_on_commit_callbacks):
+def test_owners_on_the_roll_are_notified_of_the_notice_and_the_results(
+    build, staff_a, django_capture_on_commit_callbacks
+):
     from community.notifications.models import Notification
 
     owner, unit = build.owner()

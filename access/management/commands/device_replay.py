@@ -12,8 +12,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("ids", nargs="*", type=int, help="message ids (default: every pending one)")
-        parser.add_argument("--include-rejected", action="store_true",
-                            help="also replay messages from devices that were unknown when they arrived")
+        parser.add_argument(
+            "--include-rejected",
+            action="store_true",
+            help="also replay messages from devices that were unknown when they arrived",
+        )
         parser.add_argument("--limit", type=int, default=10000)
 
     def handle(self, *args, ids, include_rejected, limit, **options):

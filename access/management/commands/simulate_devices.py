@@ -26,15 +26,28 @@ class Command(BaseCommand):
         zk = Device.objects.filter(serial_number=ZK_SERIAL).first()
         if zk is None:
             raise CommandError("No demo devices: run `manage.py seed_demo` first.")
-        cards = list(Credential.objects.active().filter(estate_id=zk.estate_id, kind=CredentialKind.CARD)
-                     .values_list("value", flat=True)[:200])
-        pins = [str(pk) for pk in Credential.objects.active().filter(estate_id=zk.estate_id)
-                .values_list("resident_id", flat=True)[:200]]
+        cards = list(
+            Credential.objects.active()
+            .filter(estate_id=zk.estate_id, kind=CredentialKind.CARD)
+            .values_list("value", flat=True)[:200]
+        )
+        pins = [
+            str(pk)
+            for pk in Credential.objects.active()
+            .filter(estate_id=zk.estate_id)
+            .values_list("resident_id", flat=True)[:200]
+        ]
         now = timezone.now()
-        passes = VisitorPass.objects.filter(estate_id=zk.estate_id, revoked_at__isnull=True, valid_from__lte=now,
-                                            valid_until__gt=now)[:5]
+        passes = VisitorPass.objects.filter(
+            estate_id=zk.estate_id, revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now
+        )[:5]
         simulation = Simulation(
-            url, native_token=NATIVE_TOKEN, hik_token=HIK_TOKEN, zk_serial=ZK_SERIAL, cards=cards, pins=pins,
+            url,
+            native_token=NATIVE_TOKEN,
+            hik_token=HIK_TOKEN,
+            zk_serial=ZK_SERIAL,
+            cards=cards,
+            pins=pins,
             visitor_tokens=[visitor_pass_token(p) for p in passes],
             log=(lambda line: None) if quiet else self.stdout.write,
         )

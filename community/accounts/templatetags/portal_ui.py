@@ -30,8 +30,11 @@ def estate_name(context) -> str:
 
         names = list(Estate.objects.filter(pk__in=my_estate_ids(user)).values_list("name", flat=True)[:3])
         if not names:
-            names = list(Estate.objects.filter(staff_memberships__user=user).distinct()
-                         .values_list("name", flat=True)[:3])
+            names = list(
+                Estate.objects.filter(staff_memberships__user=user)
+                .distinct()
+                .values_list("name", flat=True)[:3]
+            )
         setattr(request, _ESTATE_CACHE, names)
     names = getattr(request, _ESTATE_CACHE)
     return " · ".join(names) if names else _("Smart Community")

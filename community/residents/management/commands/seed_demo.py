@@ -27,14 +27,23 @@ class Command(BaseCommand):
         disable = no_progress or options["verbosity"] == 0
 
         def progress(iterable, description, total=None):
-            return tqdm(iterable, desc=f"  {description}", total=total, leave=False, disable=disable,
-                        file=sys.stderr, dynamic_ncols=True)
+            return tqdm(
+                iterable,
+                desc=f"  {description}",
+                total=total,
+                leave=False,
+                disable=disable,
+                file=sys.stderr,
+                dynamic_ncols=True,
+            )
 
         started = time.perf_counter()
         with transaction.atomic():
             ctx = demo_context_build(stdout=self.stdout, progress=progress)
         seeders = registered_seeders()
-        bar = tqdm(seeders, desc="seed_demo", unit="seeder", disable=disable, file=sys.stderr, dynamic_ncols=True)
+        bar = tqdm(
+            seeders, desc="seed_demo", unit="seeder", disable=disable, file=sys.stderr, dynamic_ncols=True
+        )
         for seeder in bar:
             bar.set_postfix_str(seeder.name)
             with transaction.atomic():
@@ -43,10 +52,12 @@ class Command(BaseCommand):
 
         if options["verbosity"] == 0:
             return
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo estate {ctx.estate.name} ({ctx.estate.code}) ready: {len(seeders)} seeders "
-            f"in {time.perf_counter() - started:.1f}s."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo estate {ctx.estate.name} ({ctx.estate.code}) ready: {len(seeders)} seeders "
+                f"in {time.perf_counter() - started:.1f}s."
+            )
+        )
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
         for login, role in DEMO_LOGINS:
             self.stdout.write(f"  {login:<14} {role}")

@@ -20,6 +20,9 @@ class Command(BaseCommand):
         for problem in report.problems:
             self.stderr.write(problem)
         if not report.ok:
-            raise CommandError(f"Meeting {meeting}: {len(report.problems)} problem(s) in {report.ballots} ballots.")
-        self.stdout.write(self.style.SUCCESS(
-            f"Meeting {meeting}: {report.ballots} ballots, chain intact, tally matches."))
+            raise CommandError(
+                f"Meeting {meeting}: {len(report.problems)} problem(s) in {report.ballots} ballots."
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"Meeting {meeting}: {report.ballots} ballots, chain intact, tally matches.")
+        )
