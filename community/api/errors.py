@@ -19,6 +19,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from community.api.exceptions import Conflict, InvalidInput, PayloadTooLarge
+from community.errors import NotAllowed, ServiceError
 
 __all__ = [
     "Conflict",
@@ -71,8 +72,16 @@ def _first_code(detail) -> str | None:
     return getattr(detail, "code", None)
 
 
+def _messages(exc: DjangoValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
 def _translate(exc):
-    """Django and database exceptions to the DRF exception with the right status."""
+    """Our domain exceptions, Django's and the database's to the DRF exception with the right status."""
+    if isinstance(exc, ServiceError) and exc.http_status == 409:
+        return Conflict(_messages(exc), code=getattr(exc, "code", None) or exc.default_code)
+    if isinstance(exc, NotAllowed):
+        return exceptions.PermissionDenied(str(exc) or None, code=exc.code)
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(_django_detail(exc))
     if isinstance(exc, Http404):
