@@ -23,7 +23,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -35,7 +35,7 @@ from import_export.formats import base_formats
 from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin, staff_estate_ids
 
 from . import services
-from .models import Announcement, Building, Estate, Occupancy, Resident, StaffMembership, Unit
+from .models import Announcement, Building, Estate, Occupancy, Resident, StaffMembership, Unit, current_q
 from .resources import BuildingResource, ResidentResource, UnitResource
 
 _SCOPED_FILTER = admin.RelatedOnlyFieldListFilter  # lists only the estates/buildings in the scoped rows
@@ -444,11 +444,10 @@ class CurrentFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
-        current = Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
         if self.value() == "current":
-            return queryset.filter(current)
+            return queryset.filter(current_q(today))
         if self.value() == "ended":
-            return queryset.filter(end_date__lt=today)
+            return queryset.filter(end_date__lte=today)
         return queryset
 
 
@@ -474,8 +473,7 @@ class OccupancyAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("current"), boolean=True)
     def is_current(self, obj):
-        today = timezone.localdate()
-        return obj.start_date <= today and (obj.end_date is None or obj.end_date >= today)
+        return obj.is_current()
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

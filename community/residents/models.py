@@ -202,10 +202,20 @@ class OccupancyRole(models.TextChoices):
     TENANT = "tenant", _("Tenant")
 
 
+def current_q(on: dt.date, prefix: str = "") -> Q:
+    """An occupancy is current on ``on`` when ``on`` lies in the half-open ``[start_date, end_date)``.
+
+    The end date is the hand-over or transfer day: the first day the person no longer lives
+    there (issue #11). On move-out day the leaver has no home here any more; the buyer does.
+    """
+    return Q(**{f"{prefix}start_date__lte": on}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gt": on})
+    )
+
+
 class OccupancyQuerySet(models.QuerySet):
     def active(self, on: dt.date | None = None) -> OccupancyQuerySet:
-        on = on or timezone.localdate()
-        return self.filter(Q(start_date__lte=on) & (Q(end_date__isnull=True) | Q(end_date__gte=on)))
+        return self.filter(current_q(on or timezone.localdate()))
 
 
 class Occupancy(models.Model):
@@ -251,6 +261,11 @@ class Occupancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_id}@{self.unit_id} ({self.get_role_display()})"
+
+    def is_current(self, on: dt.date | None = None) -> bool:
+        """The same half-open rule as ``current_q``, for one loaded row."""
+        on = on or timezone.localdate()
+        return self.start_date <= on and (self.end_date is None or self.end_date > on)
 
     @property
     def is_owner(self) -> bool:
