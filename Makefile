@@ -55,8 +55,10 @@ demo: $(VENV)/.installed
 # Two pytest runs: browser tests last and on their own, because Playwright's sync API keeps an
 # event loop running in the worker, after which async_to_sync (websocket tests) refuses to run.
 # Exit 5 ("no tests collected") of one half is fine when PYTEST_ARGS selects only the other.
+# scripts/system_packages.sh brings Chromium, CJK fonts, nginx and gettext (or fails in one line).
 test:
 	@DB=$$($(PYTHON) scripts/test_database.py) && \
+	scripts/system_packages.sh && \
 	$(MAKE) --no-print-directory -s install-test && \
 	{ DATABASE_URL=$$DB $(BIN)/python -m pytest $(XDIST) -m "not e2e" $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi; \
@@ -66,6 +68,7 @@ test:
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Benchmarks print figures; files starting with "_" are helpers, not benchmarks.
