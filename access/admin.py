@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q
@@ -19,11 +18,13 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from community.residents.models import mask_phone
+from community.admin_services import ReadOnlyAdminMixin, ServiceAdminMixin
+from community.residents.models import Resident, mask_phone
 from community.scoping import ScopedModelAdmin, staff_scope
 
 from . import services
 from .models import (
+    AccessAudit,
     AccessEvent,
     Credential,
     Device,
@@ -32,8 +33,20 @@ from .models import (
     MovementLookup,
     RawDeviceMessage,
     RawStatus,
+    RevokeReason,
     VisitorPass,
 )
+from .replay import raw_message_replay
+
+# Gates listed in the access log's gate filter: enough for the biggest estate's gates.
+GATE_FILTER_LIMIT = 200
+# Characters of a command or an error shown in a changelist column, and of a body in the form.
+SHORT_TEXT = 60
+ERROR_SHORT_TEXT = 80
+BODY_SHOWN = 20_000
+ACCESS_LOG_PAGE_SIZE = 50
+# A mainland mobile number without +86: searched as a resident's phone.
+MOBILE_DIGITS = 11
 
 
 class EstimatedCountPaginator(Paginator):
@@ -67,7 +80,10 @@ class ScopedGateFilter(admin.SimpleListFilter):
     parameter_name = "gate"
 
     def lookups(self, request, model_admin):
-        return [(g.pk, g.name) for g in staff_scope(Gate.objects.order_by("name"), request.user)[:200]]
+        return [
+            (g.pk, g.name)
+            for g in staff_scope(Gate.objects.order_by("name"), request.user)[:GATE_FILTER_LIMIT]
+        ]
 
     def queryset(self, request, queryset):
         if self.value() and str(self.value()).isdigit():
@@ -100,7 +116,9 @@ class DeviceAdmin(ScopedModelAdmin):
     list_filter = ["protocol", "kind", "approved", "enabled", "online"]
     search_fields = ["name", "serial_number", "mac_address"]
     list_select_related = ["estate", "gate"]
-    readonly_fields = ["last_seen_at", "online", "state", "created_at", "has_token"]
+    # Approval and tokens change through the actions below (recorded with who did it), never
+    # by editing the form.
+    readonly_fields = ["approved", "last_seen_at", "online", "state", "created_at", "has_token"]
     actions = ["approve", "rotate_token"]
 
     @admin.display(boolean=True, description=_("token set"))
@@ -110,13 +128,16 @@ class DeviceAdmin(ScopedModelAdmin):
     @admin.action(description=_("Approve selected devices"), permissions=["change"])
     def approve(self, request, queryset):
         # Actions check no object: keep to estates where the user's role may change devices.
-        updated = self.scope_for_action(request, queryset).update(approved=True)
-        self.message_user(request, _("%(n)d device(s) approved.") % {"n": updated})
+        approved = 0
+        for device in self.scope_for_action(request, queryset).filter(approved=False):
+            services.device_approve(device=device, by=request.user)
+            approved += 1
+        self.message_user(request, _("%(n)d device(s) approved.") % {"n": approved})
 
     @admin.action(description=_("Rotate the secret token (shown once)"), permissions=["change"])
     def rotate_token(self, request, queryset):
         for device in self.scope_for_action(request, queryset):
-            token = services.device_token_rotate(device=device)
+            token = services.device_token_rotate(device=device, by=request.user)
             self.message_user(
                 request,
                 format_html(
@@ -129,7 +150,7 @@ class DeviceAdmin(ScopedModelAdmin):
 
 
 @admin.register(Credential)
-class CredentialAdmin(ScopedModelAdmin):
+class CredentialAdmin(ServiceAdminMixin, ScopedModelAdmin):
     list_display = ["resident", "kind", "masked", "valid_from", "valid_until", "revoked_at"]
     list_filter = ["kind", ("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["resident"]
@@ -144,42 +165,38 @@ class CredentialAdmin(ScopedModelAdmin):
         return obj.masked_value
 
     def get_readonly_fields(self, request, obj=None):
-        # An issued credential is revoked and reissued, never edited (devices hold copies).
+        # An issued credential is revoked and reissued, never edited (devices hold copies);
+        # only its validity window changes, through credential_update.
         return [*self.readonly_fields, "resident", "kind", "value"] if obj else self.readonly_fields
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
         if change:
-            return super().save_model(request, obj, form, change)
-        try:
-            created = services.credential_issue(
-                resident=obj.resident,
-                kind=obj.kind,
-                value=obj.value,
-                valid_from=obj.valid_from,
-                valid_until=obj.valid_until,
+            return services.credential_update(
+                credential=form.instance,
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                by=request.user,
             )
-        except ValidationError as exc:
-            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
-            return None
-        obj.pk = created.pk
-        return None
+        # The resident field's choices are scoped to the staff member's estates (ScopedModelAdmin).
+        return services.credential_issue(
+            resident=data["resident"],
+            kind=data["kind"],
+            value=data["value"],
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
+            by=request.user,
+        )
 
     @admin.action(description=_("Revoke selected credentials (lost card…)"), permissions=["change"])
     def revoke(self, request, queryset):
         for credential in self.scope_for_action(request, queryset).filter(revoked_at__isnull=True):
-            services.credential_revoke(credential=credential, reason="revoked by staff")
+            services.credential_revoke(credential=credential, reason=RevokeReason.STAFF, by=request.user)
         self.message_user(request, _("Revoked; the gates are told on their next poll."))
 
 
-class ReadOnlyAdmin(ScopedModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Platform-written records, scoped to the staff member's estates."""
 
 
 @admin.register(AccessEvent)
@@ -203,7 +220,7 @@ class AccessEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     search_fields = ["credential_value"]  # shows the box; the search itself is exact, below
     search_help_text = _("Exact card number, car plate or resident phone.")
-    list_per_page = 50
+    list_per_page = ACCESS_LOG_PAGE_SIZE
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -211,9 +228,7 @@ class AccessEventAdmin(ReadOnlyAdmin):
             return staff_scope(queryset, request.user), False
         condition = Q(credential_value=term) | Q(plate=term.upper())
         digits = term.removeprefix("+86").replace(" ", "")
-        if digits.isdigit() and len(digits) == 11:
-            from community.residents.models import Resident
-
+        if digits.isdigit() and len(digits) == MOBILE_DIGITS:
             residents = staff_scope(Resident.objects.filter(phone=f"+86{digits}"), request.user).values("pk")
             condition |= Q(resident_id__in=residents)
         return staff_scope(queryset.filter(condition), request.user), False
@@ -270,7 +285,7 @@ class DeviceCommandAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("command"))
     def command_short(self, obj):
-        return obj.command[:60]
+        return obj.command[:SHORT_TEXT]
 
 
 @admin.register(RawDeviceMessage)
@@ -294,11 +309,11 @@ class RawDeviceMessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("error"))
     def error_short(self, obj):
-        return obj.error[:80]
+        return obj.error[:ERROR_SHORT_TEXT]
 
     @admin.display(description=_("body"))
     def body_text(self, obj):
-        return bytes(obj.body)[:20000].decode("utf-8", errors="replace")
+        return bytes(obj.body)[:BODY_SHOWN].decode("utf-8", errors="replace")
 
     def has_view_or_change(self, request):
         return self.has_view_permission(request)
@@ -307,7 +322,7 @@ class RawDeviceMessageAdmin(ReadOnlyAdmin):
     def replay(self, request, queryset):
         done = 0
         for message in queryset.exclude(status=RawStatus.PROCESSED):
-            done += services.raw_message_replay(message=message).status == RawStatus.PROCESSED
+            done += raw_message_replay(message=message, by=request.user).status == RawStatus.PROCESSED
         self.message_user(request, _("%(n)d message(s) processed.") % {"n": done})
 
 
@@ -315,4 +330,12 @@ class RawDeviceMessageAdmin(ReadOnlyAdmin):
 class MovementLookupAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "user", "resident", "reason"]
     list_select_related = ["user", "resident"]
+    ordering = ["-created_at"]
+
+
+@admin.register(AccessAudit)
+class AccessAuditAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "actor", "device", "credential", "raw_message", "params"]
+    list_filter = ["action"]
+    list_select_related = ["by_user", "device", "credential", "raw_message"]
     ordering = ["-created_at"]

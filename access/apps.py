@@ -43,12 +43,20 @@ class AccessConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        # Imported here, not at the top: models (and what imports them) load only once the
+        # app registry is ready, which is what ready() is for.
+        from django.db.models.signals import post_delete, post_save
+
         from community.consumers import register_group
         from community.residents.services import occupancy_ended
 
-        from . import services
+        from .device_auth import device_cache_clear
+        from .models import Device
+        from .services import credentials_revoke_on_move_out
 
-        occupancy_ended.connect(
-            services.credentials_revoke_on_move_out, dispatch_uid="access.revoke_on_move_out"
+        occupancy_ended.connect(credentials_revoke_on_move_out, dispatch_uid="access.revoke_on_move_out")
+        post_save.connect(device_cache_clear, sender=Device, dispatch_uid="access.device_cache_clear.save")
+        post_delete.connect(
+            device_cache_clear, sender=Device, dispatch_uid="access.device_cache_clear.delete"
         )
         register_group("estate.", authorise_access_group)

@@ -6,7 +6,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .models import VisitorPass
 from .services import MAX_PASS_ENTRIES
+
+
+def _max_length(name: str) -> int:
+    return VisitorPass._meta.get_field(name).max_length
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -18,10 +23,10 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 class VisitorPassForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("My home"), queryset=None, empty_label=None)
-    visitor_name = forms.CharField(label=_("Visitor name"), max_length=100)
+    visitor_name = forms.CharField(label=_("Visitor name"), max_length=_max_length("visitor_name"))
     visitor_phone = forms.CharField(
         label=_("Visitor phone"),
-        max_length=20,
+        max_length=_max_length("visitor_phone"),
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
@@ -36,7 +41,7 @@ class VisitorPassForm(forms.Form):
     max_entries = forms.IntegerField(label=_("Entries"), min_value=1, max_value=MAX_PASS_ENTRIES, initial=1)
     plate = forms.CharField(
         label=_("Car plate (optional)"),
-        max_length=16,
+        max_length=_max_length("plate"),
         required=False,
         help_text=_("For the car park barrier, e.g. 鄂C12345."),
     )

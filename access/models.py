@@ -75,6 +75,11 @@ class Protocol(models.TextChoices):
     VZENITH = "vzenith", _("Vzenith plate camera")
 
 
+# Protocols whose devices decide locally from their own user list, so credentials are synced to
+# them as commands (see access.services.credentials).
+USER_LIST_PROTOCOLS = frozenset({Protocol.ZKTECO})
+
+
 class Device(models.Model):
     estate_path = "estate"
 
@@ -138,7 +143,7 @@ class Device(models.Model):
     @property
     def keeps_user_list(self) -> bool:
         """Devices that decide locally from their own user list need credential sync commands."""
-        return self.protocol == Protocol.ZKTECO
+        return self.protocol in USER_LIST_PROTOCOLS
 
 
 class CredentialKind(models.TextChoices):
@@ -146,6 +151,12 @@ class CredentialKind(models.TextChoices):
     FACE = "face", _("Face id")
     EMPLOYEE_NO = "employee_no", _("Employee number")
     PIN = "pin", _("PIN")
+
+
+class RevokeReason(models.TextChoices):
+    # The stored values predate the choices; they stay as written in existing rows.
+    MOVE_OUT = "move-out", _("Moved out")
+    STAFF = "revoked by staff", _("Revoked by staff")
 
 
 class CredentialQuerySet(models.QuerySet):
@@ -172,7 +183,9 @@ class Credential(models.Model):
     valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revoked_reason = models.CharField(_("revoke reason"), max_length=100, blank=True)
+    revoked_reason = models.CharField(
+        _("revoke reason"), max_length=100, blank=True, choices=RevokeReason.choices
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = CredentialQuerySet.as_manager()
@@ -253,6 +266,14 @@ def reason_label(reason: str) -> str:
     return str(REASON_LABELS.get(reason, reason))
 
 
+class PassStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    REVOKED = "revoked", _("Revoked")
+    NOT_YET_VALID = "not_yet_valid", _("Not yet valid")
+    EXPIRED = "expired", _("Expired")
+    USED_UP = "used_up", _("Used up")
+
+
 class VisitorPass(models.Model):
     """A pass a resident gives a visitor: a signed QR token, a window and a number of entries."""
 
@@ -276,6 +297,14 @@ class VisitorPass(models.Model):
     entries_used = models.PositiveSmallIntegerField(_("entries used"), default=0)
     nonce = models.CharField(_("nonce"), max_length=24, editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -300,17 +329,17 @@ class VisitorPass(models.Model):
     def entries_left(self) -> int:
         return max(self.max_entries - self.entries_used, 0)
 
-    def status_at(self, at=None) -> str:
+    def status_at(self, at=None) -> PassStatus:
         at = at or timezone.now()
         if self.revoked_at:
-            return "revoked"
+            return PassStatus.REVOKED
         if at < self.valid_from:
-            return "not_yet_valid"
+            return PassStatus.NOT_YET_VALID
         if at >= self.valid_until:
-            return "expired"
+            return PassStatus.EXPIRED
         if self.entries_used >= self.max_entries:
-            return "used_up"
-        return "valid"
+            return PassStatus.USED_UP
+        return PassStatus.VALID
 
 
 class AccessEvent(models.Model):
@@ -444,10 +473,10 @@ class RawDeviceMessage(models.Model):
     )
     protocol = models.CharField(_("protocol"), max_length=12, choices=Protocol.choices)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
-    method = models.CharField(_("HTTP method"), max_length=8)
-    path = models.CharField(_("path"), max_length=300)
+    method = models.TextField(_("HTTP method"))
+    path = models.TextField(_("path"))
     query_string = models.TextField(_("query string"), blank=True)
-    content_type = models.CharField(_("content type"), max_length=200, blank=True)
+    content_type = models.TextField(_("content type"), blank=True)
     body = models.BinaryField(_("body"), blank=True)
     error = models.TextField(_("error"))
     status = models.CharField(
@@ -531,3 +560,76 @@ class MovementLookup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.resident_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AuditAction(models.TextChoices):
+    CREDENTIAL_ISSUED = "credential_issued", _("Credential issued")
+    CREDENTIAL_UPDATED = "credential_updated", _("Credential validity changed")
+    CREDENTIAL_REVOKED = "credential_revoked", _("Credential revoked")
+    DEVICE_APPROVED = "device_approved", _("Device approved")
+    DEVICE_TOKEN_SET = "device_token_set", _("Device token set")
+    RAW_MESSAGE_REPLAYED = "raw_message_replayed", _("Raw message replayed")
+
+
+class AccessAudit(models.Model):
+    """Who did what to credentials, devices and kept device messages (append-only).
+
+    Stored as an action plus parameters and rendered when read, in the reader's language. The
+    actor is a user (``by_user``) or, for automatic acts, a system actor (``by_system``:
+    ``system:<job>`` or ``device:<id>``)."""
+
+    estate_path = "estate"
+
+    # Empty for a message from an unknown device, which belongs to no estate yet.
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("estate")
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
+    by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by user"),
+    )
+    by_system = models.CharField(_("by system"), max_length=64, blank=True)
+    device = models.ForeignKey(
+        Device, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("device")
+    )
+    credential = models.ForeignKey(
+        Credential,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("credential"),
+    )
+    raw_message = models.ForeignKey(
+        RawDeviceMessage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("raw device message"),
+    )
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("access audit entry")
+        verbose_name_plural = _("access audit")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(by_user__isnull=False, by_system="") | Q(by_user__isnull=True) & ~Q(by_system=""),
+                name="accessaudit_one_actor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.actor})"
+
+    @property
+    def actor(self) -> str:
+        return str(self.by_user) if self.by_user_id else self.by_system

@@ -24,6 +24,8 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .services.ingest import SNAPSHOT_DIR
+
 logger = logging.getLogger(__name__)
 
 TABLE = "access_accessevent"
@@ -210,8 +212,6 @@ def snapshots_sweep(*, cutoff: dt.datetime) -> int:
     event of such a month is past the retention too. The one exception is an event from a
     device whose clock ran far ahead: its row stays until its own time, its image goes now.
     """
-    from .services import SNAPSHOT_DIR
-
     deleted = 0
     try:
         years, _files = default_storage.listdir(SNAPSHOT_DIR)

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .partitions import partitions_drop_expired, partitions_ensure
+from .services import credentials_sync_due, devices_mark_offline
+
 
 @shared_task(name="access.devices_check_offline")
 def devices_check_offline() -> int:
-    from .services import devices_mark_offline
-
     return len(devices_mark_offline())
+
+
+@shared_task(name="access.credentials_sync_due")
+def credentials_sync() -> int:
+    return credentials_sync_due()
 
 
 @shared_task(name="access.partitions_maintain")
 def partitions_maintain() -> dict:
-    from .partitions import partitions_drop_expired, partitions_ensure
-
     created = partitions_ensure()
     expired = partitions_drop_expired()
     return {"created": created, "dropped": expired["dropped"], "deleted_rows": expired["deleted_rows"]}

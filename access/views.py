@@ -64,7 +64,7 @@ def pass_create(request):
         data = form.cleaned_data
         try:
             visitor_pass = services.visitor_pass_create(
-                user=request.user,
+                by=request.user,
                 unit=data["unit"],
                 visitor_name=data["visitor_name"],
                 visitor_phone=data["visitor_phone"],
@@ -107,7 +107,7 @@ def pass_detail(request, pk: int):
 @require_POST
 def pass_revoke(request, pk: int):
     visitor_pass = _my_pass(request, pk)
-    services.visitor_pass_revoke(visitor_pass=visitor_pass, user=request.user)
+    services.visitor_pass_revoke(visitor_pass=visitor_pass, by=request.user)
     messages.success(request, _("The pass is revoked; it no longer opens any gate."))
     return redirect("portal-access:pass", pk=pk)
 
@@ -171,7 +171,7 @@ def movement_lookup(request, resident_id: int):
     reason = request.POST.get("reason", "")
     if request.method == "POST":
         try:
-            services.movement_lookup_record(user=request.user, resident=resident, reason=reason)
+            services.movement_lookup_record(by=request.user, resident=resident, reason=reason)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -94,7 +94,7 @@ def setup_devices(n: int) -> tuple[int, list[tuple[int, str]]]:
             estate=estate, name=f"bench-{i}", defaults={"gate": gate, "approved": True, "enabled": True}
         )
         token = f"bench-device-token-{i:04d}"
-        device_token_set(device=device, token=token)
+        device_token_set(device=device, token=token, by="system:bench")
         devices.append((device.pk, token))
     return estate.pk, devices
 
@@ -216,7 +216,8 @@ def main() -> int:
         **os.environ,
         "DATABASE_URL": database,
         "PORT": str(port),
-        "ACCESS_BENCH_VIEWS": "1",
+        # The product plus the baseline views (bench/server/); the product never mounts them.
+        "DJANGO_SETTINGS_MODULE": "bench.server.settings",
         "SECURE_HTTPS": "false",
         "STAFF_MFA_REQUIRED": "false",
         "WEB_CONCURRENCY": "2",

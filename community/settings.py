@@ -162,6 +162,7 @@ CELERY_BEAT_SCHEDULE = {
     "tickets-auto-close": {"task": "tickets.auto_close", "schedule": 3600.0},
     "voting-advance": {"task": "voting.advance", "schedule": 60.0},
     "access-devices-check-offline": {"task": "access.devices_check_offline", "schedule": 60.0},
+    "access-credentials-sync-due": {"task": "access.credentials_sync_due", "schedule": 60.0},
     "access-partitions-maintain": {"task": "access.partitions_maintain", "schedule": 6 * 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -96,11 +96,11 @@ def client_for(client):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """allauth's rate-limit counters live in the cache, devices in access.api's in-process
+    """allauth's rate-limit counters live in the cache, devices in access.device_auth's in-process
     cache: no test may inherit another's."""
     from django.core.cache import cache
 
-    from access.api import device_cache_clear
+    from access.device_auth import device_cache_clear
 
     cache.clear()
     device_cache_clear()

@@ -1,22 +1,25 @@
-"""Vendor protocol adapters: vendor request in, common events stored, vendor answer out."""
+"""Vendor protocol adapters: vendor request in, common events stored, vendor answer out.
+
+Adapters call the services (``access.services``); only ``access.replay`` calls ``dispatch``.
+"""
 
 from __future__ import annotations
 
-from .base import Inbound, Outcome
+from ..inbound import Inbound, Outcome
+from ..models import Protocol
+from . import hikvision, native, zkteco
+
+ADAPTERS = {
+    Protocol.NATIVE: native.handle_events,
+    Protocol.ZKTECO: zkteco.handle,
+    Protocol.HIKVISION: hikvision.handle_event,
+}
 
 
 def dispatch(protocol: str, *, device, inbound: Inbound) -> Outcome:
-    """Process one inbound request with the adapter of ``protocol`` (used by device_replay)."""
-    if protocol == "native":
-        from .native import handle_events
-
-        return handle_events(device=device, inbound=inbound)
-    if protocol == "zkteco":
-        from .zkteco import handle
-
-        return handle(device=device, inbound=inbound)
-    if protocol == "hikvision":
-        from .hikvision import handle_event
-
-        return handle_event(device=device, inbound=inbound)
-    return Outcome(400, f"no adapter for protocol {protocol}", errors=[f"no adapter for protocol {protocol}"])
+    """Process one inbound request with the adapter of ``protocol`` (used by access.replay)."""
+    adapter = ADAPTERS.get(protocol)
+    if adapter is None:
+        error = f"no adapter for protocol {protocol}"
+        return Outcome(400, error, errors=[error])
+    return adapter(device=device, inbound=inbound)

@@ -16,8 +16,11 @@ from email import policy
 from email.parser import BytesParser
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 
 from ..models import CredentialKind, Method, Result
+from ..services.devices import device_seen
+from ..services.ingest import access_events_ingest
 from .base import EventIn, Inbound, Outcome, aware, decode_text, storable
 
 # Major 5 ("event") minor codes: (method, result, reason).
@@ -161,7 +164,6 @@ def is_heartbeat(inbound: Inbound) -> bool:
 
 
 def handle_event(*, device, inbound: Inbound) -> Outcome:
-    from ..services import access_events_ingest, device_seen
 
     try:
         data, images = split_parts(inbound)
@@ -171,8 +173,6 @@ def handle_event(*, device, inbound: Inbound) -> Outcome:
         # retried would only send the same bytes again.
         return ack([str(exc)])
     if event is None:
-        from django.db import transaction
-
         with transaction.atomic():
             device_seen(device=device, state={"heartbeat": {"at": str(data.get("dateTime", ""))}})
         return ack()

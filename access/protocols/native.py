@@ -13,7 +13,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from ..inbound import column_limit
 from ..models import CredentialKind, Direction, Method, Result
+from ..services.ingest import access_events_ingest, gates_of
 from .base import PLAUSIBLE_YEARS, EventError, EventIn, Outcome, aware, scrub_json, storable
 
 MAX_BATCH = 1000
@@ -53,7 +55,8 @@ def split_body(body: bytes) -> list[Any]:
     return events
 
 
-def _text(raw: dict, name: str, errors: dict, *, required: bool = False, max_length: int = 100) -> str:
+def _text(raw: dict, name: str, errors: dict, *, column: str, required: bool = False) -> str:
+    max_length = column_limit(column)
     value = raw.get(name)
     if value is None or value == "":
         if required:
@@ -100,7 +103,7 @@ def parse_event(raw: Any, *, tz) -> EventIn:
     if not isinstance(raw, dict):
         raise EventError({"event": _("Each event must be a JSON object.")})
     errors: dict[str, str] = {}
-    key = _text(raw, "event_id", errors, required=True)
+    key = _text(raw, "event_id", errors, column="idempotency_key", required=True)
     try:
         occurred_at = parse_time(raw.get("occurred_at"), tz)
     except ValueError as exc:
@@ -109,8 +112,8 @@ def parse_event(raw: Any, *, tz) -> EventIn:
     result = _choice(raw, "result", _RESULTS, errors)
     direction = _choice(raw, "direction", _DIRECTIONS, errors, default="unknown")
     method = _choice(raw, "method", _METHODS, errors, default="other")
-    reason = _text(raw, "reason", errors)
-    plate = _text(raw, "plate", errors, max_length=16)
+    reason = _text(raw, "reason", errors, column="reason")
+    plate = _text(raw, "plate", errors, column="plate")
     gate = raw.get("gate")
     if gate is not None and (isinstance(gate, bool) or not isinstance(gate, int)):
         errors["gate"] = _("Must be a gate id (an integer).")
@@ -131,10 +134,12 @@ def parse_event(raw: Any, *, tz) -> EventIn:
                 isinstance(credential_value, bool)
                 or not isinstance(credential_value, str | int)
                 or not str(credential_value)
-                or len(str(credential_value)) > 64
+                or len(str(credential_value)) > column_limit("credential_value")
                 or not storable(str(credential_value))
             ):
-                errors["credential"] = _("value must be a non-empty string of at most 64 characters.")
+                errors["credential"] = _("value must be a non-empty string of at most %(n)d characters.") % {
+                    "n": column_limit("credential_value")
+                }
             credential_value = str(credential_value)
     replayed = raw.get("replayed", raw.get("offline", False))
     if not isinstance(replayed, bool):
@@ -158,7 +163,6 @@ def parse_event(raw: Any, *, tz) -> EventIn:
 
 def handle_events(*, device, inbound) -> Outcome:
     """Parse and store a request body of events; answer the counts and per-event rejections."""
-    from ..services import access_events_ingest, gates_of
 
     try:
         raw_events = split_body(inbound.body)

@@ -11,8 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from urllib.parse import parse_qs
 
-from ..models import CredentialKind, Direction, Method, RawStatus, Resident, Result
+from ..models import CredentialKind, Direction, Method, Protocol, RawStatus, Resident, Result
+from ..services.devices import device_command_complete, device_commands_fetch, device_seen
+from ..services.ingest import access_events_ingest
+from ..services.raw_messages import raw_message_keep
 from .base import EventIn, Inbound, Outcome, aware, decode_text, scrub, storable
 
 logger = logging.getLogger(__name__)
@@ -159,7 +163,6 @@ def _resolve_device_pins(device, events: list[EventIn]) -> None:
 
 
 def _upload(device, inbound: Inbound) -> Outcome:
-    from ..services import access_events_ingest, device_seen, raw_message_keep
 
     query = inbound.query
     table = query.get("table", "").strip()
@@ -194,7 +197,7 @@ def _upload(device, inbound: Inbound) -> Outcome:
     known = table.upper() in KEPT_TABLES
     raw_message_keep(
         device=device,
-        protocol="zkteco",
+        protocol=Protocol.ZKTECO,
         inbound=inbound,
         error=f"table {table or '?'} kept as sent" if known else f"unknown table {table!r}",
         status=RawStatus.PROCESSED if known else RawStatus.PENDING,
@@ -204,7 +207,6 @@ def _upload(device, inbound: Inbound) -> Outcome:
 
 
 def _remember(device, values: dict) -> None:
-    from ..services import device_seen
 
     device_seen(device=device, state=values)
 
@@ -238,7 +240,6 @@ def registry_code(device) -> str:
 
 
 def _registry(device, inbound: Inbound) -> Outcome:
-    from ..services import device_seen
 
     text = decode_text(inbound.body)
     info = {}
@@ -272,7 +273,6 @@ def _push_config(device) -> str:
 
 
 def _getrequest(device) -> Outcome:
-    from ..services import device_commands_fetch, device_seen
 
     device_seen(device=device)
     commands = device_commands_fetch(device=device)
@@ -282,9 +282,6 @@ def _getrequest(device) -> Outcome:
 
 
 def _devicecmd(device, inbound: Inbound) -> Outcome:
-    from urllib.parse import parse_qs
-
-    from ..services import device_command_complete
 
     errors = []
     for line in _lines(inbound.body):
@@ -300,7 +297,6 @@ def _devicecmd(device, inbound: Inbound) -> Outcome:
 
 def handle(*, device, inbound: Inbound) -> Outcome:
     """Route one iclock request of a known, approved device."""
-    from ..services import device_seen
 
     endpoint = inbound.path.rstrip("/").rsplit("/", 1)[-1].lower()
     method = inbound.method.upper()

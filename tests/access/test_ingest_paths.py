@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from access import api
+from access import device_auth
 from access.models import AccessEvent, Device
 from access.partitions import partitions_drop_expired
 from access.protocols.base import EventIn
@@ -71,8 +71,8 @@ def test_a_change_made_by_another_process_is_seen_within_the_cache_window(
     # Another process (the admin on the other worker) disables the device: no signal here.
     Device.objects.filter(pk=native_device.pk).update(enabled=False)
     assert native_post(EVENTS, json.loads(body(2))).status_code == 200  # still inside the window
-    later = api.time.monotonic() + api.DEVICE_CACHE_SECONDS + 0.1
-    monkeypatch.setattr(api.time, "monotonic", lambda: later)
+    later = device_auth.time.monotonic() + device_auth.DEVICE_CACHE_SECONDS + 0.1
+    monkeypatch.setattr(device_auth.time, "monotonic", lambda: later)
     assert native_post(EVENTS, json.loads(body(3))).status_code == 403
     assert not AccessEvent.objects.filter(idempotency_key="fast-3").exists()
 
@@ -81,7 +81,7 @@ def test_a_change_made_by_another_process_is_seen_within_the_cache_window(
 def test_unknown_tokens_are_not_cached(native_device, native_post):
     for n in range(3):
         assert native_post(EVENTS, json.loads(body(n)), token=f"no-such-token-{n:06d}").status_code == 401
-    assert len(api._device_cache) <= 1  # only the real device, if it was ever used
+    assert len(device_auth._device_cache) <= 1  # only the real device, if it was ever used
 
 
 @pytest.mark.django_db(transaction=True)

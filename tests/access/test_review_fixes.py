@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from access.apps import authorise_access_group
 from access.models import AccessEvent, DeviceCommand, RawDeviceMessage, VisitorPass
-from access.services import visitor_pass_create, visitor_pass_token
+from access.services import credential_issue, visitor_pass_create, visitor_pass_token
 from community.accounts.roles import StaffRole
 from tests.access.conftest import NATIVE_TOKEN
 from tests.factories import DeviceFactory, GateFactory, ResidentFactory, StaffFactory
@@ -151,7 +151,7 @@ def _pass(household, **kwargs):
     user, unit = household
     now = timezone.now()
     return visitor_pass_create(
-        user=user,
+        by=user,
         unit=unit,
         visitor_name="李四",
         valid_from=now - dt.timedelta(minutes=5),
@@ -234,10 +234,8 @@ def test_pass_form_and_page_say_my_home_not_the_portal_tab(household_a, client_f
 
 
 def test_a_command_sent_and_never_answered_is_sent_again(zk, device_client):
-    from access.services import credential_issue
-
     resident = ResidentFactory(estate=zk.estate)
-    credential_issue(resident=resident, kind="card", value="77770001")
+    credential_issue(resident=resident, kind="card", value="77770001", by="system:test")
     command = DeviceCommand.objects.get(device=zk)
     assert f"C:{command.pk}:" in device_client.get(f"/iclock/getrequest?SN={SN}").content.decode()
     assert device_client.get(f"/iclock/getrequest?SN={SN}").content == b"OK"  # not twice at once

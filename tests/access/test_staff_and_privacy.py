@@ -238,13 +238,13 @@ def test_silent_devices_go_offline_and_security_is_notified(native_device, estat
     assert Notification.objects.count() == 1
 
 
-def test_move_out_revokes_credentials_and_tells_the_devices(household_a, estate_a):
+def test_move_out_revokes_credentials_and_tells_the_devices(household_a, estate_a, manager_a):
     from access.models import Protocol
 
     DeviceFactory(estate=estate_a, protocol=Protocol.ZKTECO, serial_number="ZKMOVE01", token=None)
     user, _unit = household_a
     resident = user.resident_records.get()
-    credential = credential_issue(resident=resident, kind="card", value="11223344")
+    credential = credential_issue(resident=resident, kind="card", value="11223344", by=manager_a)
     occupancy_end(occupancy=resident.occupancies.get())
     credential.refresh_from_db()
     assert credential.revoked_at is not None and credential.revoked_reason == "move-out"

@@ -26,7 +26,7 @@ def make_pass(user, unit, **kwargs) -> VisitorPass:
         "valid_until": now + dt.timedelta(hours=2),
         "max_entries": 2,
     }
-    return visitor_pass_create(user=user, unit=unit, **{**defaults, **kwargs})
+    return visitor_pass_create(by=user, unit=unit, **{**defaults, **kwargs})
 
 
 def verify(client, token, *, device_token=NATIVE_TOKEN, **extra):

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from access.models import AccessEvent, Device, DeviceCommand, RawDeviceMessage
+from access.models import AccessEvent, Device, DeviceCommand, RawDeviceMessage, RevokeReason
 from access.protocols.zkteco import device_time_stamp
 from access.services import credential_issue, credential_revoke
 from tests.factories import CredentialFactory, DeviceFactory, ResidentFactory
@@ -157,7 +157,7 @@ def test_time_endpoint(zk, device_client):
 def test_credential_sync_commands_are_delivered_and_their_results_recorded(zk, device_client, estate_a):
     resident = ResidentFactory(estate=estate_a, name="王五")
     assert device_client.get(f"/iclock/getrequest?SN={SN}").content == b"OK"
-    credential = credential_issue(resident=resident, kind="card", value="88776655")
+    credential = credential_issue(resident=resident, kind="card", value="88776655", by="system:test")
     lines = device_client.get(f"/iclock/getrequest?SN={SN}").content.decode().splitlines()
     command = DeviceCommand.objects.get()
     assert lines == [
@@ -172,7 +172,7 @@ def test_credential_sync_commands_are_delivered_and_their_results_recorded(zk, d
     assert result.content == b"OK"
     command.refresh_from_db()
     assert (command.status, command.return_code) == ("succeeded", 0)
-    credential_revoke(credential=credential, reason="lost card")
+    credential_revoke(credential=credential, reason=RevokeReason.STAFF, by="system:test")
     delete = DeviceCommand.objects.latest("pk")
     assert delete.command == f"DATA DELETE USERINFO PIN={resident.pk}" and delete.status == "pending"
     device_client.get(f"/iclock/getrequest?SN={SN}")

@@ -4,7 +4,10 @@ after an unknown device was registered and approved)."""
 from django.core.management.base import BaseCommand
 
 from access.models import RawDeviceMessage, RawStatus
-from access.services import raw_message_replay
+from access.replay import raw_message_replay
+
+# Who replays from the command line: an operator at the shell, not a signed-in user.
+REPLAY_ACTOR = "system:device_replay"
 
 
 class Command(BaseCommand):
@@ -28,7 +31,7 @@ class Command(BaseCommand):
             messages = messages.filter(status__in=statuses)
         done = failed = 0
         for message in messages[:limit].iterator():
-            message = raw_message_replay(message=message)
+            message = raw_message_replay(message=message, by=REPLAY_ACTOR)
             if message.status == RawStatus.PROCESSED:
                 done += 1
             else:

@@ -1,8 +1,9 @@
 """Baselines for bench/access_ingest.py, served by the same server as the real endpoints.
 
-Mounted only when the environment says ACCESS_BENCH_VIEWS=1 (the benchmark starts ``make
-prod`` that way). No authentication, no validation, no dedupe beyond ON CONFLICT, no fan-out:
-the floor the real endpoints are compared with.
+Mounted only by ``bench.server.urls`` (the benchmark starts ``make prod`` with
+DJANGO_SETTINGS_MODULE=bench.server.settings), never by the product's URLconf. No
+authentication, no validation, no dedupe beyond ON CONFLICT, no fan-out: the floor the real
+endpoints are compared with.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def copy_batch(request):
             for event in events:
                 copy.write_row(_row(event, estate, device, now))
         cursor.execute(
-            f"INSERT INTO access_accessevent ({', '.join(COLUMNS)}) "  # noqa: S608 - constant columns
+            f"INSERT INTO access_accessevent ({', '.join(COLUMNS)}) "
             f"SELECT {', '.join(COLUMNS)} FROM bench_stage ON CONFLICT DO NOTHING"
         )
         inserted = cursor.rowcount
@@ -85,7 +86,7 @@ def insert_one(request):
     event = json.loads(request.body)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO access_accessevent ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "  # noqa: S608
+            f"INSERT INTO access_accessevent ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
             "ON CONFLICT DO NOTHING",
             _row(event, estate, device, timezone.now()),
         )

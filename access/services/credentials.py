@@ -1,0 +1,218 @@
+"""Credentials (cards, faces, PINs) and their sync to devices that keep their own user list.
+
+A device that decides locally (``Device.keeps_user_list``: ZKTeco) holds one user per
+resident, its PIN the resident id, carrying one card. Every change to a resident's credentials
+queues the command that brings that user in line with what is live *now*: an update while
+something is live, a delete once nothing is. A validity that ends later is enforced on the
+device by ``credentials_sync_due`` (a periodic job) when the start or the end comes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.errors import ServiceError
+from community.residents.models import Occupancy, Resident
+
+from ..models import (
+    USER_LIST_PROTOCOLS,
+    AuditAction,
+    Credential,
+    CredentialKind,
+    Device,
+    DeviceCommand,
+    RevokeReason,
+)
+from .audit import Actor, audit_record
+
+# ZKTeco's USERINFO Name holds 24 characters: the device shows a shortened name, the platform
+# keeps the whole one.
+DEVICE_NAME_LENGTH = 24
+# credentials_sync_due looks this far back for validities that began or ended, so a job that
+# did not run for a while (embedded mode, an outage) still catches up.
+SYNC_LOOKBACK = dt.timedelta(days=1)
+MOVE_OUT_ACTOR = "system:move-out"
+
+
+def _user_command(resident: Resident, card: Credential | None) -> str:
+    """The ZKTeco user-list command for ``resident``: an update carrying ``card`` (or no card
+    when only a face or PIN is live), a delete when nothing of theirs is live (``None``)."""
+    if card is None and not Credential.objects.active().filter(resident_id=resident.pk).exists():
+        return f"DATA DELETE USERINFO PIN={resident.pk}"
+    name = resident.name.replace("\t", " ")[:DEVICE_NAME_LENGTH]
+    fields = [f"PIN={resident.pk}", f"Name={name}", "Pri=0"]
+    if card is not None:
+        fields.append(f"Card={card.value}")
+    return "DATA UPDATE USERINFO " + "\t".join(fields)
+
+
+def _queue_sync(credential: Credential) -> list[DeviceCommand]:
+    """Queue, for every enabled user-list device of the estate, the command that makes the
+    device's user for ``credential``'s resident match their live credentials now."""
+    devices = list(
+        Device.objects.filter(
+            estate_id=credential.estate_id, protocol__in=USER_LIST_PROTOCOLS, enabled=True
+        ).order_by("pk")
+    )
+    if not devices:
+        return []
+    live_cards = Credential.objects.active().filter(
+        resident_id=credential.resident_id, kind=CredentialKind.CARD
+    )
+    card = live_cards.filter(pk=credential.pk).first() or live_cards.order_by("-pk").first()
+    command = _user_command(credential.resident, card)
+    return DeviceCommand.objects.bulk_create(
+        [DeviceCommand(device=d, credential=credential, command=command) for d in devices]
+    )
+
+
+def _check_window(valid_from: dt.datetime | None, valid_until: dt.datetime | None) -> None:
+    if valid_from and valid_until and valid_until <= valid_from:
+        raise ServiceError({"valid_until": _("The end must be after the start.")})
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@transaction.atomic
+def credential_issue(
+    *,
+    resident: Resident,
+    kind: str,
+    value: str,
+    valid_from: dt.datetime | None = None,
+    valid_until: dt.datetime | None = None,
+    by: Actor,
+) -> Credential:
+    if kind not in CredentialKind.values:
+        raise ServiceError({"kind": _("Unknown credential kind.")})
+    value = (value or "").strip()
+    if not value:
+        raise ServiceError({"value": _("A credential needs a value.")})
+    limit = Credential._meta.get_field("value").max_length
+    if len(value) > limit:
+        raise ServiceError({"value": _("At most %(n)d characters.") % {"n": limit}})
+    _check_window(valid_from, valid_until)
+    if Credential.objects.filter(
+        estate_id=resident.estate_id, kind=kind, value=value, revoked_at__isnull=True
+    ).exists():
+        raise ServiceError({"value": _("This %(kind)s is already issued in this estate.") % {"kind": kind}})
+    credential = Credential.objects.create(
+        estate_id=resident.estate_id,
+        resident=resident,
+        kind=kind,
+        value=value,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    audit_record(
+        action=AuditAction.CREDENTIAL_ISSUED,
+        by=by,
+        estate_id=credential.estate_id,
+        credential=credential,
+        params={"kind": kind, "valid_from": _iso(valid_from), "valid_until": _iso(valid_until)},
+    )
+    _queue_sync(credential)
+    return credential
+
+
+@transaction.atomic
+def credential_update(
+    *,
+    credential: Credential,
+    valid_from: dt.datetime | None,
+    valid_until: dt.datetime | None,
+    by: Actor,
+) -> Credential:
+    """Change a credential's validity window and tell the devices that hold a copy.
+
+    Only the window changes: a different card or person is a revoke and a new issue.
+    """
+    credential = Credential.objects.select_for_update().select_related("resident").get(pk=credential.pk)
+    if credential.revoked_at:
+        raise ServiceError(_("A revoked credential cannot be changed; issue a new one."))
+    _check_window(valid_from, valid_until)
+    if (credential.valid_from, credential.valid_until) == (valid_from, valid_until):
+        return credential
+    before = {"was_valid_from": _iso(credential.valid_from), "was_valid_until": _iso(credential.valid_until)}
+    credential.valid_from, credential.valid_until = valid_from, valid_until
+    credential.save(update_fields=["valid_from", "valid_until"])
+    audit_record(
+        action=AuditAction.CREDENTIAL_UPDATED,
+        by=by,
+        estate_id=credential.estate_id,
+        credential=credential,
+        params={"valid_from": _iso(valid_from), "valid_until": _iso(valid_until), **before},
+    )
+    _queue_sync(credential)
+    return credential
+
+
+@transaction.atomic
+def credential_revoke(*, credential: Credential, reason: str, by: Actor) -> Credential:
+    if reason not in RevokeReason.values:
+        raise ServiceError({"reason": _("Unknown revoke reason.")})
+    credential = Credential.objects.select_for_update().select_related("resident").get(pk=credential.pk)
+    if credential.revoked_at:
+        return credential
+    credential.revoked_at = timezone.now()
+    credential.revoked_reason = reason
+    credential.save(update_fields=["revoked_at", "revoked_reason"])
+    audit_record(
+        action=AuditAction.CREDENTIAL_REVOKED,
+        by=by,
+        estate_id=credential.estate_id,
+        credential=credential,
+        params={"reason": reason},
+    )
+    # The device keeps one user per resident: deleted only when nothing else of theirs is live.
+    _queue_sync(credential)
+    return credential
+
+
+def credentials_revoke_on_move_out(
+    sender=None, *, occupancy: Occupancy, by: Actor | None = None, **kwargs
+) -> int:
+    """Signal receiver: a resident who no longer lives anywhere in the estate loses their
+    credentials. The actor is whoever ended the occupancy when the signal says, else the
+    move-out itself."""
+    still_living = (
+        Occupancy.objects.active()
+        .filter(resident_id=occupancy.resident_id, end_date__isnull=True)
+        .exclude(pk=occupancy.pk)
+        .exists()
+    )
+    if still_living:
+        return 0
+    count = 0
+    for credential in Credential.objects.active().filter(resident_id=occupancy.resident_id):
+        credential_revoke(credential=credential, reason=RevokeReason.MOVE_OUT, by=by or MOVE_OUT_ACTOR)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def credentials_sync_due(*, now: dt.datetime | None = None) -> int:
+    """Queue device commands for credentials whose validity began or ended since their last
+    sync, so a card starts or stops opening gates that decide locally at the right time (the
+    device has no notion of validity). Returns how many credentials were synced."""
+    now = now or timezone.now()
+    recent = Credential.objects.filter(revoked_at__isnull=True).select_related("resident").order_by("pk")
+    since = now - SYNC_LOOKBACK
+    began = recent.filter(valid_from__lte=now, valid_from__gt=since).exclude(
+        commands__created_at__gte=F("valid_from")
+    )
+    ended = recent.filter(valid_until__lte=now, valid_until__gt=since).exclude(
+        commands__created_at__gte=F("valid_until")
+    )
+    synced = 0
+    for credential in [*began, *ended]:
+        if _queue_sync(credential):
+            synced += 1
+    return synced

@@ -1,0 +1,200 @@
+"""Devices: tokens, approval, liveness (seen, heartbeat, offline sweep) and their command queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from community.accounts.roles import StaffRole
+from community.errors import ServiceError
+from community.notifications.services import notification_send
+from community.realtime import group_for_estate, publish_on_commit
+from community.residents.models import StaffMembership
+
+from ..inbound import scrub_json
+from ..models import AuditAction, CommandStatus, Device, DeviceCommand, token_hash
+from .audit import Actor, audit_record
+
+# last_seen_at is written at most this often per device, to keep heartbeats off the hot path.
+SEEN_WRITE_EVERY = dt.timedelta(seconds=30)
+OFFLINE_AFTER = dt.timedelta(minutes=5)
+# A command handed to a device and not answered within this time is handed out again.
+COMMAND_RESEND_AFTER = dt.timedelta(minutes=10)
+# Commands handed to a device per poll.
+COMMANDS_PER_POLL = 20
+# The offline notification names at most this many devices.
+OFFLINE_NAMES_SHOWN = 10
+# The part of a command's answer that is kept: an answer to DATA QUERY can run to megabytes and
+# only its start says whether the command worked (the return code is kept whole).
+COMMAND_RESULT_KEPT = 2000
+# A device token shorter than this is refused (rotation makes 43 characters).
+TOKEN_MIN_LENGTH = 12
+
+
+def access_group(estate_id: int) -> str:
+    return group_for_estate(estate_id, "access")
+
+
+def device_token_rotate(*, device: Device, by: Actor) -> str:
+    """Give the device a new secret token; returns it once (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    device_token_set(device=device, token=token, by=by)
+    return token
+
+
+@transaction.atomic
+def device_token_set(*, device: Device, token: str, by: Actor) -> Device:
+    if len(token) < TOKEN_MIN_LENGTH:
+        raise ServiceError(
+            {"token": _("A device token needs at least %(n)d characters.") % {"n": TOKEN_MIN_LENGTH}}
+        )
+    device.token_hash = token_hash(token)
+    device.save(update_fields=["token_hash"])
+    audit_record(action=AuditAction.DEVICE_TOKEN_SET, by=by, estate_id=device.estate_id, device=device)
+    return device
+
+
+@transaction.atomic
+def device_approve(*, device: Device, by: Actor) -> Device:
+    """Let the device's traffic in. Approving an approved device changes and records nothing."""
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    if device.approved:
+        return device
+    device.approved = True
+    device.save(update_fields=["approved"])
+    audit_record(action=AuditAction.DEVICE_APPROVED, by=by, estate_id=device.estate_id, device=device)
+    return device
+
+
+def _device_status_payload(device: Device) -> dict:
+    return {
+        "type": "device.status",
+        "device": device.pk,
+        "name": device.name,
+        "online": device.online,
+        "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None,
+    }
+
+
+def device_seen(*, device: Device, at: dt.datetime | None = None, state: dict | None = None) -> Device:
+    """Mark the device alive. Writes only when it was offline, or last written a while ago."""
+    at = at or timezone.now()
+    came_online = not device.online
+    stale = device.last_seen_at is None or at - device.last_seen_at >= SEEN_WRITE_EVERY
+    if not (came_online or stale or state):
+        return device
+    fields = {"last_seen_at": at, "online": True}
+    if state:
+        fields["state"] = {**(device.state or {}), **scrub_json(state)}
+    Device.objects.filter(pk=device.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(device, name, value)
+    if came_online:
+        publish_on_commit(access_group(device.estate_id), _device_status_payload(device))
+    return device
+
+
+@transaction.atomic
+def device_heartbeat(*, device: Device, reported: dict | None = None) -> Device:
+    state = {}
+    if reported:
+        state = {"heartbeat": {k: v for k, v in reported.items() if isinstance(v, str | int | float | bool)}}
+    return device_seen(device=device, state=state)
+
+
+def devices_mark_offline(
+    *, now: dt.datetime | None = None, silent_for: dt.timedelta = OFFLINE_AFTER
+) -> list[Device]:
+    """Mark devices silent for ``silent_for`` offline and tell their estate's security staff."""
+    now = now or timezone.now()
+    marked: list[Device] = []
+    with transaction.atomic():
+        devices = list(
+            Device.objects.select_for_update(skip_locked=True).filter(
+                online=True, enabled=True, last_seen_at__lt=now - silent_for
+            )
+        )
+        if not devices:
+            return []
+        Device.objects.filter(pk__in=[d.pk for d in devices]).update(online=False)
+        for device in devices:
+            device.online = False
+            publish_on_commit(access_group(device.estate_id), _device_status_payload(device))
+            marked.append(device)
+        by_estate: dict[int, list[Device]] = {}
+        for device in devices:
+            by_estate.setdefault(device.estate_id, []).append(device)
+        for estate_id, estate_devices in by_estate.items():
+            _notify_security(estate_id, estate_devices)
+    return marked
+
+
+def _notify_security(estate_id: int, devices: list[Device]) -> None:
+    recipients = list(
+        get_user_model().objects.filter(
+            pk__in=StaffMembership.objects.filter(estate_id=estate_id, role=StaffRole.SECURITY).values(
+                "user_id"
+            )
+        )
+    )
+    if not recipients:
+        return
+    names = "、".join(d.name for d in devices[:OFFLINE_NAMES_SHOWN])
+    notification_send(
+        recipients=recipients,
+        verb="access.device_offline",
+        title=ngettext("%(n)d device offline", "%(n)d devices offline", len(devices)) % {"n": len(devices)},
+        body=_("No message for %(minutes)d minutes from: %(names)s")
+        % {"minutes": int(OFFLINE_AFTER.total_seconds() // 60), "names": names},
+        url="/staff/access/",
+        estate=devices[0].estate,
+    )
+
+
+@transaction.atomic
+def device_commands_fetch(*, device: Device, limit: int = COMMANDS_PER_POLL) -> list[DeviceCommand]:
+    """Hand the device its pending commands (marked sent); resend ones sent long ago unanswered."""
+    now = timezone.now()
+    # A command whose answer never came (the response to getrequest was lost, the device
+    # rebooted) goes out again: ZKTeco user updates and deletes are idempotent.
+    commands = list(
+        DeviceCommand.objects.select_for_update(skip_locked=True)
+        .filter(
+            Q(status=CommandStatus.PENDING)
+            | Q(status=CommandStatus.SENT, sent_at__lt=now - COMMAND_RESEND_AFTER),
+            device=device,
+        )
+        .order_by("pk")[:limit]
+    )
+    if commands:
+        DeviceCommand.objects.filter(pk__in=[c.pk for c in commands]).update(
+            status=CommandStatus.SENT, sent_at=now
+        )
+    return commands
+
+
+@transaction.atomic
+def device_command_complete(*, device: Device, command_id: int, return_code: int, result: str = "") -> bool:
+    command = DeviceCommand.objects.select_for_update().filter(device=device, pk=command_id).first()
+    if command is None:
+        return False
+    command.return_code = return_code
+    command.result = result[:COMMAND_RESULT_KEPT]
+    command.status = CommandStatus.SUCCEEDED if return_code >= 0 else CommandStatus.FAILED
+    command.completed_at = timezone.now()
+    command.save(update_fields=["return_code", "result", "status", "completed_at"])
+    return True
+
+
+@transaction.atomic
+def device_command_queue(*, device: Device, command: str) -> DeviceCommand:
+    if "\n" in command or not command.strip():
+        raise ServiceError({"command": _("One command, on one line.")})
+    return DeviceCommand.objects.create(device=device, command=command.strip())

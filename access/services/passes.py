@@ -1,0 +1,108 @@
+"""Visitor passes: a resident invites a visitor with a signed QR token, a window and a number
+of entries. Entries are counted by ``access_verify`` (``access.services.verify``) when a gate
+asks, never by stored events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.errors import NotAllowed, ServiceError
+from community.residents.models import Unit
+from community.scoping import my_units
+
+from ..models import VisitorPass
+
+VISITOR_PASS_SALT = "access.visitor-pass"
+MAX_PASS_DAYS = 30
+MAX_PASS_ENTRIES = 50
+# Random bytes in a pass's nonce (12 URL-safe characters): guessing one is hopeless even for
+# a known pass id, and the QR code stays small enough for cheap gate scanners.
+NONCE_BYTES = 9
+
+
+def visitor_pass_token(visitor_pass: VisitorPass) -> str:
+    """The QR payload: the pass id and a random nonce, signed with the site's secret key."""
+    return signing.Signer(salt=VISITOR_PASS_SALT).sign(f"vp.{visitor_pass.pk}.{visitor_pass.nonce}")
+
+
+def visitor_pass_id_from_token(token: str) -> tuple[int, str] | None:
+    """(pass id, nonce) from a QR payload whose signature holds, else None."""
+    try:
+        value = signing.Signer(salt=VISITOR_PASS_SALT).unsign(token.strip())
+    except signing.BadSignature:
+        return None
+    parts = value.split(".")
+    if len(parts) != 3 or parts[0] != "vp" or not parts[1].isdigit():
+        return None
+    return int(parts[1]), parts[2]
+
+
+def _too_long(errors: dict, **values: str) -> None:
+    """Over-long input is refused with the model's own limit, never cut short."""
+    for name, value in values.items():
+        limit = VisitorPass._meta.get_field(name).max_length
+        if len(value) > limit:
+            errors.setdefault(name, _("At most %(n)d characters.") % {"n": limit})
+
+
+@transaction.atomic
+def visitor_pass_create(
+    *,
+    by,
+    unit: Unit,
+    visitor_name: str,
+    visitor_phone: str = "",
+    plate: str = "",
+    valid_from: dt.datetime,
+    valid_until: dt.datetime,
+    max_entries: int = 1,
+) -> VisitorPass:
+    """A pass for a visitor of ``by``'s own home (``by`` is the inviting resident's user)."""
+    if not my_units(by).filter(pk=unit.pk).exists():
+        raise NotAllowed(_("You can only invite visitors to your own home."))
+    visitor_name, visitor_phone, plate = visitor_name.strip(), visitor_phone.strip(), plate.strip().upper()
+    errors: dict = {}
+    if not visitor_name:
+        errors["visitor_name"] = _("Who is visiting?")
+    _too_long(errors, visitor_name=visitor_name, visitor_phone=visitor_phone, plate=plate)
+    if valid_until <= valid_from:
+        errors["valid_until"] = _("The end must be after the start.")
+    elif valid_until - valid_from > dt.timedelta(days=MAX_PASS_DAYS):
+        errors["valid_until"] = _("A pass lasts at most %(days)d days.") % {"days": MAX_PASS_DAYS}
+    elif valid_until <= timezone.now():
+        errors["valid_until"] = _("The end is already in the past.")
+    if not 1 <= max_entries <= MAX_PASS_ENTRIES:
+        errors["max_entries"] = _("Between 1 and %(n)d entries.") % {"n": MAX_PASS_ENTRIES}
+    if errors:
+        raise ServiceError(errors)
+    unit = Unit.objects.select_related("building").get(pk=unit.pk)
+    return VisitorPass.objects.create(
+        estate_id=unit.building.estate_id,
+        unit=unit,
+        created_by=by,
+        visitor_name=visitor_name,
+        visitor_phone=visitor_phone,
+        plate=plate,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        max_entries=max_entries,
+        nonce=secrets.token_urlsafe(NONCE_BYTES),
+    )
+
+
+@transaction.atomic
+def visitor_pass_revoke(*, visitor_pass: VisitorPass, by) -> VisitorPass:
+    visitor_pass = VisitorPass.objects.select_for_update().get(pk=visitor_pass.pk)
+    if not my_units(by).filter(pk=visitor_pass.unit_id).exists():
+        raise NotAllowed(_("Only the host household can revoke this pass."))
+    if visitor_pass.revoked_at is None:
+        visitor_pass.revoked_at = timezone.now()
+        visitor_pass.revoked_by = by
+        visitor_pass.save(update_fields=["revoked_at", "revoked_by"])
+    return visitor_pass
