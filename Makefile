@@ -70,6 +70,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports
 
 # Benchmarks print figures; files starting with "_" are helpers, not benchmarks.
 bench: $(VENV)/.installed-test
