@@ -33,7 +33,15 @@ class AccessConfig(AppConfig):
     role_permissions = {
         "manager": _perms(["gate", "device", "credential"], ["view", "add", "change"])
         + _perms(
-            ["accessevent", "visitorpass", "devicecommand", "rawdevicemessage", "movementlookup"], ["view"]
+            [
+                "accessevent",
+                "visitorpass",
+                "devicecommand",
+                "rawdevicemessage",
+                "movementlookup",
+                "accessaudit",
+            ],
+            ["view"],
         ),
         "front_desk": _perms(["credential"], ["view", "add", "change"])
         + _perms(["gate", "visitorpass", "accessevent"], ["view"]),

@@ -39,10 +39,10 @@ SYNC_LOOKBACK = dt.timedelta(days=1)
 MOVE_OUT_ACTOR = "system:move-out"
 
 
-def _user_command(resident: Resident, card: Credential | None) -> str:
+def _user_command(resident: Resident, card: Credential | None, at: dt.datetime) -> str:
     """The ZKTeco user-list command for ``resident``: an update carrying ``card`` (or no card
     when only a face or PIN is live), a delete when nothing of theirs is live (``None``)."""
-    if card is None and not Credential.objects.active().filter(resident_id=resident.pk).exists():
+    if card is None and not Credential.objects.active(at).filter(resident_id=resident.pk).exists():
         return f"DATA DELETE USERINFO PIN={resident.pk}"
     name = resident.name.replace("\t", " ")[:DEVICE_NAME_LENGTH]
     fields = [f"PIN={resident.pk}", f"Name={name}", "Pri=0"]
@@ -51,9 +51,10 @@ def _user_command(resident: Resident, card: Credential | None) -> str:
     return "DATA UPDATE USERINFO " + "\t".join(fields)
 
 
-def _queue_sync(credential: Credential) -> list[DeviceCommand]:
+def _queue_sync(credential: Credential, at: dt.datetime | None = None) -> list[DeviceCommand]:
     """Queue, for every enabled user-list device of the estate, the command that makes the
-    device's user for ``credential``'s resident match their live credentials now."""
+    device's user for ``credential``'s resident match their live credentials at ``at`` (now)."""
+    at = at or timezone.now()
     devices = list(
         Device.objects.filter(
             estate_id=credential.estate_id, protocol__in=USER_LIST_PROTOCOLS, enabled=True
@@ -61,11 +62,11 @@ def _queue_sync(credential: Credential) -> list[DeviceCommand]:
     )
     if not devices:
         return []
-    live_cards = Credential.objects.active().filter(
+    live_cards = Credential.objects.active(at).filter(
         resident_id=credential.resident_id, kind=CredentialKind.CARD
     )
     card = live_cards.filter(pk=credential.pk).first() or live_cards.order_by("-pk").first()
-    command = _user_command(credential.resident, card)
+    command = _user_command(credential.resident, card, at)
     return DeviceCommand.objects.bulk_create(
         [DeviceCommand(device=d, credential=credential, command=command) for d in devices]
     )
@@ -213,6 +214,6 @@ def credentials_sync_due(*, now: dt.datetime | None = None) -> int:
     )
     synced = 0
     for credential in [*began, *ended]:
-        if _queue_sync(credential):
+        if _queue_sync(credential, now):
             synced += 1
     return synced

@@ -1,4 +1,5 @@
-"""Release review of the access app: each test here failed before its fix."""
+"""Device garbage that must not become a 500, races on one scan, estate lines devices and staff
+must not cross, and the pages that show them."""
 
 from __future__ import annotations
 
