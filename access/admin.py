@@ -315,9 +315,6 @@ class RawDeviceMessageAdmin(ReadOnlyAdmin):
     def body_text(self, obj):
         return bytes(obj.body)[:BODY_SHOWN].decode("utf-8", errors="replace")
 
-    def has_view_or_change(self, request):
-        return self.has_view_permission(request)
-
     @admin.action(description=_("Replay selected messages"), permissions=["view"])
     def replay(self, request, queryset):
         done = 0

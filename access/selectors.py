@@ -11,6 +11,7 @@ from django.utils import timezone
 from community.residents.models import Estate, Occupancy, Resident
 from community.scoping import my_households_q, my_units, staff_estate_ids_for_perm, staff_scope
 
+from .apps import FEED_PERMISSION
 from .models import AccessEvent, Device, DeviceCommand, VisitorPass
 
 HOUSEHOLD_HISTORY_DAYS = 30
@@ -42,8 +43,6 @@ def my_household_access_events(user, *, days: int = HOUSEHOLD_HISTORY_DAYS) -> Q
 
 def feed_estates(user) -> list[Estate]:
     """Estates whose live gate feed the user may follow (the websocket authoriser agrees)."""
-    from .apps import FEED_PERMISSION
-
     ids = staff_estate_ids_for_perm(user, FEED_PERMISSION)
     estates = Estate.objects.order_by("name")
     return list(estates if ids is None else estates.filter(pk__in=ids))

@@ -8,6 +8,7 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -125,8 +126,6 @@ def _staff_required(request) -> None:
 def staff_index(request):
     """Live gate feed: recent events and device status for the staff member's estates."""
     if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(request.get_full_path())
     _staff_required(request)
     estates = selectors.feed_estates(request.user)

@@ -32,10 +32,21 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
+from community.accounts.services import invitation_create
 from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin, staff_estate_ids
 
 from . import services
-from .models import Announcement, Building, Estate, Occupancy, Resident, StaffMembership, Unit, current_q
+from .models import (
+    Announcement,
+    Building,
+    Estate,
+    Occupancy,
+    Resident,
+    StaffMembership,
+    Unit,
+    current_q,
+    mask_phone,
+)
 from .resources import BuildingResource, ResidentResource, UnitResource
 
 _SCOPED_FILTER = admin.RelatedOnlyFieldListFilter  # lists only the estates/buildings in the scoped rows
@@ -400,11 +411,6 @@ class ResidentAdmin(OccupancyInlinesMixin, ScopedImportExportAdmin):
 
     @admin.action(description=_("Invite to the portal"), permissions=["change"])
     def invite_to_portal(self, request, queryset):
-        try:
-            from community.accounts.services import invitation_create
-        except ImportError:
-            self.message_user(request, _("Invitations are not available yet."), messages.ERROR)
-            return
         invited = 0
         without_phone = []
         for resident in self.scope_for_action(request, queryset).select_related("estate"):
@@ -541,8 +547,6 @@ class StaffMembershipAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("mobile phone"))
     def user_phone(self, obj):
-        from .models import mask_phone
-
         return mask_phone(str(obj.user.phone)) if obj.user.phone else ""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
