@@ -12,9 +12,14 @@ from community.residents.models import Estate, Occupancy, Resident
 from community.scoping import my_households_q, my_units, staff_estate_ids_for_perm, staff_scope
 
 from .apps import FEED_PERMISSION
-from .models import AccessEvent, Device, DeviceCommand, VisitorPass
+from .models import AccessEvent, CommandStatus, Device, DeviceCommand, VisitorPass
 
 HOUSEHOLD_HISTORY_DAYS = 30
+# The staff live feed opens with the newest events of the last two days.
+RECENT_EVENTS_SHOWN = 50
+RECENT_EVENTS_SPAN = dt.timedelta(days=2)
+# How far back an audited movement look-up reaches.
+MOVEMENT_HISTORY_DAYS = 90
 
 
 def my_visitor_passes(user) -> QuerySet[VisitorPass]:
@@ -52,11 +57,13 @@ def staff_devices(user) -> QuerySet[Device]:
     return staff_scope(Device.objects.select_related("gate", "estate"), user).order_by("estate__name", "name")
 
 
-def staff_recent_events(user, *, estate_id: int | None = None, limit: int = 50) -> list[AccessEvent]:
+def staff_recent_events(
+    user, *, estate_id: int | None = None, limit: int = RECENT_EVENTS_SHOWN
+) -> list[AccessEvent]:
     events = staff_scope(AccessEvent.objects.all(), user)
     if estate_id is not None:
         events = events.filter(estate_id=estate_id)
-    since = timezone.now() - dt.timedelta(days=2)
+    since = timezone.now() - RECENT_EVENTS_SPAN
     return list(
         events.filter(occurred_at__gte=since)
         .select_related("gate", "device", "resident")
@@ -68,13 +75,13 @@ def staff_command_queue(user) -> QuerySet[DeviceCommand]:
     """Pending and failed credential-sync commands, per device."""
     return (
         staff_scope(DeviceCommand.objects.all(), user)
-        .filter(status__in=["pending", "sent", "failed"])
+        .filter(status__in=[CommandStatus.PENDING, CommandStatus.SENT, CommandStatus.FAILED])
         .select_related("device")
         .order_by("device__name", "-pk")
     )
 
 
-def movement_history(resident: Resident, *, days: int = 90) -> QuerySet[AccessEvent]:
+def movement_history(resident: Resident, *, days: int = MOVEMENT_HISTORY_DAYS) -> QuerySet[AccessEvent]:
     """One person's movements. Callers must record the lookup (services.movement_lookup_record)."""
     since = timezone.now() - dt.timedelta(days=days)
     return (

@@ -24,7 +24,11 @@ from . import selectors, services
 from .forms import VisitorPassForm
 from .models import REASON_LABELS, Direction, Method, VisitorPass
 
+# Page sizes: the newest rows only (older ones are in the admin, which pages and counts).
 PORTAL_EVENTS_SHOWN = 20
+PORTAL_PASSES_SHOWN = 50
+STAFF_COMMANDS_SHOWN = 50
+MOVEMENTS_SHOWN = 200
 
 
 def qr_svg(data: str) -> str:
@@ -42,7 +46,7 @@ def qr_svg(data: str) -> str:
 
 @login_required
 def portal_index(request):
-    passes = list(selectors.my_visitor_passes(request.user)[:50])
+    passes = list(selectors.my_visitor_passes(request.user)[:PORTAL_PASSES_SHOWN])
     events = list(selectors.my_household_access_events(request.user)[:PORTAL_EVENTS_SHOWN])
     return render(
         request,
@@ -146,7 +150,11 @@ def staff_index(request):
             "events": events,
             "group": services.access_group(estate.pk),
             "labels": _feed_labels(),
-            "commands": list(selectors.staff_command_queue(request.user).filter(device__estate=estate)[:50]),
+            "commands": list(
+                selectors.staff_command_queue(request.user).filter(device__estate=estate)[
+                    :STAFF_COMMANDS_SHOWN
+                ]
+            ),
         },
     )
 
@@ -174,7 +182,7 @@ def movement_lookup(request, resident_id: int):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            events = list(selectors.movement_history(resident)[:200])
+            events = list(selectors.movement_history(resident)[:MOVEMENTS_SHOWN])
     return render(
         request, "staff/access/movements.html", {"resident": resident, "events": events, "reason": reason}
     )
