@@ -104,6 +104,17 @@ def scrub_json(value):
     return value
 
 
+# The largest primary key the database holds (a signed 64-bit integer): a device's number past
+# it names nothing, and handing it to the database fails the whole statement (SQLite raises
+# OverflowError, PostgreSQL an out-of-range error).
+MAX_ID = 2**63 - 1
+
+
+def is_id(value: int) -> bool:
+    """Whether ``value`` can be a primary key (so a look-up by it is meaningful and safe)."""
+    return 0 < value <= MAX_ID
+
+
 # EventIn text fields and the AccessEvent columns that bound their length.
 _BOUNDED = {
     "key": "idempotency_key",

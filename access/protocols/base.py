@@ -29,6 +29,9 @@ __all__ = [
 # Device times outside these years are garbage, not skew (a reset clock reads 2000-01-01):
 # refusing them keeps the message raw instead of overflowing a conversion to UTC.
 PLAUSIBLE_YEARS = range(1990, 2200)
+# Every real time zone lies between UTC-12 and UTC+14; PostgreSQL refuses a displacement past
+# ±15:59, which would sink the whole batch the event came in.
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
 
 
 def aware(value: dt.datetime, tz) -> dt.datetime:
@@ -37,6 +40,9 @@ def aware(value: dt.datetime, tz) -> dt.datetime:
         raise ValueError(f"implausible device time {value.isoformat()}")
     if value.tzinfo is None:
         return value.replace(tzinfo=tz)
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise ValueError(f"implausible UTC offset in {value.isoformat()}")
     return value
 
 

@@ -13,6 +13,7 @@ import hashlib
 import logging
 from urllib.parse import parse_qs
 
+from ..inbound import is_id
 from ..models import CredentialKind, Direction, Method, Protocol, RawStatus, Resident, Result
 from ..services.devices import device_command_complete, device_commands_fetch, device_seen
 from ..services.ingest import access_events_ingest
@@ -150,7 +151,9 @@ def _resolve_device_pins(device, events: list[EventIn]) -> None:
     pins = {
         int(e.credential_value)
         for e in events
-        if e.credential_kind == CredentialKind.EMPLOYEE_NO and e.credential_value.isdigit()
+        if e.credential_kind == CredentialKind.EMPLOYEE_NO
+        and e.credential_value.isdigit()
+        and is_id(int(e.credential_value))
     }
     if not pins:
         return

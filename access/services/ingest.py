@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from community.realtime import publish_on_commit
 
-from ..inbound import EventError, EventIn, too_long
+from ..inbound import EventError, EventIn, is_id, too_long
 from ..models import AccessEvent, Credential, Device, Gate, VisitorPass
 from .devices import access_group, device_seen
 from .passes import visitor_pass_id_from_token
@@ -57,7 +57,7 @@ def lock_device(device: Device) -> None:
 
 
 def gates_of(device: Device, gate_ids) -> set[int]:
-    ids = {g for g in gate_ids if g is not None}
+    ids = {g for g in gate_ids if g is not None and is_id(g)}
     if not ids:
         return set()
     return set(Gate.objects.filter(estate_id=device.estate_id, pk__in=ids).values_list("pk", flat=True))
