@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q
@@ -118,7 +119,15 @@ class DeviceAdmin(ScopedModelAdmin):
     list_select_related = ["estate", "gate"]
     # Approval and tokens change through the actions below (recorded with who did it), never
     # by editing the form.
-    readonly_fields = ["approved", "last_seen_at", "online", "state", "created_at", "has_token"]
+    readonly_fields = [
+        "approved",
+        "last_address",
+        "last_seen_at",
+        "online",
+        "state",
+        "created_at",
+        "has_token",
+    ]
     actions = ["approve", "rotate_token"]
 
     @admin.display(boolean=True, description=_("token set"))
@@ -130,7 +139,11 @@ class DeviceAdmin(ScopedModelAdmin):
         # Actions check no object: keep to estates where the user's role may change devices.
         approved = 0
         for device in self.scope_for_action(request, queryset).filter(approved=False):
-            services.device_approve(device=device, by=request.user)
+            try:
+                services.device_approve(device=device, by=request.user)
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+                continue
             approved += 1
         self.message_user(request, _("%(n)d device(s) approved.") % {"n": approved})
 

@@ -14,16 +14,22 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
+from community.api.throttling import FailedLoginByClientThrottle
+
 from .inbound import storable
 from .models import Device, token_hash
 
 __all__ = [
     "DEVICE_CACHE_SECONDS",
+    "DeviceGuessThrottle",
     "DevicePrincipal",
     "DeviceTokenAuthentication",
     "IsDevice",
+    "client_address",
     "device_cache_clear",
     "device_for_token",
+    "guess_failed",
+    "guessing_blocked",
 ]
 
 
@@ -80,6 +86,34 @@ def device_for_token(token: str) -> Device | None:
     return device
 
 
+class DeviceGuessThrottle(FailedLoginByClientThrottle):
+    """Failed device credentials per client address: an unknown token, an unknown or unapproved
+    serial number, a device calling from outside its network.
+
+    Once an address has failed this often, *every* device request from it is refused until the
+    window passes — the right credential included, so a blocked guesser learns nothing. Behind
+    nginx set ``NUM_PROXIES=1`` (as ``make prod`` does), or every device shares one address.
+    Residual risk (docs/devices.md): devices behind one NAT share an address, so one
+    misconfigured device there retrying fast can block its neighbours for the window.
+    """
+
+    scope = "device_auth_failed_client"
+    default_rate = "300/hour"
+
+
+def client_address(request) -> str:
+    """The caller's address as the throttles see it (X-Forwarded-For as far as NUM_PROXIES)."""
+    return DeviceGuessThrottle().get_ident(request)
+
+
+def guessing_blocked(request) -> bool:
+    return not DeviceGuessThrottle().allow_request(request, None)
+
+
+def guess_failed(request) -> None:
+    DeviceGuessThrottle().record_failure(request, None)
+
+
 class DeviceTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -89,8 +123,11 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Send 'Authorization: Bearer <device token>'."))
+        if guessing_blocked(request):
+            raise exceptions.Throttled()
         device = device_for_token(header[1].decode(errors="replace"))
-        if device is None:
+        if device is None or not device.calls_from_its_network(client_address(request)):
+            guess_failed(request)
             raise exceptions.AuthenticationFailed(_("Unknown device token."))
         if not device.accepts_traffic:
             raise exceptions.PermissionDenied(_("This device is disabled or not approved yet."))

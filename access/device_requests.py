@@ -11,6 +11,7 @@ from django.http import HttpResponse
 
 from .inbound import Inbound, Outcome
 from .services import raw_message_keep
+from .services.raw_messages import RawStorageFull
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +49,16 @@ def process(protocol: str, handler, *, device, inbound: Inbound, kept_answer) ->
     except (OperationalError, InterfaceError):
         logger.exception("%s device %s: database unavailable", protocol, device.pk)
         return try_later()
+    except RawStorageFull:
+        logger.warning("%s device %s: raw-message allowance used up; told to try later", protocol, device.pk)
+        return try_later()
     except Exception as exc:  # the last line of defence, see above
         logger.exception("%s device %s: request could not be processed; kept raw", protocol, device.pk)
         try:
             raw_message_keep(
                 device=device, protocol=protocol, inbound=inbound, error=f"unexpected error: {exc!r}"
             )
-        except DatabaseError:
+        except (DatabaseError, RawStorageFull):
             logger.exception("%s device %s: could not keep the raw request", protocol, device.pk)
             return try_later()
         if not inbound.body:
@@ -65,7 +69,7 @@ def process(protocol: str, handler, *, device, inbound: Inbound, kept_answer) ->
             raw_message_keep(
                 device=device, protocol=protocol, inbound=inbound, error="\n".join(outcome.errors)
             )
-        except DatabaseError:
+        except (DatabaseError, RawStorageFull):
             logger.exception("%s device %s: could not keep the raw request", protocol, device.pk)
             return try_later()
     return answer(outcome)

@@ -7,19 +7,78 @@ processed, and answers only after everything is committed.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+
 from django.http import HttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from .device_auth import device_for_token
+from .device_auth import client_address, device_for_token, guess_failed, guessing_blocked
 from .device_requests import answer, inbound_from, process
 from .inbound import storable
 from .models import Device, Protocol, RawStatus
 from .protocols import hikvision, zkteco
 from .services import raw_message_keep
+from .services.raw_messages import RawStorageFull
+
+logger = logging.getLogger(__name__)
+
+
+def _unknown() -> HttpResponse:
+    # One answer for an unknown serial number, an unapproved one and a call from outside the
+    # device's network: a caller cannot tell which SNs exist. Non-200, so a real device keeps
+    # its records and sends them again once it is approved.
+    return HttpResponse("unknown device", status=401, content_type="text/plain")
+
+
+def _too_many() -> HttpResponse:
+    return HttpResponse("too many failed attempts, try again later", status=429, content_type="text/plain")
+
+
+def _remember_address(device: Device, address: str) -> None:
+    """Where an unapproved device calls from: staff see it, and approval binds the device to it."""
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return
+    if device.last_address != address:
+        Device.objects.filter(pk=device.pk).update(last_address=address)
+
+
+def _flag_foreign_call(device: Device, address: str) -> None:
+    """An approved device's SN used from outside its network: refused, and shown on the device."""
+    logger.warning(
+        "device %s (SN %s) called from %s, outside %s",
+        device.pk,
+        device.serial_number,
+        address,
+        device.network,
+    )
+    refused = (device.state or {}).get("refused_from") or {}
+    if refused.get("address") != address:
+        state = {
+            **(device.state or {}),
+            "refused_from": {"address": address, "at": timezone.now().isoformat()},
+        }
+        Device.objects.filter(pk=device.pk).update(state=state)
+
+
+def _keep_rejected(**kwargs) -> None:
+    """Keep a refused device's upload for staff to see, unless its allowance is used up (the
+    answer is a refusal either way, so the device keeps its records)."""
+    try:
+        raw_message_keep(status=RawStatus.REJECTED, **kwargs)
+    except RawStorageFull:
+        logger.warning(
+            "device %s: raw-message allowance used up; refused upload not kept", kwargs["device"].pk
+        )
 
 
 @csrf_exempt
 def iclock(request, endpoint: str):
+    if guessing_blocked(request):
+        return _too_many()
     inbound = inbound_from(request)
     serial = inbound.query.get("SN", "").strip()
     device = (
@@ -27,19 +86,24 @@ def iclock(request, endpoint: str):
         if serial and storable(serial)
         else None
     )
+    address = client_address(request)
+    if device is not None and device.accepts_traffic and not device.calls_from_its_network(address):
+        guess_failed(request)
+        _flag_foreign_call(device, address)
+        return _unknown()
     if device is None or not device.accepts_traffic:
-        # Non-200 so the device keeps its records and sends them again once it is approved;
-        # uploads are also kept, so an administrator sees who is knocking.
+        guess_failed(request)
+        if device is not None and not device.approved:
+            _remember_address(device, address)
+        # Uploads are kept (a capped sample from unknown devices), so staff see who is knocking.
         if request.method == "POST" and inbound.body:
-            raw_message_keep(
+            _keep_rejected(
                 device=device,
                 protocol=Protocol.ZKTECO,
                 inbound=inbound,
                 error=f"unknown or unapproved device SN={serial!r}",
-                status=RawStatus.REJECTED,
             )
-        reason = "unknown device" if device is None else "device not approved"
-        return HttpResponse(reason, status=403 if device else 401, content_type="text/plain")
+        return _unknown()
     return process(
         Protocol.ZKTECO,
         zkteco.handle,
@@ -53,9 +117,16 @@ def iclock(request, endpoint: str):
 def isapi_events(request, token: str):
     if request.method != "POST":
         return HttpResponse("POST events here", status=405, content_type="text/plain")
+    if guessing_blocked(request):
+        return _too_many()
     device = device_for_token(token)
-    if device is None or device.protocol != Protocol.HIKVISION:
-        return HttpResponse("unknown device", status=401, content_type="text/plain")
+    if (
+        device is None
+        or device.protocol != Protocol.HIKVISION
+        or not device.calls_from_its_network(client_address(request))
+    ):
+        guess_failed(request)
+        return _unknown()
     # The token is the device's secret: never keep it in the stored path.
     inbound = inbound_from(request)
     inbound.path = inbound.path.replace(token, "<token>")
@@ -63,12 +134,11 @@ def isapi_events(request, token: str):
         # Events are kept so nothing is lost before approval; heartbeats (every few seconds,
         # each with a new time) carry nothing to keep and would fill the table.
         if not hikvision.is_heartbeat(inbound):
-            raw_message_keep(
+            _keep_rejected(
                 device=device,
                 protocol=Protocol.HIKVISION,
                 inbound=inbound,
                 error="device not approved",
-                status=RawStatus.REJECTED,
             )
         return HttpResponse("device not approved", status=403, content_type="text/plain")
     return process(

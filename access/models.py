@@ -14,15 +14,24 @@ the migrations' autodetector reads one place); each class is small and self-cont
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.residents.models import Estate, Resident, Unit
+
+
+def validate_network(value: str) -> None:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError as exc:
+        raise ValidationError(_("An IP address or a CIDR network, e.g. 203.0.113.0/28.")) from exc
 
 
 def token_hash(token: str) -> str:
@@ -117,6 +126,19 @@ class Device(models.Model):
     )
     enabled = models.BooleanField(_("enabled"), default=True)
     approved = models.BooleanField(_("approved"), default=False)
+    # A ZKTeco panel names itself by its serial number alone, which is printed on the case: on
+    # approval it is bound to the address it called from, and a call from elsewhere is refused.
+    network = models.CharField(
+        _("network"),
+        max_length=43,
+        blank=True,
+        validators=[validate_network],
+        help_text=_(
+            "Address or CIDR the device must call from, e.g. 203.0.113.7 or 203.0.113.0/28; "
+            "empty: anywhere. Set on approval from the address it last called from (ZKTeco)."
+        ),
+    )
+    last_address = models.GenericIPAddressField(_("last address"), null=True, blank=True, editable=False)
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
     online = models.BooleanField(_("online"), default=False)
     # Watermarks and firmware details the device reported (ZKTeco stamps, Hikvision serialNo).
@@ -142,6 +164,20 @@ class Device(models.Model):
     @property
     def accepts_traffic(self) -> bool:
         return self.enabled and self.approved
+
+    @property
+    def binds_to_network(self) -> bool:
+        """Devices that authenticate by serial number alone are bound to a network on approval."""
+        return self.protocol == Protocol.ZKTECO
+
+    def calls_from_its_network(self, address: str) -> bool:
+        """Whether ``address`` may speak for this device (always, when no network is set)."""
+        if not self.network:
+            return True
+        try:
+            return ipaddress.ip_address(address) in ipaddress.ip_network(self.network, strict=False)
+        except ValueError:
+            return False
 
     @property
     def keeps_user_list(self) -> bool:

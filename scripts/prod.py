@@ -191,6 +191,9 @@ def main() -> int:
     env.setdefault("GUNICORN_PORT", str(free_port()))
     env.setdefault("DAPHNE_PORT", str(free_port()))
     env.setdefault("WEB_CONCURRENCY", "2")
+    # nginx is the one proxy in front: per-address limits (logins, device credential guessing)
+    # must see the client's address from X-Forwarded-For, not nginx's 127.0.0.1 for everyone.
+    env.setdefault("NUM_PROXIES", "1")
 
     ensure_database(env["DATABASE_URL"])
     ensure_redis(env["REDIS_URL"])

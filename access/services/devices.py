@@ -63,13 +63,30 @@ def device_token_set(*, device: Device, token: str, by: Actor) -> Device:
 
 @transaction.atomic
 def device_approve(*, device: Device, by: Actor) -> Device:
-    """Let the device's traffic in. Approving an approved device changes and records nothing."""
+    """Let the device's traffic in. Approving an approved device changes and records nothing.
+
+    A device that names itself by serial number alone (ZKTeco) is bound to the address it last
+    called from, unless staff set its network already; one that never called cannot be bound,
+    so it cannot be approved yet."""
     device = Device.objects.select_for_update().get(pk=device.pk)
     if device.approved:
         return device
+    if device.binds_to_network and not device.network:
+        if not device.last_address:
+            raise ServiceError(
+                _("%(device)s has not called yet: approve it once it has, or set its network.")
+                % {"device": device.name}
+            )
+        device.network = device.last_address
     device.approved = True
-    device.save(update_fields=["approved"])
-    audit_record(action=AuditAction.DEVICE_APPROVED, by=by, estate_id=device.estate_id, device=device)
+    device.save(update_fields=["approved", "network"])
+    audit_record(
+        action=AuditAction.DEVICE_APPROVED,
+        by=by,
+        estate_id=device.estate_id,
+        device=device,
+        params={"network": device.network},
+    )
     return device
 
 

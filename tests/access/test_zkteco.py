@@ -54,7 +54,13 @@ def test_unknown_sn_gets_a_non_200_and_nothing_is_stored(zk, device_client):
 def test_unapproved_device_gets_a_non_200(zk, device_client):
     Device.objects.filter(pk=zk.pk).update(approved=False)
     response = upload(device_client, "ATTLOG", "1001\t2026-11-20 08:00:00\t0\t1\t0\t0\t0\n")
-    assert response.status_code == 403
+    unknown = upload(device_client, "ATTLOG", "1001\t2026-11-20 08:00:00\t0\t1\t0\t0\t0\n", sn="NOBODY")
+    # The same answer as an unknown SN: a caller cannot tell which serial numbers exist.
+    assert (
+        (response.status_code, response.content)
+        == (unknown.status_code, unknown.content)
+        == (401, b"unknown device")
+    )
     assert not AccessEvent.objects.exists()
 
 
