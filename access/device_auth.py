@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import time
 
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
@@ -87,18 +88,18 @@ def device_for_token(token: str) -> Device | None:
 
 
 class DeviceGuessThrottle(FailedLoginByClientThrottle):
-    """Failed device credentials per client address: an unknown token, an unknown or unapproved
-    serial number, a device calling from outside its network.
+    """Distinct failed device credentials per client address: unknown tokens, unknown or
+    unapproved serial numbers, a device calling from outside its network.
 
-    Once an address has failed this often, *every* device request from it is refused until the
+    Only *distinct* credentials count: a guesser tries many, a misconfigured device repeats its
+    one every few seconds (and must not block the real devices behind the same NAT). Once an
+    address has failed with this many, *every* device request from it is refused until the
     window passes — the right credential included, so a blocked guesser learns nothing. Behind
     nginx set ``NUM_PROXIES=1`` (as ``make prod`` does), or every device shares one address.
-    Residual risk (docs/devices.md): devices behind one NAT share an address, so one
-    misconfigured device there retrying fast can block its neighbours for the window.
     """
 
     scope = "device_auth_failed_client"
-    default_rate = "300/hour"
+    default_rate = "100/hour"
 
 
 def client_address(request) -> str:
@@ -110,8 +111,12 @@ def guessing_blocked(request) -> bool:
     return not DeviceGuessThrottle().allow_request(request, None)
 
 
-def guess_failed(request) -> None:
-    DeviceGuessThrottle().record_failure(request, None)
+def guess_failed(request, credential: str) -> None:
+    """Count a failed ``credential`` (a token or an SN) against the caller, once per window."""
+    throttle = DeviceGuessThrottle()
+    ident = throttle.get_ident(request)
+    if cache.add(f"access:guess-seen:{ident}:{token_hash(credential)}", 1, throttle.duration):
+        throttle.record_failure(request, None)
 
 
 class DeviceTokenAuthentication(authentication.BaseAuthentication):
@@ -125,9 +130,10 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Send 'Authorization: Bearer <device token>'."))
         if guessing_blocked(request):
             raise exceptions.Throttled()
-        device = device_for_token(header[1].decode(errors="replace"))
+        token = header[1].decode(errors="replace")
+        device = device_for_token(token)
         if device is None or not device.calls_from_its_network(client_address(request)):
-            guess_failed(request)
+            guess_failed(request, token)
             raise exceptions.AuthenticationFailed(_("Unknown device token."))
         if not device.accepts_traffic:
             raise exceptions.PermissionDenied(_("This device is disabled or not approved yet."))

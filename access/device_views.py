@@ -88,11 +88,11 @@ def iclock(request, endpoint: str):
     )
     address = client_address(request)
     if device is not None and device.accepts_traffic and not device.calls_from_its_network(address):
-        guess_failed(request)
+        guess_failed(request, serial)
         _flag_foreign_call(device, address)
         return _unknown()
     if device is None or not device.accepts_traffic:
-        guess_failed(request)
+        guess_failed(request, serial)
         if device is not None and not device.approved:
             _remember_address(device, address)
         # Uploads are kept (a capped sample from unknown devices), so staff see who is knocking.
@@ -125,7 +125,7 @@ def isapi_events(request, token: str):
         or device.protocol != Protocol.HIKVISION
         or not device.calls_from_its_network(client_address(request))
     ):
-        guess_failed(request)
+        guess_failed(request, token)
         return _unknown()
     # The token is the device's secret: never keep it in the stored path.
     inbound = inbound_from(request)

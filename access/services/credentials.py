@@ -77,6 +77,10 @@ def _check_window(valid_from: dt.datetime | None, valid_until: dt.datetime | Non
         raise ServiceError({"valid_until": _("The end must be after the start.")})
 
 
+def _audit(credential: Credential, action: AuditAction, *, by: Actor, params: dict) -> None:
+    audit_record(action=action, by=by, estate_id=credential.estate_id, credential=credential, params=params)
+
+
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -112,11 +116,10 @@ def credential_issue(
         valid_from=valid_from,
         valid_until=valid_until,
     )
-    audit_record(
-        action=AuditAction.CREDENTIAL_ISSUED,
+    _audit(
+        credential,
+        AuditAction.CREDENTIAL_ISSUED,
         by=by,
-        estate_id=credential.estate_id,
-        credential=credential,
         params={"kind": kind, "valid_from": _iso(valid_from), "valid_until": _iso(valid_until)},
     )
     _queue_sync(credential)
@@ -144,11 +147,10 @@ def credential_update(
     before = {"was_valid_from": _iso(credential.valid_from), "was_valid_until": _iso(credential.valid_until)}
     credential.valid_from, credential.valid_until = valid_from, valid_until
     credential.save(update_fields=["valid_from", "valid_until"])
-    audit_record(
-        action=AuditAction.CREDENTIAL_UPDATED,
+    _audit(
+        credential,
+        AuditAction.CREDENTIAL_UPDATED,
         by=by,
-        estate_id=credential.estate_id,
-        credential=credential,
         params={"valid_from": _iso(valid_from), "valid_until": _iso(valid_until), **before},
     )
     _queue_sync(credential)
@@ -165,13 +167,7 @@ def credential_revoke(*, credential: Credential, reason: str, by: Actor) -> Cred
     credential.revoked_at = timezone.now()
     credential.revoked_reason = reason
     credential.save(update_fields=["revoked_at", "revoked_reason"])
-    audit_record(
-        action=AuditAction.CREDENTIAL_REVOKED,
-        by=by,
-        estate_id=credential.estate_id,
-        credential=credential,
-        params={"reason": reason},
-    )
+    _audit(credential, AuditAction.CREDENTIAL_REVOKED, by=by, params={"reason": reason})
     # The device keeps one user per resident: deleted only when nothing else of theirs is live.
     _queue_sync(credential)
     return credential

@@ -114,6 +114,15 @@ def test_sn_guessing_from_one_address_is_cut_off_even_for_the_right_sn(
     assert _get(device_client, f"/iclock/cdata?SN={SN}&options=all", PANEL).status_code == 200
 
 
+def test_a_misconfigured_device_repeating_its_wrong_sn_blocks_nobody(
+    pending_panel, device_client, few_failures
+):
+    Device.objects.filter(pk=pending_panel.pk).update(network=PANEL, approved=True)
+    for _n in range(20):  # an unregistered panel on the same NAT, polling every few seconds
+        assert _get(device_client, "/iclock/getrequest?SN=NOTREGISTERED", PANEL).status_code == 401
+    assert _get(device_client, f"/iclock/cdata?SN={SN}&options=all", PANEL).status_code == 200
+
+
 def test_token_guessing_from_one_address_is_cut_off_even_for_the_right_token(
     native_device, device_client, few_failures
 ):
