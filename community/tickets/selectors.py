@@ -66,7 +66,7 @@ def staff_tickets(user) -> QuerySet[Ticket]:
 
 def roles_for(user, ticket: Ticket) -> frozenset[str]:
     """The user's roles on this ticket (see transitions.Role)."""
-    if user is None:
+    if isinstance(user, str):  # "system:<job>"
         return frozenset({Role.SYSTEM})
     if not user.is_authenticated:
         return frozenset()

@@ -73,6 +73,17 @@ def test_internal_note_and_edit_through_the_change_form(ticket_a, desk_a, client
     page = client.get(url).content.decode()
     assert 'name="seen_version"' in page
     r = client.post(url, _change_data(ticket_a, priority="high", **{"events-2-0-body": "先电话联系业主"}))
+    assert r.status_code == 200  # a new priority moves the deadlines: it needs a reason
+    assert Ticket.objects.get(pk=ticket_a.pk).priority == "normal"
+    r = client.post(
+        url,
+        _change_data(
+            ticket_a,
+            priority="high",
+            change_reason="业主家中老人独居",
+            **{"events-2-0-body": "先电话联系业主"},
+        ),
+    )
     assert r.status_code == 302, r.content.decode()[:2000]
     ticket = Ticket.objects.get(pk=ticket_a.pk)
     assert ticket.priority == "high" and ticket.version == 2
@@ -81,8 +92,9 @@ def test_internal_note_and_edit_through_the_change_form(ticket_a, desk_a, client
 
 def test_second_staff_saving_the_same_ticket_gets_a_clear_message(ticket_a, desk_a, manager_a, client_for):
     url = f"/admin/tickets/ticket/{ticket_a.pk}/change/"
-    assert client_for(desk_a).post(url, _change_data(ticket_a, priority="high")).status_code == 302
-    r = client_for(manager_a).post(url, _change_data(ticket_a, priority="low"))
+    first = _change_data(ticket_a, priority="high", change_reason="漏水影响楼下")
+    assert client_for(desk_a).post(url, first).status_code == 302
+    r = client_for(manager_a).post(url, _change_data(ticket_a, priority="low", change_reason="不急"))
     assert r.status_code == 200  # the form comes back with the error
     assert "Reload" in r.content.decode() or "刷新" in r.content.decode() or "重新" in r.content.decode()
     assert Ticket.objects.get(pk=ticket_a.pk).priority == "high"

@@ -64,7 +64,7 @@ def test_state_ok_then_at_risk_then_overdue(start, budget, elapsed):
     left = budget - dt.timedelta(seconds=elapsed)
     if left <= dt.timedelta(0):
         assert state == SLAState.OVERDUE
-    elif left < budget / 4:
+    elif left <= budget // 4:
         assert state == SLAState.AT_RISK
     else:
         assert state == SLAState.OK
@@ -89,7 +89,12 @@ def test_ticket_deadlines_pause_while_on_hold(db, file_ticket, desk_a, technicia
         ticket=ticket, action="start", by=technician_a, now=START + dt.timedelta(hours=1)
     )
     ticket = services.ticket_act(
-        ticket=ticket, action="hold", by=technician_a, reason="等待配件", now=START + dt.timedelta(hours=2)
+        ticket=ticket,
+        action="hold",
+        by=technician_a,
+        reason="业主出差，约下周",
+        hold_reason="resident",
+        now=START + dt.timedelta(hours=2),
     )
     ticket = services.ticket_act(
         ticket=ticket, action="resume", by=technician_a, now=START + dt.timedelta(hours=2 + 30)
@@ -104,8 +109,10 @@ def test_on_hold_tickets_are_not_escalated(db, file_ticket, desk_a, technician_a
     ticket = file_ticket(now=START, priority="urgent")  # 4 h
     services.ticket_assign(ticket=ticket, technician=technician_a, by=desk_a)
     services.ticket_act(ticket=ticket, action="start", by=technician_a, now=START)
-    services.ticket_act(ticket=ticket, action="hold", by=technician_a, reason="等业主在家", now=START)
-    assert services.tickets_escalate(now=START + dt.timedelta(days=2)) == 0
+    services.ticket_act(
+        ticket=ticket, action="hold", by=technician_a, reason="等业主在家", hold_reason="resident", now=START
+    )
+    assert services.tickets_escalate(by=services.SYSTEM_ESCALATE, now=START + dt.timedelta(days=2)) == 0
     assert Ticket.objects.get(pk=ticket.pk).escalation_level == 0
 
 
