@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from community.tickets.models import Ticket
 
@@ -157,3 +159,38 @@ def test_technician_has_a_read_only_view(ticket_a, technician_a, client_for):
     r = client.post(f"/admin/tickets/ticket/{ticket_a.pk}/change/", _change_data(ticket_a, priority="urgent"))
     assert r.status_code == 403
     assert Ticket.objects.get(pk=ticket_a.pk).priority == "normal"
+
+
+def test_a_refused_create_shows_only_the_error(category_a, household_a, desk_a, client_for):
+    """The filing service refuses inside the form's validation: the form comes back with its
+    messages on the fields, and no "added successfully" with them."""
+    _owner, unit = household_a
+    resident = unit.occupancies.get(is_primary_contact=True).resident
+    category_a.is_active = False
+    category_a.save(update_fields=["is_active"])
+    r = client_for(desk_a).post(
+        "/admin/tickets/ticket/add/",
+        {
+            "category": category_a.pk,
+            "priority": "normal",
+            "channel": "phone",
+            "reporter": resident.pk,
+            "unit": unit.pk,
+            "common_area": "3栋电梯",
+            "description": "电梯异响",
+            "photos-TOTAL_FORMS": 0,
+            "photos-INITIAL_FORMS": 0,
+            "events-TOTAL_FORMS": 0,
+            "events-INITIAL_FORMS": 0,
+            "events-2-TOTAL_FORMS": 0,
+            "events-2-INITIAL_FORMS": 0,
+        },
+        follow=True,
+    )
+    page = r.content.decode()
+    assert r.status_code == 200 and not Ticket.objects.exists()
+    assert "errorlist" in page
+    assert "成功" not in page and "successfully" not in page
+    with translation.override("zh-hans"):
+        assert gettext("This category is no longer in use.") in page
+        assert gettext("Choose either a unit or a common area, not both.") in page
