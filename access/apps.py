@@ -51,4 +51,7 @@ class AccessConfig(AppConfig):
         occupancy_ended.connect(
             services.credentials_revoke_on_move_out, dispatch_uid="access.revoke_on_move_out"
         )
+        occupancy_ended.connect(
+            services.visitor_passes_revoke_on_move_out, dispatch_uid="access.revoke_passes_on_move_out"
+        )
         register_group("estate.", authorise_access_group)

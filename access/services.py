@@ -665,11 +665,10 @@ def credential_revoke(*, credential: Credential, reason: str = "") -> Credential
 
 def credentials_revoke_on_move_out(sender=None, *, occupancy: Occupancy, **kwargs) -> int:
     """Signal receiver: a resident who no longer lives anywhere in the estate loses their credentials."""
+    # "Still lives elsewhere" is any other tie active today, leases with an end date included:
+    # an owner of 101 who rents 102 keeps their card when they leave 101.
     still_living = (
-        Occupancy.objects.active()
-        .filter(resident_id=occupancy.resident_id, end_date__isnull=True)
-        .exclude(pk=occupancy.pk)
-        .exists()
+        Occupancy.objects.active().filter(resident_id=occupancy.resident_id).exclude(pk=occupancy.pk).exists()
     )
     if still_living:
         return 0
@@ -678,6 +677,28 @@ def credentials_revoke_on_move_out(sender=None, *, occupancy: Occupancy, **kwarg
         credential_revoke(credential=credential, reason="move-out")
         count += 1
     return count
+
+
+def visitor_passes_revoke_on_move_out(sender=None, *, occupancy: Occupancy, **kwargs) -> int:
+    """Signal receiver: the leaver's live visitor passes for that unit are revoked; when nobody
+    is left living there, every live pass of the unit is.
+
+    Passes are checked by the server at each scan (QR token, plate), not stored on the devices,
+    so the revocation takes effect at every gate as soon as it commits.
+    """
+    now = timezone.now()
+    live = VisitorPass.objects.filter(unit_id=occupancy.unit_id, revoked_at__isnull=True, valid_until__gt=now)
+    nobody_left = (
+        not Occupancy.objects.active().filter(unit_id=occupancy.unit_id).exclude(pk=occupancy.pk).exists()
+    )
+    leaver_user_id = (
+        Resident.objects.filter(pk=occupancy.resident_id).values_list("user_id", flat=True).first()
+    )
+    if not nobody_left:
+        if leaver_user_id is None:
+            return 0
+        live = live.filter(created_by_id=leaver_user_id)
+    return live.update(revoked_at=now)
 
 
 @transaction.atomic

@@ -161,6 +161,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "tickets-escalate": {"task": "tickets.escalate", "schedule": 300.0},
     "tickets-auto-close": {"task": "tickets.auto_close", "schedule": 3600.0},
+    "residents-end-due": {"task": "residents.end_due", "schedule": 3600.0},
     "voting-advance": {"task": "voting.advance", "schedule": 60.0},
     "access-devices-check-offline": {"task": "access.devices_check_offline", "schedule": 60.0},
     "access-partitions-maintain": {"task": "access.partitions_maintain", "schedule": 6 * 3600.0},
