@@ -11,14 +11,25 @@ import datetime as dt
 import statistics
 
 from django.db import connection
-from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from community.accounts.roles import StaffRole
-from community.residents.models import Resident, StaffMembership, Unit
+from community.residents.models import Occupancy, Resident, StaffMembership, Unit
 from community.scoping import (
     my_estate_ids,
-    my_households_q,
     my_units,
     staff_can_access_estate,
     staff_estate_ids,
@@ -34,11 +45,33 @@ HANDLING_ROLES = (StaffRole.MANAGER, StaffRole.FRONT_DESK)
 ASSIGNABLE_ROLES = (StaffRole.TECHNICIAN, StaffRole.MANAGER, StaffRole.FRONT_DESK)
 
 
+def household_q(user) -> Q:
+    """Tickets about a unit where the user lives, filed since their own tie to it began.
+
+    A new tenant does not read the previous household's repairs or complaints; the household
+    of the time (still living there) does.
+    """
+    # The filing day in the site's time zone (OuterRef carries no field type for TruncDate).
+    filed_on = TruncDate(ExpressionWrapper(OuterRef("created_at"), output_field=DateTimeField()))
+    ties = Occupancy.objects.active().filter(
+        resident__user=user, unit_id=OuterRef("unit_id"), start_date__lte=filed_on
+    )
+    return Q(unit__isnull=False) & Q(Exists(ties))
+
+
 def resident_q(user) -> Q:
-    """Tickets a resident may see: filed by them, or about one of their households' units."""
+    """Tickets a resident may see: their households' (see ``household_q``) and the ones they
+    filed — also after moving out, then read-only (``roles_for`` gives no reporter role)."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    return Q(reporter_user=user) | my_households_q(user, unit_path="unit")
+    return Q(reporter_user=user) | household_q(user)
+
+
+def _reporter_q(user) -> Q:
+    """Where the user acts as the reporter: their household's tickets, and the ones they filed
+    while they still live there (the unit, or the estate for a common area)."""
+    still_there = Q(unit__in=my_units(user)) | Q(unit__isnull=True, estate_id__in=my_estate_ids(user))
+    return household_q(user) | (Q(reporter_user=user) & still_there)
 
 
 def is_staff_of(user, estate_id: int) -> bool:
@@ -71,10 +104,7 @@ def roles_for(user, ticket: Ticket) -> frozenset[str]:
     if not user.is_authenticated:
         return frozenset()
     roles = set()
-    if ticket.reporter_user_id == user.pk or (
-        ticket.unit_id
-        and Ticket.objects.filter(pk=ticket.pk).filter(my_households_q(user, unit_path="unit")).exists()
-    ):
+    if Ticket.objects.filter(pk=ticket.pk).filter(_reporter_q(user)).exists():
         roles.add(Role.REPORTER)
     if user.is_staff and staff_can_access_estate(user, ticket.estate_id, roles=HANDLING_ROLES):
         roles.add(Role.STAFF)
