@@ -183,7 +183,11 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def running(self):
-        return self.filter(status__in=RUNNING_STATUSES)
+        """Tickets whose SLA clock runs: open and not paused (a wait for parts not approved by a
+        manager is on hold with the clock running)."""
+        return self.filter(
+            Q(status__in=RUNNING_STATUSES) | Q(status=Status.ON_HOLD, on_hold_since__isnull=True)
+        )
 
     # These mirror sla.sla_state exactly (same marks, same <=): a test holds them together.
     def overdue(self, now):
@@ -320,9 +324,16 @@ class Ticket(models.Model):
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
 
+    @property
+    def clock_running(self) -> bool:
+        """The same test as ``TicketQuerySet.running``, for one loaded row."""
+        return self.status in RUNNING_STATUSES or (
+            self.status == Status.ON_HOLD and self.on_hold_since is None
+        )
+
     def sla_state(self, now) -> str | None:
-        """On time / at risk / overdue while the clock runs; None on hold or when finished."""
-        if self.status not in RUNNING_STATUSES:
+        """On time / at risk / overdue while the clock runs; None when paused or finished."""
+        if not self.clock_running:
             return None
         return sla_state(now=now, due_at=self.resolution_due_at, at_risk_at=self.at_risk_at)
 

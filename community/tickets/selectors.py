@@ -37,7 +37,7 @@ from community.scoping import (
 )
 
 from .models import Category, Rating, Ticket, TicketEvent, TicketPhoto, TicketSettings
-from .transitions import OPEN_STATUSES, Role, Status, allowed_actions
+from .transitions import OPEN_STATUSES, Action, Role, Status, allowed_actions
 
 # Staff roles that triage and manage tickets (assign, decline, edit). Technicians act on the
 # tickets assigned to them.
@@ -269,8 +269,25 @@ def dashboard(user, *, days: int = 30, now: dt.datetime | None = None) -> dict:
         .annotate(avg=Avg("score"), n=Count("pk"))
         .order_by("-avg", "ticket__category__name")
     )
+    # 返修: reopens in the period, per technician (who the work went back to) and category.
+    reopens = list(
+        staff_scope(TicketEvent.objects.all(), user)
+        .filter(action=Action.REOPEN, created_at__gte=since)
+        .values("ticket__assignee__name", "ticket__assignee__username", "ticket__category__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "ticket__category__name")
+    )
     return {
         "status_counts": status_counts,
+        "breached": recent.filter(breached=True).count(),
+        "reopens": [
+            {
+                "technician": r["ticket__assignee__name"] or r["ticket__assignee__username"] or "—",
+                "category": r["ticket__category__name"],
+                "count": r["n"],
+            }
+            for r in reopens
+        ],
         "status_max": max([c for _s, _l, c in status_counts] + [1]),
         "open_count": sum(c for s, _l, c in status_counts if s in OPEN_STATUSES),
         "sla_total": sla["total"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from community.errors import ServiceError, StaleVersion
@@ -129,8 +130,10 @@ def event(
     action: str = "",
     from_status: str = "",
     to_status: str = "",
+    at: dt.datetime | None = None,
 ) -> TicketEvent:
     return TicketEvent.objects.create(
+        created_at=at or timezone.now(),
         ticket=ticket,
         kind=kind,
         actor=actor_user(by),

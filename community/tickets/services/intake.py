@@ -124,7 +124,7 @@ def ticket_create(
     ticket.save()
     for content in cleaned:
         TicketPhoto.objects.create(ticket=ticket, image=content, stage=PhotoStage.REPORT, uploaded_by=by)
-    created = event(ticket, kind=EventKind.CREATED, by=by, body=description, to_status=Status.NEW)
+    created = event(ticket, kind=EventKind.CREATED, by=by, body=description, to_status=Status.NEW, at=now)
     publish(ticket, created)
     notify(
         desk(ticket),

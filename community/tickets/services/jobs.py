@@ -18,7 +18,7 @@ from community.errors import TransitionRefused
 from .. import messages
 from ..models import EventKind, HoldReason, Ticket, TicketEvent, TicketSettings
 from ..sla import ESCALATION_AT_RISK, ESCALATION_LEVEL, ESCALATION_OVERDUE, sla_state
-from ..transitions import RUNNING_STATUSES, Action, Status
+from ..transitions import Action, Status
 from .common import StaleTicket, desk, event, managers, notify, worker_url
 from .workflow import ticket_act
 
@@ -44,9 +44,7 @@ def _escalate_resolution(ticket: Ticket, now: dt.datetime, by) -> bool:
     changes = {"escalation_level": level}
     if level == ESCALATION_OVERDUE:
         changes["breached"] = True
-    if not Ticket.objects.filter(
-        pk=ticket.pk, escalation_level__lt=level, status__in=RUNNING_STATUSES
-    ).update(**changes):
+    if not Ticket.objects.running().filter(pk=ticket.pk, escalation_level__lt=level).update(**changes):
         return False
     assignee = [ticket.assignee] if ticket.assignee_id else []
     if level == ESCALATION_AT_RISK:
@@ -114,9 +112,7 @@ def tickets_escalate(*, by: str, now: dt.datetime | None = None) -> int:
             raised += _alert(
                 ticket, flag="arrival_alerted", key=messages.NOT_ON_SITE, verb="ticket.not_on_site", by=by
             )
-    running = Ticket.objects.filter(
-        status__in=RUNNING_STATUSES, escalation_level__lt=ESCALATION_OVERDUE, at_risk_at__lte=now
-    )
+    running = Ticket.objects.running().filter(escalation_level__lt=ESCALATION_OVERDUE, at_risk_at__lte=now)
     for ticket in running.select_related(*related).order_by("pk").iterator(chunk_size=JOB_CHUNK):
         with transaction.atomic():
             raised += _escalate_resolution(ticket, now, by)

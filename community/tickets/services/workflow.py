@@ -192,6 +192,7 @@ def ticket_act(
         action=action,
         from_status=old,
         to_status=new,
+        at=now,
     )
     publish(locked, done)
     for recipients, verb, key, extra, for_staff in notes:
