@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "channels",
     "community.accounts",
+    "community.calendar",
     "community.residents",
     "community.notifications",
     "community.tickets",

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.calendar.rules import DEFAULT_DAY_END, DEFAULT_DAY_START
 from community.notifications.messages import render
 
 from .sla import sla_state
@@ -104,6 +105,9 @@ class HoldReason(models.TextChoices):
     PARTS = "parts", _("Waiting for parts or a supplier")
 
 
+# Priorities an estate may put on working hours; urgent and high run around the clock.
+BUSINESS_HOURS_PRIORITIES = frozenset({"normal", "low"})
+
 # Arrival on site, per priority, when an estate sets none (物业服务等级标准: urgent repairs on
 # site within 30 minutes).
 DEFAULT_ARRIVAL_MINUTES = {"urgent": 30, "high": 120, "normal": 24 * 60, "low": 72 * 60}
@@ -123,6 +127,15 @@ class TicketSettings(models.Model):
         ),
     )
     reopen_days = models.PositiveSmallIntegerField(_("residents may reopen within (days)"), default=7)
+    business_hours = models.BooleanField(
+        _("normal and low priority count working hours only"),
+        default=False,
+        help_text=_(
+            "Working days of the calendar table (holidays and 调休 included); urgent and high stay 24/7."
+        ),
+    )
+    workday_start = models.TimeField(_("working day starts"), default=DEFAULT_DAY_START)
+    workday_end = models.TimeField(_("working day ends"), default=DEFAULT_DAY_END)
     long_hold_days = models.PositiveSmallIntegerField(
         _("alert the manager after on hold for (days)"), default=3
     )
@@ -144,6 +157,11 @@ class TicketSettings(models.Model):
         verbose_name_plural = _("ticket settings")
         constraints = [
             # A resident may reopen only while the ticket is not yet auto-closed.
+            models.CheckConstraint(
+                condition=Q(workday_end__gt=models.F("workday_start")),
+                name="ticketsettings_workday_ordered",
+                violation_error_message=_("The working day must end after it starts."),
+            ),
             models.CheckConstraint(
                 condition=Q(reopen_days__lte=models.F("auto_close_days")),
                 name="ticketsettings_reopen_within_auto_close",

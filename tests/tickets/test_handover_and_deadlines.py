@@ -216,3 +216,16 @@ def test_resident_cancels_an_assigned_ticket_and_the_technician_is_told(
     ticket = services.ticket_act(ticket=ticket, action="cancel", by=owner)
     assert ticket.status == "cancelled"
     assert Notification.objects.filter(recipient=technician_a, message=messages.CANCELLED).exists()
+
+
+def test_normal_priority_on_business_hours_urgent_stays_round_the_clock(estate_a, file_ticket):
+    TicketSettings.objects.create(estate=estate_a, business_hours=True)
+    # Wednesday 17:00, the eve of the National Day holidays (Oct 1–7, 2026): one working hour
+    # left that day, the other three on Thursday Oct 8.
+    filed = dt.datetime(2026, 9, 30, 17, 0, tzinfo=timezone.get_current_timezone())
+    normal = file_ticket(now=filed, priority="normal")  # respond within 4 working hours
+    assert normal.response_due_at == dt.datetime(2026, 10, 8, 11, 0, tzinfo=timezone.get_current_timezone())
+    urgent = Ticket.objects.get(pk=file_ticket(now=filed).pk)
+    urgent.priority = "urgent"
+    services.apply_deadlines(urgent, now=filed)
+    assert urgent.response_due_at == filed + dt.timedelta(minutes=30)

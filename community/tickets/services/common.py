@@ -9,14 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from community.calendar.selectors import work_calendar
 from community.errors import ServiceError, StaleVersion
 from community.notifications.services import notification_send
 from community.realtime import publish_on_commit
 
 from .. import selectors
 from ..filing import TEXT_MAX, too_long
-from ..models import DEFAULT_ARRIVAL_MINUTES, SLAPolicy, Ticket, TicketEvent
-from ..sla import DEFAULT_BUDGETS, Clock, at_risk_from
+from ..models import BUSINESS_HOURS_PRIORITIES, DEFAULT_ARRIVAL_MINUTES, SLAPolicy, Ticket, TicketEvent
+from ..sla import AT_RISK_DIVISOR, DEFAULT_BUDGETS, Clock, at_risk_from
 from ..transitions import Status
 
 # The explicit actors of the periodic jobs (TicketEvent.system_actor).
@@ -99,13 +100,36 @@ def clock_of(ticket: Ticket) -> Clock:
 
 
 def apply_deadlines(ticket: Ticket, *, now: dt.datetime) -> None:
-    """Response, arrival and resolution deadlines from the category, priority and estate."""
+    """Response, arrival and resolution deadlines from the category, priority and estate.
+
+    Where the estate counts working hours for this priority, each budget is laid on the working
+    calendar (weekdays, holidays, 调休); time on hold is added on top, on the wall clock.
+    """
     response, resolution = sla_budgets(category=ticket.category, priority=ticket.priority)
+    arrival = arrival_budget(estate_id=ticket.estate_id, priority=ticket.priority)
     filed = ticket.created_at or now
-    ticket.response_due_at = filed + response
-    ticket.arrival_due_at = filed + arrival_budget(estate_id=ticket.estate_id, priority=ticket.priority)
-    ticket.resolution_due_at = clock_of(ticket).due_at(resolution, now)
-    ticket.at_risk_at = at_risk_from(ticket.resolution_due_at, resolution)
+    clock = clock_of(ticket)
+    paused = clock.due_at(dt.timedelta(0), now) - clock.started_at
+    calendar = _working_calendar(ticket, around=timezone.localdate(now))
+    if calendar is None:
+        ticket.response_due_at = filed + response
+        ticket.arrival_due_at = filed + arrival
+        ticket.resolution_due_at = clock.due_at(resolution, now)
+        ticket.at_risk_at = at_risk_from(ticket.resolution_due_at, resolution)
+        return
+    ticket.response_due_at = calendar.add(filed, response)
+    ticket.arrival_due_at = calendar.add(filed, arrival)
+    ticket.resolution_due_at = calendar.add(clock.started_at, resolution) + paused
+    ticket.at_risk_at = calendar.add(clock.started_at, resolution - resolution // AT_RISK_DIVISOR) + paused
+
+
+def _working_calendar(ticket: Ticket, *, around: dt.date):
+    if ticket.priority not in BUSINESS_HOURS_PRIORITIES:
+        return None
+    settings = selectors.settings_for(ticket.estate_id)
+    if not settings.business_hours:
+        return None
+    return work_calendar(around=around, day_start=settings.workday_start, day_end=settings.workday_end)
 
 
 # --- Events, pushes, notifications ------------------------------------------------------------
