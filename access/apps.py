@@ -60,11 +60,14 @@ class AccessConfig(AppConfig):
 
         from .device_auth import device_cache_clear
         from .models import Device
-        from .services import credentials_revoke_on_move_out
+        from .services import credentials_revoke_on_move_out, visitor_passes_revoke_on_move_out
 
         occupancy_ended.connect(credentials_revoke_on_move_out, dispatch_uid="access.revoke_on_move_out")
         post_save.connect(device_cache_clear, sender=Device, dispatch_uid="access.device_cache_clear.save")
         post_delete.connect(
             device_cache_clear, sender=Device, dispatch_uid="access.device_cache_clear.delete"
+        )
+        occupancy_ended.connect(
+            visitor_passes_revoke_on_move_out, dispatch_uid="access.revoke_passes_on_move_out"
         )
         register_group("estate.", authorise_access_group)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "channels",
     "community.accounts",
+    "community.calendar",
     "community.residents",
     "community.notifications",
     "community.tickets",
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "community.accounts.preferences.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -160,6 +162,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "tickets-escalate": {"task": "tickets.escalate", "schedule": 300.0},
     "tickets-auto-close": {"task": "tickets.auto_close", "schedule": 3600.0},
+    "residents-end-due": {"task": "residents.end_due", "schedule": 3600.0},
     "voting-advance": {"task": "voting.advance", "schedule": 60.0},
     "access-devices-check-offline": {"task": "access.devices_check_offline", "schedule": 60.0},
     "access-credentials-sync-due": {"task": "access.credentials_sync_due", "schedule": 60.0},

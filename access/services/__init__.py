@@ -52,6 +52,7 @@ from .passes import (
     visitor_pass_id_from_token,
     visitor_pass_revoke,
     visitor_pass_token,
+    visitor_passes_revoke_on_move_out,
 )
 from .privacy import movement_lookup_record
 from .raw_messages import raw_message_keep
@@ -101,5 +102,6 @@ __all__ = [
     "visitor_pass_create",
     "visitor_pass_id_from_token",
     "visitor_pass_revoke",
+    "visitor_passes_revoke_on_move_out",
     "visitor_pass_token",
 ]

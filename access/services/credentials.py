@@ -179,11 +179,10 @@ def credentials_revoke_on_move_out(
     """Signal receiver: a resident who no longer lives anywhere in the estate loses their
     credentials. The actor is whoever ended the occupancy when the signal says, else the
     move-out itself."""
+    # "Still lives elsewhere" is any other tie active today, leases with an end date included:
+    # an owner of 101 who rents 102 keeps their card when they leave 101.
     still_living = (
-        Occupancy.objects.active()
-        .filter(resident_id=occupancy.resident_id, end_date__isnull=True)
-        .exclude(pk=occupancy.pk)
-        .exists()
+        Occupancy.objects.active().filter(resident_id=occupancy.resident_id).exclude(pk=occupancy.pk).exists()
     )
     if still_living:
         return 0

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.errors import NotAllowed, ServiceError
-from community.residents.models import Unit
+from community.residents.models import Occupancy, Resident, Unit
 from community.scoping import my_units
 
 from ..models import VisitorPass
@@ -106,3 +106,21 @@ def visitor_pass_revoke(*, visitor_pass: VisitorPass, by) -> VisitorPass:
         visitor_pass.revoked_by = by
         visitor_pass.save(update_fields=["revoked_at", "revoked_by"])
     return visitor_pass
+
+
+def visitor_passes_revoke_on_move_out(sender=None, *, occupancy: Occupancy, **kwargs) -> int:
+    """Signal receiver: the leaver's live visitor passes for that unit are revoked; when nobody
+    is left living there, every live pass of the unit is.
+
+    Passes are checked by the server at each scan (QR token, plate), not stored on the devices,
+    so the revocation takes effect at every gate as soon as it commits.
+    """
+    now = timezone.now()
+    live = VisitorPass.objects.filter(unit_id=occupancy.unit_id, revoked_at__isnull=True, valid_until__gt=now)
+    nobody_left = not Occupancy.objects.active().filter(unit_id=occupancy.unit_id).exclude(pk=occupancy.pk).exists()
+    leaver_user_id = Resident.objects.filter(pk=occupancy.resident_id).values_list("user_id", flat=True).first()
+    if not nobody_left:
+        if leaver_user_id is None:
+            return 0
+        live = live.filter(created_by_id=leaver_user_id)
+    return live.update(revoked_at=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
@@ -27,6 +28,11 @@ class User(AbstractUser):
     # Optional but unique: NULL (not "") for "no email" so the unique constraint allows many.
     email = models.EmailField(_("email address"), unique=True, null=True, blank=True)
     name = models.CharField(_("name"), max_length=100, blank=True)
+    # Empty until the user picks one on the portal's "我的" page: their pages then follow the
+    # browser / cookie, and messages rendered for them (SMS, pushes) use the site default zh-hans.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     objects = UserManager()
 

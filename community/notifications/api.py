@@ -12,9 +12,11 @@ from .models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="title_text", read_only=True, help_text="In the reader's language.")
+
     class Meta:
         model = Notification
-        fields = ["id", "verb", "title", "body", "url", "created_at", "read_at"]
+        fields = ["id", "verb", "message", "params", "title", "body", "url", "created_at", "read_at"]
         read_only_fields = fields
 
 

@@ -30,7 +30,8 @@ class SMSBackend:
         phone = notification.recipient.phone
         if not phone:
             return
-        text = notification.title if not notification.body else f"{notification.title}：{notification.body}"
+        title = notification.title_for(notification.recipient)
+        text = title if not notification.body else f"{title}：{notification.body}"
         send_sms(phone=str(phone), text=text[:300])
 
 
@@ -39,9 +40,8 @@ class EmailBackend:
         email = notification.recipient.email
         if not email:
             return
-        send_mail(
-            notification.title, notification.body or notification.title, None, [email], fail_silently=False
-        )
+        title = notification.title_for(notification.recipient)
+        send_mail(title, notification.body or title, None, [email], fail_silently=False)
 
 
 def get_backends() -> list:

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .messages import render, render_for
+
 
 class Notification(models.Model):
     # Nullable: a notification about no estate in particular (e.g. an account message) is seen by
@@ -29,7 +31,11 @@ class Notification(models.Model):
     verb = models.CharField(
         _("verb"), max_length=64, help_text=_("Machine-readable kind, e.g. ticket.assigned")
     )
-    title = models.CharField(_("title"), max_length=200)
+    # A registered message (community.notifications.messages) and its parameters, rendered in
+    # the reader's language; ``title`` holds only legacy or free text (other apps' plain titles).
+    message = models.CharField(_("message type"), max_length=64, blank=True, default="")
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True, default="")
     body = models.TextField(_("body"), blank=True, default="")
     url = models.CharField(_("link"), max_length=500, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
@@ -44,7 +50,16 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title_text
+
+    @property
+    def title_text(self) -> str:
+        """The title in the active language (the reader's)."""
+        return render(self.message, self.params, fallback=self.title)
+
+    def title_for(self, user) -> str:
+        """The title in ``user``'s language (SMS, email, websocket pushes)."""
+        return render_for(user, self.message, self.params, fallback=self.title)
 
     @property
     def is_read(self) -> bool:

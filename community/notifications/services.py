@@ -19,10 +19,27 @@ from .models import Notification
 
 
 def notification_send(
-    *, recipients: Iterable, verb: str, title: str, body: str = "", url: str = "", estate=None
+    *,
+    recipients: Iterable,
+    verb: str,
+    message: str = "",
+    params: dict | None = None,
+    title: str = "",
+    body: str = "",
+    url: str = "",
+    estate=None,
 ) -> list[Notification]:
-    # Callers may pass lazy translations; the inbox row and the websocket payload need plain text.
+    """Store and push one notification per recipient.
+
+    ``message`` + ``params`` (a key registered in ``community.notifications.messages``) is the
+    way: the title is rendered when read, in each reader's language. ``title`` is plain text for
+    callers not converted yet; ``body`` is free text written by a person (a reason, a comment),
+    shown as written.
+    """
     verb, title, body, url = str(verb), str(title), str(body), str(url)
+    params = dict(params or {})
+    if not message and not title:
+        raise ValueError("notification_send needs a message or a title")
     seen: set[int] = set()
     users = []
     for user in recipients:
@@ -34,7 +51,16 @@ def notification_send(
         return []
     with transaction.atomic():
         rows = [
-            Notification(recipient=u, estate=estate, verb=verb, title=title[:200], body=body, url=url[:500])
+            Notification(
+                recipient=u,
+                estate=estate,
+                verb=verb,
+                message=message,
+                params=params,
+                title=title[:200],
+                body=body,
+                url=url[:500],
+            )
             for u in users
         ]
         created = Notification.objects.bulk_create(rows)
@@ -45,7 +71,8 @@ def notification_send(
                     "type": "notification",
                     "id": notification.pk,
                     "verb": verb,
-                    "title": notification.title,
+                    # Built per recipient: each reads it in their own language.
+                    "title": notification.title_for(notification.recipient),
                     "body": body,
                     "url": notification.url,
                 },

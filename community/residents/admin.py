@@ -406,7 +406,7 @@ class ResidentAdmin(OccupancyInlinesMixin, ScopedImportExportAdmin):
         # happen before the history goes with the record.
         with transaction.atomic():
             for occupancy in Occupancy.objects.filter(resident__in=queryset, end_date__isnull=True):
-                services.occupancy_end(occupancy=occupancy)
+                services.occupancy_end(occupancy=occupancy, by=request.user)
             queryset.delete()
 
     @admin.action(description=_("Invite to the portal"), permissions=["change"])
@@ -510,7 +510,7 @@ class OccupancyAdmin(ScopedModelAdmin):
         ended = 0
         for occupancy in self.scope_for_action(request, queryset).filter(end_date__isnull=True):
             try:
-                services.occupancy_end(occupancy=occupancy)
+                services.occupancy_end(occupancy=occupancy, by=request.user)
             except ValidationError as e:
                 self.message_user(request, f"{occupancy}: {' '.join(e.messages)}", messages.WARNING)
                 continue

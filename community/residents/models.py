@@ -233,6 +233,17 @@ class Occupancy(models.Model):
     start_date = models.DateField(_("start date"), default=dt.date.today)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     is_primary_contact = models.BooleanField(_("primary contact"), default=False)
+    # Who entered the move-out, and when its consequences (credentials, visitor passes) ran:
+    # at once for an end date today or past, on that day (occupancies_end_due) for a future one.
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("move-out entered by"),
+    )
+    move_out_done_at = models.DateTimeField(_("move-out processed at"), null=True, blank=True)
 
     objects = OccupancyQuerySet.as_manager()
 

@@ -115,7 +115,13 @@ def occupancy_update(
 
 
 @transaction.atomic
-def occupancy_end(*, occupancy: Occupancy, end_date: dt.date | None = None) -> Occupancy:
+def occupancy_end(*, occupancy: Occupancy, by, end_date: dt.date | None = None) -> Occupancy:
+    """Record a move-out. The end date is the first day gone (half-open occupancy).
+
+    An end date today or in the past takes effect now: ``occupancy_ended`` is sent (access
+    revokes credentials and visitor passes). A future end date is only scheduled: the tie stays
+    active until then and ``occupancies_end_due`` sends the signal on that day.
+    """
     occupancy = Occupancy.objects.select_for_update().get(pk=occupancy.pk)
     if occupancy.end_date is not None:
         raise ValidationError(_("This occupancy has already ended."))
@@ -123,10 +129,40 @@ def occupancy_end(*, occupancy: Occupancy, end_date: dt.date | None = None) -> O
     if end_date < occupancy.start_date:
         raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
     occupancy.end_date = end_date
+    occupancy.ended_by = by if getattr(by, "pk", None) else None
+    # The successor becomes the contact from the day the end is entered, even a future one.
     occupancy.is_primary_contact = False
-    occupancy.save(update_fields=["end_date", "is_primary_contact"])
-    occupancy_ended.send(sender=Occupancy, occupancy=occupancy)
+    occupancy.save(update_fields=["end_date", "is_primary_contact", "ended_by"])
+    if end_date <= timezone.localdate():
+        _move_out(occupancy, by=by)
     return occupancy
+
+
+def _move_out(occupancy: Occupancy, *, by) -> None:
+    occupancy.move_out_done_at = timezone.now()
+    occupancy.save(update_fields=["move_out_done_at"])
+    occupancy_ended.send(sender=Occupancy, occupancy=occupancy, by=by)
+
+
+def occupancies_end_due(*, by: str, on: dt.date | None = None) -> int:
+    """Carry out the move-outs whose (scheduled) end date has come; returns how many.
+
+    Run daily by the ``residents.end_due`` task and the ``occupancies_end_due`` command. Each
+    move-out is its own transaction, locked and re-checked, so two runs never process one twice.
+    """
+    on = on or timezone.localdate()
+    due = Occupancy.objects.filter(end_date__lte=on, move_out_done_at__isnull=True).order_by("end_date", "pk")
+    done = 0
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            occupancy = (
+                Occupancy.objects.select_for_update().filter(pk=pk, move_out_done_at__isnull=True).first()
+            )
+            if occupancy is None:
+                continue
+            _move_out(occupancy, by=by)
+            done += 1
+    return done
 
 
 # --- Announcements ------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -18,13 +17,14 @@ from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 
+from community.admin_services import ReadOnlyAdminMixin, ReadOnlyInlineMixin, ServiceAdminMixin
 from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin
 
 from . import selectors, services
+from .filing import TEXT_MAX
 from .models import Category, Channel, Rating, SLAPolicy, Ticket, TicketEvent, TicketPhoto, TicketSettings
 from .resources import TicketResource
-from .services import StaleTicket
-from .transitions import RUNNING_STATUSES
+from .sla import SLAState
 
 
 class SLAFilter(admin.SimpleListFilter):
@@ -53,21 +53,25 @@ class AssignActionForm(ActionForm):
         required=False,
         label=_("Assign to"),
     )
+    reason = forms.CharField(
+        required=False,
+        max_length=TEXT_MAX,
+        label=_("Reason"),
+        help_text=_("Needed to hand over work in progress or on hold."),
+    )
 
 
-class TicketEventInline(admin.TabularInline):
+class TicketEventInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = TicketEvent
     verbose_name_plural = _("timeline")
-    fields = ["created_at", "kind", "to_status", "body", "is_internal", "actor"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = ["created_at", "kind", "to_status", "text_display", "is_internal", "actor"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("text"))
+    def text_display(self, obj):
+        return obj.text
 
 
 class InternalNoteInline(admin.StackedInline):
@@ -88,15 +92,9 @@ class InternalNoteInline(admin.StackedInline):
         return True if obj is None else super().has_view_permission(request, obj)
 
 
-class TicketPhotoInline(admin.TabularInline):
+class TicketPhotoInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = TicketPhoto
     fields = ["preview", "stage", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("photo"))
     def preview(self, obj):
@@ -111,7 +109,17 @@ class TicketPhotoInline(admin.TabularInline):
 
 
 class TicketForm(forms.ModelForm):
+    """Checks nothing itself: the filing and edit services run inside validation
+    (ServiceAdminMixin) and their refusals land on these fields."""
+
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_reason = forms.CharField(
+        label=_("Reason for the change"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed when the priority or category changes (the deadlines move)."),
+    )
 
     class Meta:
         model = Ticket
@@ -122,48 +130,18 @@ class TicketForm(forms.ModelForm):
         if self.instance.pk and not self.is_bound:
             self.fields["seen_version"].initial = self.instance.version
         if not self.instance.pk and "channel" in self.fields:
+            # Staff file what came by phone, in person or what they saw; residents use the portal.
+            self.fields["channel"].choices = [c for c in Channel.choices if c[0] != Channel.PORTAL]
             self.fields["channel"].initial = Channel.PHONE
 
-    def clean(self):
-        cleaned = super().clean()
-        if not self.instance.pk:
-            # Staff file phone / walk-in tickets here; check what the filing service would refuse
-            # so the form shows it instead of a failed save.
-            category, unit, reporter = cleaned.get("category"), cleaned.get("unit"), cleaned.get("reporter")
-            if cleaned.get("channel") == Channel.PORTAL:
-                self.add_error("channel", _("Tickets filed here come by phone, walk-in or from staff."))
-            if category and unit and unit.building.estate_id != category.estate_id:
-                self.add_error("unit", _("This unit is not in the category's estate."))
-            if category and reporter and reporter.estate_id != category.estate_id:
-                self.add_error("reporter", _("This resident is not in the category's estate."))
-            if unit and cleaned.get("common_area"):
-                self.add_error("common_area", _("Choose either a unit or a common area, not both."))
-            if category and not category.is_active:
-                self.add_error("category", _("This category is no longer in use."))
-            return cleaned
-        category = cleaned.get("category")
-        if category and category.pk != self.instance.category_id:
-            if category.estate_id != self.instance.estate_id:
-                self.add_error("category", _("This category belongs to another estate."))
-            elif not category.is_active:
-                self.add_error("category", _("This category is no longer in use."))
-        if cleaned.get("unit") and cleaned.get("common_area"):
-            self.add_error("common_area", _("Choose either a unit or a common area, not both."))
-        if self.instance.pk:
-            seen = cleaned.get("seen_version")
-            current = Ticket.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
-            if seen is None or seen != current:
-                raise ValidationError(
-                    _(
-                        "Someone else saved this ticket while you were editing it. Reload the page to see "
-                        "their changes, then make yours again."
-                    )
-                )
-        return cleaned
+    def _post_clean(self):
+        # The model's own full_clean would check a half-built ticket (no number, no deadlines);
+        # the services validate and save it.
+        pass
 
 
 @admin.register(Ticket)
-class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+class TicketAdmin(ServiceAdminMixin, EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     form = TicketForm
     resource_classes = [TicketResource]
     export_formats = [base_formats.XLSX, base_formats.CSV]
@@ -206,8 +184,12 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         "responded_at",
         "resolved_at",
         "closed_at",
+        "arrival_due_at",
+        "arrived_at",
+        "hold_reason",
         "paused_seconds",
         "escalation_level",
+        "breached",
         "created_at",
         "version",
     ]
@@ -220,17 +202,23 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
     @admin.display(description=_("deadline"))
     def sla_display(self, obj):
-        if obj.status not in RUNNING_STATUSES or obj.resolution_due_at is None:
+        state = obj.sla_state(timezone.now())
+        if state is None:
             return "—"
-        now = timezone.now()
-        if obj.resolution_due_at <= now:
-            return _("Overdue")
-        if obj.at_risk_at and obj.at_risk_at <= now:
-            return _("At risk")
-        return _("On time")
+        return {SLAState.OVERDUE: _("Overdue"), SLAState.AT_RISK: _("At risk"), SLAState.OK: _("On time")}[
+            state
+        ]
 
     def get_fields(self, request, obj=None):
-        editable = ["category", "priority", "description", "common_area", "unit", "seen_version"]
+        editable = [
+            "category",
+            "priority",
+            "description",
+            "common_area",
+            "unit",
+            "change_reason",
+            "seen_version",
+        ]
         if obj is None:
             return ["category", "priority", "channel", "reporter", "unit", "common_area", "description"]
         return [
@@ -247,8 +235,12 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
             "responded_at",
             "resolved_at",
             "closed_at",
+            "arrival_due_at",
+            "arrived_at",
+            "hold_reason",
             "paused_seconds",
             "escalation_level",
+            "breached",
             "created_at",
             "version",
         ]
@@ -276,7 +268,7 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
             form.fields["assignee"].queryset = selectors.assignable_staff(request.user)
         return response
 
-    @admin.action(description=_("Assign selected tickets"), permissions=["change"])
+    @admin.action(description=_("Assign or hand over selected tickets"), permissions=["change"])
     def assign_selected(self, request, queryset):
         user_id = request.POST.get("assignee")
         technician = get_user_model().objects.filter(pk=user_id).first() if user_id else None
@@ -284,7 +276,10 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
             self.message_user(request, _("Choose whom to assign the tickets to."), messages.ERROR)
             return
         done, problems = services.tickets_bulk_assign(
-            tickets=list(queryset), technician=technician, by=request.user
+            tickets=list(queryset),
+            technician=technician,
+            by=request.user,
+            reason=request.POST.get("reason", ""),
         )
         if done:
             self.message_user(
@@ -295,33 +290,32 @@ class TicketAdmin(EstateScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         for problem in problems:
             self.message_user(request, problem, messages.WARNING)
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, form, change):
         data = form.cleaned_data
-        try:
-            if not change:
-                created = services.ticket_create(
-                    by=request.user,
-                    category=data["category"],
-                    description=data["description"],
-                    unit=data.get("unit"),
-                    common_area=data.get("common_area", ""),
-                    priority=data.get("priority"),
-                    channel=data.get("channel") or Channel.STAFF,
-                    reporter=data.get("reporter"),
-                )
-                obj.__dict__.update({k: v for k, v in created.__dict__.items() if k != "_state"})
-                obj._state.adding = False
-                return
-            changes = {f: data[f] for f in form.changed_data if f in services.EDITABLE_FIELDS}
-            if changes:
-                services.ticket_update(
-                    ticket=obj, by=request.user, expected_version=data.get("seen_version"), changes=changes
-                )
-        except StaleTicket as exc:
-            messages.error(request, str(exc.detail))
-        except (ValidationError, PermissionDenied) as exc:
-            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            messages.error(request, text)
+        if not change:
+            return services.ticket_create(
+                by=request.user,
+                category=data.get("category"),
+                description=data.get("description", ""),
+                unit=data.get("unit"),
+                common_area=data.get("common_area", ""),
+                priority=data.get("priority"),
+                channel=data.get("channel") or Channel.STAFF,
+                reporter=data.get("reporter"),
+            )
+        ticket = Ticket.objects.get(pk=form.instance.pk)
+        changes = {f: data[f] for f in form.changed_data if f in services.EDITABLE_FIELDS}
+        if not changes:
+            return ticket
+        # A form without the version it was loaded at is treated as stale, never as "anything goes".
+        seen = data.get("seen_version")
+        return services.ticket_update(
+            ticket=ticket,
+            by=request.user,
+            expected_version=-1 if seen is None else seen,
+            changes=changes,
+            reason=data.get("change_reason", ""),
+        )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is TicketEvent:
@@ -360,11 +354,9 @@ class TicketSettingsAdmin(ScopedModelAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(ScopedModelAdmin):
+class RatingAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Written only by the resident through ``ticket_rate``."""
+
     list_display = ["ticket", "score", "comment", "created_at"]
     list_filter = ["score"]
     list_select_related = ["ticket"]
-    readonly_fields = ["ticket", "score", "comment", "by", "created_at"]
-
-    def has_add_permission(self, request):
-        return False

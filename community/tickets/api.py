@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
@@ -68,13 +67,6 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filterset_class = TicketFilter
     parser_classes = PARSER_CLASSES
 
-    def handle_exception(self, exc):
-        # Services raise Django's PermissionDenied with a sentence saying why; keep it in the
-        # error body instead of DRF's generic "You do not have permission".
-        if isinstance(exc, DjangoPermissionDenied) and str(exc):
-            exc = exceptions.PermissionDenied(str(exc))
-        return super().handle_exception(exc)
-
     def get_queryset(self):
         return (
             selectors.visible_tickets(self.request.user)
@@ -127,8 +119,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         version = changes.pop("version")
+        reason = changes.pop("reason", "")
         ticket = services.ticket_update(
-            ticket=ticket, by=request.user, expected_version=version, changes=changes
+            ticket=ticket, by=request.user, expected_version=version, changes=changes, reason=reason
         )
         return self._detail(ticket)
 
@@ -146,12 +139,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 str,
                 OpenApiParameter.PATH,
                 enum=ACTION_NAMES,
-                description="assign, accept, start, hold, resume, resolve, confirm, "
-                "reopen, cancel, decline or close",
+                description=", ".join(ACTION_NAMES),
             )
         ],
-        description="Apply one workflow action. Illegal moves answer 400, actions you may not take 403, "
-        "a stale version 409.",
+        description="Apply one workflow action. Bad input answers 400, actions you may not take 403, "
+        "a move impossible from the current status or a stale version 409.",
     )
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<action_name>[a-z_]+)")
     def act(self, request, pk=None, action_name=None):
@@ -171,6 +163,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             expected_version=data.get("version"),
             reason=data.get("reason", ""),
             assignee=assignee,
+            hold_reason=data.get("hold_reason", ""),
             photos=_files(request, data),
         )
         return self._detail(ticket)

@@ -31,7 +31,7 @@ from .models import (
     TicketEvent,
     TicketSettings,
 )
-from .sla import AT_RISK_SHARE, DEFAULT_BUDGETS
+from .sla import DEFAULT_BUDGETS, ESCALATION_OVERDUE, at_risk_from
 from .transitions import Status
 
 SEED = 20261127
@@ -239,7 +239,7 @@ def seed_tickets(ctx: DemoContext) -> None:
             created_at=created,
             response_due_at=created + response,
             resolution_due_at=created + resolution,
-            at_risk_at=created + resolution * (1 - AT_RISK_SHARE),
+            at_risk_at=at_risk_from(created + resolution, resolution),
         )
         if status not in (Status.NEW, Status.CANCELLED) and technicians:
             ticket.assignee = rng.choice(technicians)
@@ -260,9 +260,10 @@ def seed_tickets(ctx: DemoContext) -> None:
         if status == Status.REOPENED:
             ticket.sla_started_at = created + (now - created) / 2
             ticket.resolution_due_at = ticket.sla_started_at + resolution
-            ticket.at_risk_at = ticket.sla_started_at + resolution * (1 - AT_RISK_SHARE)
+            ticket.at_risk_at = at_risk_from(ticket.resolution_due_at, resolution)
         if open_state and status != Status.ON_HOLD and ticket.resolution_due_at < now:
-            ticket.escalation_level = 2
+            ticket.escalation_level = ESCALATION_OVERDUE
+            ticket.breached = True
         tickets.append(ticket)
         plans.append((ticket, front_desk))
     Ticket.objects.bulk_create(tickets, batch_size=500)

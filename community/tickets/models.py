@@ -14,6 +14,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.calendar.rules import DEFAULT_DAY_END, DEFAULT_DAY_START
+from community.notifications.messages import render
+
+from .sla import sla_state
 from .transitions import FINAL_STATUSES, OPEN_STATUSES, RUNNING_STATUSES, Status
 
 
@@ -96,6 +100,19 @@ class SLAPolicy(models.Model):
         return f"{self.category_id}/{self.priority}"
 
 
+class HoldReason(models.TextChoices):
+    RESIDENT = "resident", _("Waiting for the resident")
+    PARTS = "parts", _("Waiting for parts or a supplier")
+
+
+# Priorities an estate may put on working hours; urgent and high run around the clock.
+BUSINESS_HOURS_PRIORITIES = frozenset({"normal", "low"})
+
+# Arrival on site, per priority, when an estate sets none (物业服务等级标准: urgent repairs on
+# site within 30 minutes).
+DEFAULT_ARRIVAL_MINUTES = {"urgent": 30, "high": 120, "normal": 24 * 60, "low": 72 * 60}
+
+
 class TicketSettings(models.Model):
     estate_path = "estate"
 
@@ -110,13 +127,53 @@ class TicketSettings(models.Model):
         ),
     )
     reopen_days = models.PositiveSmallIntegerField(_("residents may reopen within (days)"), default=7)
+    business_hours = models.BooleanField(
+        _("normal and low priority count working hours only"),
+        default=False,
+        help_text=_(
+            "Working days of the calendar table (holidays and 调休 included); urgent and high stay 24/7."
+        ),
+    )
+    workday_start = models.TimeField(_("working day starts"), default=DEFAULT_DAY_START)
+    workday_end = models.TimeField(_("working day ends"), default=DEFAULT_DAY_END)
+    long_hold_days = models.PositiveSmallIntegerField(
+        _("alert the manager after on hold for (days)"), default=3
+    )
+    arrival_urgent_minutes = models.PositiveIntegerField(
+        _("urgent: on site within (minutes)"), default=DEFAULT_ARRIVAL_MINUTES["urgent"]
+    )
+    arrival_high_minutes = models.PositiveIntegerField(
+        _("high: on site within (minutes)"), default=DEFAULT_ARRIVAL_MINUTES["high"]
+    )
+    arrival_normal_minutes = models.PositiveIntegerField(
+        _("normal: on site within (minutes)"), default=DEFAULT_ARRIVAL_MINUTES["normal"]
+    )
+    arrival_low_minutes = models.PositiveIntegerField(
+        _("low: on site within (minutes)"), default=DEFAULT_ARRIVAL_MINUTES["low"]
+    )
 
     class Meta:
         verbose_name = _("ticket settings")
         verbose_name_plural = _("ticket settings")
+        constraints = [
+            # A resident may reopen only while the ticket is not yet auto-closed.
+            models.CheckConstraint(
+                condition=Q(workday_end__gt=models.F("workday_start")),
+                name="ticketsettings_workday_ordered",
+                violation_error_message=_("The working day must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(reopen_days__lte=models.F("auto_close_days")),
+                name="ticketsettings_reopen_within_auto_close",
+                violation_error_message=_("Residents must be able to reopen at most until the auto-close."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.estate)
+
+    def arrival_minutes(self, priority: str) -> int:
+        return getattr(self, f"arrival_{priority}_minutes")
 
 
 class TicketCounter(models.Model):
@@ -144,14 +201,23 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def running(self):
-        return self.filter(status__in=RUNNING_STATUSES)
+        """Tickets whose SLA clock runs: open and not paused (a wait for parts not approved by a
+        manager is on hold with the clock running)."""
+        return self.filter(
+            Q(status__in=RUNNING_STATUSES) | Q(status=Status.ON_HOLD, on_hold_since__isnull=True)
+        )
 
+    # These mirror sla.sla_state exactly (same marks, same <=): a test holds them together.
     def overdue(self, now):
         return self.running().filter(resolution_due_at__lte=now)
 
     def at_risk(self, now):
         """Running, past the at-risk mark, not yet overdue."""
-        return self.running().filter(at_risk_at__lte=now, resolution_due_at__gt=now)
+        return (
+            self.running()
+            .filter(at_risk_at__lte=now)
+            .filter(Q(resolution_due_at__gt=now) | Q(resolution_due_at__isnull=True))
+        )
 
 
 class Ticket(models.Model):
@@ -215,6 +281,10 @@ class Ticket(models.Model):
         verbose_name=_("assignee"),
     )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("on site at"), null=True, blank=True)
+    hold_reason = models.CharField(
+        _("on hold because"), max_length=10, choices=HoldReason.choices, blank=True, default=""
+    )
     resolution_note = models.TextField(_("resolution note"), blank=True, default="")
 
     # SLA clock (see sla.Clock): resolution runs from sla_started_at, minus time on hold.
@@ -222,11 +292,18 @@ class Ticket(models.Model):
     paused_seconds = models.PositiveIntegerField(_("time on hold (seconds)"), default=0)
     on_hold_since = models.DateTimeField(_("on hold since"), null=True, blank=True)
     response_due_at = models.DateTimeField(_("respond by"), null=True, blank=True)
+    arrival_due_at = models.DateTimeField(_("on site by"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolve by"), null=True, blank=True, db_index=True)
     at_risk_at = models.DateTimeField(_("at risk from"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(
         _("escalation level"), default=0, help_text=_("0 none, 1 at risk, 2 overdue")
     )
+    response_alerted = models.BooleanField(_("late response alerted"), default=False)
+    arrival_alerted = models.BooleanField(_("late arrival alerted"), default=False)
+    hold_alerted = models.BooleanField(_("long hold alerted"), default=False)
+    # Permanent: once any deadline was missed the ticket counts as breached in reports, whatever
+    # later changes of priority or category do to its deadlines.
+    breached = models.BooleanField(_("deadline breached"), default=False)
 
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -266,6 +343,19 @@ class Ticket(models.Model):
         return self.status in FINAL_STATUSES
 
     @property
+    def clock_running(self) -> bool:
+        """The same test as ``TicketQuerySet.running``, for one loaded row."""
+        return self.status in RUNNING_STATUSES or (
+            self.status == Status.ON_HOLD and self.on_hold_since is None
+        )
+
+    def sla_state(self, now) -> str | None:
+        """On time / at risk / overdue while the clock runs; None when paused or finished."""
+        if not self.clock_running:
+            return None
+        return sla_state(now=now, due_at=self.resolution_due_at, at_risk_at=self.at_risk_at)
+
+    @property
     def location(self) -> str:
         if self.unit_id:
             return self.unit.label
@@ -297,7 +387,11 @@ class TicketEvent(models.Model):
     to_status = models.CharField(
         _("to status"), max_length=12, choices=Status.choices, blank=True, default=""
     )
+    # Text a person wrote (reason, comment), shown as written; generated text is a registered
+    # message (community.notifications.messages) plus parameters, rendered for the reader.
     body = models.TextField(_("text"), blank=True, default="")
+    message = models.CharField(_("message type"), max_length=64, blank=True, default="")
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     # Internal events (notes, escalations) are never shown to residents.
     is_internal = models.BooleanField(_("internal"), default=False)
     actor = models.ForeignKey(
@@ -308,6 +402,8 @@ class TicketEvent(models.Model):
         related_name="+",
         verbose_name=_("actor"),
     )
+    # For acts of the platform itself: "system:<job>" (the actor is empty then).
+    system_actor = models.CharField(_("system actor"), max_length=40, blank=True, default="")
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -318,6 +414,13 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}:{self.kind}"
+
+    @property
+    def text(self) -> str:
+        """What the timeline shows, in the reader's (active) language: the generated line, then
+        what the person wrote."""
+        generated = render(self.message, self.params) if self.message else ""
+        return "\n".join(part for part in (generated, self.body) if part)
 
 
 class PhotoStage(models.TextChoices):

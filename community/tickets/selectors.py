@@ -11,14 +11,25 @@ import datetime as dt
 import statistics
 
 from django.db import connection
-from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from community.accounts.roles import StaffRole
-from community.residents.models import Resident, StaffMembership, Unit
+from community.residents.models import Occupancy, Resident, StaffMembership, Unit
 from community.scoping import (
     my_estate_ids,
-    my_households_q,
     my_units,
     staff_can_access_estate,
     staff_estate_ids,
@@ -26,7 +37,7 @@ from community.scoping import (
 )
 
 from .models import Category, Rating, Ticket, TicketEvent, TicketPhoto, TicketSettings
-from .transitions import OPEN_STATUSES, Role, Status, allowed_actions
+from .transitions import OPEN_STATUSES, Action, Role, Status, allowed_actions
 
 # Staff roles that triage and manage tickets (assign, decline, edit). Technicians act on the
 # tickets assigned to them.
@@ -34,11 +45,33 @@ HANDLING_ROLES = (StaffRole.MANAGER, StaffRole.FRONT_DESK)
 ASSIGNABLE_ROLES = (StaffRole.TECHNICIAN, StaffRole.MANAGER, StaffRole.FRONT_DESK)
 
 
+def household_q(user) -> Q:
+    """Tickets about a unit where the user lives, filed since their own tie to it began.
+
+    A new tenant does not read the previous household's repairs or complaints; the household
+    of the time (still living there) does.
+    """
+    # The filing day in the site's time zone (OuterRef carries no field type for TruncDate).
+    filed_on = TruncDate(ExpressionWrapper(OuterRef("created_at"), output_field=DateTimeField()))
+    ties = Occupancy.objects.active().filter(
+        resident__user=user, unit_id=OuterRef("unit_id"), start_date__lte=filed_on
+    )
+    return Q(unit__isnull=False) & Q(Exists(ties))
+
+
 def resident_q(user) -> Q:
-    """Tickets a resident may see: filed by them, or about one of their households' units."""
+    """Tickets a resident may see: their households' (see ``household_q``) and the ones they
+    filed — also after moving out, then read-only (``roles_for`` gives no reporter role)."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    return Q(reporter_user=user) | my_households_q(user, unit_path="unit")
+    return Q(reporter_user=user) | household_q(user)
+
+
+def _reporter_q(user) -> Q:
+    """Where the user acts as the reporter: their household's tickets, and the ones they filed
+    while they still live there (the unit, or the estate for a common area)."""
+    still_there = Q(unit__in=my_units(user)) | Q(unit__isnull=True, estate_id__in=my_estate_ids(user))
+    return household_q(user) | (Q(reporter_user=user) & still_there)
 
 
 def is_staff_of(user, estate_id: int) -> bool:
@@ -66,15 +99,12 @@ def staff_tickets(user) -> QuerySet[Ticket]:
 
 def roles_for(user, ticket: Ticket) -> frozenset[str]:
     """The user's roles on this ticket (see transitions.Role)."""
-    if user is None:
+    if isinstance(user, str):  # "system:<job>"
         return frozenset({Role.SYSTEM})
     if not user.is_authenticated:
         return frozenset()
     roles = set()
-    if ticket.reporter_user_id == user.pk or (
-        ticket.unit_id
-        and Ticket.objects.filter(pk=ticket.pk).filter(my_households_q(user, unit_path="unit")).exists()
-    ):
+    if Ticket.objects.filter(pk=ticket.pk).filter(_reporter_q(user)).exists():
         roles.add(Role.REPORTER)
     if user.is_staff and staff_can_access_estate(user, ticket.estate_id, roles=HANDLING_ROLES):
         roles.add(Role.STAFF)
@@ -239,8 +269,25 @@ def dashboard(user, *, days: int = 30, now: dt.datetime | None = None) -> dict:
         .annotate(avg=Avg("score"), n=Count("pk"))
         .order_by("-avg", "ticket__category__name")
     )
+    # 返修: reopens in the period, per technician (who the work went back to) and category.
+    reopens = list(
+        staff_scope(TicketEvent.objects.all(), user)
+        .filter(action=Action.REOPEN, created_at__gte=since)
+        .values("ticket__assignee__name", "ticket__assignee__username", "ticket__category__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "ticket__category__name")
+    )
     return {
         "status_counts": status_counts,
+        "breached": recent.filter(breached=True).count(),
+        "reopens": [
+            {
+                "technician": r["ticket__assignee__name"] or r["ticket__assignee__username"] or "—",
+                "category": r["ticket__category__name"],
+                "count": r["n"],
+            }
+            for r in reopens
+        ],
         "status_max": max([c for _s, _l, c in status_counts] + [1]),
         "open_count": sum(c for s, _l, c in status_counts if s in OPEN_STATUSES),
         "sla_total": sla["total"],

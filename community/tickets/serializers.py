@@ -6,7 +6,8 @@ from rest_framework import serializers
 
 from community.residents.models import Resident, Unit
 
-from .models import Category, Channel, Priority, Rating, Ticket, TicketEvent, TicketPhoto
+from .filing import COMMON_AREA_MAX, RATING_COMMENT_MAX, TEXT_MAX
+from .models import Category, Channel, HoldReason, Priority, Rating, Ticket, TicketEvent, TicketPhoto
 from .transitions import Action
 
 
@@ -42,8 +43,12 @@ class TicketSerializer(serializers.ModelSerializer):
             "assignee",
             "assignee_name",
             "response_due_at",
+            "arrival_due_at",
             "resolution_due_at",
             "responded_at",
+            "arrived_at",
+            "hold_reason",
+            "breached",
             "resolved_at",
             "closed_at",
             "created_at",
@@ -61,6 +66,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor_name = serializers.SerializerMethodField()
+    text = serializers.CharField(read_only=True, help_text=_("The line shown, in the reader's language."))
 
     class Meta:
         model = TicketEvent
@@ -71,13 +77,16 @@ class EventSerializer(serializers.ModelSerializer):
             "from_status",
             "to_status",
             "body",
+            "message",
+            "params",
+            "text",
             "is_internal",
             "actor_name",
             "created_at",
         ]
 
     def get_actor_name(self, obj) -> str:
-        return str(obj.actor) if obj.actor_id else ""
+        return str(obj.actor) if obj.actor_id else obj.system_actor
 
 
 class PhotoSerializer(serializers.ModelSerializer):
@@ -121,9 +130,11 @@ class TicketDetailSerializer(TicketSerializer):
 
 class TicketCreateSerializer(serializers.Serializer):
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
-    description = serializers.CharField(max_length=2000)
+    description = serializers.CharField(max_length=TEXT_MAX)
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False, allow_null=True)
-    common_area = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    common_area = serializers.CharField(
+        max_length=COMMON_AREA_MAX, required=False, allow_blank=True, default=""
+    )
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.PORTAL)
     reporter = serializers.PrimaryKeyRelatedField(
@@ -144,8 +155,15 @@ class TicketUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text=_("The version you last read; a stale one answers 409."))
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    description = serializers.CharField(max_length=2000, required=False)
-    common_area = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=TEXT_MAX, required=False)
+    common_area = serializers.CharField(max_length=COMMON_AREA_MAX, required=False, allow_blank=True)
+    reason = serializers.CharField(
+        max_length=TEXT_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required when the priority or category changes."),
+    )
 
 
 class TicketActionSerializer(serializers.Serializer):
@@ -156,21 +174,26 @@ class TicketActionSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        max_length=2000,
-        help_text=_("Required for hold, decline, resolve and reopen."),
+        max_length=TEXT_MAX,
+        help_text=_("Required for hold, decline, resolve, reopen, reassign, return and a staff close."),
     )
-    assignee = serializers.IntegerField(required=False, help_text=_("User id, for assign."))
+    assignee = serializers.IntegerField(required=False, help_text=_("User id, for assign and reassign."))
+    hold_reason = serializers.ChoiceField(
+        choices=HoldReason.choices, required=False, default="", help_text=_("For hold: what it waits for.")
+    )
     photos = serializers.ListField(child=serializers.ImageField(), required=False, max_length=6)
 
 
 class CommentSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=2000)
+    body = serializers.CharField(max_length=TEXT_MAX)
     internal = serializers.BooleanField(default=False, help_text=_("Staff only: an internal note."))
 
 
 class RateSerializer(serializers.Serializer):
     score = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=RATING_COMMENT_MAX
+    )
 
 
 ACTION_NAMES = Action.values

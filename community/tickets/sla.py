@@ -19,14 +19,38 @@ DEFAULT_BUDGETS: dict[str, tuple[dt.timedelta, dt.timedelta]] = {
     "low": (dt.timedelta(hours=24), dt.timedelta(days=7)),
 }
 
-# A running ticket is "at risk" once less than this share of its resolution budget is left.
-AT_RISK_SHARE = 0.25
+# A running ticket is "at risk" once no more than 1/AT_RISK_DIVISOR of its resolution budget is
+# left. An integer divisor keeps the boundary exact (timedelta // int), where a float share
+# rounded differently in Python and in SQL.
+AT_RISK_DIVISOR = 4
 
 
 class SLAState:
     OK = "ok"
     AT_RISK = "at_risk"
     OVERDUE = "overdue"
+
+
+# The escalation level a state stands for (Ticket.escalation_level only ever goes up).
+ESCALATION_NONE, ESCALATION_AT_RISK, ESCALATION_OVERDUE = 0, 1, 2
+ESCALATION_LEVEL = {
+    SLAState.OK: ESCALATION_NONE,
+    SLAState.AT_RISK: ESCALATION_AT_RISK,
+    SLAState.OVERDUE: ESCALATION_OVERDUE,
+}
+
+
+def sla_state(*, now: dt.datetime, due_at: dt.datetime | None, at_risk_at: dt.datetime | None) -> str:
+    """THE rule: overdue from the deadline on, at risk from the at-risk mark on, else on time.
+
+    ``TicketQuerySet.overdue`` / ``at_risk`` are the same comparisons in SQL (``<=`` on both
+    marks); a property test checks they agree at every boundary.
+    """
+    if due_at is not None and now >= due_at:
+        return SLAState.OVERDUE
+    if at_risk_at is not None and now >= at_risk_at:
+        return SLAState.AT_RISK
+    return SLAState.OK
 
 
 @dataclass(frozen=True)
@@ -70,14 +94,10 @@ class Clock:
         return budget - dt.timedelta(seconds=self.active_seconds(now))
 
     def state(self, budget: dt.timedelta, now: dt.datetime) -> str:
-        left = self.remaining(budget, now)
-        if left <= dt.timedelta(0):
-            return SLAState.OVERDUE
-        if left < budget * AT_RISK_SHARE:
-            return SLAState.AT_RISK
-        return SLAState.OK
+        due = self.due_at(budget, now)
+        return sla_state(now=now, due_at=due, at_risk_at=at_risk_from(due, budget))
 
 
 def at_risk_from(due_at: dt.datetime, budget: dt.timedelta) -> dt.datetime:
-    """The instant a running clock with this deadline becomes at risk (for SQL filters)."""
-    return due_at - budget * AT_RISK_SHARE
+    """The instant a running clock with this deadline becomes at risk (stored for SQL filters)."""
+    return due_at - budget // AT_RISK_DIVISOR

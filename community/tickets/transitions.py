@@ -10,9 +10,10 @@ ticket is assigned to) and ``system`` (periodic jobs).
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from community.errors import NotAllowed, ServiceError, TransitionRefused
 
 
 class Status(models.TextChoices):
@@ -39,6 +40,8 @@ class Action(models.TextChoices):
     CANCEL = "cancel", _("Cancel")
     DECLINE = "decline", _("Decline")
     CLOSE = "close", _("Close")
+    REASSIGN = "reassign", _("Reassign")
+    RETURN = "return", _("Return to dispatch")
 
 
 class Role(models.TextChoices):
@@ -62,46 +65,60 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, frozenset[str]]] = {
     (A.ASSIGN, S.NEW): (S.ASSIGNED, frozenset({R.STAFF})),
     (A.ASSIGN, S.ASSIGNED): (S.ASSIGNED, frozenset({R.STAFF})),  # reassign
     (A.ASSIGN, S.REOPENED): (S.ASSIGNED, frozenset({R.STAFF})),
-    (A.ACCEPT, S.ASSIGNED): (S.ASSIGNED, frozenset({R.ASSIGNEE})),  # acknowledge
-    (A.START, S.ASSIGNED): (S.IN_PROGRESS, frozenset({R.ASSIGNEE, R.STAFF})),
+    # Work in progress handed to another technician, who accepts and starts again; a ticket on
+    # hold keeps waiting, now for the new assignee. The SLA clock is not reset.
+    (A.REASSIGN, S.IN_PROGRESS): (S.ASSIGNED, frozenset({R.STAFF})),
+    (A.REASSIGN, S.ON_HOLD): (S.ON_HOLD, frozenset({R.STAFF})),
+    # 退单: the technician cannot take the job; it goes back to dispatch.
+    (A.RETURN, S.ASSIGNED): (S.NEW, frozenset({R.ASSIGNEE})),
+    (A.ACCEPT, S.ASSIGNED): (S.ASSIGNED, frozenset({R.ASSIGNEE})),  # acknowledge = response
+    (A.START, S.ASSIGNED): (S.IN_PROGRESS, frozenset({R.ASSIGNEE, R.STAFF})),  # on site
+    # 返修: reopened work goes straight back to the technician who did it.
+    (A.START, S.REOPENED): (S.IN_PROGRESS, frozenset({R.ASSIGNEE})),
     (A.HOLD, S.IN_PROGRESS): (S.ON_HOLD, frozenset({R.ASSIGNEE, R.STAFF})),
     (A.RESUME, S.ON_HOLD): (S.IN_PROGRESS, frozenset({R.ASSIGNEE, R.STAFF})),
     (A.RESOLVE, S.IN_PROGRESS): (S.RESOLVED, frozenset({R.ASSIGNEE, R.STAFF})),
     (A.CONFIRM, S.RESOLVED): (S.CLOSED, frozenset({R.REPORTER})),
     (A.CLOSE, S.RESOLVED): (S.CLOSED, frozenset({R.STAFF, R.SYSTEM})),
     (A.REOPEN, S.RESOLVED): (S.REOPENED, frozenset({R.REPORTER})),
+    # Closed by staff or the job, not by the resident's confirmation: still theirs to reopen
+    # within the window (the service checks who closed it).
+    (A.REOPEN, S.CLOSED): (S.REOPENED, frozenset({R.REPORTER})),
     (A.CANCEL, S.NEW): (S.CANCELLED, frozenset({R.REPORTER})),
+    # The resident fixed it themselves; the technician is told.
+    (A.CANCEL, S.ASSIGNED): (S.CANCELLED, frozenset({R.REPORTER})),
     **{(A.DECLINE, s): (S.DECLINED, frozenset({R.STAFF})) for s in OPEN_STATUSES},
 }
 
 ALL_STATUSES = frozenset(Status.values)
 # Actions that need a written reason / note from the actor.
-NEEDS_REASON = frozenset({A.HOLD, A.DECLINE, A.RESOLVE, A.REOPEN})
+NEEDS_REASON = frozenset({A.HOLD, A.DECLINE, A.RESOLVE, A.REOPEN, A.REASSIGN, A.RETURN})
+# Actions that need a reason only from some roles: staff closing a resolved ticket says why
+# ("住户电话确认"); the auto-close job does not.
+NEEDS_REASON_FROM = {A.CLOSE: frozenset({R.STAFF})}
 
 
-class TransitionError(ValidationError):
-    """An action not allowed from the ticket's current status (answered as 400)."""
-
-
-class TransitionForbidden(PermissionDenied):
-    """The action exists from this status but not for this actor (answered as 403)."""
+def needs_reason(action: str, roles: frozenset[str] | set[str]) -> bool:
+    if action in NEEDS_REASON:
+        return True
+    from_roles = NEEDS_REASON_FROM.get(action)
+    return bool(from_roles and from_roles & set(roles) and Role.SYSTEM not in roles)
 
 
 def next_status(status: str, action: str, roles: frozenset[str] | set[str]) -> str:
-    """The status after ``action``; raises TransitionError / TransitionForbidden otherwise."""
+    """The status after ``action``; raises TransitionRefused (not from this status, 409) or
+    NotAllowed (not for this actor, 403) otherwise."""
     if action not in Action.values:
-        raise TransitionError(_("Unknown action “%(action)s”.") % {"action": action})
+        raise ServiceError(_("Unknown action “%(action)s”.") % {"action": action}, code="unknown_action")
     entry = TRANSITIONS.get((action, status))
     if entry is None:
-        raise TransitionError(
+        raise TransitionRefused(
             _("A ticket that is “%(status)s” cannot be “%(action)s”.")
             % {"status": Status(status).label, "action": Action(action).label}
         )
     target, allowed = entry
     if not (allowed & set(roles)):
-        raise TransitionForbidden(
-            _("You may not “%(action)s” this ticket.") % {"action": Action(action).label}
-        )
+        raise NotAllowed(_("You may not “%(action)s” this ticket.") % {"action": Action(action).label})
     return target
 
 

@@ -16,24 +16,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
+from community.residents.models import Unit
 from community.scoping import staff_estate_ids
 
 from . import selectors, services
-from .models import Priority, Ticket, TicketPhoto
+from .models import HoldReason, Priority, Ticket, TicketPhoto
 from .photos import MAX_PHOTOS
-from .services import StaleTicket
 from .transitions import Action, Role, Status
 
-PAGE_SIZE = 20
+PAGE_SIZE = 20  # tickets per page, portal and worker lists
 RESIDENT_ACTIONS = {Action.CONFIRM, Action.REOPEN, Action.CANCEL}
-WORKER_ACTIONS = {Action.ACCEPT, Action.START, Action.HOLD, Action.RESUME, Action.RESOLVE}
+WORKER_ACTIONS = {Action.ACCEPT, Action.START, Action.HOLD, Action.RESUME, Action.RESOLVE, Action.RETURN}
 
 
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
-    if isinstance(exc, StaleTicket):
-        return str(exc.detail)
     return str(exc) or _("You may not do that.")
 
 
@@ -41,6 +39,13 @@ def _status_labels() -> dict[str, str]:
     # Live updates carry the status code; the page shows it in the reader's language, not in
     # the language of whoever made the change.
     return {value: str(label) for value, label in Status.choices}
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _version(request) -> int | None:
@@ -68,14 +73,14 @@ def portal_create(request):
     values = {"priority": Priority.NORMAL}
     if request.method == "POST":
         values = request.POST.dict()
+        # Parse only: which home and category the ids name. Whether they may be used is the
+        # filing service's rule (tickets.filing), shown on the form like any refusal.
         category = next((c for c in categories if str(c.pk) == values.get("category")), None)
-        unit = next((u for u in units if str(u.pk) == values.get("unit")), None)
+        unit = Unit.objects.select_related("building").filter(pk=_int_or_none(values.get("unit"))).first()
         if category is None:
             errors["category"] = [_("Choose what it is about.")]
         elif values.get("unit") and unit is None:
             errors["unit"] = [_("You can only report for your own home.")]
-        elif unit is not None and unit.building.estate_id != category.estate_id:
-            errors["unit"] = [_("This home is not in the category's estate.")]
         if not errors:
             try:
                 ticket = services.ticket_create(
@@ -153,7 +158,7 @@ def portal_act(request, pk: int, action: str):
             expected_version=_version(request),
             reason=request.POST.get("reason", ""),
         )
-    except (ValidationError, PermissionDenied, StaleTicket) as exc:
+    except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("Done."))
@@ -236,6 +241,7 @@ def worker_detail(request, pk: int):
             "ticket": ticket,
             "actions": actions,
             "action_labels": dict(Action.choices),
+            "hold_reasons": HoldReason.choices,
             "max_photos": MAX_PHOTOS,
             "group": services.ticket_group(ticket.pk),
             "status_labels": _status_labels(),
@@ -257,9 +263,10 @@ def worker_act(request, pk: int, action: str):
             by=request.user,
             expected_version=_version(request),
             reason=request.POST.get("reason", ""),
+            hold_reason=request.POST.get("hold_reason", ""),
             photos=request.FILES.getlist("photos"),
         )
-    except (ValidationError, PermissionDenied, StaleTicket) as exc:
+    except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("Done."))

@@ -245,7 +245,7 @@ def test_move_out_revokes_credentials_and_tells_the_devices(household_a, estate_
     user, _unit = household_a
     resident = user.resident_records.get()
     credential = credential_issue(resident=resident, kind="card", value="11223344", by=manager_a)
-    occupancy_end(occupancy=resident.occupancies.get())
+    occupancy_end(occupancy=resident.occupancies.get(), by=manager_a)
     credential.refresh_from_db()
     assert credential.revoked_at is not None and credential.revoked_reason == "move-out"
     assert DeviceCommand.objects.latest("pk").command == f"DATA DELETE USERINFO PIN={resident.pk}"

@@ -118,7 +118,7 @@ def test_a_neighbour_in_the_same_estate_is_not_my_household(api_as, household_a,
 def test_after_moving_out_the_unit_is_gone(api_as, household_a):
     user, unit = household_a
     occupancy_end(
-        occupancy=Occupancy.objects.get(unit=unit, resident__user=user), end_date=dt.date(2024, 1, 1)
+        occupancy=Occupancy.objects.get(unit=unit, resident__user=user), by=user, end_date=dt.date(2024, 1, 1)
     )
 
     assert api_as(user).get("/api/v1/me/units/").json()["count"] == 0

@@ -95,7 +95,7 @@ class TestResidentScope:
     def test_household_ends_with_the_occupancy(self, household_a):
         user_a, _unit_a = household_a
         occupancy = Occupancy.objects.get(resident__user=user_a)
-        occupancy_end(occupancy=occupancy, end_date=dt.date.today() - dt.timedelta(days=1))
+        occupancy_end(occupancy=occupancy, by=None, end_date=dt.date.today() - dt.timedelta(days=1))
         assert not my_units(user_a).exists()
 
     def test_future_occupancy_is_not_yet_a_household(self, estate_a, household_a):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from PIL import Image
 
 from community.tickets import models
-from community.tickets.sla import AT_RISK_SHARE, DEFAULT_BUDGETS
+from community.tickets.sla import DEFAULT_BUDGETS, at_risk_from
 from tests.factories.residents import EstateFactory
 
 __all__ = ["CategoryFactory", "TicketFactory", "photo_upload", "ticket_rows"]
@@ -41,7 +41,7 @@ class TicketFactory(factory.django.DjangoModelFactory):
     created_at = factory.SelfAttribute("sla_started_at")
     resolution_due_at = factory.LazyAttribute(lambda o: o.sla_started_at + DEFAULT_BUDGETS[o.priority][1])
     at_risk_at = factory.LazyAttribute(
-        lambda o: o.sla_started_at + DEFAULT_BUDGETS[o.priority][1] * (1 - AT_RISK_SHARE)
+        lambda o: at_risk_from(o.resolution_due_at, DEFAULT_BUDGETS[o.priority][1])
     )
 
 
@@ -59,7 +59,7 @@ def ticket_rows(n: int, *, category, start: int = 0, **fields) -> list[models.Ti
             sla_started_at=now - dt.timedelta(minutes=i),
             created_at=now - dt.timedelta(minutes=i),
             resolution_due_at=now + budget,
-            at_risk_at=now + budget * (1 - AT_RISK_SHARE),
+            at_risk_at=at_risk_from(now + budget, budget),
             **fields,
         )
         for i in range(n)

@@ -137,7 +137,7 @@ class TestOccupancyServices:
 
         services.occupancy_ended.connect(receiver)
         try:
-            ended = services.occupancy_end(occupancy=occupancy, end_date=dt.date(2024, 6, 30))
+            ended = services.occupancy_end(occupancy=occupancy, by=None, end_date=dt.date(2024, 6, 30))
         finally:
             services.occupancy_ended.disconnect(receiver)
         assert heard == [occupancy.pk]
@@ -154,7 +154,7 @@ class TestOccupancyServices:
             start_date=dt.date(2024, 1, 1),
         )
         with pytest.raises(ValidationError):
-            services.occupancy_end(occupancy=occupancy, end_date=dt.date(2023, 12, 31))
+            services.occupancy_end(occupancy=occupancy, by=None, end_date=dt.date(2023, 12, 31))
         occupancy.refresh_from_db()
         assert occupancy.end_date is None
 
@@ -166,8 +166,8 @@ class TestOccupancyServices:
             role="tenant",
             start_date=dt.date(2024, 1, 1),
         )
-        services.occupancy_end(occupancy=occupancy, end_date=dt.date(2024, 2, 1))
+        services.occupancy_end(occupancy=occupancy, by=None, end_date=dt.date(2024, 2, 1))
         with pytest.raises(ValidationError, match="already ended"):
-            services.occupancy_end(occupancy=occupancy, end_date=dt.date(2024, 3, 1))
+            services.occupancy_end(occupancy=occupancy, by=None, end_date=dt.date(2024, 3, 1))
         occupancy.refresh_from_db()
         assert occupancy.end_date == dt.date(2024, 2, 1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from community.tickets.models import Ticket
 
@@ -73,6 +75,17 @@ def test_internal_note_and_edit_through_the_change_form(ticket_a, desk_a, client
     page = client.get(url).content.decode()
     assert 'name="seen_version"' in page
     r = client.post(url, _change_data(ticket_a, priority="high", **{"events-2-0-body": "先电话联系业主"}))
+    assert r.status_code == 200  # a new priority moves the deadlines: it needs a reason
+    assert Ticket.objects.get(pk=ticket_a.pk).priority == "normal"
+    r = client.post(
+        url,
+        _change_data(
+            ticket_a,
+            priority="high",
+            change_reason="业主家中老人独居",
+            **{"events-2-0-body": "先电话联系业主"},
+        ),
+    )
     assert r.status_code == 302, r.content.decode()[:2000]
     ticket = Ticket.objects.get(pk=ticket_a.pk)
     assert ticket.priority == "high" and ticket.version == 2
@@ -81,8 +94,9 @@ def test_internal_note_and_edit_through_the_change_form(ticket_a, desk_a, client
 
 def test_second_staff_saving_the_same_ticket_gets_a_clear_message(ticket_a, desk_a, manager_a, client_for):
     url = f"/admin/tickets/ticket/{ticket_a.pk}/change/"
-    assert client_for(desk_a).post(url, _change_data(ticket_a, priority="high")).status_code == 302
-    r = client_for(manager_a).post(url, _change_data(ticket_a, priority="low"))
+    first = _change_data(ticket_a, priority="high", change_reason="漏水影响楼下")
+    assert client_for(desk_a).post(url, first).status_code == 302
+    r = client_for(manager_a).post(url, _change_data(ticket_a, priority="low", change_reason="不急"))
     assert r.status_code == 200  # the form comes back with the error
     assert "Reload" in r.content.decode() or "刷新" in r.content.decode() or "重新" in r.content.decode()
     assert Ticket.objects.get(pk=ticket_a.pk).priority == "high"
@@ -145,3 +159,38 @@ def test_technician_has_a_read_only_view(ticket_a, technician_a, client_for):
     r = client.post(f"/admin/tickets/ticket/{ticket_a.pk}/change/", _change_data(ticket_a, priority="urgent"))
     assert r.status_code == 403
     assert Ticket.objects.get(pk=ticket_a.pk).priority == "normal"
+
+
+def test_a_refused_create_shows_only_the_error(category_a, household_a, desk_a, client_for):
+    """The filing service refuses inside the form's validation: the form comes back with its
+    messages on the fields, and no "added successfully" with them."""
+    _owner, unit = household_a
+    resident = unit.occupancies.get(is_primary_contact=True).resident
+    category_a.is_active = False
+    category_a.save(update_fields=["is_active"])
+    r = client_for(desk_a).post(
+        "/admin/tickets/ticket/add/",
+        {
+            "category": category_a.pk,
+            "priority": "normal",
+            "channel": "phone",
+            "reporter": resident.pk,
+            "unit": unit.pk,
+            "common_area": "3栋电梯",
+            "description": "电梯异响",
+            "photos-TOTAL_FORMS": 0,
+            "photos-INITIAL_FORMS": 0,
+            "events-TOTAL_FORMS": 0,
+            "events-INITIAL_FORMS": 0,
+            "events-2-TOTAL_FORMS": 0,
+            "events-2-INITIAL_FORMS": 0,
+        },
+        follow=True,
+    )
+    page = r.content.decode()
+    assert r.status_code == 200 and not Ticket.objects.exists()
+    assert "errorlist" in page
+    assert "成功" not in page and "successfully" not in page
+    with translation.override("zh-hans"):
+        assert gettext("This category is no longer in use.") in page
+        assert gettext("Choose either a unit or a common area, not both.") in page

@@ -60,12 +60,13 @@ def test_resident_files_with_photos_and_follows_the_workflow(
     assert client.get(f"/api/v1/tickets/{ticket_id}/").json()["rating"]["score"] == 5
 
 
-def test_illegal_move_is_400_with_a_message(ticket_a, household_a, client_for):
+def test_illegal_move_is_409_unknown_action_400(ticket_a, household_a, client_for):
     owner, _unit = household_a
     r = client_for(owner).post(
         f"/api/v1/tickets/{ticket_a.pk}/actions/confirm/", {}, content_type="application/json"
     )
-    assert r.status_code == 400
+    assert r.status_code == 409  # conflicts with the ticket's current status
+    assert r.json()["error"]["code"] == "transition_refused"
     assert "确认" in r.json()["error"]["message"] or "Confirm" in r.json()["error"]["message"]
     r = client_for(owner).post(
         f"/api/v1/tickets/{ticket_a.pk}/actions/fly/", {}, content_type="application/json"
@@ -75,14 +76,18 @@ def test_illegal_move_is_400_with_a_message(ticket_a, household_a, client_for):
 
 def test_stale_version_is_409_and_nothing_is_lost(ticket_a, desk_a, manager_a, client_for):
     first = client_for(desk_a).patch(
-        f"/api/v1/tickets/{ticket_a.pk}/", {"version": 1, "priority": "high"}, content_type="application/json"
+        f"/api/v1/tickets/{ticket_a.pk}/",
+        {"version": 1, "priority": "high", "reason": "楼下进水"},
+        content_type="application/json",
     )
     assert first.status_code == 200 and first.json()["version"] == 2
     second = client_for(manager_a).patch(
-        f"/api/v1/tickets/{ticket_a.pk}/", {"version": 1, "priority": "low"}, content_type="application/json"
+        f"/api/v1/tickets/{ticket_a.pk}/",
+        {"version": 1, "priority": "low", "reason": "不急"},
+        content_type="application/json",
     )
     assert second.status_code == 409
-    assert second.json()["error"]["code"] == "conflict"
+    assert second.json()["error"]["code"] == "stale"
     assert Ticket.objects.get(pk=ticket_a.pk).priority == "high"
     r = client_for(manager_a).post(
         f"/api/v1/tickets/{ticket_a.pk}/actions/decline/",

@@ -60,7 +60,9 @@ def test_resident_files_confirms_and_rates_on_the_portal(
 
 def test_stale_form_shows_a_clear_message(ticket_a, household_a, client_for, desk_a):
     owner, _unit = household_a
-    services.ticket_update(ticket=ticket_a, by=desk_a, expected_version=1, changes={"priority": "high"})
+    services.ticket_update(
+        ticket=ticket_a, by=desk_a, expected_version=1, changes={"description": "卫生间漏水严重"}
+    )
     r = client_for(owner).post(f"/portal/tickets/{ticket_a.pk}/cancel/", {"version": 1}, follow=True)
     assert Ticket.objects.get(pk=ticket_a.pk).status == "new"
     text = r.content.decode()

@@ -12,11 +12,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from community.errors import AlreadyDone, TransitionRefused
 from community.notifications.models import Notification
 from community.tickets import services
 from community.tickets.models import Kind, Ticket, TicketSettings
 from community.tickets.services import StaleTicket
-from community.tickets.transitions import Status, TransitionError
+from community.tickets.transitions import Status
 from tests.factories import CategoryFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,7 @@ def test_full_flow_notifies_the_right_people(
 
 def test_rating_rules(ticket_a, desk_a, technician_a, household_a):
     owner, _unit = household_a
-    with pytest.raises(TransitionError):
+    with pytest.raises(TransitionRefused):
         services.ticket_rate(ticket=ticket_a, by=owner, score=5)
     ticket = _resolved(ticket_a, desk_a, technician_a, at=timezone.now())
     ticket = services.ticket_act(ticket=ticket, action="confirm", by=owner)
@@ -97,7 +98,7 @@ def test_rating_rules(ticket_a, desk_a, technician_a, household_a):
     with pytest.raises(PermissionDenied):
         services.ticket_rate(ticket=ticket, by=desk_a, score=1)
     services.ticket_rate(ticket=ticket, by=owner, score=4)
-    with pytest.raises(TransitionError):
+    with pytest.raises(AlreadyDone):
         services.ticket_rate(ticket=ticket, by=owner, score=3)
 
 
@@ -105,7 +106,7 @@ def test_reopen_only_within_the_window(file_ticket, desk_a, technician_a, househ
     owner, _unit = household_a
     resolved_at = timezone.now() - dt.timedelta(days=8)
     late = _resolved(file_ticket(), desk_a, technician_a, at=resolved_at)
-    with pytest.raises(TransitionError, match="7"):
+    with pytest.raises(TransitionRefused, match="7"):
         services.ticket_act(ticket=late, action="reopen", by=owner, reason="又漏了")
     fresh = _resolved(file_ticket(), desk_a, technician_a, at=timezone.now() - dt.timedelta(days=6))
     reopened = services.ticket_act(ticket=fresh, action="reopen", by=owner, reason="又漏了")
@@ -137,7 +138,9 @@ def test_assign_only_to_staff_of_the_estate(ticket_a, desk_a, technician_b, hous
 
 def test_second_save_with_the_same_version_is_a_conflict(ticket_a, desk_a, manager_a):
     seen = ticket_a.version
-    services.ticket_update(ticket=ticket_a, by=desk_a, expected_version=seen, changes={"priority": "high"})
+    services.ticket_update(
+        ticket=ticket_a, by=desk_a, expected_version=seen, changes={"priority": "high"}, reason="楼下进水"
+    )
     with pytest.raises(StaleTicket):
         services.ticket_update(
             ticket=ticket_a, by=manager_a, expected_version=seen, changes={"description": "改了描述"}
@@ -166,6 +169,7 @@ def test_concurrent_saves_one_wins_one_conflicts(estate_a, household_a):
                 by=user,
                 expected_version=1,
                 changes={"priority": priority},
+                reason="电话核实",
             )
             results.append("ok")
         except StaleTicket:
@@ -214,19 +218,24 @@ def test_concurrent_filings_get_distinct_numbers(estate_a, household_a):
 
 def test_escalation_notifies_assignee_then_manager_once_per_level(ticket_a, desk_a, technician_a, manager_a):
     ticket = services.ticket_assign(ticket=ticket_a, technician=technician_a, by=desk_a)
+    # Accepted and on site at once: only the resolution deadline is left to escalate.
+    ticket = services.ticket_act(ticket=ticket, action="accept", by=technician_a, now=ticket.created_at)
+    ticket = services.ticket_act(ticket=ticket, action="start", by=technician_a, now=ticket.created_at)
     due = ticket.resolution_due_at
     budget = due - ticket.sla_started_at
-    assert services.tickets_escalate(now=due - budget * 0.5) == 0
-    assert services.tickets_escalate(now=due - budget * 0.1) == 1
-    assert services.tickets_escalate(now=due - budget * 0.05) == 0  # same level: no second message
+    assert services.tickets_escalate(by=services.SYSTEM_ESCALATE, now=due - budget * 0.5) == 0
+    assert services.tickets_escalate(by=services.SYSTEM_ESCALATE, now=due - budget * 0.1) == 1
+    assert (
+        services.tickets_escalate(by=services.SYSTEM_ESCALATE, now=due - budget * 0.05) == 0
+    )  # same level: no second message
     assert Notification.objects.filter(recipient=technician_a, verb="ticket.at_risk").count() == 1
     assert (
         not Notification.objects.filter(recipient=manager_a)
         .filter(verb__startswith="ticket.overdue")
         .exists()
     )
-    assert services.tickets_escalate(now=due + dt.timedelta(minutes=1)) == 1
-    assert services.tickets_escalate(now=due + dt.timedelta(hours=1)) == 0
+    assert services.tickets_escalate(by=services.SYSTEM_ESCALATE, now=due + dt.timedelta(minutes=1)) == 1
+    assert services.tickets_escalate(by=services.SYSTEM_ESCALATE, now=due + dt.timedelta(hours=1)) == 0
     assert Notification.objects.filter(recipient=technician_a, verb="ticket.overdue").count() == 1
     assert Notification.objects.filter(recipient=manager_a, verb="ticket.overdue").count() == 1
     assert Ticket.objects.get(pk=ticket.pk).escalation_level == 2
@@ -237,6 +246,8 @@ def test_escalation_command_runs(ticket_a, capsys):
     Ticket.objects.filter(pk=ticket_a.pk).update(
         resolution_due_at=timezone.now() - dt.timedelta(hours=1),
         at_risk_at=timezone.now() - dt.timedelta(hours=2),
+        responded_at=timezone.now(),
+        arrived_at=timezone.now(),
     )
     call_command("tickets_escalate")
     assert "escalated 1" in capsys.readouterr().out
@@ -247,14 +258,15 @@ def test_auto_close_after_the_estate_setting(file_ticket, desk_a, technician_a, 
     now = timezone.now()
     old = _resolved(file_ticket(), desk_a, technician_a, at=now - dt.timedelta(days=8))
     recent = _resolved(file_ticket(), desk_a, technician_a, at=now - dt.timedelta(days=3))
-    assert services.tickets_auto_close(now=now) == 1
+    assert services.tickets_auto_close(by=services.SYSTEM_AUTO_CLOSE, now=now) == 1
     assert Ticket.objects.get(pk=old.pk).status == Status.CLOSED
     assert Ticket.objects.get(pk=recent.pk).status == Status.RESOLVED
-    TicketSettings.objects.create(estate=estate_a, auto_close_days=2)
+    TicketSettings.objects.create(estate=estate_a, auto_close_days=2, reopen_days=2)
     call_command("tickets_auto_close")
     assert "closed 1" in capsys.readouterr().out
     assert Ticket.objects.get(pk=recent.pk).status == Status.CLOSED
-    assert Ticket.objects.get(pk=recent.pk).events.last().actor is None  # closed by the system
+    last = Ticket.objects.get(pk=recent.pk).events.last()
+    assert last.actor is None and last.system_actor == "system:tickets_auto_close"  # closed by the job
 
 
 def test_internal_notes_need_staff(ticket_a, household_a, desk_a):

@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from hypothesis import given
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from community.tickets import services
 from community.tickets.models import Ticket
-from community.tickets.sla import Clock, SLAState
+from community.tickets.sla import Clock, SLAState, at_risk_from, sla_state
+from community.tickets.transitions import Status
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 START = dt.datetime(2026, 11, 27, 23, 0, tzinfo=SHANGHAI)
@@ -64,7 +66,7 @@ def test_state_ok_then_at_risk_then_overdue(start, budget, elapsed):
     left = budget - dt.timedelta(seconds=elapsed)
     if left <= dt.timedelta(0):
         assert state == SLAState.OVERDUE
-    elif left < budget / 4:
+    elif left <= budget // 4:
         assert state == SLAState.AT_RISK
     else:
         assert state == SLAState.OK
@@ -89,7 +91,12 @@ def test_ticket_deadlines_pause_while_on_hold(db, file_ticket, desk_a, technicia
         ticket=ticket, action="start", by=technician_a, now=START + dt.timedelta(hours=1)
     )
     ticket = services.ticket_act(
-        ticket=ticket, action="hold", by=technician_a, reason="等待配件", now=START + dt.timedelta(hours=2)
+        ticket=ticket,
+        action="hold",
+        by=technician_a,
+        reason="业主出差，约下周",
+        hold_reason="resident",
+        now=START + dt.timedelta(hours=2),
     )
     ticket = services.ticket_act(
         ticket=ticket, action="resume", by=technician_a, now=START + dt.timedelta(hours=2 + 30)
@@ -104,8 +111,10 @@ def test_on_hold_tickets_are_not_escalated(db, file_ticket, desk_a, technician_a
     ticket = file_ticket(now=START, priority="urgent")  # 4 h
     services.ticket_assign(ticket=ticket, technician=technician_a, by=desk_a)
     services.ticket_act(ticket=ticket, action="start", by=technician_a, now=START)
-    services.ticket_act(ticket=ticket, action="hold", by=technician_a, reason="等业主在家", now=START)
-    assert services.tickets_escalate(now=START + dt.timedelta(days=2)) == 0
+    services.ticket_act(
+        ticket=ticket, action="hold", by=technician_a, reason="等业主在家", hold_reason="resident", now=START
+    )
+    assert services.tickets_escalate(by=services.SYSTEM_ESCALATE, now=START + dt.timedelta(days=2)) == 0
     assert Ticket.objects.get(pk=ticket.pk).escalation_level == 0
 
 
@@ -114,3 +123,46 @@ def test_category_policy_sets_the_budget(db, file_ticket, category_a):
     ticket = file_ticket(now=START, priority="high")
     assert ticket.response_due_at == START + dt.timedelta(minutes=15)
     assert ticket.resolution_due_at == START + dt.timedelta(hours=2)
+
+
+# --- One rule: the pure sla_state and the queryset filters agree at every boundary -------------
+
+MICRO = dt.timedelta(microseconds=1)
+
+
+@pytest.mark.django_db
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    start=starts,
+    budget=budgets,
+    probe=st.sampled_from(["at_risk", "due"]),
+    offset=st.sampled_from(
+        [-MICRO, dt.timedelta(0), MICRO, -dt.timedelta(seconds=1), dt.timedelta(seconds=1)]
+    ),
+    status=st.sampled_from(sorted(Status.values)),
+)
+def test_the_rule_and_the_queryset_agree_at_every_boundary(file_ticket, start, budget, probe, offset, status):
+    ticket = file_ticket(now=START)
+    due = start + budget
+    at_risk = at_risk_from(due, budget)
+    Ticket.objects.filter(pk=ticket.pk).update(resolution_due_at=due, at_risk_at=at_risk, status=status)
+    ticket.refresh_from_db()
+    now = (at_risk if probe == "at_risk" else due) + offset
+
+    state = ticket.sla_state(now)
+    in_overdue = Ticket.objects.overdue(now).filter(pk=ticket.pk).exists()
+    in_at_risk = Ticket.objects.at_risk(now).filter(pk=ticket.pk).exists()
+    assert in_overdue == (state == SLAState.OVERDUE)
+    assert in_at_risk == (state == SLAState.AT_RISK)
+    # And the clock arithmetic says the same for a clock that ran the whole time.
+    if state is not None:
+        assert Clock(started_at=start).state(budget, now) == state
+
+
+@given(starts, budgets)
+def test_at_risk_mark_is_exact(start, budget):
+    due = start + budget
+    mark = at_risk_from(due, budget)
+    assert sla_state(now=mark - MICRO, due_at=due, at_risk_at=mark) == SLAState.OK or mark - MICRO < start
+    assert sla_state(now=mark, due_at=due, at_risk_at=mark) in (SLAState.AT_RISK, SLAState.OVERDUE)
+    assert sla_state(now=due, due_at=due, at_risk_at=mark) == SLAState.OVERDUE

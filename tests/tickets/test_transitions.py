@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from community.errors import NotAllowed, TransitionRefused
 from community.tickets import services
 from community.tickets.models import Ticket
 from community.tickets.transitions import (
@@ -17,9 +18,8 @@ from community.tickets.transitions import (
     Action,
     Role,
     Status,
-    TransitionError,
-    TransitionForbidden,
     allowed_actions,
+    needs_reason,
     next_status,
 )
 
@@ -34,10 +34,10 @@ def test_no_sequence_of_actions_leaves_the_table(steps):
         entry = TRANSITIONS.get((action, status))
         try:
             new = next_status(status, action, roles)
-        except TransitionForbidden:
+        except NotAllowed:
             assert entry is not None and not (entry[1] & roles)
             continue
-        except TransitionError:
+        except TransitionRefused:
             assert entry is None
             continue
         assert entry is not None and entry[1] & roles
@@ -48,9 +48,38 @@ def test_no_sequence_of_actions_leaves_the_table(steps):
 
 
 @given(st.sampled_from(sorted(FINAL_STATUSES)), actions, role_sets)
-def test_final_states_have_no_way_out(status, action, roles):
-    with pytest.raises((TransitionError, TransitionForbidden)):
+def test_final_states_have_no_way_out_but_the_residents_reopen(status, action, roles):
+    if (status, action) == (Status.CLOSED, Action.REOPEN) and Role.REPORTER in roles:
+        assert next_status(status, action, roles) == Status.REOPENED
+        return
+    with pytest.raises((TransitionRefused, NotAllowed)):
         next_status(status, action, roles)
+
+
+@given(st.sampled_from(sorted(ALL_STATUSES)), actions, role_sets)
+def test_reassign_and_return_keep_or_release_the_work(status, action, roles):
+    """Handing over never finishes a ticket; 退单 only from "assigned", back to dispatch."""
+    entry = TRANSITIONS.get((action, status))
+    if entry is None or not entry[1] & roles:
+        return
+    target = next_status(status, action, roles)
+    if action == Action.REASSIGN:
+        assert status in (Status.IN_PROGRESS, Status.ON_HOLD) and target in OPEN_STATUSES
+        assert roles & {Role.STAFF}
+        # In progress: the new technician accepts and starts again; on hold stays on hold.
+        assert target == (Status.ASSIGNED if status == Status.IN_PROGRESS else Status.ON_HOLD)
+    if action == Action.RETURN:
+        assert (status, target) == (Status.ASSIGNED, Status.NEW) and Role.ASSIGNEE in roles
+    if action == Action.CANCEL:
+        assert status in (Status.NEW, Status.ASSIGNED) and Role.REPORTER in roles
+
+
+@given(actions, role_sets)
+def test_every_action_that_hands_over_or_refuses_needs_a_reason(action, roles):
+    if action in (Action.REASSIGN, Action.RETURN, Action.HOLD, Action.DECLINE):
+        assert needs_reason(action, roles)
+    if action == Action.CLOSE:
+        assert needs_reason(action, roles) == (Role.STAFF in roles and Role.SYSTEM not in roles)
 
 
 def test_every_status_is_reachable_and_the_table_is_the_documented_one():
@@ -66,19 +95,23 @@ def test_every_status_is_reachable_and_the_table_is_the_documented_one():
     assert TRANSITIONS[(Action.CANCEL, Status.NEW)] == (Status.CANCELLED, frozenset({Role.REPORTER}))
     for status in OPEN_STATUSES:
         assert TRANSITIONS[(Action.DECLINE, status)][0] == Status.DECLINED
-    assert (Action.CANCEL, Status.ASSIGNED) not in TRANSITIONS
+    # The resident may cancel until work starts; the technician is told.
+    assert TRANSITIONS[(Action.CANCEL, Status.ASSIGNED)] == (Status.CANCELLED, frozenset({Role.REPORTER}))
+    assert (Action.CANCEL, Status.IN_PROGRESS) not in TRANSITIONS
+    # 返修: the assignee starts a reopened ticket directly.
+    assert TRANSITIONS[(Action.START, Status.REOPENED)] == (Status.IN_PROGRESS, frozenset({Role.ASSIGNEE}))
 
 
 def test_illegal_move_message_names_the_state_and_the_action():
-    with pytest.raises(TransitionError) as info:
+    with pytest.raises(TransitionRefused) as info:
         next_status(Status.CLOSED, Action.RESOLVE, {Role.STAFF})
     assert "Closed" in info.value.messages[0] or "已关闭" in info.value.messages[0]
 
 
 def test_resident_cannot_decline_and_staff_cannot_confirm():
-    with pytest.raises(TransitionForbidden):
+    with pytest.raises(NotAllowed):
         next_status(Status.NEW, Action.DECLINE, {Role.REPORTER})
-    with pytest.raises(TransitionForbidden):
+    with pytest.raises(NotAllowed):
         next_status(Status.RESOLVED, Action.CONFIRM, {Role.STAFF})
     assert allowed_actions(Status.RESOLVED, {Role.REPORTER}) == [Action.CONFIRM, Action.REOPEN]
 

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CalendarConfig(AppConfig):
+    name = "community.calendar"
+    label = "calendar"
+    verbose_name = _("Working calendar")
+
+    # The yearly table is national, not per estate: managers keep it up to date.
+    role_permissions = {
+        "manager": [f"calendar.{a}_calendarday" for a in ("view", "add", "change", "delete")],
+        "front_desk": ["calendar.view_calendarday"],
+    }
