@@ -3,6 +3,7 @@ Decimals), ballots as staff may see them (named vs secret) and receipts."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,22 +20,32 @@ from .models import (
     Ballot,
     Choice,
     Meeting,
+    MeetingEvent,
     MeetingStatus,
     Motion,
     MotionAttachment,
     MotionResult,
+    PaperBallot,
+    PaperBallotStatus,
+    RollCorrection,
     RollEntry,
     RollUnit,
     VotingSettings,
 )
 
-RESIDENT_STATUSES = (MeetingStatus.NOTICED, MeetingStatus.OPEN, MeetingStatus.CLOSED, MeetingStatus.PUBLISHED)
+RESIDENT_STATUSES = (
+    MeetingStatus.NOTICED,
+    MeetingStatus.OPEN,
+    MeetingStatus.CLOSED,
+    MeetingStatus.COUNTING,
+    MeetingStatus.PUBLISHED,
+)
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 RECEIPT_RE = re.compile(r"[A-Z2-7]{16}")
 
 
-def area_sum(path: str):
+def area_sum(path: str, filter: Q | None = None):
     """Sum of an area column (two decimals), exactly on every database.
 
     PostgreSQL sums numerics exactly. SQLite stores them as binary floats and Django turns the
@@ -43,8 +54,8 @@ def area_sum(path: str):
     with ``_cents``.
     """
     if connection.vendor == "sqlite":
-        return Sum(Cast(Round(F(path) * 100), BigIntegerField()))
-    return Sum(path)
+        return Sum(Cast(Round(F(path) * 100), BigIntegerField()), filter=filter)
+    return Sum(path, filter=filter)
 
 
 def _cents(value) -> Decimal:
@@ -102,14 +113,14 @@ def motions_with_attachments(meeting: Meeting) -> QuerySet[Motion]:
     ).order_by("position", "id")
 
 
-def my_roll_entry(meeting: Meeting, user) -> RollEntry | None:
+def my_roll_entries(meeting: Meeting, user) -> list[RollEntry]:
+    """Every roll entry the user belongs to: a person may be in several owner sets."""
     if not user.is_authenticated:
-        return None
-    return (
+        return []
+    return list(
         RollEntry.objects.filter(meeting=meeting, excluded=False, members__user=user)
         .prefetch_related("units")
         .order_by("pk")
-        .first()
     )
 
 
@@ -118,6 +129,10 @@ def my_current_ballots(user, *, meeting: Meeting | None = None) -> QuerySet[Ball
     if meeting is not None:
         qs = qs.filter(meeting=meeting)
     return qs.select_related("motion", "meeting").order_by("-cast_at")
+
+
+def entry_current_ballots(entry: RollEntry) -> QuerySet[Ballot]:
+    return Ballot.objects.filter(roll_entry=entry, superseded=False).select_related("motion")
 
 
 def my_ballot_history(user, *, meeting: Meeting) -> QuerySet[Ballot]:
@@ -144,10 +159,27 @@ def receipt_lookup(user, code: str) -> Ballot | None:
 
 
 def roll_for_display(meeting: Meeting) -> QuerySet[RollEntry]:
+    """Every entry, removed units and emptied entries included: the published roll hides nothing."""
+    return meeting.roll.prefetch_related(
+        Prefetch("units", queryset=RollUnit.objects.order_by("label"))
+    ).order_by("excluded", "name", "pk")
+
+
+def roll_corrections(meeting: Meeting) -> QuerySet[RollCorrection]:
+    """All corrections of the roll, shown on the published roll page."""
+    return RollCorrection.objects.filter(meeting=meeting).select_related("roll_entry").order_by("at", "id")
+
+
+def meeting_events(meeting: Meeting) -> QuerySet[MeetingEvent]:
+    """The legally significant acts, oldest first; the type renders in the reader's language."""
+    return MeetingEvent.objects.filter(meeting=meeting).select_related("actor").order_by("at", "id")
+
+
+def paper_ballots_pending(meeting: Meeting) -> QuerySet[PaperBallot]:
     return (
-        meeting.roll.filter(excluded=False)
-        .prefetch_related(Prefetch("units", queryset=RollUnit.objects.order_by("label")))
-        .order_by("name", "pk")
+        PaperBallot.objects.filter(meeting=meeting, status=PaperBallotStatus.PENDING)
+        .select_related("roll_entry", "entered_by")
+        .order_by("received_at", "id")
     )
 
 
@@ -223,6 +255,17 @@ class MotionTally:
     extra: dict = field(default_factory=dict)
 
     @property
+    def quorum_shortfall(self) -> tuple[Decimal, int]:
+        """(m², owners) still needed for the quorum; (0, 0) once it is met."""
+        f = self.figures
+        return rules.quorum_shortfall(
+            total_area=f.total_area,
+            total_owners=f.total_owners,
+            participating_area=f.participating_area,
+            participating_owners=f.participating_owners,
+        )
+
+    @property
     def imputed_side_label(self) -> str:
         return str(Choice(self.imputed_side).label) if self.imputed_side else ""
 
@@ -245,17 +288,16 @@ class MotionTally:
 
 
 def _impute(figures: Figures) -> tuple[Figures, str] | None:
-    """Add the non-voters to the side most participants chose; no clear majority, no imputation."""
-    sides = {
-        Choice.AGREE: figures.agree_owners,
-        Choice.OPPOSE: figures.oppose_owners,
-        Choice.ABSTAIN: figures.abstain_owners,
-    }
-    best = max(sides.values())
-    winners = [c for c, n in sides.items() if n == best]
-    if best == 0 or len(winners) != 1:
+    """ "Non-voters follow the majority": the non-voters' weight goes to agree or oppose only
+    when that side leads on *both* area and heads; otherwise nothing is imputed."""
+    agree = (figures.agree_area, figures.agree_owners)
+    oppose = (figures.oppose_area, figures.oppose_owners)
+    if agree[0] > oppose[0] and agree[1] > oppose[1]:
+        side = Choice.AGREE
+    elif oppose[0] > agree[0] and oppose[1] > agree[1]:
+        side = Choice.OPPOSE
+    else:
         return None
-    side = winners[0]
     values = {
         "agree_area": figures.agree_area,
         "agree_owners": figures.agree_owners,
@@ -270,24 +312,52 @@ def _impute(figures: Figures) -> tuple[Figures, str] | None:
 
 
 def _tally(motion: Motion, figures: Figures, follow_majority: bool) -> MotionTally:
+    decision = figures.decide(motion.kind)
     imputed = _impute(figures) if follow_majority else None
+    imputed_decision = None
+    if imputed:
+        # The quorum always comes from the owners who actually took part.
+        by_rule = imputed[0].decide(motion.kind)
+        imputed_decision = dataclasses.replace(
+            by_rule, quorum_met=decision.quorum_met, passed=decision.quorum_met and by_rule.passed
+        )
     return MotionTally(
         motion_id=motion.pk,
         title=motion.title,
         matter=motion.matter,
         kind=motion.kind,
         figures=figures,
-        decision=figures.decide(motion.kind),
+        decision=decision,
         imputed=imputed[0] if imputed else None,
-        imputed_decision=imputed[0].decide(motion.kind) if imputed else None,
+        imputed_decision=imputed_decision,
         imputed_side=imputed[1] if imputed else "",
     )
 
 
 def follows_majority(meeting: Meeting) -> bool:
-    return VotingSettings.objects.filter(
-        estate_id=meeting.estate_id, non_voters_follow_majority=True
-    ).exists()
+    """The local rule applies only where the estate switched it on AND uploaded the clause."""
+    return (
+        VotingSettings.objects.filter(estate_id=meeting.estate_id, non_voters_follow_majority=True)
+        .exclude(follow_majority_clause="")
+        .exists()
+    )
+
+
+def counted_as(choice: str, blank_is_abstention: bool) -> str | None:
+    """The side a recorded choice counts on: invalid is an abstention; blank is one where the
+    estate says so (default), else it takes no part in the motion."""
+    if choice == Choice.INVALID:
+        return Choice.ABSTAIN
+    if choice == Choice.BLANK:
+        return Choice.ABSTAIN if blank_is_abstention else None
+    return choice
+
+
+def blank_is_abstention(meeting: Meeting) -> bool:
+    found = VotingSettings.objects.filter(estate_id=meeting.estate_id).values_list(
+        "blank_is_abstention", flat=True
+    )
+    return next(iter(found), True)
 
 
 def roll_totals(meeting: Meeting) -> tuple[Decimal, int]:
@@ -298,10 +368,11 @@ def roll_totals(meeting: Meeting) -> tuple[Decimal, int]:
 
 
 def meeting_tally(meeting: Meeting, *, follow_majority: bool | None = None) -> list[MotionTally]:
-    """The live tally of every motion: 3 SQL queries whatever the roll's size."""
+    """The live tally of every motion: 4 SQL queries whatever the roll's size."""
     if follow_majority is None:
         follow_majority = follows_majority(meeting)
     total_area, total_owners = roll_totals(meeting)
+    blank_abstains = blank_is_abstention(meeting)
     rows = (
         Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
         .values("motion_id", "choice")
@@ -310,7 +381,12 @@ def meeting_tally(meeting: Meeting, *, follow_majority: bool | None = None) -> l
     )
     counts: dict[int, dict[str, tuple[Decimal, int]]] = {}
     for row in rows:
-        counts.setdefault(row["motion_id"], {})[row["choice"]] = (_cents(row["area"]), row["owners"])
+        side = counted_as(row["choice"], blank_abstains)
+        if side is None:
+            continue
+        per = counts.setdefault(row["motion_id"], {})
+        area, owners = per.get(side, (ZERO, 0))
+        per[side] = (area + _cents(row["area"]), owners + row["owners"])
     result = []
     for motion in meeting.motions.order_by("position", "id"):
         c = counts.get(motion.pk, {})
@@ -358,15 +434,19 @@ def published_tally(meeting: Meeting) -> list[MotionTally]:
 def python_tally(meeting: Meeting) -> dict[int, dict[str, tuple[Decimal, int]]]:
     """The same tally done in Python over the fetched rows (benchmark baseline and verification)."""
     out: dict[int, dict[str, tuple[Decimal, int]]] = {}
+    blank_abstains = blank_is_abstention(meeting)
     rows = (
         Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
         .values_list("motion_id", "choice", "roll_entry__area")
         .iterator(chunk_size=5000)
     )
     for motion_id, choice, area in rows:
+        side = counted_as(choice, blank_abstains)
+        if side is None:
+            continue
         per = out.setdefault(motion_id, {})
-        a, n = per.get(choice, (ZERO, 0))
-        per[choice] = (a + area, n + 1)
+        a, n = per.get(side, (ZERO, 0))
+        per[side] = (a + area, n + 1)
     return out
 
 
