@@ -15,34 +15,34 @@ ballots received before the close are keyed in and confirmed by scrutineers ther
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from community.errors import NotAllowed, TransitionRefused
 
 
 class MeetingStatus(models.TextChoices):
-    DRAFT = "draft", _lazy("Draft")
-    NOTICED = "noticed", _lazy("Notice published")
-    OPEN = "open", _lazy("Voting open")
-    CLOSED = "closed", _lazy("Voting closed")
-    COUNTING = "counting", _lazy("Counting paper ballots")
-    PUBLISHED = "published", _lazy("Results published")
-    CANCELLED = "cancelled", _lazy("Cancelled")
+    DRAFT = "draft", _("Draft")
+    NOTICED = "noticed", _("Notice published")
+    OPEN = "open", _("Voting open")
+    CLOSED = "closed", _("Voting closed")
+    COUNTING = "counting", _("Counting paper ballots")
+    PUBLISHED = "published", _("Results published")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class MeetingAction(models.TextChoices):
-    NOTICE = "notice", _lazy("Publish the notice")
-    OPEN = "open", _lazy("Open voting")
-    CLOSE = "close", _lazy("Close voting")
-    COUNT = "count", _lazy("Start counting paper ballots")
-    PUBLISH = "publish", _lazy("Publish the results")
-    CANCEL = "cancel", _lazy("Cancel the meeting")
+    NOTICE = "notice", _("Publish the notice")
+    OPEN = "open", _("Open voting")
+    CLOSE = "close", _("Close voting")
+    COUNT = "count", _("Start counting paper ballots")
+    PUBLISH = "publish", _("Publish the results")
+    CANCEL = "cancel", _("Cancel the meeting")
 
 
 class Actor(models.TextChoices):
-    STAFF = "staff", _lazy("Staff")
-    SYSTEM = "system", _lazy("System")
+    STAFF = "staff", _("Staff")
+    SYSTEM = "system", _("System")
 
 
 S, A = MeetingStatus, MeetingAction
@@ -72,17 +72,17 @@ AFTER_CLOSE_STATUSES = frozenset({S.CLOSED, S.COUNTING})
 def next_status(status: str, action: str, actor: str) -> str:
     """The status after ``action`` by ``actor``; raises TransitionRefused / NotAllowed."""
     if action not in MeetingAction.values:
-        raise TransitionRefused(_("Unknown action “%(action)s”.") % {"action": action})
+        raise TransitionRefused(gettext("Unknown action “%(action)s”.") % {"action": action})
     entry = TRANSITIONS.get((action, status))
     if entry is None:
         raise TransitionRefused(
-            _("A meeting that is “%(status)s” cannot “%(action)s”.")
+            gettext("A meeting that is “%(status)s” cannot “%(action)s”.")
             % {"status": MeetingStatus(status).label, "action": MeetingAction(action).label},
             code="invalid_transition",
         )
     target, allowed = entry
     if actor not in allowed:
-        raise NotAllowed(_("“%(action)s” is done by staff.") % {"action": MeetingAction(action).label})
+        raise NotAllowed(gettext("“%(action)s” is done by staff.") % {"action": MeetingAction(action).label})
     return target
 
 
