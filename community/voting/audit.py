@@ -67,7 +67,7 @@ def meeting_verify(meeting: Meeting) -> Report:
         )
     }
     for entry in entries.values():
-        entry.units_area = selectors._cents(entry.units_area)
+        entry.units_area = selectors.to_cents(entry.units_area)
         if entry.units_area != entry.area:
             report.problems.append(
                 f"roll entry {entry.pk}: area {entry.area} ≠ sum of its units {entry.units_area}"

@@ -3,6 +3,10 @@
 The roll (投票权数) is a snapshot taken when the notice is published: later move-ins or sales
 do not change who may vote. Ballots form one hash chain per meeting so any later edit of a
 row is detectable (``manage.py voting_verify``).
+
+Longer than ~400 lines on purpose: one models module per app is what Django's migrations and
+the admin expect, and these models reference each other (meeting → roll → ballots → results);
+the rules live elsewhere (``rules``, ``heads``, ``transitions``), so what is here is fields.
 """
 
 from __future__ import annotations

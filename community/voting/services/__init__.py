@@ -1,7 +1,10 @@
 """Writes for the owners' assembly, one module per concern; every public name importable here.
 
 * ``meetings`` — meetings, motions and the meeting's transitions (``voting.transitions``);
-* ``roll`` — the frozen roll, possible duplicates, typed corrections, roll notifications;
+* ``motions`` — motions, attachments and their classification;
+* ``estate_settings`` — an estate's voting settings;
+* ``roll`` — the frozen roll, possible duplicates, roll notifications;
+* ``corrections`` — typed corrections of the roll;
 * ``ballots`` — the hash chain, precedence, owners' ballots, proxies;
 * ``counting`` — returned paper/proxy ballots keyed in and confirmed by scrutineers.
 
@@ -24,6 +27,7 @@ from .ballots import (
     roll_entry_for_user,
 )
 from .common import proxy_limit_for, voting_settings_for
+from .corrections import roll_correct
 from .counting import (
     is_scrutineer,
     paper_ballot_confirm,
@@ -31,6 +35,7 @@ from .counting import (
     paper_ballot_reject,
     scrutineer_appoint,
 )
+from .estate_settings import voting_settings_save
 from .meetings import (
     CLOCK_ACTOR,
     NOTICE_MIN_DAYS,
@@ -46,19 +51,19 @@ from .meetings import (
     meeting_start_counting,
     meeting_update,
     meetings_advance,
+)
+from .motions import (
     motion_attachment_add,
     motion_create,
     motion_delete,
     motion_raise_to_special,
     motion_update,
-    voting_settings_save,
 )
 from .roll import (
     duplicate_groups,
     duplicates_undecided,
     identity_decide,
     meeting_notify_roll,
-    roll_correct,
     roll_digest_compute,
 )
 

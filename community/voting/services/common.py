@@ -9,10 +9,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.errors import ServiceError
+from community.errors import ServiceError, TransitionRefused
 
 from ..models import Meeting, MeetingEvent, VotingSettings
-from ..transitions import Actor
+from ..transitions import Actor, MeetingStatus
 
 SYSTEM_PREFIX = "system:"
 CENT_PLACES = "0.01"
@@ -58,3 +58,11 @@ def event_record(
         system_actor=by if isinstance(by, str) else "",
         at=at or timezone.now(),
     )
+
+
+def require_draft(meeting: Meeting, what: str) -> None:
+    if meeting.status != MeetingStatus.DRAFT:
+        raise TransitionRefused(
+            _("%(what)s cannot be changed after the notice is published.") % {"what": what},
+            code="after_notice",
+        )

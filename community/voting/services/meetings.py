@@ -17,24 +17,20 @@ from django.utils.translation import gettext as _
 
 from community.errors import ServiceError, TransitionRefused
 
-from .. import rules, selectors
+from .. import selectors
 from ..models import (
     Ballot,
     BallotMode,
     Convenor,
-    Matter,
     Meeting,
     MeetingEventType,
-    Motion,
-    MotionAttachment,
     MotionResult,
     PaperBallot,
     PaperBallotStatus,
-    VotingSettings,
 )
 from ..transitions import MeetingAction, MeetingStatus, next_status
 from . import roll
-from .common import actor_kind, event_record, lock
+from .common import actor_kind, event_record, lock, require_draft
 
 NOTICE_MIN_DAYS = 15
 WINDOW_MIN_DAYS = 5
@@ -54,16 +50,6 @@ MEETING_FIELDS = frozenset(
         "scope_buildings",
     }
 )
-SETTINGS_FIELDS = frozenset(
-    {
-        "non_voters_follow_majority",
-        "follow_majority_clause",
-        "proxy_principal_limit",
-        "parking_spaces_count",
-        "blank_is_abstention",
-    }
-)
-MOTION_FIELDS = frozenset({"title", "text", "matter", "position", "justification"})
 
 
 def _when(value: dt.datetime) -> str:
@@ -139,19 +125,11 @@ def meeting_create(
     return meeting
 
 
-def _require_draft(meeting: Meeting, what: str) -> None:
-    if meeting.status != MeetingStatus.DRAFT:
-        raise TransitionRefused(
-            _("%(what)s cannot be changed after the notice is published.") % {"what": what},
-            code="after_notice",
-        )
-
-
 @transaction.atomic
 def meeting_update(*, meeting: Meeting, by, **fields) -> Meeting:
     actor_kind(by)
     meeting = lock(meeting)
-    _require_draft(meeting, _("The meeting"))
+    require_draft(meeting, _("The meeting"))
     unknown = set(fields) - MEETING_FIELDS
     if unknown:
         raise ServiceError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -169,110 +147,6 @@ def meeting_update(*, meeting: Meeting, by, **fields) -> Meeting:
         _check_scope(meeting, scope)
         meeting.scope_buildings.set(scope)
     return meeting
-
-
-def _check_classification(motion: Motion) -> None:
-    """Matter 9 ("other major matters") needs a written reason it is none of matters 6–8."""
-    if motion.matter == Matter.OTHER and not (motion.justification or "").strip():
-        raise ServiceError(
-            {
-                "justification": [
-                    _(
-                        "Matter 9 needs a written justification: say why the matter is major and why "
-                        "it is none of matters 6–8 (raising maintenance funds; rebuilding or altering "
-                        "buildings; changing the use of common parts or running a business on them), "
-                        "which need three quarters."
-                    )
-                ]
-            }
-        )
-
-
-@transaction.atomic
-def motion_create(
-    *,
-    meeting: Meeting,
-    title: str,
-    text: str,
-    matter: int,
-    by,
-    position: int | None = None,
-    justification: str = "",
-) -> Motion:
-    actor_kind(by)
-    meeting = lock(meeting)
-    if meeting.status != MeetingStatus.DRAFT:
-        raise TransitionRefused(
-            _("No motion can be added after the notice is published."), code="after_notice"
-        )
-    if position is None:
-        position = meeting.motions.count() + 1
-    motion = Motion(
-        meeting=meeting, title=title, text=text, matter=matter, position=position, justification=justification
-    )
-    motion.full_clean()
-    _check_classification(motion)
-    motion.save()
-    return motion
-
-
-@transaction.atomic
-def motion_update(*, motion: Motion, by, **fields) -> Motion:
-    actor_kind(by)
-    meeting = lock(motion.meeting)
-    _require_draft(meeting, _("A motion"))
-    unknown = set(fields) - MOTION_FIELDS
-    if unknown:
-        raise ServiceError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    motion = Motion.objects.get(pk=motion.pk)
-    for name, value in fields.items():
-        setattr(motion, name, value)
-    motion.full_clean()
-    _check_classification(motion)
-    motion.save()
-    return motion
-
-
-@transaction.atomic
-def motion_raise_to_special(*, motion: Motion, reason: str, by) -> Motion:
-    """Raise an ordinary motion to the special majority (possible after the notice, until voting
-    closes). The kind is never lowered: that would let fewer owners decide than announced."""
-    meeting = lock(motion.meeting)
-    if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.NOTICED, MeetingStatus.OPEN):
-        raise TransitionRefused(_("A motion's kind cannot change after voting closes."), code="closed")
-    motion = Motion.objects.select_for_update().get(pk=motion.pk)
-    if motion.kind == rules.SPECIAL:
-        raise TransitionRefused(_("The motion already needs the special majority."), code="already_special")
-    if not (reason or "").strip():
-        raise ServiceError({"reason": [_("Give the reason for raising the motion's kind.")]})
-    motion.raised_to_special = True
-    motion.save(update_fields=["raised_to_special"])
-    event_record(
-        meeting=meeting,
-        type=MeetingEventType.MOTION_RAISED,
-        by=by,
-        params={"motion": motion.pk, "title": motion.title, "reason": reason.strip()},
-    )
-    return motion
-
-
-@transaction.atomic
-def motion_delete(*, motion: Motion, by) -> None:
-    actor_kind(by)
-    meeting = lock(motion.meeting)
-    _require_draft(meeting, _("A motion"))
-    motion.delete()
-
-
-@transaction.atomic
-def motion_attachment_add(*, motion: Motion, file, by, name: str = "") -> MotionAttachment:
-    actor_kind(by)
-    meeting = lock(motion.meeting)
-    _require_draft(meeting, _("A motion's attachments"))
-    attachment = MotionAttachment(motion=motion, file=file, name=name or getattr(file, "name", ""))
-    attachment.full_clean()
-    attachment.save()
-    return attachment
 
 
 # --- Transitions ------------------------------------------------------------------------------------
@@ -424,28 +298,3 @@ def meetings_advance(*, by: str = CLOCK_ACTOR, now: dt.datetime | None = None) -
         meeting_close(meeting=meeting, by=by, now=now)
         closed += 1
     return opened, closed
-
-
-@transaction.atomic
-def voting_settings_save(*, estate, by, **fields) -> VotingSettings:
-    """Create or change an estate's voting settings. "Non-voters follow the majority" needs the
-    uploaded clause of the estate's rules that adopts it."""
-    actor_kind(by)
-    unknown = set(fields) - SETTINGS_FIELDS
-    if unknown:
-        raise ServiceError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    found = VotingSettings.objects.select_for_update().filter(estate=estate).first()
-    settings_ = found or VotingSettings(estate=estate)
-    for name, value in fields.items():
-        setattr(settings_, name, value)
-    if settings_.non_voters_follow_majority and not settings_.follow_majority_clause:
-        raise ServiceError(
-            {
-                "follow_majority_clause": [
-                    _("Upload the clause of the estate's rules that adopts “non-voters follow the majority”.")
-                ]
-            }
-        )
-    settings_.full_clean()
-    settings_.save()
-    return settings_
