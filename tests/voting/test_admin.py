@@ -258,6 +258,8 @@ def test_admin_changelists_run_a_constant_number_of_queries(build, staff_a, clie
         reverse("admin:voting_meeting_changelist"),
         reverse("admin:voting_ballot_changelist"),
         reverse("admin:voting_rollentry_changelist"),
+        reverse("admin:voting_meetingevent_changelist"),
+        reverse("admin:voting_paperballot_changelist"),
     ]
 
     def counts():
