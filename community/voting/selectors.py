@@ -34,6 +34,7 @@ from .tally import (  # noqa: F401 - re-exported: selectors is where reads are l
     meeting_tally,
     published_tally,
     python_tally,
+    recorded_choices,
     roll_totals,
     to_cents,
 )

@@ -289,3 +289,18 @@ def python_tally(meeting: Meeting) -> dict[int, dict[str, tuple[Decimal, int]]]:
         a, n = per.get(side, (ZERO, 0))
         per[side] = (a + area, n + 1)
     return out
+
+
+def recorded_choices(meeting: Meeting) -> dict[int, dict[str, int]]:
+    """Owners per motion and recorded choice as cast (blank and invalid kept apart): the strict
+    per-motion figures behind the counted ones, for the export. One query."""
+    rows = (
+        Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
+        .values("motion_id", "choice")
+        .annotate(owners=Count("id"))
+        .order_by()
+    )
+    out: dict[int, dict[str, int]] = {}
+    for row in rows:
+        out.setdefault(row["motion_id"], {})[row["choice"]] = row["owners"]
+    return out

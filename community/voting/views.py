@@ -59,6 +59,7 @@ def detail(request, pk: int):
     current = {b.motion_id: b for b in selectors.entry_current_ballots(entry)} if entry else {}
     for motion in motions:
         motion.my_ballot = current.get(motion.pk)
+    estate_settings = services.voting_settings_for(meeting.estate_id)
     context = {
         "meeting": meeting,
         "entries": entries,
@@ -66,7 +67,9 @@ def detail(request, pk: int):
         "motions": motions,
         "choices": [(c.value, c.label) for c in OWNER_CHOICES],
         "voting_open": selectors.voting_is_open(meeting),
-        "blank_is_abstention": selectors.blank_is_abstention(meeting),
+        "settings": estate_settings,
+        "blank_is_abstention": estate_settings.blank_is_abstention,
+        "scope_buildings": list(meeting.scope_buildings.order_by("name")),
         "not_on_roll_message": services.not_on_roll_message(),
         "tallies": selectors.published_tally(meeting)
         if selectors.results_visible_to_residents(meeting)

@@ -224,3 +224,30 @@ def test_percentages_are_rounded_down_and_the_shortfall_is_shown(build, staff_a,
     page = client_for(owners[0].user).get(f"/portal/voting/{meeting.pk}/").content.decode()
     assert "49.99%" in page  # 200/400.01 m² = 49.998…%: rounded down, never up to 50.00%
     assert "≥ 66.68 m²" in page
+
+
+def test_the_export_keeps_blank_and_invalid_apart(build, staff_a, client_for, media):
+    from openpyxl import load_workbook
+
+    owners = _estate(build, ["100.00"] * 3)
+    meeting = meeting_open(estate=build.estate, by=staff_a, motions=(("续聘物业", 4), ("选举业委会", 3)))
+    first, second = meeting.motions.order_by("position")
+    services.ballot_submit_by_owner(user=owners[0].user, meeting=meeting, choices={first.pk: "agree"})
+    services.ballot_submit_by_owner(
+        user=owners[1].user, meeting=meeting, choices={first.pk: "abstain", second.pk: "abstain"}
+    )
+    meeting_closed(meeting, by=staff_a)
+    xlsx = client_for(owners[0].user).get(f"/portal/voting/{meeting.pk}/results.xlsx")
+    import io
+
+    sheet = load_workbook(
+        io.BytesIO(b"".join(xlsx.streaming_content) if xlsx.streaming else xlsx.content)
+    ).active
+    rows = {
+        row[0]: row
+        for row in sheet.iter_rows(values_only=True)
+        if row and row[0] in ("续聘物业", "选举业委会")
+    }
+    # Counted: motion 2 has two abstentions (one blank); strictly: one blank item.
+    assert rows["选举业委会"][11:13] == (200, 2) and rows["选举业委会"][-2:] == (1, 0)
+    assert rows["续聘物业"][-2:] == (0, 0)
