@@ -17,19 +17,15 @@ be checked by property tests against the rule as the SPC states it.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from community.residents.models import normalise_id_number
+
+
 DEVELOPER_KEY = "developer"
 VOTER_KEY_MAX = 64
-
-
-def normalise_id_number(value: str | None) -> str:
-    """The canonical form of a PRC ID number: full-width folded, spaces dropped, the check X upper."""
-    folded = unicodedata.normalize("NFKC", value or "")
-    return "".join(folded.split()).upper()
 
 
 @dataclass(frozen=True, slots=True)
