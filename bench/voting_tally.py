@@ -159,7 +159,14 @@ def run() -> None:
         created_by=staff,
     )
     for m in range(MOTIONS):
-        services.motion_create(meeting=meeting, title=f"议题{m + 1}", text="…", matter=(m % 9) + 1)
+        services.motion_create(
+            meeting=meeting,
+            title=f"议题{m + 1}",
+            text="…",
+            matter=(m % 9) + 1,
+            justification="基准测试：属重大事项，且不属第六至八项。",
+            by=staff,
+        )
     profiler = None
     if os.environ.get("BENCH_PROFILE"):
         import cProfile

@@ -7,6 +7,7 @@ Every staff-visible model reaches an Estate through a declared path (``estate_pa
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
@@ -177,6 +178,13 @@ class Resident(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(str(self.phone) if self.phone else "")
+
+
+def normalise_id_number(value: str | None) -> str:
+    """The canonical form of an ID number, the first key of a person's identity (the voting roll,
+    the importer): full-width characters folded, spaces dropped, the check letter X upper-case."""
+    folded = unicodedata.normalize("NFKC", value or "")
+    return "".join(folded.split()).upper()
 
 
 def mask_id_number(value: str) -> str:

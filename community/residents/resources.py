@@ -12,7 +12,7 @@ What a property office needs from a spreadsheet, and how it is kept safe:
   error (``rollback_on_validation_errors`` defaults to on here), so a file with one bad row
   writes nothing. The dry run reports every bad row with a message saying what is wrong.
 * Existing rows are updated, not duplicated: a building by estate + name, a unit by building +
-  entrance + number, a resident by estate + phone (else ID number). A unit or building that
+  entrance + number, a resident by estate + ID number (else phone). A unit or building that
   appears twice in one file is an error.
 * Resident rows may name a unit, a role and the primary-contact flag: the occupancy is started
   (or updated) through ``community.residents.services`` so its rules hold.
@@ -45,6 +45,7 @@ from .models import (
     Resident,
     Unit,
     UnitUsage,
+    normalise_id_number,
 )
 
 # Input synonyms people type in Chinese spreadsheets; matched besides the codes and the
@@ -571,7 +572,7 @@ class ResidentResource(ScopedResource):
         except ValidationError as e:
             errors.add("phone", e.messages[0])
             phone = ""
-        id_number = _text(row.get("id_number")).upper()
+        id_number = normalise_id_number(_text(row.get("id_number")))
         if len(id_number) > Resident._meta.get_field("id_number").max_length:
             errors.add("id_number", _("The ID number is too long."))
 
@@ -599,7 +600,23 @@ class ResidentResource(ScopedResource):
         elif _text(row.get("role")) or primary:
             errors.add("number", _("A role or primary contact is given but no unit."))
 
-        person = phone or id_number or f"{name}#{row_number}"
+        if estate and id_number and phone:
+            by_id = (
+                Resident.objects.filter(estate=estate, id_number=id_number)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            by_phone = (
+                Resident.objects.filter(estate=estate, phone=phone).values_list("pk", flat=True).first()
+            )
+            if by_id and by_phone and by_id != by_phone:
+                errors.add(
+                    "phone",
+                    _(
+                        "This phone belongs to another resident than this ID number; correct one of them first."
+                    ),
+                )
+        person = id_number or phone or f"{name}#{row_number}"
         if estate:
             self.check_duplicate(
                 ("resident", estate.pk, person, unit.pk if unit else None),
@@ -619,11 +636,14 @@ class ResidentResource(ScopedResource):
         }
 
     def find_existing(self, values):
+        # A person is their ID number first (the voting roll counts people by it); phones change.
         estate = values["estate"]
+        if values["id_number"]:
+            found = Resident.objects.filter(estate=estate, id_number=values["id_number"]).first()
+            if found is not None:
+                return found
         if values["phone"]:
             return Resident.objects.filter(estate=estate, phone=values["phone"]).first()
-        if values["id_number"]:
-            return Resident.objects.filter(estate=estate, id_number=values["id_number"]).first()
         return None
 
     def apply(self, instance, values):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +15,7 @@ from community.api.errors import Conflict
 from community.api.filters import IdFilter
 
 from . import selectors, services
-from .models import Ballot, Choice, Meeting, MeetingStatus, Motion, MotionAttachment
+from .models import OWNER_CHOICES, Ballot, Meeting, MeetingStatus, Motion, MotionAttachment
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -151,7 +149,12 @@ class TallySerializer(serializers.Serializer):
 
 
 class CastSerializer(serializers.Serializer):
-    choice = serializers.ChoiceField(choices=Choice.choices)
+    choice = serializers.ChoiceField(choices=[(c.value, c.label) for c in OWNER_CHOICES])
+    entry = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The roll entry this ballot is for; required when the owner is in several entries.",
+    )
 
 
 def _meeting(request, pk) -> Meeting:
@@ -226,16 +229,13 @@ class Cast(APIView):
         )
         serializer = CastSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            ballot = services.ballot_cast_by_owner(
-                user=request.user, motion=motion, choice=serializer.validated_data["choice"]
-            )
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc) or services.not_on_roll_message()) from exc
-        except ValidationError as exc:
-            if getattr(exc, "code", None) == "not_open":
-                raise Conflict(" ".join(exc.messages)) from exc
-            raise
+        # Refusals are community.errors exceptions: the envelope answers 403 / 409 / 400.
+        ballot = services.ballot_cast_by_owner(
+            user=request.user,
+            motion=motion,
+            choice=serializer.validated_data["choice"],
+            entry_id=serializer.validated_data.get("entry"),
+        )
         return Response(BallotSerializer(ballot).data, status=status.HTTP_201_CREATED)
 
 
@@ -247,7 +247,7 @@ class Results(APIView):
         meeting = _meeting(request, pk)
         staff = selectors.is_meeting_staff(request.user, meeting)
         allowed = meeting.status == MeetingStatus.PUBLISHED or (
-            staff and meeting.status == MeetingStatus.CLOSED
+            staff and meeting.status in (MeetingStatus.CLOSED, MeetingStatus.COUNTING)
         )
         if not allowed:
             raise Conflict(_("The results are not published yet."))

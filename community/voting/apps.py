@@ -11,16 +11,25 @@ class VotingConfig(AppConfig):
     label = "voting"
     verbose_name = _("Owners' assembly")
 
-    # Managers run meetings (with the owners' committee); the front desk takes paper and proxy
-    # ballots over the counter and sees the roll. Ballots and results are never edited by hand:
-    # services write them.
+    # Managers assist the convenor (owners' committee or preparatory group) in running meetings;
+    # the front desk takes paper and proxy ballots over the counter and keys them in. Nobody on
+    # the staff confirms a paper ballot: scrutineers are residents, in the portal. Ballots,
+    # results and events are never edited by hand: services write them.
     role_permissions = {
         "manager": _perms(["meeting", "motion", "motionattachment"], ["view", "add", "change", "delete"])
-        + _perms(["rollentry", "rollunit", "motionresult"], ["view"])
-        + _perms(["rollcorrection", "proxyauthorisation", "ballot"], ["view", "add"])
+        + _perms(["rollentry", "rollunit", "motionresult", "ballot", "meetingevent"], ["view"])
+        + _perms(
+            ["rollcorrection", "proxyauthorisation", "paperballot", "identitydecision", "scrutineer"],
+            ["view", "add"],
+        )
         + _perms(["votingsettings"], ["view", "add", "change"]),
         "front_desk": _perms(
-            ["meeting", "motion", "motionattachment", "rollentry", "rollunit", "motionresult"], ["view"]
+            ["meeting", "motion", "motionattachment", "rollentry", "rollunit", "motionresult", "ballot"],
+            ["view"],
         )
-        + _perms(["proxyauthorisation", "ballot"], ["view", "add"]),
+        + _perms(["proxyauthorisation", "paperballot"], ["view", "add"]),
     }
+
+    def ready(self) -> None:
+        # Registers the tasks with Celery in every process (services schedule them by name).
+        from . import tasks  # noqa: F401

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
+
 from . import selectors, services
 from .models import Ballot, Choice, Meeting, MotionResult, RollEntry
 
@@ -40,7 +42,12 @@ def meeting_verify(meeting: Meeting) -> Report:
             report.problems.append(f"ballot #{ballot.seq}: contents do not match its hash (altered)")
         if services.receipt_code_for(ballot.hash) != ballot.receipt_code:
             report.problems.append(f"ballot #{ballot.seq}: receipt code does not match")
-        current[(ballot.motion_id, ballot.roll_entry_id)] = ballot
+        key = (ballot.motion_id, ballot.roll_entry_id)
+        held = current.get(key)
+        if held is None or services.precedence(
+            ballot.channel, ballot.cast_at, ballot.seq
+        ) > services.precedence(held.channel, held.cast_at, held.seq):
+            current[key] = ballot
         prev = ballot.hash
     current_ids = {b.pk for b in current.values()}
     for ballot in ballots:
@@ -56,24 +63,26 @@ def meeting_verify(meeting: Meeting) -> Report:
     entries = {
         e.pk: e
         for e in RollEntry.objects.filter(meeting=meeting).annotate(
-            units_area=selectors.area_sum("units__area")
+            units_area=selectors.area_sum("units__area", filter=Q(units__not_exclusive_part=False))
         )
     }
     for entry in entries.values():
-        entry.units_area = selectors._cents(entry.units_area)
+        entry.units_area = selectors.to_cents(entry.units_area)
         if entry.units_area != entry.area:
             report.problems.append(
                 f"roll entry {entry.pk}: area {entry.area} ≠ sum of its units {entry.units_area}"
             )
 
     chain: dict[int, dict[str, tuple[Decimal, int]]] = {}
+    blank_abstains = selectors.blank_is_abstention(meeting)
     for (motion_id, entry_id), ballot in current.items():
         entry = entries.get(entry_id)
-        if entry is None or entry.excluded:
+        side = selectors.counted_as(ballot.choice, blank_abstains)
+        if entry is None or entry.excluded or side is None:
             continue
         per = chain.setdefault(motion_id, {})
-        area, owners = per.get(ballot.choice, (Decimal(0), 0))
-        per[ballot.choice] = (area + entry.area, owners + 1)
+        area, owners = per.get(side, (Decimal(0), 0))
+        per[side] = (area + entry.area, owners + 1)
     total_area = sum((e.area for e in entries.values() if not e.excluded), Decimal(0))
     total_owners = sum(1 for e in entries.values() if not e.excluded)
 
@@ -81,7 +90,7 @@ def meeting_verify(meeting: Meeting) -> Report:
     for tally in selectors.meeting_tally(meeting, follow_majority=False):
         f = tally.figures
         per = chain.get(tally.motion_id, {})
-        for choice in Choice.values:
+        for choice in (Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN):
             from_chain = per.get(choice, (Decimal(0), 0))
             from_sql = (getattr(f, f"{choice}_area"), getattr(f, f"{choice}_owners"))
             if from_chain != from_sql:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from community.demo import DemoContext, register_seeder
+from community.residents.models import Resident
 
 from . import services
-from .models import BallotMode, Channel, Choice, Meeting, RollEntry
+from .models import BallotMode, Choice, Meeting, RollEntry
 
 CLOSED_TITLE = "2026年第一次业主大会（续聘物业服务企业）"
 OPEN_TITLE = "2026年第二次业主大会（电梯更新改造）"
@@ -71,16 +73,26 @@ def _create(
     )
     for position, (motion_title, matter, text) in enumerate(motions, start=1):
         services.motion_create(
-            meeting=meeting, title=motion_title, text=text, matter=matter, position=position
+            meeting=meeting, title=motion_title, text=text, matter=matter, position=position, by=manager
         )
     services.meeting_publish_notice(meeting=meeting, by=manager, now=notice_at)
     return services.meeting_open(meeting=meeting, by=manager, now=opens_at)
 
 
+def _scrutineer(ctx: DemoContext, meeting: Meeting):
+    """The demo tenant (a resident with a login) serves as the meeting's scrutineer."""
+    resident = Resident.objects.filter(estate=ctx.estate, user=ctx.users["tenant"]).first()
+    if resident is not None:
+        services.scrutineer_appoint(meeting=meeting, resident=resident, by=ctx.users["manager"])
+    return resident
+
+
 def _cast_some(ctx: DemoContext, meeting: Meeting, *, share: float, weights, at, skip_user=None) -> None:
-    """Ballots from a seeded share of the roll: portal ballots for owners with a login, paper otherwise."""
+    """Whole ballots from a seeded share of the roll: in the portal for owners with a login, else
+    on paper, keyed in by the manager and confirmed by the scrutineer."""
     rng = random.Random(meeting.title)
     manager = ctx.users["manager"]
+    scrutineer = _scrutineer(ctx, meeting)
     entries = list(RollEntry.objects.filter(meeting=meeting).prefetch_related("members__user").order_by("pk"))
     motions = list(meeting.motions.order_by("position"))
     voters = [e for e in entries if rng.random() < share]
@@ -88,18 +100,29 @@ def _cast_some(ctx: DemoContext, meeting: Meeting, *, share: float, weights, at,
         users = [m.user for m in entry.members.all() if m.user_id]
         if skip_user is not None and skip_user in users:
             continue
-        for motion in motions:
-            choice = rng.choices(
+        choices = {
+            motion.pk: rng.choices(
                 [Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN], weights=weights[motion.position - 1]
             )[0]
-            services.ballot_cast(
-                motion=motion,
-                roll_entry=entry,
-                choice=choice,
-                channel=Channel.PORTAL if users else Channel.PAPER,
-                by=users[0] if users else manager,
-                now=at + dt.timedelta(minutes=i),
+            for motion in motions
+        }
+        expressed = at + dt.timedelta(seconds=i)
+        if users:
+            services.ballot_submit_by_owner(
+                user=users[0], meeting=meeting, choices=choices, entry_id=entry.pk, now=expressed
             )
+        elif scrutineer is not None and (entry.is_developer or entry.members.all()):
+            paper = services.paper_ballot_enter(
+                meeting=meeting,
+                roll_entry=entry,
+                signer_name=entry.name[:100],
+                received_at=expressed,
+                scan=ContentFile(b"%PDF-1.4 demo ballot", name="ballot.pdf"),
+                choices=choices,
+                by=manager,
+                now=expressed,
+            )
+            services.paper_ballot_confirm(paper=paper, by=scrutineer.user, now=expressed)
 
 
 @register_seeder(order=30, name="voting")

@@ -14,7 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import rules, selectors
-from .models import Meeting
+from .models import Choice, Meeting
+
+# Landscape A4 leaves ~700 pt between the margins for the motion title and 16 figures.
+FIRST_COLUMN_PT = 130
+COLUMN_PT = 36
 
 
 def _rows(meeting: Meeting) -> tuple[list[str], list[list]]:
@@ -34,10 +38,14 @@ def _rows(meeting: Meeting) -> tuple[list[str], list[list]]:
         _("Abstain owners"),
         _("Quorum met"),
         _("Passed"),
+        _("Of these: blank items (owners)"),
+        _("Of these: invalid (owners)"),
     ]
     rows = []
+    recorded = selectors.recorded_choices(meeting)
     for t in selectors.published_tally(meeting):
         f = t.figures
+        strict = recorded.get(t.motion_id, {})
         rows.append(
             [
                 t.title,
@@ -55,6 +63,8 @@ def _rows(meeting: Meeting) -> tuple[list[str], list[list]]:
                 f.abstain_owners,
                 _("yes") if t.decision.quorum_met else _("no"),
                 _("yes") if t.decision.passed else _("no"),
+                strict.get(Choice.BLANK, 0),
+                strict.get(Choice.INVALID, 0),
             ]
         )
         if t.imputed is not None:
@@ -77,6 +87,8 @@ def _rows(meeting: Meeting) -> tuple[list[str], list[list]]:
                     g.abstain_owners,
                     _("yes") if t.imputed_decision.quorum_met else _("no"),
                     _("yes") if t.imputed_decision.passed else _("no"),
+                    "",
+                    "",
                 ]
             )
     return header, rows
@@ -161,7 +173,7 @@ def results_pdf(meeting: Meeting) -> bytes:
     header, rows = _rows(meeting)
     data = [[Paragraph(_pdf_text(h), cell_style) for h in header]]
     data += [[Paragraph(_pdf_text(v), cell_style) for v in row] for row in rows]
-    table = Table(data, repeatRows=1, colWidths=[150] + [45] * (len(header) - 1))
+    table = Table(data, repeatRows=1, colWidths=[FIRST_COLUMN_PT] + [COLUMN_PT] * (len(header) - 1))
     table.setStyle(
         TableStyle(
             [

@@ -3,6 +3,10 @@
 The roll (投票权数) is a snapshot taken when the notice is published: later move-ins or sales
 do not change who may vote. Ballots form one hash chain per meeting so any later edit of a
 row is detectable (``manage.py voting_verify``).
+
+Longer than ~400 lines on purpose: one models module per app is what Django's migrations and
+the admin expect, and these models reference each other (meeting → roll → ballots → results);
+the rules live elsewhere (``rules``, ``heads``, ``transitions``), so what is here is fields.
 """
 
 from __future__ import annotations
@@ -16,12 +20,17 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from community.residents.models import AreaSource, Estate, Resident, Unit, UnitUsage
+from community.residents.models import AreaSource, Building, Estate, Resident, Unit, UnitUsage
 
 from . import rules
+from .transitions import MeetingAction, MeetingStatus
+
+__all__ = ["MeetingAction", "MeetingStatus"]  # re-exported: models are where callers look
 
 ATTACHMENT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"]
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_PROXY_PRINCIPAL_LIMIT = 3
+MAX_PROXY_PRINCIPAL_LIMIT = 50
 AUTHORISATION_EXTENSIONS = ["pdf", "jpg", "jpeg", "png"]
 
 
@@ -44,15 +53,6 @@ class BallotMode(models.TextChoices):
     SECRET = "secret", _("Secret ballot")
 
 
-class MeetingStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    NOTICED = "noticed", _("Notice published")
-    OPEN = "open", _("Voting open")
-    CLOSED = "closed", _("Voting closed")
-    PUBLISHED = "published", _("Results published")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
 class VotingSettings(models.Model):
     """Per-estate voting rules. Absent row = defaults."""
 
@@ -67,10 +67,30 @@ class VotingSettings(models.Model):
         default=False,
         help_text=_("Local rule: show figures where owners who did not vote are counted with the majority."),
     )
+    # The written clause of the estate's rules (议事规则/管理规约) adopting the local rule: the
+    # switch has no effect without it.
+    follow_majority_clause = models.FileField(
+        _("clause adopting “non-voters follow the majority”"),
+        upload_to="voting/rules/%Y/%m/",
+        blank=True,
+        validators=[FileExtensionValidator(AUTHORISATION_EXTENSIONS), validate_file_size],
+    )
     proxy_principal_limit = models.PositiveSmallIntegerField(
         _("principals per proxy"),
-        default=3,
-        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        default=DEFAULT_PROXY_PRINCIPAL_LIMIT,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PROXY_PRINCIPAL_LIMIT)],
+    )
+    # SPC interpretation Art. 2 lets parking spaces be exclusive parts; whether they count for
+    # the vote is the estate's decision (printed on the notice). Off by default.
+    parking_spaces_count = models.BooleanField(
+        _("parking spaces count as exclusive parts"),
+        default=False,
+        help_text=_("Printed on the notice. Off: parking spaces carry no votes and no area."),
+    )
+    blank_is_abstention = models.BooleanField(
+        _("blank or spoiled items count as abstentions"),
+        default=True,
+        help_text=_("Printed on the ballot. Off: a blank item takes no part in that motion."),
     )
 
     class Meta:
@@ -95,6 +115,15 @@ class Meeting(models.Model):
     ballot_mode = models.CharField(
         _("ballot mode"), max_length=8, choices=BallotMode.choices, default=BallotMode.NAMED
     )
+    # The meeting's scope: none chosen = the whole estate; else the owners of these buildings
+    # decide (e.g. using the maintenance funds for one building's lift).
+    scope_buildings = models.ManyToManyField(
+        Building,
+        blank=True,
+        related_name="+",
+        verbose_name=_("buildings in scope"),
+        help_text=_("Leave empty for the whole estate."),
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT, editable=False
     )
@@ -115,7 +144,7 @@ class Meeting(models.Model):
         _("principals per proxy"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PROXY_PRINCIPAL_LIMIT)],
         help_text=_("Leave empty to use the estate's setting (3 by default)."),
     )
     created_by = models.ForeignKey(
@@ -152,6 +181,15 @@ class Choice(models.TextChoices):
     AGREE = "agree", _("Agree")
     OPPOSE = "oppose", _("Oppose")
     ABSTAIN = "abstain", _("Abstain")
+    # Recorded as found on a returned ballot. Invalid always counts as an abstention; a blank
+    # item does when the estate's ``blank_is_abstention`` is on (the default), else it takes
+    # no part in that motion. The export keeps both apart (the strict figures).
+    INVALID = "invalid", _("Invalid (counted as abstention)")
+    BLANK = "blank", _("Blank")
+
+
+# What an owner chooses in the portal; blank and invalid come only from returned paper.
+OWNER_CHOICES = (Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN)
 
 
 class Matter(models.IntegerChoices):
@@ -181,6 +219,11 @@ class Motion(models.Model):
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
     matter = models.PositiveSmallIntegerField(_("Art. 278 matter"), choices=Matter.choices)
+    # Matter 9 ("other major matters") must say why the matter is major and why it is none of
+    # matters 6–8 (which need three quarters).
+    justification = models.TextField(_("why this classification"), blank=True)
+    # The kind may be raised (ordinary -> special) after the notice, never lowered.
+    raised_to_special = models.BooleanField(_("raised to the special majority"), default=False)
 
     class Meta:
         verbose_name = _("motion")
@@ -192,7 +235,7 @@ class Motion(models.Model):
 
     @property
     def kind(self) -> str:
-        return rules.kind_of_matter(self.matter)
+        return rules.SPECIAL if self.raised_to_special else rules.kind_of_matter(self.matter)
 
     def get_kind_display(self) -> str:
         return str(MotionKind(self.kind).label)
@@ -222,7 +265,13 @@ class MotionAttachment(models.Model):
 
 
 class RollEntry(models.Model):
-    """One owner for head count (一户一票 per person, not per unit), with all their area."""
+    """One head (SPC interpretation Art. 9) with all its area.
+
+    One exclusive part is one head, except that the developer's parts count as one, and the
+    same owner set (one person, or exactly the same co-owners) holding several parts counts as
+    one. ``voter_key`` is the owner set ("owners:<k1>|<k2>"), "developer" or "unit:<id>" for a
+    unit whose owner is unknown.
+    """
 
     estate_path = "meeting__estate"
 
@@ -237,8 +286,9 @@ class RollEntry(models.Model):
     members = models.ManyToManyField(
         Resident, related_name="roll_entries", blank=True, verbose_name=_("owners")
     )
-    # Staff can take an entry off the roll (with a recorded reason) until voting opens.
-    excluded = models.BooleanField(_("excluded"), default=False)
+    # Set only by the correction "not an exclusive part" when the entry has no exclusive part
+    # left: the one correction that lowers the base. Nothing else takes an entry off the roll.
+    excluded = models.BooleanField(_("no exclusive part left"), default=False)
 
     class Meta:
         verbose_name = _("roll entry")
@@ -269,6 +319,8 @@ class RollUnit(models.Model):
     # The registered (else surveyed, else contract) exclusive area; parking spaces carry 0.
     area = models.DecimalField(_("voting area (m²)"), max_digits=10, decimal_places=2)
     area_source = models.CharField(_("area source"), max_length=10, choices=AreaSource.choices)
+    # Found not to be an exclusive part (with an uploaded document): its area leaves the base.
+    not_exclusive_part = models.BooleanField(_("not an exclusive part"), default=False)
 
     class Meta:
         verbose_name = _("roll unit")
@@ -281,11 +333,23 @@ class RollUnit(models.Model):
 
 
 class RollCorrectionKind(models.TextChoices):
-    AREA = "area", _("Unit area corrected")
-    EXCLUDE = "exclude", _("Entry taken off the roll")
-    RESTORE = "restore", _("Entry put back on the roll")
+    """Typed corrections: none of them removes real area or heads except NOT_EXCLUSIVE_PART."""
+
+    AREA = "area", _("Unit area corrected to the register")
+    MERGE = "merge", _("Two entries are the same owner set (merged, area kept)")
     ADD_MEMBER = "add_member", _("Owner added to an entry")
-    REMOVE_MEMBER = "remove_member", _("Owner removed from an entry")
+    REMOVE_MEMBER = "remove_member", _("Person removed: not an owner (the unit stays)")
+    NOT_EXCLUSIVE_PART = "not_exclusive", _("Unit removed: not an exclusive part")
+
+
+# Identity corrections stay possible until the end of counting; the others end at opening.
+IDENTITY_CORRECTIONS = frozenset(
+    {RollCorrectionKind.MERGE, RollCorrectionKind.ADD_MEMBER, RollCorrectionKind.REMOVE_MEMBER}
+)
+# Corrections that must carry an uploaded document (evidence).
+DOCUMENTED_CORRECTIONS = frozenset(
+    {RollCorrectionKind.NOT_EXCLUSIVE_PART, RollCorrectionKind.AREA} | IDENTITY_CORRECTIONS
+)
 
 
 class RollCorrection(models.Model):
@@ -299,6 +363,12 @@ class RollCorrection(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=RollCorrectionKind.choices)
     reason = models.TextField(_("reason"))
+    document = models.FileField(
+        _("evidence"),
+        upload_to="voting/corrections/%Y/%m/",
+        blank=True,
+        validators=[FileExtensionValidator(AUTHORISATION_EXTENSIONS), validate_file_size],
+    )
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
     by = models.ForeignKey(
@@ -327,8 +397,8 @@ class ProxyAuthorisation(models.Model):
         RollEntry, on_delete=models.CASCADE, related_name="proxies", verbose_name=_("principal")
     )
     proxy_name = models.CharField(_("proxy's name"), max_length=100)
-    # The proxy's ID number (or phone when there is none): the key the per-proxy cap counts by.
-    proxy_key = models.CharField(_("proxy's ID number or phone"), max_length=32)
+    # The proxy's normalised ID number: the per-proxy cap counts people by it.
+    proxy_key = models.CharField(_("proxy's ID number"), max_length=32)
     document = models.FileField(
         _("written authorisation"),
         upload_to="voting/proxies/%Y/%m/",
@@ -338,13 +408,28 @@ class ProxyAuthorisation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("entered by")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Revoked by the owner (in writing, or by voting themselves) or replaced by a new one.
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("proxy authorisation")
         verbose_name_plural = _("proxy authorisations")
         ordering = ["meeting", "proxy_key", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "principal"], name="proxy_one_per_principal"),
+            models.UniqueConstraint(
+                fields=["meeting", "principal"],
+                condition=Q(revoked_at__isnull=True),
+                name="proxy_one_current_per_principal",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -388,7 +473,17 @@ class Ballot(models.Model):
     cast_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("entered by")
     )
-    cast_at = models.DateTimeField(_("cast at"))
+    # When the intention was expressed: the portal's submission time, or the time a paper or
+    # proxy ballot was received. Precedence between an owner's ballots goes by it, not by seq.
+    cast_at = models.DateTimeField(_("expressed at"))
+    paper = models.ForeignKey(
+        "PaperBallot",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ballots",
+        verbose_name=_("returned ballot"),
+    )
     superseded = models.BooleanField(_("superseded"), default=False)
     seq = models.PositiveIntegerField(_("sequence"))
     prev_hash = models.CharField(_("previous hash"), max_length=64)
@@ -453,3 +548,185 @@ class MotionResult(models.Model):
 
     def __str__(self) -> str:
         return str(self.motion_id)
+
+
+class MeetingEventType(models.TextChoices):
+    NOTICE = "notice", _("Notice published; roll frozen")
+    OPEN = "open", _("Voting opened")
+    CLOSE = "close", _("Voting closed")
+    COUNT = "count", _("Counting of paper ballots started")
+    PUBLISH = "publish", _("Results published")
+    CANCEL = "cancel", _("Meeting cancelled")
+    IDENTITY_DECISION = "identity_decision", _("Possible duplicate owners decided")
+    SCRUTINEER = "scrutineer", _("Scrutineer appointed")
+    MOTION_RAISED = "motion_raised", _("Motion raised to the special majority")
+
+
+class MeetingEvent(models.Model):
+    """A legally significant act on a meeting: its type and parameters, who did it, when.
+
+    Stored as type + parameters and rendered in the reader's language (``selectors``); the
+    actor is a user, or for the clock job the system actor string ("system:voting.advance").
+    """
+
+    estate_path = "meeting__estate"
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="events", verbose_name=_("meeting")
+    )
+    type = models.CharField(_("type"), max_length=24, choices=MeetingEventType.choices)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    system_actor = models.CharField(_("system actor"), max_length=64, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("meeting event")
+        verbose_name_plural = _("meeting events")
+        ordering = ["meeting", "at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(actor__isnull=False) | ~Q(system_actor=""), name="meetingevent_has_an_actor"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} · {self.meeting_id}"
+
+    @property
+    def actor_display(self) -> str:
+        return self.system_actor or str(self.actor)
+
+
+class IdentityDecision(models.Model):
+    """Staff's recorded decision on resident records that look like one person.
+
+    ``key`` names the group ("id:<number>" or "name_phone:<name>|<phone>"); ``residents`` are
+    the record ids the decision was made on. Same person: they are one owner on the roll.
+    Different people: each record is its own owner.
+    """
+
+    estate_path = "meeting__estate"
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="identity_decisions", verbose_name=_("meeting")
+    )
+    key = models.CharField(_("group"), max_length=200)
+    residents = models.JSONField(_("resident records"), default=list)
+    same_person = models.BooleanField(_("same person"))
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("identity decision")
+        verbose_name_plural = _("identity decisions")
+        ordering = ["meeting", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "key"], name="identitydecision_one_per_group"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Scrutineer(models.Model):
+    """A resident appointed for one meeting to confirm paper ballots (监票人). Not a staff role."""
+
+    estate_path = "meeting__estate"
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="scrutineers", verbose_name=_("meeting")
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="scrutineer_for", verbose_name=_("resident")
+    )
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    appointed_at = models.DateTimeField(_("appointed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scrutineer")
+        verbose_name_plural = _("scrutineers")
+        ordering = ["meeting", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "resident"], name="scrutineer_once_per_meeting"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.resident)
+
+
+class PaperBallotStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting a scrutineer")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PaperBallot(models.Model):
+    """A returned paper (or proxy) ballot sheet: keyed by one person, confirmed by a scrutineer.
+
+    ``choices`` maps every motion of the meeting (str id) to the choice found on the sheet,
+    ``blank`` where nothing was marked: a returned ballot takes part in every motion on it.
+    On confirmation its ballots join the chain with ``cast_at`` = ``received_at``.
+    """
+
+    estate_path = "meeting__estate"
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="paper_ballots", verbose_name=_("meeting")
+    )
+    roll_entry = models.ForeignKey(
+        RollEntry, on_delete=models.PROTECT, related_name="paper_ballots", verbose_name=_("roll entry")
+    )
+    proxy = models.ForeignKey(
+        ProxyAuthorisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="paper_ballots",
+        verbose_name=_("proxy authorisation"),
+    )
+    signer_name = models.CharField(_("signed by"), max_length=100)
+    received_at = models.DateTimeField(_("received at"))
+    scan = models.FileField(
+        _("scan of the ballot"),
+        upload_to="voting/paper/%Y/%m/",
+        validators=[FileExtensionValidator(AUTHORISATION_EXTENSIONS), validate_file_size],
+    )
+    choices = models.JSONField(_("choices"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PaperBallotStatus.choices, default=PaperBallotStatus.PENDING
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("entered by")
+    )
+    entered_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+
+    class Meta:
+        verbose_name = _("returned paper ballot")
+        verbose_name_plural = _("returned paper ballots")
+        ordering = ["meeting", "received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} · {self.roll_entry_id}"

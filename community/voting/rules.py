@@ -140,3 +140,42 @@ def percent(value: Fraction, places: int = 2) -> str:
     """A Fraction as a percentage string for display, rounded half-up ("66.67%")."""
     scaled = Decimal(value.numerator * 100) / Decimal(value.denominator)
     return f"{scaled.quantize(Decimal(1).scaleb(-places), rounding='ROUND_HALF_UP')}%"
+
+
+def percent_down(value: Fraction, places: int = 2) -> str:
+    """A Fraction as a percentage rounded *down* ("66.66%"): a figure beside a bound must never
+    look as if it reached the bound when it does not (2/3 − ε is not shown as 66.67%)."""
+    scaled = Decimal(value.numerator * 100) / Decimal(value.denominator)
+    return f"{scaled.quantize(Decimal(1).scaleb(-places), rounding='ROUND_FLOOR')}%"
+
+
+CENT = Fraction(1, 100)
+
+
+def _ceil(value: Fraction, step: Fraction) -> Fraction:
+    units = -((-value) // step)  # ceiling division on exact Fractions
+    return units * step
+
+
+def still_needed(
+    part: Number, whole: Number, bound: Fraction, *, inclusive: bool, step: Fraction
+) -> Fraction:
+    """The least amount (a multiple of ``step``: 0.01 m², or 1 owner) that ``part`` still needs to
+    reach ``bound`` of ``whole`` ("以上" inclusive, "过半数" strict). 0 when already reached."""
+    target = Fraction(bound) * Fraction(whole)
+    gap = target - Fraction(part)
+    if inclusive:
+        return max(Fraction(0), _ceil(gap, step))
+    if gap < 0:
+        return Fraction(0)
+    # Strictly more than the target: the next step above the gap.
+    return (gap // step + 1) * step
+
+
+def quorum_shortfall(
+    *, total_area: Number, total_owners: int, participating_area: Number, participating_owners: int
+) -> tuple[Decimal, int]:
+    """(area in m², owners) still needed for the quorum (≥ 2/3 of both)."""
+    area = still_needed(participating_area, total_area, QUORUM, inclusive=True, step=CENT)
+    owners = still_needed(participating_owners, total_owners, QUORUM, inclusive=True, step=Fraction(1))
+    return Decimal(area.numerator) / Decimal(area.denominator), int(owners)

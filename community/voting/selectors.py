@@ -1,58 +1,52 @@
-"""Reads for the owners' assembly: who sees which meeting, the tally (SQL aggregates, exact
-Decimals), ballots as staff may see them (named vs secret) and receipts."""
+"""Reads for the owners' assembly: who sees which meeting, ballots as staff may see them (named
+vs secret), receipts, the roll and its corrections. The tally lives in ``tally`` and is
+re-exported here, where views, the API, the admin and the audit look for reads."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from decimal import Decimal
 
-from django.db import connection
-from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Cast, Round
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from community.scoping import my_estate_ids, staff_estate_ids, staff_scope
 
-from . import rules
 from .models import (
     Ballot,
-    Choice,
     Meeting,
+    MeetingEvent,
     MeetingStatus,
     Motion,
     MotionAttachment,
-    MotionResult,
+    PaperBallot,
+    PaperBallotStatus,
+    RollCorrection,
     RollEntry,
     RollUnit,
-    VotingSettings,
+)
+from .tally import (  # noqa: F401 - re-exported: selectors is where reads are looked up
+    Figures,
+    MotionTally,
+    area_sum,
+    blank_is_abstention,
+    counted_as,
+    follows_majority,
+    meeting_tally,
+    published_tally,
+    python_tally,
+    recorded_choices,
+    roll_totals,
+    to_cents,
 )
 
-RESIDENT_STATUSES = (MeetingStatus.NOTICED, MeetingStatus.OPEN, MeetingStatus.CLOSED, MeetingStatus.PUBLISHED)
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
+RESIDENT_STATUSES = (
+    MeetingStatus.NOTICED,
+    MeetingStatus.OPEN,
+    MeetingStatus.CLOSED,
+    MeetingStatus.COUNTING,
+    MeetingStatus.PUBLISHED,
+)
 RECEIPT_RE = re.compile(r"[A-Z2-7]{16}")
-
-
-def area_sum(path: str):
-    """Sum of an area column (two decimals), exactly on every database.
-
-    PostgreSQL sums numerics exactly. SQLite stores them as binary floats and Django turns the
-    float sum into a Decimal of 15 significant digits, so there the sum is taken over whole
-    cents (each value rounded to its cent, then summed as integers: exact). Read the result
-    with ``_cents``.
-    """
-    if connection.vendor == "sqlite":
-        return Sum(Cast(Round(F(path) * 100), BigIntegerField()))
-    return Sum(path)
-
-
-def _cents(value) -> Decimal:
-    if value is None:
-        return ZERO
-    if isinstance(value, int):  # whole cents (SQLite, see area_sum)
-        return (Decimal(value) / 100).quantize(CENT)
-    return Decimal(value).quantize(CENT)
 
 
 # --- Visibility -----------------------------------------------------------------------------------
@@ -102,14 +96,14 @@ def motions_with_attachments(meeting: Meeting) -> QuerySet[Motion]:
     ).order_by("position", "id")
 
 
-def my_roll_entry(meeting: Meeting, user) -> RollEntry | None:
+def my_roll_entries(meeting: Meeting, user) -> list[RollEntry]:
+    """Every roll entry the user belongs to: a person may be in several owner sets."""
     if not user.is_authenticated:
-        return None
-    return (
+        return []
+    return list(
         RollEntry.objects.filter(meeting=meeting, excluded=False, members__user=user)
         .prefetch_related("units")
         .order_by("pk")
-        .first()
     )
 
 
@@ -118,6 +112,10 @@ def my_current_ballots(user, *, meeting: Meeting | None = None) -> QuerySet[Ball
     if meeting is not None:
         qs = qs.filter(meeting=meeting)
     return qs.select_related("motion", "meeting").order_by("-cast_at")
+
+
+def entry_current_ballots(entry: RollEntry) -> QuerySet[Ballot]:
+    return Ballot.objects.filter(roll_entry=entry, superseded=False).select_related("motion")
 
 
 def my_ballot_history(user, *, meeting: Meeting) -> QuerySet[Ballot]:
@@ -144,10 +142,27 @@ def receipt_lookup(user, code: str) -> Ballot | None:
 
 
 def roll_for_display(meeting: Meeting) -> QuerySet[RollEntry]:
+    """Every entry, removed units and emptied entries included: the published roll hides nothing."""
+    return meeting.roll.prefetch_related(
+        Prefetch("units", queryset=RollUnit.objects.order_by("label"))
+    ).order_by("excluded", "name", "pk")
+
+
+def roll_corrections(meeting: Meeting) -> QuerySet[RollCorrection]:
+    """All corrections of the roll, shown on the published roll page."""
+    return RollCorrection.objects.filter(meeting=meeting).select_related("roll_entry").order_by("at", "id")
+
+
+def meeting_events(meeting: Meeting) -> QuerySet[MeetingEvent]:
+    """The legally significant acts, oldest first; the type renders in the reader's language."""
+    return MeetingEvent.objects.filter(meeting=meeting).select_related("actor").order_by("at", "id")
+
+
+def paper_ballots_pending(meeting: Meeting) -> QuerySet[PaperBallot]:
     return (
-        meeting.roll.filter(excluded=False)
-        .prefetch_related(Prefetch("units", queryset=RollUnit.objects.order_by("label")))
-        .order_by("name", "pk")
+        PaperBallot.objects.filter(meeting=meeting, status=PaperBallotStatus.PENDING)
+        .select_related("roll_entry", "entered_by")
+        .order_by("received_at", "id")
     )
 
 
@@ -162,212 +177,6 @@ def staff_ballots(meeting: Meeting) -> QuerySet[Ballot]:
 def choice_visible_to_staff(meeting: Meeting) -> bool:
     """Named meetings: staff see who voted what. Secret: only who took part."""
     return not meeting.is_secret
-
-
-# --- Tally ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Figures:
-    """One motion's figures; areas exact Decimals, owners ints."""
-
-    total_area: Decimal
-    total_owners: int
-    agree_area: Decimal
-    agree_owners: int
-    oppose_area: Decimal
-    oppose_owners: int
-    abstain_area: Decimal
-    abstain_owners: int
-
-    @property
-    def participating_area(self) -> Decimal:
-        return self.agree_area + self.oppose_area + self.abstain_area
-
-    @property
-    def participating_owners(self) -> int:
-        return self.agree_owners + self.oppose_owners + self.abstain_owners
-
-    @property
-    def non_voting_area(self) -> Decimal:
-        return self.total_area - self.participating_area
-
-    @property
-    def non_voting_owners(self) -> int:
-        return self.total_owners - self.participating_owners
-
-    def decide(self, kind: str) -> rules.Decision:
-        return rules.decide(
-            kind,
-            total_area=self.total_area,
-            total_owners=self.total_owners,
-            participating_area=self.participating_area,
-            participating_owners=self.participating_owners,
-            yes_area=self.agree_area,
-            yes_owners=self.agree_owners,
-        )
-
-
-@dataclass(frozen=True)
-class MotionTally:
-    motion_id: int
-    title: str
-    matter: int
-    kind: str
-    figures: Figures
-    decision: rules.Decision
-    # "Non-voters follow the majority" (per-estate switch): beside the raw figures, never instead.
-    imputed: Figures | None = None
-    imputed_decision: rules.Decision | None = None
-    imputed_side: str = ""
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def imputed_side_label(self) -> str:
-        return str(Choice(self.imputed_side).label) if self.imputed_side else ""
-
-    def result_fields(self) -> dict:
-        f = self.figures
-        return {
-            "total_area": f.total_area,
-            "total_owners": f.total_owners,
-            "participating_area": f.participating_area,
-            "participating_owners": f.participating_owners,
-            "agree_area": f.agree_area,
-            "agree_owners": f.agree_owners,
-            "oppose_area": f.oppose_area,
-            "oppose_owners": f.oppose_owners,
-            "abstain_area": f.abstain_area,
-            "abstain_owners": f.abstain_owners,
-            "quorum_met": self.decision.quorum_met,
-            "passed": self.decision.passed,
-        }
-
-
-def _impute(figures: Figures) -> tuple[Figures, str] | None:
-    """Add the non-voters to the side most participants chose; no clear majority, no imputation."""
-    sides = {
-        Choice.AGREE: figures.agree_owners,
-        Choice.OPPOSE: figures.oppose_owners,
-        Choice.ABSTAIN: figures.abstain_owners,
-    }
-    best = max(sides.values())
-    winners = [c for c, n in sides.items() if n == best]
-    if best == 0 or len(winners) != 1:
-        return None
-    side = winners[0]
-    values = {
-        "agree_area": figures.agree_area,
-        "agree_owners": figures.agree_owners,
-        "oppose_area": figures.oppose_area,
-        "oppose_owners": figures.oppose_owners,
-        "abstain_area": figures.abstain_area,
-        "abstain_owners": figures.abstain_owners,
-    }
-    values[f"{side}_area"] += figures.non_voting_area
-    values[f"{side}_owners"] += figures.non_voting_owners
-    return Figures(total_area=figures.total_area, total_owners=figures.total_owners, **values), side
-
-
-def _tally(motion: Motion, figures: Figures, follow_majority: bool) -> MotionTally:
-    imputed = _impute(figures) if follow_majority else None
-    return MotionTally(
-        motion_id=motion.pk,
-        title=motion.title,
-        matter=motion.matter,
-        kind=motion.kind,
-        figures=figures,
-        decision=figures.decide(motion.kind),
-        imputed=imputed[0] if imputed else None,
-        imputed_decision=imputed[0].decide(motion.kind) if imputed else None,
-        imputed_side=imputed[1] if imputed else "",
-    )
-
-
-def follows_majority(meeting: Meeting) -> bool:
-    return VotingSettings.objects.filter(
-        estate_id=meeting.estate_id, non_voters_follow_majority=True
-    ).exists()
-
-
-def roll_totals(meeting: Meeting) -> tuple[Decimal, int]:
-    totals = RollEntry.objects.filter(meeting=meeting, excluded=False).aggregate(
-        area=area_sum("area"), owners=Count("id")
-    )
-    return _cents(totals["area"]), totals["owners"]
-
-
-def meeting_tally(meeting: Meeting, *, follow_majority: bool | None = None) -> list[MotionTally]:
-    """The live tally of every motion: 3 SQL queries whatever the roll's size."""
-    if follow_majority is None:
-        follow_majority = follows_majority(meeting)
-    total_area, total_owners = roll_totals(meeting)
-    rows = (
-        Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
-        .values("motion_id", "choice")
-        .annotate(area=area_sum("roll_entry__area"), owners=Count("id"))
-        .order_by()
-    )
-    counts: dict[int, dict[str, tuple[Decimal, int]]] = {}
-    for row in rows:
-        counts.setdefault(row["motion_id"], {})[row["choice"]] = (_cents(row["area"]), row["owners"])
-    result = []
-    for motion in meeting.motions.order_by("position", "id"):
-        c = counts.get(motion.pk, {})
-
-        def get(choice: str, c=c) -> tuple[Decimal, int]:
-            return c.get(choice, (ZERO, 0))
-
-        figures = Figures(
-            total_area=total_area,
-            total_owners=total_owners,
-            agree_area=get(Choice.AGREE)[0],
-            agree_owners=get(Choice.AGREE)[1],
-            oppose_area=get(Choice.OPPOSE)[0],
-            oppose_owners=get(Choice.OPPOSE)[1],
-            abstain_area=get(Choice.ABSTAIN)[0],
-            abstain_owners=get(Choice.ABSTAIN)[1],
-        )
-        result.append(_tally(motion, figures, follow_majority))
-    return result
-
-
-def published_tally(meeting: Meeting) -> list[MotionTally]:
-    """The results frozen at close (as published), one query for motions and results."""
-    follow_majority = follows_majority(meeting)
-    tallies = []
-    for motion in meeting.motions.select_related("result").order_by("position", "id"):
-        try:
-            r: MotionResult = motion.result
-        except MotionResult.DoesNotExist:
-            continue
-        figures = Figures(
-            total_area=r.total_area,
-            total_owners=r.total_owners,
-            agree_area=r.agree_area,
-            agree_owners=r.agree_owners,
-            oppose_area=r.oppose_area,
-            oppose_owners=r.oppose_owners,
-            abstain_area=r.abstain_area,
-            abstain_owners=r.abstain_owners,
-        )
-        tallies.append(_tally(motion, figures, follow_majority))
-    return tallies
-
-
-def python_tally(meeting: Meeting) -> dict[int, dict[str, tuple[Decimal, int]]]:
-    """The same tally done in Python over the fetched rows (benchmark baseline and verification)."""
-    out: dict[int, dict[str, tuple[Decimal, int]]] = {}
-    rows = (
-        Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
-        .values_list("motion_id", "choice", "roll_entry__area")
-        .iterator(chunk_size=5000)
-    )
-    for motion_id, choice, area in rows:
-        per = out.setdefault(motion_id, {})
-        a, n = per.get(choice, (ZERO, 0))
-        per[choice] = (a + area, n + 1)
-    return out
 
 
 def results_visible_to_residents(meeting: Meeting) -> bool:

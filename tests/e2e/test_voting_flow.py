@@ -41,19 +41,26 @@ def test_owner_votes_on_a_phone_and_later_sees_the_result_tenant_is_refused(
     )
     detail = f"/portal/voting/{meeting.pk}/"
 
-    # The owner finds the open meeting and votes on each motion, changing one vote once.
+    # The owner finds the open meeting, fills the whole ballot, reviews it and submits it.
     _login(page, live_server, "13800000101", "/portal/voting/")
     page.click(f'a[data-meeting="{meeting.pk}"]')
     expect(page).to_have_url(f"{live_server.url}{detail}")
     expect(page.locator("[data-on-roll]")).to_be_visible()
     assert _no_horizontal_scroll(page)
     motions = list(meeting.motions.order_by("position"))
-    page.click(f'[data-motion="{motions[0].pk}"] button[data-choice="oppose"]')
+    page.check(f'[data-motion="{motions[0].pk}"] input[data-choice="oppose"]')
+    page.click("[data-review-ballot]")
+    # The unanswered motion is shown as it will count (an abstention) before confirming.
+    expect(page.locator(f'[data-confirm-motion="{motions[1].pk}"] [data-shown="abstain"]')).to_be_visible()
+    page.click("[data-submit-ballot]")
     expect(page.locator(f'[data-motion="{motions[0].pk}"] [data-my-choice]')).to_have_attribute(
         "data-my-choice", "oppose"
     )
-    page.click(f'[data-motion="{motions[0].pk}"] button[data-choice="agree"]')
-    page.click(f'[data-motion="{motions[1].pk}"] button[data-choice="agree"]')
+    # Changed: the whole ballot again, both motions answered this time.
+    page.check(f'[data-motion="{motions[0].pk}"] input[data-choice="agree"]')
+    page.check(f'[data-motion="{motions[1].pk}"] input[data-choice="agree"]')
+    page.click("[data-review-ballot]")
+    page.click("[data-submit-ballot]")
     expect(page.locator(f'[data-motion="{motions[1].pk}"] [data-my-choice]')).to_have_attribute(
         "data-my-choice", "agree"
     )
@@ -69,11 +76,11 @@ def test_owner_votes_on_a_phone_and_later_sees_the_result_tenant_is_refused(
     # The tenant of the same flat sees why they cannot vote, and a forged POST is refused.
     _login(page, live_server, "13800000303", detail)
     expect(page.locator("[data-not-on-roll]")).to_be_visible()
-    expect(page.locator("button[data-choice]")).to_have_count(0)
+    expect(page.locator("input[data-choice]")).to_have_count(0)
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     response = page.request.post(
-        f"{live_server.url}/portal/voting/motions/{motions[0].pk}/vote/",
-        form={"choice": "oppose", "csrfmiddlewaretoken": token},
+        f"{live_server.url}/portal/voting/{meeting.pk}/ballot/",
+        form={f"motion-{motions[0].pk}": "oppose", "confirm": "1", "csrfmiddlewaretoken": token},
         headers={"Referer": f"{live_server.url}{detail}"},
     )
     assert response.status == 403
@@ -88,5 +95,5 @@ def test_owner_votes_on_a_phone_and_later_sees_the_result_tenant_is_refused(
     expect(page.locator(f'[data-result-motion="{motions[0].pk}"] [data-outcome="passed"]')).to_be_visible()
     expect(page.locator(f'[data-result-motion="{motions[1].pk}"] [data-outcome="passed"]')).to_be_visible()
     expect(page.locator("[data-published-at]")).not_to_be_empty()
-    expect(page.locator("button[data-choice]")).to_have_count(0)
+    expect(page.locator("input[data-choice]")).to_have_count(0)
     assert _no_horizontal_scroll(page)

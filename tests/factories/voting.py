@@ -50,7 +50,14 @@ def meeting_noticed(*, estate, by, motions=DEFAULT_MOTIONS, ballot_mode="named",
         **kwargs,
     )
     for title, matter in motions:
-        services.motion_create(meeting=meeting, title=title, text=f"{title}。请各位业主表决。", matter=matter)
+        services.motion_create(
+            meeting=meeting,
+            title=title,
+            text=f"{title}。请各位业主表决。",
+            matter=matter,
+            justification="属于重大事项，且不属于第六至八项。" if matter == 9 else "",
+            by=by,
+        )
     return services.meeting_publish_notice(meeting=meeting, by=by, now=notice_at)
 
 

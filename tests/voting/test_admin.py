@@ -62,26 +62,36 @@ def test_manager_creates_a_meeting_and_runs_it_through_the_actions(build, staff_
         "voting_closes_at_0": (opens + dt.timedelta(days=3)).strftime("%Y-%m-%d"),
         "voting_closes_at_1": opens.strftime("%H:%M:%S"),
         "proxy_principal_limit": "",
-        "motions-TOTAL_FORMS": "1",
-        "motions-INITIAL_FORMS": "0",
-        "motions-MIN_NUM_FORMS": "0",
-        "motions-MAX_NUM_FORMS": "1000",
-        "motions-0-position": "1",
-        "motions-0-title": "续聘物业",
-        "motions-0-matter": "4",
-        "motions-0-text": "…",
     }
-    response = client.post(reverse("admin:voting_meeting_add"), data)
-    assert response.status_code == 200 and "between 5 and 60 days" in response.content.decode()
+    inlines = {
+        f"{prefix}-{k}": v
+        for prefix in ("motions", "events")
+        for k, v in {
+            "TOTAL_FORMS": "0",
+            "INITIAL_FORMS": "0",
+            "MIN_NUM_FORMS": "0",
+            "MAX_NUM_FORMS": "1000",
+        }.items()
+    }
+    response = client.post(reverse("admin:voting_meeting_add"), {**data, **inlines})
+    html = response.content.decode()
+    assert response.status_code == 200 and "between 5 and 60 days" in html and "successfully" not in html
+    assert not Meeting.objects.exists()
     data["voting_closes_at_0"] = (opens + dt.timedelta(days=7)).strftime("%Y-%m-%d")
-    response = client.post(reverse("admin:voting_meeting_add"), data)
+    response = client.post(reverse("admin:voting_meeting_add"), {**data, **inlines})
     assert response.status_code == 302, response.content.decode()[:3000]
     meeting = Meeting.objects.get(title="2027年业主大会")
-    assert meeting.created_by == staff_a and meeting.motions.get().matter == 4
+    motion = {"meeting": meeting.pk, "position": "1", "title": "小区更名", "matter": "9", "text": "…"}
+    response = client.post(reverse("admin:voting_motion_add"), motion)
+    assert response.status_code == 200 and "needs a written justification" in response.content.decode()
+    response = client.post(reverse("admin:voting_motion_add"), {**motion, "justification": "涉及全体业主"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert meeting.created_by == staff_a and meeting.motions.get().matter == 9
     changelist = reverse("admin:voting_meeting_changelist")
     client.post(changelist, {"action": "publish_notice", "_selected_action": [meeting.pk]})
     meeting.refresh_from_db()
     assert meeting.status == "noticed" and meeting.roll.count() == 1
+    assert meeting.events.get(type="notice").actor == staff_a
     response = client.post(
         changelist, {"action": "open_voting", "_selected_action": [meeting.pk]}, follow=True
     )
@@ -90,19 +100,38 @@ def test_manager_creates_a_meeting_and_runs_it_through_the_actions(build, staff_
     assert meeting.status == "noticed"
 
 
-def test_paper_ballot_entry_through_the_admin(build, staff_a, client_for):
+def test_the_desk_keys_in_a_returned_ballot_through_the_admin(build, staff_a, client_for, media):
+    from community.voting.models import PaperBallot
+    from tests.voting.conftest import pdf
+
     build.unit("300.00", developer_owned=True)
     meeting = meeting_open(estate=build.estate, by=staff_a)
     entry = RollEntry.objects.get(meeting=meeting)
-    motion = meeting.motions.first()
+    first, second, third = meeting.motions.order_by("position")
     client = client_for(staff_a)
+    url = reverse("admin:voting_paperballot_add") + f"?meeting={meeting.pk}"
+    form = client.get(url).content.decode()
+    assert f'name="motion_{third.pk}"' in form
+    received = timezone.localtime(meeting.voting_opens_at + dt.timedelta(hours=1))
     response = client.post(
-        reverse("admin:voting_ballot_add"),
-        {"motion": motion.pk, "roll_entry": entry.pk, "choice": "agree", "channel": "paper"},
+        url,
+        {
+            "meeting": meeting.pk,
+            "roll_entry": entry.pk,
+            "signer_name": "开发商代表",
+            "received_at_0": received.strftime("%Y-%m-%d"),
+            "received_at_1": received.strftime("%H:%M:%S"),
+            "scan": pdf("ballot.pdf"),
+            f"motion_{first.pk}": "agree",
+            f"motion_{second.pk}": "invalid",
+            f"motion_{third.pk}": "",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    ballot = Ballot.objects.get()
-    assert (ballot.channel, ballot.cast_by, ballot.choice) == ("paper", staff_a, "agree")
+    paper = PaperBallot.objects.get()
+    assert paper.entered_by == staff_a and paper.status == "pending"
+    assert paper.choices == {str(first.pk): "agree", str(second.pk): "invalid", str(third.pk): "blank"}
+    assert not Ballot.objects.exists()  # counted only once a scrutineer confirms
 
 
 def test_proxy_cap_shows_as_a_form_error(build, staff_a, client_for, settings, tmp_path):
@@ -130,7 +159,8 @@ def test_proxy_cap_shows_as_a_form_error(build, staff_a, client_for, settings, t
     assert ProxyAuthorisation.objects.count() == 3
 
 
-def test_roll_correction_through_the_admin(build, staff_a, client_for):
+def test_roll_correction_through_the_admin(build, staff_a, client_for, media):
+    from tests.voting.conftest import pdf
 
     build.owner("100.00")
     meeting = meeting_announced(estate=build.estate, by=staff_a)
@@ -144,6 +174,18 @@ def test_roll_correction_through_the_admin(build, staff_a, client_for):
             "reason": "按登记簿更正",
             "roll_unit": entry.units.get().pk,
             "area": "95.50",
+        },
+    )
+    assert response.status_code == 200 and "Upload the evidence" in response.content.decode()
+    response = client.post(
+        reverse("admin:voting_rollcorrection_add"),
+        {
+            "roll_entry": entry.pk,
+            "kind": "area",
+            "reason": "按登记簿更正",
+            "roll_unit": entry.units.get().pk,
+            "area": "95.50",
+            "document": pdf("登记簿.pdf"),
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -186,7 +228,7 @@ def test_a_role_in_another_estate_does_not_allow_running_its_meetings(build, sta
     # Manager in A, only front desk in B: may see B's meeting, may not publish its notice.
     StaffMembership.objects.create(user=staff_a, estate=estate_b, role=StaffRole.FRONT_DESK)
     other = MeetingFactory(estate=estate_b)
-    services.motion_create(meeting=other, title="议题", text="…", matter=4)
+    services.motion_create(meeting=other, title="议题", text="…", matter=4, by=staff_a)
     client = client_for(staff_a)
     client.post(
         reverse("admin:voting_meeting_changelist"),
@@ -216,6 +258,8 @@ def test_admin_changelists_run_a_constant_number_of_queries(build, staff_a, clie
         reverse("admin:voting_meeting_changelist"),
         reverse("admin:voting_ballot_changelist"),
         reverse("admin:voting_rollentry_changelist"),
+        reverse("admin:voting_meetingevent_changelist"),
+        reverse("admin:voting_paperballot_changelist"),
     ]
 
     def counts():

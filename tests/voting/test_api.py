@@ -193,8 +193,10 @@ def test_attachment_urls_in_the_api_go_through_the_scoped_download(
         voting_opens_at=dt.datetime(2030, 1, 20, tzinfo=dt.UTC),
         voting_closes_at=dt.datetime(2030, 1, 27, tzinfo=dt.UTC),
     )
-    motion = services.motion_create(meeting=meeting, title="续聘", text="…", matter=4)
-    services.motion_attachment_add(motion=motion, file=SimpleUploadedFile("合同.pdf", b"%PDF-1.4"))
+    motion = services.motion_create(meeting=meeting, title="续聘", text="…", matter=4, by=staff_a)
+    services.motion_attachment_add(
+        motion=motion, file=SimpleUploadedFile("合同.pdf", b"%PDF-1.4"), by=staff_a
+    )
     services.meeting_publish_notice(meeting=meeting, by=staff_a, now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     url = api(owner.user).get(f"{API}/meetings/{meeting.pk}/").json()["motions"][0]["attachments"][0]["url"]
     # Before: /media/voting/attachments/… — not served here (404), and unscoped wherever it is.

@@ -109,8 +109,9 @@ def test_a_self_consistent_roll_edit_is_caught(build, staff_a):
         _verify(meeting)
 
 
-def test_recorded_corrections_keep_the_roll_verifiable(build, staff_a):
+def test_recorded_corrections_keep_the_roll_verifiable(build, staff_a, media):
     from community.voting.models import RollCorrectionKind
+    from tests.voting.conftest import pdf
     from tests.voting.helpers import meeting_announced
 
     build.owner("100.00")
@@ -122,6 +123,7 @@ def test_recorded_corrections_keep_the_roll_verifiable(build, staff_a):
         roll_unit=entry.units.get(),
         area="98.50",
         reason="按登记簿更正",
+        document=pdf(),
         by=staff_a,
     )
     meeting.refresh_from_db()

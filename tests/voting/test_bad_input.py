@@ -88,13 +88,16 @@ def test_portal_roll_page_with_a_junk_page_number(setting):
     assert client.get(f"/portal/voting/{setting['meeting'].pk}/roll/?page=%00").status_code == 200
 
 
-def test_portal_vote_with_a_junk_choice_says_what_is_wrong(setting):
+def test_portal_ballot_with_a_junk_choice_says_what_is_wrong(setting):
     client = setting["client_for"](setting["owner"].user)
-    response = client.post(
-        f"/portal/voting/motions/{setting['motion'].pk}/vote/", {"choice": "maybe\x00"}, follow=True
-    )
-    assert response.status_code == 200 and "Choose agree, oppose or abstain" in response.content.decode()
-    assert client.get(f"/portal/voting/motions/{setting['motion'].pk}/vote/").status_code == 405
+    url = f"/portal/voting/{setting['meeting'].pk}/ballot/"
+    for confirm in ("", "1"):
+        response = client.post(
+            url, {f"motion-{setting['motion'].pk}": "maybe\x00", "confirm": confirm}, follow=True
+        )
+        assert response.status_code == 200 and "Choose agree, oppose or abstain" in response.content.decode()
+    assert client.get(url).status_code == 405
+    assert client.post(url, {"entry": "99999999999999999999"}).status_code == 403
 
 
 def test_pdf_export_survives_markup_characters_in_titles(build, staff_a, client_for):

@@ -23,11 +23,19 @@ def test_owner_sees_open_meeting_and_votes(build, staff_a, client_for):
     assert meeting.title in index.content.decode()
     page = client.get(reverse("portal-voting:detail", args=[meeting.pk])).content.decode()
     assert "data-on-roll" in page and 'data-choice="agree"' in page
-    motion = meeting.motions.first()
-    response = client.post(reverse("portal-voting:vote", args=[motion.pk]), {"choice": "agree"}, follow=True)
-    ballot = Ballot.objects.get()
+    first, *others = meeting.motions.order_by("position")
+    submit = reverse("portal-voting:submit", args=[meeting.pk])
+    # The whole ballot is reviewed first: unanswered motions are shown as they will count.
+    review = client.post(submit, {f"motion-{first.pk}": "agree"}).content.decode()
+    assert f'data-confirm-motion="{others[0].pk}"' in review and 'data-shown="abstain"' in review
+    assert not Ballot.objects.exists()
+    response = client.post(submit, {f"motion-{first.pk}": "agree", "confirm": "1"}, follow=True)
+    assert Ballot.objects.count() == 1 + len(others)  # one ballot takes part in every motion
+    ballot = Ballot.objects.get(motion=first)
     html = response.content.decode()
-    assert ballot.receipt_code in html and 'data-my-choice="agree"' in html
+    assert (
+        ballot.receipt_code in html and 'data-my-choice="agree"' in html and 'data-my-choice="blank"' in html
+    )
 
 
 def test_tenant_sees_why_and_is_refused_with_403(build, staff_a, client_for):
@@ -38,7 +46,8 @@ def test_tenant_sees_why_and_is_refused_with_403(build, staff_a, client_for):
     page = client.get(reverse("portal-voting:detail", args=[meeting.pk])).content.decode()
     assert "data-not-on-roll" in page and 'data-choice="agree"' not in page
     response = client.post(
-        reverse("portal-voting:vote", args=[meeting.motions.first().pk]), {"choice": "agree"}
+        reverse("portal-voting:submit", args=[meeting.pk]),
+        {f"motion-{meeting.motions.first().pk}": "agree", "confirm": "1"},
     )
     assert response.status_code == 403
     assert "tenants and family members cannot vote" in response.content.decode()
@@ -51,10 +60,7 @@ def test_other_estates_meetings_are_not_found(build, staff_a, client_for, househ
     client = client_for(household_b[0])
     assert client.get(reverse("portal-voting:detail", args=[meeting.pk])).status_code == 404
     assert (
-        client.post(
-            reverse("portal-voting:vote", args=[meeting.motions.first().pk]), {"choice": "agree"}
-        ).status_code
-        == 404
+        client.post(reverse("portal-voting:submit", args=[meeting.pk]), {"confirm": "1"}).status_code == 404
     )
     assert meeting.title not in client.get(reverse("portal-voting:index")).content.decode()
 
@@ -138,9 +144,9 @@ def test_attachments_are_served_to_those_who_see_the_meeting(
         voting_opens_at=dt.datetime(2030, 1, 20, tzinfo=dt.UTC),
         voting_closes_at=dt.datetime(2030, 1, 27, tzinfo=dt.UTC),
     )
-    motion = services.motion_create(meeting=meeting, title="续聘", text="…", matter=4)
+    motion = services.motion_create(meeting=meeting, title="续聘", text="…", matter=4, by=staff_a)
     attachment = services.motion_attachment_add(
-        motion=motion, file=SimpleUploadedFile("合同.pdf", b"%PDF-1.4")
+        motion=motion, file=SimpleUploadedFile("合同.pdf", b"%PDF-1.4"), by=staff_a
     )
     url = reverse("portal-voting:attachment", args=[attachment.pk])
     assert client_for(owner.user).get(url).status_code == 404  # draft: not yet public

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from decimal import Decimal as D
 from fractions import Fraction
 
@@ -228,3 +229,36 @@ def test_an_abstention_turned_into_yes_never_hurts(f):
     better = {**f, "yes_owners": f["yes_owners"] + 1}
     for kind in (ORDINARY, SPECIAL):
         assert decide(kind, **better).passed >= decide(kind, **f).passed
+
+
+def test_displayed_percentages_are_rounded_down_near_a_bound():
+    # Counter-example: 66.67 % was shown beside "no quorum" (2/3 − ε rounded half-up).
+    just_below = Fraction(2, 3) - Fraction(1, 10**9)
+    assert rules.percent_down(just_below) == "66.66%"
+    assert rules.percent_down(Fraction(2, 3)) == "66.66%"
+    assert rules.percent_down(Fraction(1)) == "100.00%"
+
+
+def test_the_amount_still_needed_for_the_quorum():
+    # 20,000 m² and 300 owners, nobody took part: ≥ 13,333.34 m² and ≥ 200 owners.
+    assert rules.quorum_shortfall(
+        total_area=Decimal("20000"), total_owners=300, participating_area=0, participating_owners=0
+    ) == (Decimal("13333.34"), 200)
+    assert rules.quorum_shortfall(
+        total_area=Decimal("300"), total_owners=3, participating_area=Decimal("200"), participating_owners=2
+    ) == (Decimal("0"), 0)
+
+
+@given(
+    st.integers(min_value=1, max_value=10**9),
+    st.integers(min_value=0, max_value=10**9),
+)
+def test_adding_the_amount_still_needed_reaches_the_quorum_and_a_cent_less_does_not(total_cents, part_cents):
+    part_cents = min(part_cents, total_cents)
+    total, part = Decimal(total_cents) / 100, Decimal(part_cents) / 100
+    need, _owners = rules.quorum_shortfall(
+        total_area=total, total_owners=1, participating_area=part, participating_owners=1
+    )
+    assert Fraction(part + need) >= rules.QUORUM * Fraction(total)
+    if need > 0:
+        assert Fraction(part + need - Decimal("0.01")) < rules.QUORUM * Fraction(total)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from community.voting import services
 from community.voting.models import MotionResult, RollEntry
 from community.voting.selectors import meeting_tally, published_tally, roll_totals
 from tests.factories import VotingSettingsFactory, meeting_closed, meeting_open
+from tests.voting.conftest import pdf
 from tests.voting.helpers import meeting_announced
 
 
@@ -77,13 +79,20 @@ def test_abstentions_take_part_but_do_not_count_as_yes(build, staff_a):
     assert not t.decision.passed  # 2 of 4 is not more than half
 
 
-def test_excluded_entries_leave_the_totals(build, staff_a):
+def test_a_unit_found_not_to_be_an_exclusive_part_leaves_the_totals(build, staff_a, media):
     from community.voting.models import RollCorrectionKind
 
     _estate(build, ["100.00", "50.00"])
     meeting = meeting_announced(estate=build.estate, by=staff_a)
     entry = RollEntry.objects.get(meeting=meeting, area=D("50.00"))
-    services.roll_correct(roll_entry=entry, kind=RollCorrectionKind.EXCLUDE, reason="重复", by=staff_a)
+    services.roll_correct(
+        roll_entry=entry,
+        kind=RollCorrectionKind.NOT_EXCLUSIVE_PART,
+        roll_unit=entry.units.get(),
+        reason="规划为物业用房",
+        document=pdf(),
+        by=staff_a,
+    )
     f = meeting_tally(meeting)[0].figures
     assert (f.total_area, f.total_owners) == (D("100.00"), 1)
 
@@ -95,25 +104,53 @@ def test_non_voters_follow_the_majority_is_off_by_default(build, staff_a):
     assert meeting_tally(meeting)[0].imputed is None
 
 
-def test_non_voters_follow_the_majority_shows_beside_the_raw_figures(build, staff_a):
-    VotingSettingsFactory(estate=build.estate, non_voters_follow_majority=True)
-    owners = _estate(build, ["100.00"] * 4)
+def _follows_majority(estate):
+    return VotingSettingsFactory(
+        estate=estate, non_voters_follow_majority=True, follow_majority_clause=pdf("议事规则.pdf")
+    )
+
+
+def test_non_voters_follow_the_majority_never_makes_the_quorum(build, staff_a, media):
+    # Counter-example: 3 of 100 voting showed "would pass". The quorum comes from participants.
+    _follows_majority(build.estate)
+    owners = _estate(build, ["100.00"] * 10)
     meeting = meeting_open(estate=build.estate, by=staff_a, motions=(("续聘物业", 4),))
-    _vote(owners, meeting.motions.first(), ["agree"])
+    _vote(owners, meeting.motions.first(), ["agree"] * 3)
     t = meeting_tally(meeting)[0]
-    assert t.figures.agree_owners == 1 and not t.decision.quorum_met and not t.decision.passed  # raw
-    assert t.imputed.agree_owners == 4 and t.imputed.agree_area == D("400.00")
-    assert t.imputed_side == "agree" and t.imputed_decision.passed
+    assert t.figures.agree_owners == 3 and not t.decision.quorum_met and not t.decision.passed  # raw
+    assert t.imputed.agree_owners == 10 and t.imputed.agree_area == D("1000.00")
+    assert t.imputed_side == "agree" and not t.imputed_decision.quorum_met and not t.imputed_decision.passed
 
 
-def test_the_imputed_side_is_shown_by_its_label(build, staff_a, client_for):
+def test_non_voters_follow_a_side_only_when_it_leads_on_area_and_heads(build, staff_a, media):
+    _follows_majority(build.estate)
+    owners = _estate(build, ["300.00", "50.00", "50.00", "100.00", "100.00", "100.00"])
+    meeting = meeting_open(estate=build.estate, by=staff_a, motions=(("续聘物业", 4),))
+    # Oppose leads on area (300 vs 100), agree on heads (2 vs 1): nobody's weight is imputed.
+    _vote(owners, meeting.motions.first(), ["oppose", "agree", "agree", "abstain", "abstain"])
+    t = meeting_tally(meeting)[0]
+    assert t.decision.quorum_met and t.imputed is None
+
+
+def test_non_voters_follow_the_majority_needs_the_uploaded_clause(build, staff_a):
     VotingSettingsFactory(estate=build.estate, non_voters_follow_majority=True)
+    owners = _estate(build, ["100.00"] * 3)
+    meeting = meeting_open(estate=build.estate, by=staff_a)
+    _vote(owners, meeting.motions.first(), ["agree", "agree"])
+    assert meeting_tally(meeting)[0].imputed is None
+    with pytest.raises(ValidationError, match="clause"):
+        services.voting_settings_save(estate=build.estate, non_voters_follow_majority=True, by=staff_a)
+
+
+def test_the_imputed_side_is_shown_by_its_label(build, staff_a, client_for, media):
+    _follows_majority(build.estate)
     owners = _estate(build, ["100.00"] * 4)
     meeting = meeting_open(estate=build.estate, by=staff_a, motions=(("续聘物业", 4),))
     _vote(owners, meeting.motions.first(), ["oppose"])
     meeting_closed(meeting, by=staff_a)
     page = client_for(owners[0].user).get(f"/portal/voting/{meeting.pk}/").content.decode()
     assert "counted as “Oppose”" in page  # before: the raw value “oppose”
+    assert "data-official" in page  # which figure is official is said on the page
 
 
 def test_results_are_frozen_at_close_and_published_with_the_date(build, staff_a):
@@ -158,3 +195,59 @@ def test_roll_totals_are_exact_beyond_fifteen_significant_digits(build, staff_a)
     assert roll_totals(meeting) == (D("10999999999999.89"), 11)
     _vote(owners, meeting.motions.first(), ["agree"] * 11)
     assert meeting_tally(meeting)[0].figures.agree_area == D("10999999999999.89")
+
+
+@pytest.mark.parametrize("blank_is_abstention,abstain_owners,participants", [(True, 2, 3), (False, 1, 2)])
+def test_blank_items_of_a_returned_ballot_count_as_abstentions_by_default(
+    build, staff_a, blank_is_abstention, abstain_owners, participants
+):
+    VotingSettingsFactory(estate=build.estate, blank_is_abstention=blank_is_abstention)
+    owners = _estate(build, ["100.00"] * 3)
+    meeting = meeting_open(estate=build.estate, by=staff_a, motions=(("续聘物业", 4), ("选举业委会", 3)))
+    first, second = meeting.motions.order_by("position")
+    services.ballot_submit_by_owner(user=owners[0].user, meeting=meeting, choices={first.pk: "agree"})
+    services.ballot_submit_by_owner(user=owners[1].user, meeting=meeting, choices={second.pk: "agree"})
+    services.ballot_submit_by_owner(user=owners[2].user, meeting=meeting, choices={first.pk: "abstain"})
+    t = meeting_tally(meeting)[0]
+    assert (t.figures.abstain_owners, t.figures.participating_owners) == (abstain_owners, participants)
+
+
+def test_percentages_are_rounded_down_and_the_shortfall_is_shown(build, staff_a, client_for):
+    owners = _estate(build, ["100.00"] * 3)
+    owners += _estate(build, ["100.01"])
+    meeting = meeting_open(estate=build.estate, by=staff_a, motions=(("续聘物业", 4),))
+    # 2 of 4 owners, 200 of 400.01 m²: no quorum.
+    _vote(owners, meeting.motions.first(), ["agree", "agree"])
+    meeting_closed(meeting, by=staff_a)
+    [t] = published_tally(meeting)
+    assert t.quorum_shortfall == (D("66.68"), 1)  # 2/3 of 400.01 = 266.673…: ≥ 266.68 needed
+    page = client_for(owners[0].user).get(f"/portal/voting/{meeting.pk}/").content.decode()
+    assert "49.99%" in page  # 200/400.01 m² = 49.998…%: rounded down, never up to 50.00%
+    assert "≥ 66.68 m²" in page
+
+
+def test_the_export_keeps_blank_and_invalid_apart(build, staff_a, client_for, media):
+    from openpyxl import load_workbook
+
+    owners = _estate(build, ["100.00"] * 3)
+    meeting = meeting_open(estate=build.estate, by=staff_a, motions=(("续聘物业", 4), ("选举业委会", 3)))
+    first, second = meeting.motions.order_by("position")
+    services.ballot_submit_by_owner(user=owners[0].user, meeting=meeting, choices={first.pk: "agree"})
+    services.ballot_submit_by_owner(
+        user=owners[1].user, meeting=meeting, choices={first.pk: "abstain", second.pk: "abstain"}
+    )
+    meeting_closed(meeting, by=staff_a)
+    xlsx = client_for(owners[0].user).get(f"/portal/voting/{meeting.pk}/results.xlsx")
+    import io
+
+    sheet = load_workbook(
+        io.BytesIO(b"".join(xlsx.streaming_content) if xlsx.streaming else xlsx.content)
+    ).active
+    rows = {
+        row[0]: row
+        for row in sheet.iter_rows(values_only=True)
+        if row and row[0] in ("续聘物业", "选举业委会")
+    }
+    # Counted: motion 2 has two abstentions (one blank); strictly: one blank item.
+    assert rows["选举业委会"][11:13] == (200, 2) and rows["选举业委会"][-2:] == (1, 0)
+    assert rows["续聘物业"][-2:] == (0, 0)

@@ -7,8 +7,8 @@ register = template.Library()
 
 @register.filter
 def pct(value) -> str:
-    """An exact Fraction shown as a percentage (66.67%)."""
-    return rules.percent(value) if value is not None else ""
+    """An exact Fraction shown as a percentage rounded down (2/3 − ε shows 66.66%, never 66.67%)."""
+    return rules.percent_down(value) if value is not None else ""
 
 
 @register.filter

@@ -10,5 +10,5 @@ class Command(BaseCommand):
     help = "Open and close owners' assembly voting by the scheduled times."
 
     def handle(self, *args, **options):
-        opened, closed = services.meetings_advance()
+        opened, closed = services.meetings_advance(by=services.CLOCK_ACTOR)
         self.stdout.write(f"voting: {opened} opened, {closed} closed")

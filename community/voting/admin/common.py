@@ -1,0 +1,70 @@
+"""What the voting admins share: the meeting filter, the add-only service admin, the per-object action runner."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from community.admin_services import ServiceAdminMixin
+from community.scoping import ScopedModelAdmin, staff_scope
+
+from ..models import (
+    Meeting,
+)
+
+MEETING_FILTER_LIMIT = 200
+
+
+class MeetingFilter(admin.SimpleListFilter):
+    """Filter by meeting, offering only the staff member's estates' meetings (the default
+    related-field filter would list every estate's meetings)."""
+
+    title = _("meeting")
+    parameter_name = "meeting"
+
+    def lookups(self, request, model_admin):
+        meetings = staff_scope(Meeting.objects.all(), request.user).order_by("-voting_opens_at")
+        return [(m.pk, m.title) for m in meetings[:MEETING_FILTER_LIMIT]]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            try:
+                return queryset.filter(meeting_id=int(self.value()))
+            except ValueError:
+                return queryset.none()
+        return queryset
+
+
+class AddOnlyServiceAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    """Records added through a service and never edited afterwards (an audit trail)."""
+
+    add_fields: list[str] = []
+    detail_fields: list[str] = []
+
+    def get_fields(self, request, obj=None):
+        return list(self.add_fields) if obj is None else list(self.detail_fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.get_fields(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def run_per_object(model_admin, request, objects, func, done: str, **kwargs) -> None:
+    """Call one service per object; report each refusal with its reason."""
+    ok = 0
+    as_ = kwargs.pop("as_", "meeting")
+    for obj in objects:
+        try:
+            func(by=request.user, **{as_: obj}, **kwargs)
+            ok += 1
+        except (ValidationError, PermissionDenied) as exc:
+            reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            model_admin.message_user(request, f"{obj}: {reason}", messages.ERROR)
+    if ok:
+        model_admin.message_user(request, done % {"n": ok}, messages.SUCCESS)

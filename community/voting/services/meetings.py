@@ -1,0 +1,300 @@
+"""Meetings and motions, and the meeting's transitions (one table: ``voting.transitions``).
+
+Notice, open, close, start of counting, publication and cancellation are legally significant
+acts: each takes a required ``by`` (a user, or "system:<job>" for the clock) and records it
+as a ``MeetingEvent``. Notifications leave after the commit, through the task registered
+under ``NOTIFY_ROLL_TASK`` (tasks import services, never the reverse).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import current_app
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.errors import ServiceError, TransitionRefused
+
+from .. import selectors
+from ..models import (
+    Ballot,
+    BallotMode,
+    Convenor,
+    Meeting,
+    MeetingEventType,
+    MotionResult,
+    PaperBallot,
+    PaperBallotStatus,
+)
+from ..transitions import MeetingAction, MeetingStatus, next_status
+from . import roll
+from .common import actor_kind, event_record, lock, require_draft
+
+NOTICE_MIN_DAYS = 15
+WINDOW_MIN_DAYS = 5
+WINDOW_MAX_DAYS = 60
+SECONDS_PER_DAY = 86400
+NOTIFY_ROLL_TASK = "voting.notify_roll"
+CLOCK_ACTOR = "system:voting.advance"
+MEETING_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "convenor",
+        "ballot_mode",
+        "voting_opens_at",
+        "voting_closes_at",
+        "proxy_principal_limit",
+        "scope_buildings",
+    }
+)
+
+
+def _when(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def meeting_schedule_errors(
+    *, voting_opens_at: dt.datetime, voting_closes_at: dt.datetime, notice_at: dt.datetime | None
+) -> dict[str, list[str]]:
+    """Field errors of a schedule: the window is 5–60 days; the notice ≥ 15 days before opening."""
+    errors: dict[str, list[str]] = {}
+    if voting_opens_at is None or voting_closes_at is None:
+        return {"voting_opens_at": [_("Both the opening and the closing time are required.")]}
+    window = voting_closes_at - voting_opens_at
+    if window < dt.timedelta(days=WINDOW_MIN_DAYS) or window > dt.timedelta(days=WINDOW_MAX_DAYS):
+        errors["voting_closes_at"] = [
+            _("The voting window must last between %(min)d and %(max)d days; it lasts %(days)s days.")
+            % {
+                "min": WINDOW_MIN_DAYS,
+                "max": WINDOW_MAX_DAYS,
+                "days": f"{window.total_seconds() / SECONDS_PER_DAY:g}",
+            }
+        ]
+    if notice_at is not None and voting_opens_at - notice_at < dt.timedelta(days=NOTICE_MIN_DAYS):
+        errors["voting_opens_at"] = [
+            _("Voting can open no earlier than %(days)d days after the notice is published (%(earliest)s).")
+            % {"days": NOTICE_MIN_DAYS, "earliest": _when(notice_at + dt.timedelta(days=NOTICE_MIN_DAYS))}
+        ]
+    return errors
+
+
+def _check_scope(meeting: Meeting, buildings) -> None:
+    if any(b.estate_id != meeting.estate_id for b in buildings):
+        raise ServiceError({"scope_buildings": [_("Choose buildings of the meeting's estate.")]})
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    estate,
+    title: str,
+    voting_opens_at: dt.datetime,
+    voting_closes_at: dt.datetime,
+    by,
+    convenor: str = Convenor.OWNERS_COMMITTEE,
+    ballot_mode: str = BallotMode.NAMED,
+    description: str = "",
+    proxy_principal_limit: int | None = None,
+    scope_buildings=(),
+) -> Meeting:
+    actor_kind(by)
+    errors = meeting_schedule_errors(
+        voting_opens_at=voting_opens_at, voting_closes_at=voting_closes_at, notice_at=None
+    )
+    if errors:
+        raise ServiceError(errors)
+    meeting = Meeting(
+        estate=estate,
+        title=title,
+        description=description,
+        convenor=convenor,
+        ballot_mode=ballot_mode,
+        voting_opens_at=voting_opens_at,
+        voting_closes_at=voting_closes_at,
+        proxy_principal_limit=proxy_principal_limit,
+        created_by=by,
+    )
+    meeting.full_clean()
+    _check_scope(meeting, scope_buildings or ())
+    meeting.save()
+    if scope_buildings:
+        meeting.scope_buildings.set(scope_buildings)
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(*, meeting: Meeting, by, **fields) -> Meeting:
+    actor_kind(by)
+    meeting = lock(meeting)
+    require_draft(meeting, _("The meeting"))
+    unknown = set(fields) - MEETING_FIELDS
+    if unknown:
+        raise ServiceError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    scope = fields.pop("scope_buildings", None)
+    for name, value in fields.items():
+        setattr(meeting, name, value)
+    errors = meeting_schedule_errors(
+        voting_opens_at=meeting.voting_opens_at, voting_closes_at=meeting.voting_closes_at, notice_at=None
+    )
+    if errors:
+        raise ServiceError(errors)
+    meeting.full_clean()
+    meeting.save()
+    if scope is not None:
+        _check_scope(meeting, scope)
+        meeting.scope_buildings.set(scope)
+    return meeting
+
+
+# --- Transitions ------------------------------------------------------------------------------------
+
+
+def _move(meeting: Meeting, action: str, by) -> str:
+    return next_status(meeting.status, action, actor_kind(by))
+
+
+def _schedule_notify(meeting: Meeting, kind: str) -> None:
+    """Roll notifications after the commit, by task name: this module never imports the tasks."""
+    meeting_id = meeting.pk
+    transaction.on_commit(lambda: current_app.tasks[NOTIFY_ROLL_TASK].delay(meeting_id, kind))
+
+
+@transaction.atomic
+def meeting_publish_notice(*, meeting: Meeting, by, now: dt.datetime | None = None) -> Meeting:
+    """Publish the notice (公告) and freeze the roll as of the notice date."""
+    now = now or timezone.now()
+    meeting = lock(meeting)
+    status = _move(meeting, MeetingAction.NOTICE, by)
+    if not meeting.motions.exists():
+        raise ServiceError(_("Add at least one motion before publishing the notice."), code="no_motion")
+    errors = meeting_schedule_errors(
+        voting_opens_at=meeting.voting_opens_at, voting_closes_at=meeting.voting_closes_at, notice_at=now
+    )
+    if errors:
+        raise ServiceError(errors)
+    on = timezone.localtime(now).date()
+    undecided = roll.duplicates_undecided(meeting, on)
+    if undecided:
+        raise ServiceError(
+            _(
+                "The roll holds %(n)d group(s) of records that may be the same person (same ID number, "
+                "or same name and phone). Record a decision on each before publishing the notice."
+            )
+            % {"n": len(undecided)},
+            code="duplicates",
+        )
+    meeting.status = status
+    meeting.notice_published_at = now
+    meeting.save(update_fields=["status", "notice_published_at"])
+    entries = roll.roll_build(meeting, on)
+    event_record(meeting=meeting, type=MeetingEventType.NOTICE, by=by, at=now, params={"entries": entries})
+    _schedule_notify(meeting, "notice")
+    return meeting
+
+
+@transaction.atomic
+def meeting_open(*, meeting: Meeting, by, now: dt.datetime | None = None) -> Meeting:
+    now = now or timezone.now()
+    meeting = lock(meeting)
+    status = _move(meeting, MeetingAction.OPEN, by)
+    if now < meeting.voting_opens_at:
+        raise TransitionRefused(
+            _("Voting opens at %(at)s, not before.") % {"at": _when(meeting.voting_opens_at)},
+            code="too_early",
+        )
+    meeting.status = status
+    meeting.save(update_fields=["status"])
+    event_record(meeting=meeting, type=MeetingEventType.OPEN, by=by, at=now)
+    return meeting
+
+
+def results_freeze(meeting: Meeting, now: dt.datetime) -> None:
+    """Store each motion's tally as it stands (MotionResult), with the chain's head."""
+    head = (
+        Ballot.objects.filter(meeting=meeting).order_by("-seq").values_list("hash", flat=True).first() or ""
+    )
+    for tally in selectors.meeting_tally(meeting):
+        MotionResult.objects.update_or_create(
+            motion_id=tally.motion_id,
+            defaults={**tally.result_fields(), "chain_head": head, "computed_at": now},
+        )
+
+
+@transaction.atomic
+def meeting_close(*, meeting: Meeting, by, now: dt.datetime | None = None) -> Meeting:
+    """Close the box and freeze each motion's result (provisional while paper is being counted)."""
+    now = now or timezone.now()
+    meeting = lock(meeting)
+    status = _move(meeting, MeetingAction.CLOSE, by)
+    if now < meeting.voting_closes_at:
+        raise TransitionRefused(
+            _("Voting closes at %(at)s, not before.") % {"at": _when(meeting.voting_closes_at)},
+            code="too_early",
+        )
+    meeting.status = status
+    meeting.save(update_fields=["status"])
+    results_freeze(meeting, now)
+    event_record(meeting=meeting, type=MeetingEventType.CLOSE, by=by, at=now)
+    return meeting
+
+
+@transaction.atomic
+def meeting_start_counting(*, meeting: Meeting, by, now: dt.datetime | None = None) -> Meeting:
+    """Enter the counting stage: paper and proxy ballots received before the close are keyed in."""
+    now = now or timezone.now()
+    meeting = lock(meeting)
+    meeting.status = _move(meeting, MeetingAction.COUNT, by)
+    meeting.save(update_fields=["status"])
+    event_record(meeting=meeting, type=MeetingEventType.COUNT, by=by, at=now)
+    return meeting
+
+
+@transaction.atomic
+def meeting_publish_results(*, meeting: Meeting, by, now: dt.datetime | None = None) -> Meeting:
+    """Publish (公示) the results, recounted with every confirmed paper ballot."""
+    now = now or timezone.now()
+    meeting = lock(meeting)
+    status = _move(meeting, MeetingAction.PUBLISH, by)
+    pending = PaperBallot.objects.filter(meeting=meeting, status=PaperBallotStatus.PENDING).count()
+    if pending:
+        raise TransitionRefused(
+            _("%(n)d returned ballot(s) still wait for a scrutineer's confirmation.") % {"n": pending},
+            code="unconfirmed_paper",
+        )
+    meeting.status = status
+    meeting.results_published_at = now
+    meeting.save(update_fields=["status", "results_published_at"])
+    results_freeze(meeting, now)
+    event_record(meeting=meeting, type=MeetingEventType.PUBLISH, by=by, at=now)
+    _schedule_notify(meeting, "results")
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting: Meeting, by, reason: str = "", now: dt.datetime | None = None) -> Meeting:
+    now = now or timezone.now()
+    meeting = lock(meeting)
+    meeting.status = _move(meeting, MeetingAction.CANCEL, by)
+    meeting.save(update_fields=["status"])
+    event_record(meeting=meeting, type=MeetingEventType.CANCEL, by=by, at=now, params={"reason": reason})
+    return meeting
+
+
+def meetings_advance(*, by: str = CLOCK_ACTOR, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Open meetings whose voting time has come and close those whose time is up.
+
+    Each step is its own service call (own transaction and checks), so one meeting that
+    cannot move does not hold back the others. Returns (opened, closed).
+    """
+    now = now or timezone.now()
+    opened = closed = 0
+    for meeting in Meeting.objects.filter(status=MeetingStatus.NOTICED, voting_opens_at__lte=now):
+        meeting_open(meeting=meeting, by=by, now=now)
+        opened += 1
+    for meeting in Meeting.objects.filter(status=MeetingStatus.OPEN, voting_closes_at__lte=now):
+        meeting_close(meeting=meeting, by=by, now=now)
+        closed += 1
+    return opened, closed
