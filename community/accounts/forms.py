@@ -84,7 +84,8 @@ class ResidentLoginCodeForm(RequestLoginCodeForm):
     Not for staff: allauth treats a code login as passwordless and skips the authenticator
     step, so for a staff account an SMS code would replace password + TOTP with one factor.
     Staff sign in with both, as StaffMFARequiredMiddleware expects; a forgotten staff password
-    is reset by a manager or the email link.
+    is reset by a manager or the email link. A staff number is answered exactly like a number
+    without an account (no code is sent), so the form does not reveal who is staff.
     """
 
     def __init__(self, *args, **kwargs):
@@ -98,9 +99,8 @@ class ResidentLoginCodeForm(RequestLoginCodeForm):
     def clean(self):
         cleaned_data = super().clean()
         user = getattr(self, "_user", None)
-        if user is not None and user.is_staff:
-            raise ValidationError(
-                _("Staff accounts sign in with their password and authenticator app, not with a code."),
-                code="staff_code_login",
-            )
+        if user is not None and (user.is_staff or user.is_superuser):
+            # No code for staff, and the same answer as for a number without an account: a
+            # different message would tell anyone which numbers belong to staff (issue #15).
+            self._user = None
         return cleaned_data
