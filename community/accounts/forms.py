@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from community.accounts.models import LoginIdentifier
 from community.accounts.phones import parse_phone
 
 
@@ -74,6 +75,27 @@ class InvitationPasswordForm(forms.Form):
             except ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class IdentifierChangeForm(forms.Form):
+    """The account holder's own change of phone or email (a code goes to the new one)."""
+
+    field = forms.ChoiceField(label=_("Change my"), choices=LoginIdentifier.choices)
+    new_value = forms.CharField(
+        label=_("New mobile number or email address"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class IdentifierCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "placeholder": _("6 digits")}
+        ),
+    )
 
 
 class ResidentLoginCodeForm(RequestLoginCodeForm):
