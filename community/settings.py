@@ -281,10 +281,12 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # allauth 65: rate limits by 
 # --- Content-Security-Policy ----------------------------------------------------------------
 # This origin only; no inline scripts (page data travels in data-* attributes and
 # json_script blocks, which are not executed). The API docs load Swagger UI from local files.
+# Styles: files from this origin plus inline style *attributes*, which the staff dashboards'
+# bar widths and Swagger UI use; styles cannot run code (docs/security.md, residual risks).
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
-    "style-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
     "img-src": ["'self'", "data:"],
     "font-src": ["'self'"],
     "connect-src": ["'self'"],
