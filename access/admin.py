@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from community.admin_services import ReadOnlyAdminMixin, ServiceAdminMixin
-from community.residents.models import Resident, mask_phone
+from community.residents.models import mask_phone
 from community.scoping import ScopedModelAdmin, staff_scope
 
 from . import services
@@ -232,19 +232,21 @@ class AccessEventAdmin(ReadOnlyAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     search_fields = ["credential_value"]  # shows the box; the search itself is exact, below
-    search_help_text = _("Exact card number, car plate or resident phone.")
+    search_help_text = _(
+        "Exact card number or car plate. One person's movements: the audited movement lookup (managers)."
+    )
     list_per_page = ACCESS_LOG_PAGE_SIZE
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if not term:
             return staff_scope(queryset, request.user), False
-        condition = Q(credential_value=term) | Q(plate=term.upper())
-        digits = term.removeprefix("+86").replace(" ", "")
-        if digits.isdigit() and len(digits) == MOBILE_DIGITS:
-            residents = staff_scope(Resident.objects.filter(phone=f"+86{digits}"), request.user).values("pk")
-            condition |= Q(resident_id__in=residents)
-        return staff_scope(queryset.filter(condition), request.user), False
+        # One named person's passages (by phone or name) only through the audited movement
+        # lookup (reason, record, managers only: access.views.movement_lookup), never here
+        # (issue #15 item 5). A card or plate search stays: it is how staff trace an incident.
+        return staff_scope(
+            queryset.filter(Q(credential_value=term) | Q(plate=term.upper())), request.user
+        ), False
 
     @admin.display(description=_("resident"))
     def who(self, obj):

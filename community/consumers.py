@@ -7,6 +7,18 @@ from this module and every subscription is checked on the server.
 A frame the server cannot use (not JSON, not an object, binary, a group name the channel
 layer would reject) gets an ``{"error": ...}`` answer; the connection stays open, so one bad
 message from a client does not end its live updates.
+
+Rights are not only checked at subscription (issue #15 item 10): a socket lives for hours.
+
+* Staff who must enrol MFA (``STAFF_MFA_REQUIRED``) are refused at connect (4403).
+* Before an event of a group other than the user's own is delivered, the subscription is
+  checked again when the last check is older than ``WEBSOCKET_RECHECK_SECONDS``: the session
+  must still be valid (not logged out, password or stamp unchanged) and the group's
+  authoriser must still say yes; otherwise the group is left (``{"error": "unsubscribed"}``),
+  or the socket closed (4401) when the session is gone.
+* At once, without waiting for the next check: a logout closes that session's sockets, "log
+  out everywhere" closes all of the user's (``session.end``), and a role change makes every
+  socket of the user re-check its groups (``rights.changed``); see ``community.realtime``.
 """
 
 from __future__ import annotations
@@ -14,10 +26,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from community.realtime import group_for_user
 
@@ -71,19 +85,88 @@ def can_subscribe(user, group: str) -> bool:
     return False
 
 
+def session_still_valid(scope) -> bool:
+    """Whether the session the socket was opened with still logs this user in.
+
+    Reads the session afresh from its store: a logout deleted it; "log out everywhere" or a
+    password change altered the user's auth hash. A scope without a session (tests building
+    the scope by hand) has nothing to re-check.
+    """
+    session = scope.get("session")
+    user = scope.get("user")
+    if session is None or user is None:
+        return True
+    from importlib import import_module
+
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.utils.crypto import constant_time_compare
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session.session_key)
+    if str(store.get(SESSION_KEY)) != str(user.pk):
+        return False
+    fresh = get_user_model()._default_manager.filter(pk=user.pk, is_active=True).first()
+    return fresh is not None and constant_time_compare(
+        store.get(HASH_SESSION_KEY, ""), fresh.get_session_auth_hash()
+    )
+
+
+def _must_enrol_mfa(user) -> bool:
+    from community.accounts.middleware import staff_must_enrol_mfa
+
+    return staff_must_enrol_mfa(user)
+
+
+def _recheck_seconds() -> float:
+    return float(getattr(settings, "WEBSOCKET_RECHECK_SECONDS", 30))
+
+
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
+        if await database_sync_to_async(_must_enrol_mfa)(user):
+            await self.close(code=4403)
+            return
         self.groups_joined: set[str] = set()
+        # group -> monotonic time of the last successful rights check
+        self.checked_at: dict[str, float] = {}
         await self.accept()
         await self._join(group_for_user(user.pk))
 
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined.add(group)
+        self.checked_at[group] = time.monotonic()
+
+    async def _leave(self, group: str) -> None:
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined.discard(group)
+        self.checked_at.pop(group, None)
+        await self.send_json({"error": "unsubscribed", "group": group})
+
+    def _still_allowed(self, groups: list[str]) -> tuple[bool, list[str]]:
+        """(session valid, the groups of ``groups`` the user may no longer see). Runs in a thread."""
+        if not session_still_valid(self.scope):
+            return False, groups
+        return True, [g for g in groups if not can_subscribe(self.scope["user"], g)]
+
+    async def _recheck(self, groups: list[str]) -> bool:
+        """Re-check ``groups``; leave the refused ones. False when the socket was closed."""
+        own = group_for_user(self.scope["user"].pk)
+        groups = [g for g in groups if g != own]
+        valid, refused = await database_sync_to_async(self._still_allowed)(groups)
+        if not valid:
+            await self.close(code=4401)
+            return False
+        now = time.monotonic()
+        for group in groups:
+            if group in refused:
+                await self._leave(group)
+            else:
+                self.checked_at[group] = now
+        return True
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if text_data is None:
@@ -126,4 +209,24 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def push_event(self, message):
-        await self.send_json({"group": message["group"], "event": message["event"]})
+        group = message["group"]
+        if group not in self.groups_joined:
+            return
+        if group != group_for_user(self.scope["user"].pk):
+            stale = time.monotonic() - self.checked_at.get(group, 0.0) >= _recheck_seconds()
+            if stale and not await self._recheck([group]):
+                return
+            if group not in self.groups_joined:
+                return
+        await self.send_json({"group": group, "event": message["event"]})
+
+    async def session_end(self, message):
+        """A logout (of this session, or everywhere): close the socket."""
+        key = message.get("session_key")
+        session = self.scope.get("session")
+        if key is None or (session is not None and session.session_key == key):
+            await self.close(code=4401)
+
+    async def rights_changed(self, message):
+        """The user's roles changed: re-check every group joined, now."""
+        await self._recheck(list(self.groups_joined))

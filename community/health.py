@@ -1,8 +1,11 @@
 """/healthz: database, cache and broker status as JSON; 200 when all are up, else 503.
 
-The endpoint is public (load balancers call it without credentials), so a failure names only
-the exception's class; the full message — which for database and Redis errors carries host
-names, ports and user names — goes to the log.
+The endpoint is public (load balancers call it without credentials), so an anonymous caller
+gets only the status word — ``ok``, ``degraded`` (cache or broker down: pages work, live
+updates and background jobs do not) or ``failing`` (the database is down) — and the HTTP
+code. Which part is down, and timings, are shown to signed-in staff; even then a failure names
+only the exception's class; the full message — which for database and Redis errors carries
+host names, ports and user names — goes to the log.
 """
 
 from __future__ import annotations
@@ -58,7 +61,11 @@ def _broker() -> dict:
 def healthz(request):
     checks = {"database": _check(_database), "cache": _check(_cache), "broker": _check(_broker)}
     failing = [name for name, check in checks.items() if not check["ok"]]
-    body = {"status": "fail" if failing else "ok", "checks": checks}
-    if failing:
-        body["failing"] = failing
+    word = "failing" if "database" in failing else "degraded" if failing else "ok"
+    body = {"status": word}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and (user.is_staff or user.is_superuser):
+        body["checks"] = checks
+        if failing:
+            body["failing"] = failing
     return JsonResponse(body, status=503 if failing else 200)

@@ -151,10 +151,13 @@ def publish_now(group: str, event: dict[str, Any], *, merge: Merge | None = None
     """Send ``event`` to ``group``. From sync code on channels-redis it is queued and sent by
     the publisher thread, in order; ``merge(a, b)`` may fold two queued events of the group
     into one (or return None to keep them apart)."""
+    _send(group, {"type": "push.event", "group": group, "event": event}, merge)
+
+
+def _send(group: str, message: dict[str, Any], merge: Merge | None = None) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "push.event", "group": group, "event": event}
     try:
         if layer.__class__.__module__.startswith("channels_redis") and not _in_event_loop_thread():
             _get_publisher().submit(layer, group, message, merge)
@@ -170,3 +173,19 @@ def publish_on_commit(
     group: str, event: dict[str, Any], *, using: str | None = None, merge: Merge | None = None
 ) -> None:
     transaction.on_commit(lambda: publish_now(group, event, merge=merge), using=using)
+
+
+# --- Control messages to a user's open sockets (community.consumers acts on them) -------------
+
+
+def sockets_end_on_commit(user_id: int, *, session_key: str | None = None) -> None:
+    """After commit, close the user's websockets: those of one session (a logout) or all of them
+    (``session_key=None``: "log out everywhere", a password or identity change)."""
+    message = {"type": "session.end", "session_key": session_key}
+    transaction.on_commit(lambda: _send(group_for_user(user_id), message))
+
+
+def sockets_recheck_on_commit(user_id: int) -> None:
+    """After commit, make the user's websockets re-check every group they joined (a role was
+    removed, the account was deactivated) and leave those no longer allowed."""
+    transaction.on_commit(lambda: _send(group_for_user(user_id), {"type": "rights.changed"}))

@@ -55,7 +55,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -79,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "community.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "community.accounts.middleware.StaffMFARequiredMiddleware",
+    "community.middleware.BadInputGuardMiddleware",
 ]
 
 ROOT_URLCONF = "community.urls"
@@ -212,6 +213,9 @@ ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}  
 ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = ACCOUNT_LOGIN_BY_CODE_FORMAT  # codes sent by SMS (login too)
 ACCOUNT_FORMS = {"request_login_code": "community.accounts.forms.ResidentLoginCodeForm"}
 ACCOUNT_SESSION_REMEMBER = None
+# Per client address and per account ("key": community.accounts.selectors.lockout_key, so
+# "135 0000 9010", "+86…" and the username are one account). The address is the client's only
+# when TRUSTED_PROXY_COUNT matches the proxies in front (see "Proxies" below).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "智慧社区"
@@ -267,11 +271,48 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# --- Proxies --------------------------------------------------------------------------------
+# How many proxies we run in front of Django, each appending the address it saw to
+# X-Forwarded-For. The client address is the entry that many places from the right; anything
+# to its left was written by the client and is ignored. 0 (embedded mode, Django reached
+# directly): X-Forwarded-For is ignored, REMOTE_ADDR is the client. `make prod` (nginx ->
+# gunicorn/daphne on loopback) sets 1. Wrong in either direction is a security bug: too low
+# and every client shares nginx's address (one attacker's failed logins lock out everyone);
+# too high and clients choose their own address (and dodge every per-address limit).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("NUM_PROXIES", default=0))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # allauth 65: rate limits by client address
+
+# --- Content-Security-Policy ----------------------------------------------------------------
+# This origin only; no inline scripts (page data travels in data-* attributes and
+# json_script blocks, which are not executed). The API docs load Swagger UI from local files.
+# Styles: files from this origin plus inline style *attributes*, which the staff dashboards'
+# bar widths and Swagger UI use; styles cannot run code (docs/security.md, residual risks).
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+# --- Sessions, tokens, websockets -----------------------------------------------------------
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)  # the same for every estate
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=20)
+# How stale a websocket subscription's rights check may be before an event is delivered.
+WEBSOCKET_RECHECK_SECONDS = env.float("WEBSOCKET_RECHECK_SECONDS", default=30.0)
+# /api/docs/ and /api/schema/ without a login: only in development.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=DEBUG)
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: DRF takes the 401 challenge (WWW-Authenticate) from the first class.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "community.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Our JSON parser honours DATA_UPLOAD_MAX_MEMORY_SIZE (413), DRF's does not.
@@ -280,8 +321,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    # Behind nginx set NUM_PROXIES=1, or X-Forwarded-For could dodge per-address throttles.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    # Per-address throttles see the client, not nginx (see "Proxies" above).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "community.api.pagination.Pagination",
     "PAGE_SIZE": 20,
@@ -307,11 +348,22 @@ SPECTACULAR_SETTINGS = {
 # --- Domain settings ------------------------------------------------------------------------
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=180)
 
+# Device tokens in URL paths (Hikvision /isapi/<token>/…) are masked in every log line: on our
+# handler, and on the loggers that write request lines through handlers of their own.
+_MASK = ["mask_device_tokens"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_device_tokens": {"()": "community.logmask.MaskDeviceTokens"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": _MASK}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.server": {"filters": _MASK},
+        "django.request": {"filters": _MASK},
+        "gunicorn.access": {"filters": _MASK},
+        "gunicorn.error": {"filters": _MASK},
+        "daphne": {"filters": _MASK},
+    },
 }

@@ -2,16 +2,27 @@
 core never imports access / parking / eldercare (see docs/architecture.md)."""
 
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from community.health import healthz
 
 # Admin login goes through allauth: its rate limits, MFA step and the staff-MFA gate apply.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = admin.site.site_title = "智慧社区 · 物业管理"
+
+# The schema maps every endpoint and parameter: in production only for signed-in users.
+_docs_public = settings.API_DOCS_PUBLIC
+schema_view = SpectacularAPIView.as_view(permission_classes=[AllowAny if _docs_public else IsAuthenticated])
+# The "split" view serves Swagger UI's start script as a file, not inline (Content-Security-Policy).
+docs_view = SpectacularSwaggerSplitView.as_view(url_name="schema")
+if not _docs_public:
+    docs_view = login_required(docs_view)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
@@ -32,8 +43,8 @@ urlpatterns = [
     path("staff/tickets/", include("community.tickets.staff_urls")),
     path("staff/access/", include("access.staff_urls")),
     # REST API and its documentation (served from local static files).
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/schema/", schema_view, name="schema"),
+    path("api/docs/", docs_view, name="api-docs"),
     # Device endpoints at the paths vendors' firmware expects (/iclock/…, /isapi/…).
     path("", include("access.device_urls")),
 ]

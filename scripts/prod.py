@@ -14,6 +14,7 @@ Environment (all optional):
   NGINX_WORKERS  nginx worker processes (1)   GUNICORN_PORT, DAPHNE_PORT (free ports)
   PROD_SEED_DEMO=true  also run seed_demo before starting
   PROD_DIR       where the generated nginx.conf, pid and temp files go (var/prod)
+  TRUSTED_PROXY_COUNT proxies in front of Django (1: this nginx; add one per load balancer)
   SECRET_KEY, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS ... as in community/settings.py
 """
 
@@ -183,6 +184,9 @@ def main() -> int:
             "SECURE_HTTPS": env.get("SECURE_HTTPS", "false"),
             # nginx serves /static/ from STATIC_ROOT; Django need not look in the source folders.
             "WHITENOISE_USE_FINDERS": "false",
+            # One proxy (this nginx) appends the client address to X-Forwarded-For: rate limits
+            # and lockouts key on that address, not on nginx's (docs/security.md "Proxies").
+            "TRUSTED_PROXY_COUNT": env.get("TRUSTED_PROXY_COUNT", "1"),
             "PROD_DIR": str(PROD_DIR),
             "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
             "PYTHONUNBUFFERED": "1",

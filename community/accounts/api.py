@@ -1,9 +1,11 @@
-"""API for the logged-in user: API tokens and "me".
+"""API for the logged-in user: API tokens, "log out everywhere" and "me".
 
 Token login accepts the same identifiers as the login page (phone, email or username) and the
 same backends (allauth's), so a password works in both places. Accounts with two-factor
 authentication must also send a current code, otherwise the API would be a way around MFA.
-Only failed attempts are throttled (per login name and per client address).
+Only failed attempts are throttled (per account, however the login is typed, and per client
+address). Each login issues a new token (a user may hold several); tokens expire after
+``API_TOKEN_TTL_DAYS`` and are listed and revoked by their owner.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from community.accounts import services as account_services
+from community.accounts.models import ApiToken
 from community.accounts.phones import to_e164
+from community.accounts.selectors import lockout_key, my_api_tokens
 from community.api.errors import InvalidInput
 from community.api.schema import error_responses
 from community.api.throttling import FailedLoginByClientThrottle, FailedLoginByNameThrottle
@@ -43,22 +47,41 @@ class TokenObtainSerializer(serializers.Serializer):
         write_only=True,
         help_text="Authenticator or recovery code; required when the account uses MFA.",
     )
+    name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="A label for the new token (e.g. the device).",
+    )
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`. Shown only once.")
     user_id = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="The token's id, to revoke it.")
+    expires_at = serializers.DateTimeField()
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(help_text="The token this request was made with.")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at", "current"]
+
+    def get_current(self, token) -> bool:
+        return getattr(self.context["request"].auth, "pk", None) == token.pk
 
 
 def _credentials(login: str) -> tuple[str, list[dict]]:
     """The throttle key and the authenticate() keyword sets to try for what the user typed."""
     login = login.strip()
     if "@" in login:
-        return login.lower(), [{"email": login}]
+        return lockout_key(login), [{"email": login}]
     number = to_e164(login)
     if number is not None:
-        return number, [{"phone": number}, {"username": login}]
-    return login.lower(), [{"username": login}]
+        return lockout_key(login), [{"phone": number}, {"username": login}]
+    return lockout_key(login), [{"username": login}]
 
 
 def _mfa_code_ok(user, code: str) -> bool:
@@ -83,8 +106,9 @@ class TokenView(ApiDefaults, APIView):
     @extend_schema(
         summary="Obtain an API token",
         description="Log in with phone, email or username and password (plus `code` when the account "
-        "uses MFA). Returns the user's token, created on first use. Failed attempts are limited per "
-        "login and per client; over the limit the answer is 429 with `Retry-After`.",
+        "uses MFA). Returns a new token, shown only this once; it expires after `expires_at`. Failed "
+        "attempts are limited per account and per client; over the limit the answer is 429 with "
+        "`Retry-After`.",
         request=TokenObtainSerializer,
         responses={200: TokenSerializer, **error_responses(400, 403, 415, 429)},
         auth=[],
@@ -130,22 +154,75 @@ class TokenView(ApiDefaults, APIView):
                 self._failed(request, throttles)
                 raise InvalidInput({"code": [_("The two-factor code is wrong.")]}, code="invalid_mfa_code")
 
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key, "user_id": user.pk})
+        token, key = account_services.api_token_issue(
+            user=user, by=user, name=form.validated_data.get("name", "")
+        )
+        return Response({"token": key, "user_id": user.pk, "id": token.pk, "expires_at": token.expires_at})
 
     def _failed(self, request, throttles) -> None:
         for throttle in throttles:
             throttle.record_failure(request, self)
 
     @extend_schema(
-        summary="Revoke my API token",
+        summary="Revoke the API token of this request",
         request=None,
-        description="Deletes the user's token; the next request with it gets 401.",
+        description="With a token: revokes that token; the next request with it gets 401. From a "
+        "browser session: revokes all of the user's tokens.",
         responses={204: None, **error_responses(401)},
     )
     def delete(self, request):
-        # With a token, revoke that token; from a browser session, revoke the user's token.
-        Token.objects.filter(user=request.user).delete()
+        if isinstance(request.auth, ApiToken):
+            account_services.api_token_revoke(token=request.auth, by=request.user)
+        else:
+            account_services.api_tokens_revoke_all(
+                user=request.user, reason=ApiToken.Revoked.BY_OWNER, by=request.user
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenListView(ApiDefaults, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="My API tokens that still work",
+        description="Never the keys themselves: each token shows its prefix, label, dates and whether "
+        "this request was made with it.",
+        responses={200: ApiTokenSerializer(many=True), **error_responses(401)},
+    )
+    def get(self, request):
+        tokens = my_api_tokens(request.user)
+        return Response(ApiTokenSerializer(tokens, many=True, context={"request": request}).data)
+
+
+class TokenDetailView(ApiDefaults, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Revoke one of my API tokens",
+        request=None,
+        responses={204: None, **error_responses(401, 404)},
+    )
+    def delete(self, request, pk: int):
+        token = my_api_tokens(request.user).filter(pk=pk).first()
+        if token is None:
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound(_("You have no working token with this id."))
+        account_services.api_token_revoke(token=token, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutEverywhereView(ApiDefaults, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Log out everywhere",
+        request=None,
+        description="Ends every browser session, API token (this one included) and websocket of the account.",
+        responses={204: None, **error_responses(401)},
+    )
+    def post(self, request):
+        account_services.user_logout_everywhere(user=request.user, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -29,3 +29,7 @@ class AccountsConfig(AppConfig):
                 sync_role_groups(sender=sender, **kwargs)
 
         post_migrate.connect(sync_after_last_app, weak=False, dispatch_uid="accounts.sync_role_groups")
+
+        from . import receivers
+
+        receivers.connect()

@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from community.accounts.models import LoginIdentifier
 from community.accounts.phones import parse_phone
 
 
@@ -76,6 +77,27 @@ class InvitationPasswordForm(forms.Form):
         return cleaned
 
 
+class IdentifierChangeForm(forms.Form):
+    """The account holder's own change of phone or email (a code goes to the new one)."""
+
+    field = forms.ChoiceField(label=_("Change my"), choices=LoginIdentifier.choices)
+    new_value = forms.CharField(
+        label=_("New mobile number or email address"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class IdentifierCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "placeholder": _("6 digits")}
+        ),
+    )
+
+
 class ResidentLoginCodeForm(RequestLoginCodeForm):
     """Sign in with a one-time code by SMS (or email): the way back in for a resident who
     forgot the password (then 修改密码). allauth 65 resets passwords by email only, and most
@@ -84,7 +106,8 @@ class ResidentLoginCodeForm(RequestLoginCodeForm):
     Not for staff: allauth treats a code login as passwordless and skips the authenticator
     step, so for a staff account an SMS code would replace password + TOTP with one factor.
     Staff sign in with both, as StaffMFARequiredMiddleware expects; a forgotten staff password
-    is reset by a manager or the email link.
+    is reset by a manager or the email link. A staff number is answered exactly like a number
+    without an account (no code is sent), so the form does not reveal who is staff.
     """
 
     def __init__(self, *args, **kwargs):
@@ -98,9 +121,8 @@ class ResidentLoginCodeForm(RequestLoginCodeForm):
     def clean(self):
         cleaned_data = super().clean()
         user = getattr(self, "_user", None)
-        if user is not None and user.is_staff:
-            raise ValidationError(
-                _("Staff accounts sign in with their password and authenticator app, not with a code."),
-                code="staff_code_login",
-            )
+        if user is not None and (user.is_staff or user.is_superuser):
+            # No code for staff, and the same answer as for a number without an account: a
+            # different message would tell anyone which numbers belong to staff (issue #15).
+            self._user = None
         return cleaned_data

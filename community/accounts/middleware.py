@@ -1,7 +1,10 @@
 """Staff must enrol MFA before they reach staff data when ``STAFF_MFA_REQUIRED`` is on.
 
-Staff data is the admin, the staff pages under /staff/ (live feeds, dashboards) and the API:
-a gate on the admin alone would leave the same estate data one URL away. A staff member
+Staff data is every staff surface: the admin, the staff pages under /staff/ (live feeds,
+dashboards), the worker pages under /worker/, ticket photos (``STAFF_MFA_VIEW_NAMES``: served
+under /portal/ but opened by staff from tickets), the API, and the websocket endpoint (the
+consumer checks ``staff_must_enrol_mfa`` itself): a gate on the admin alone would leave the
+same estate data one URL away. A staff member
 without an authenticator app who opens an admin or staff page is sent to allauth's TOTP
 enrolment; an API call from their session gets a JSON 403 saying so (the token endpoint
 refuses them too, see ``community.accounts.api``); the page they wanted is kept in the session and they are sent back to it once
@@ -18,8 +21,23 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 NEXT_SESSION_KEY = "staff_mfa_next"
-STAFF_PAGES_PREFIX = "/staff/"
+# Page surfaces staff reach; a staff member without MFA is sent to enrol from any of them.
+STAFF_PAGE_PREFIXES = ("/staff/", "/worker/")
 API_PREFIX = "/api/v1/"
+# Views outside those prefixes that show staff data (resolved URL names).
+STAFF_MFA_VIEW_NAMES = frozenset({"portal-tickets:photo"})
+
+
+def _is_staff_page(request) -> bool:
+    if request.path.startswith(STAFF_PAGE_PREFIXES):
+        return True
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return match.view_name in STAFF_MFA_VIEW_NAMES
 
 
 def _has_totp(user) -> bool:
@@ -45,7 +63,7 @@ class StaffMFARequiredMiddleware:
     def __call__(self, request):
         if getattr(settings, "STAFF_MFA_REQUIRED", False):
             user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated and user.is_staff:
+            if user is not None and user.is_authenticated and (user.is_staff or user.is_superuser):
                 response = self._gate(request, user)
                 if response is not None:
                     return response
@@ -71,7 +89,7 @@ class StaffMFARequiredMiddleware:
             return None
         if (
             request.path.startswith(admin_prefix) and request.path != reverse("admin:logout")
-        ) or request.path.startswith(STAFF_PAGES_PREFIX):
+        ) or _is_staff_page(request):
             if not _has_totp(user):
                 request.session[NEXT_SESSION_KEY] = request.get_full_path()
                 return redirect("mfa_activate_totp")

@@ -1,4 +1,5 @@
-"""Invitation pages: a resident proves the SMS code, then sets a password.
+"""Account pages of our own: the invitation (a resident proves the SMS code, then sets a
+password), changing one's phone or email (a code to the new one), "log out everywhere".
 
 Thin: the rules live in ``community.accounts.services``.
 """
@@ -7,16 +8,25 @@ from __future__ import annotations
 
 from allauth.account.utils import perform_login
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from community.accounts import services
 from community.accounts.adapter import INVITATION_SESSION_KEY
-from community.accounts.forms import InvitationCodeForm, InvitationPasswordForm
-from community.accounts.models import Invitation
+from community.accounts.forms import (
+    IdentifierChangeForm,
+    IdentifierCodeForm,
+    InvitationCodeForm,
+    InvitationPasswordForm,
+)
+from community.accounts.models import IdentifierChange, Invitation
+from community.admin_services import add_service_error
 from community.api.throttling import FailedInvitationCodeThrottle
 
 
@@ -93,3 +103,47 @@ def invite_password(request):
     return render(
         request, "account/invite_password.html", {"form": form, "invitation": invitation}, status=status
     )
+
+
+@login_required
+def identifiers(request):
+    """Step 1 of changing my phone or email: the new value; a code goes there."""
+    form = IdentifierChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.identifier_change_request(
+                user=request.user, by=request.user, **form.cleaned_data
+            )
+        except (ValidationError, PermissionDenied) as error:
+            add_service_error(form, error)
+        else:
+            return redirect("account_identifier_confirm", pk=change.pk)
+    status = 400 if form.errors else 200
+    return render(request, "account/identifiers.html", {"form": form}, status=status)
+
+
+@login_required
+def identifier_confirm(request, pk: int):
+    """Step 2: the code from the new phone or mailbox."""
+    change = get_object_or_404(IdentifierChange, pk=pk, user=request.user, done_at__isnull=True)
+    form = IdentifierCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.identifier_change_confirm(change=change, code=form.cleaned_data["code"], by=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Changed. Your old number or address was told about it."))
+            return redirect("portal:me")
+    status = 400 if form.errors else 200
+    return render(request, "account/identifier_confirm.html", {"form": form, "change": change}, status=status)
+
+
+@login_required
+@require_POST
+def logout_everywhere(request):
+    """End every session, API token and websocket of my account, this browser's too."""
+    services.user_logout_everywhere(user=request.user, by=request.user)
+    logout(request)
+    messages.success(request, _("You were logged out on every device. Log in again here."))
+    return redirect("account_login")

@@ -6,8 +6,9 @@ from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 
+from community.accounts.authentication import ApiTokenAuthentication
 from community.api.errors import error_body
 from community.api.parsers import PARSER_CLASSES
 
@@ -21,7 +22,7 @@ class ApiDefaults:
     portal's JavaScript. The JSON parser enforces the upload size limit (413).
     """
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     parser_classes = PARSER_CLASSES
 
 

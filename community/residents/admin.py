@@ -33,6 +33,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
 from community.accounts.services import invitation_create
+from community.personal_search import ExactPersonalSearchMixin
 from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin, staff_estate_ids
 
 from . import services
@@ -335,7 +336,7 @@ class UnitAdmin(OccupancyInlinesMixin, ScopedImportExportAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(OccupancyInlinesMixin, ScopedImportExportAdmin):
+class ResidentAdmin(ExactPersonalSearchMixin, OccupancyInlinesMixin, ScopedImportExportAdmin):
     resource_classes = [ResidentResource]
     list_display = [
         "name",
@@ -347,7 +348,8 @@ class ResidentAdmin(OccupancyInlinesMixin, ScopedImportExportAdmin):
     ]
     list_filter = [("estate", _SCOPED_FILTER), ("user", admin.EmptyFieldListFilter), "occupancies__role"]
     list_select_related = ["estate"]
-    search_fields = ["name", "phone", "id_number"]
+    search_fields = ["name"]
+    personal_search_fields = {"phone": ["phone"], "id_number": ["id_number"]}
     search_help_text = _("Name, full mobile number or ID number.")
     autocomplete_fields = ["estate", "user"]
     inlines = [ResidentOccupancyHistoryInline, ResidentOccupancyAddInline]
@@ -458,12 +460,14 @@ class CurrentFilter(admin.SimpleListFilter):
 
 
 @admin.register(Occupancy)
-class OccupancyAdmin(ScopedModelAdmin):
+class OccupancyAdmin(ExactPersonalSearchMixin, ScopedModelAdmin):
     form = OccupancyForm
     list_display = ["resident", "unit", "role", "start_date", "end_date", "is_primary_contact", "is_current"]
     list_filter = [CurrentFilter, "role", "is_primary_contact", ("unit__building__estate", _SCOPED_FILTER)]
     list_select_related = ["resident", "unit__building"]
-    search_fields = ["resident__name", "resident__phone", "unit__number", "unit__building__name"]
+    search_fields = ["resident__name", "unit__number", "unit__building__name"]
+    personal_search_fields = {"phone": ["resident__phone"], "id_number": ["resident__id_number"]}
+    search_help_text = _("Name, unit, building, or a full mobile number or ID number.")
     autocomplete_fields = ["resident", "unit"]
     date_hierarchy = "start_date"
     actions = ["end_occupancies"]
@@ -530,7 +534,7 @@ def _managed_estate_ids(request) -> frozenset[int] | None:
 
 
 @admin.register(StaffMembership)
-class StaffMembershipAdmin(ScopedModelAdmin):
+class StaffMembershipAdmin(ExactPersonalSearchMixin, ScopedModelAdmin):
     """Roles of staff in estates. Managers manage their own estate's staff; others only look.
 
     Memberships are created and deleted (never edited) through the services, which keep the
@@ -540,7 +544,10 @@ class StaffMembershipAdmin(ScopedModelAdmin):
     list_display = ["user", "user_phone", "estate", "role", "created_at"]
     list_filter = ["role", ("estate", _SCOPED_FILTER)]
     list_select_related = ["user", "estate"]
-    search_fields = ["user__name", "user__username", "user__phone"]
+    search_fields = ["user__name"]
+    personal_search_fields = {"phone": ["user__phone"], "email": ["user__email"]}
+    exact_search_fields = ["user__username"]
+    search_help_text = _("Name, full username, or a full mobile number or email address.")
     autocomplete_fields = ["user", "estate"]
     fields = ["user", "estate", "role", "created_at"]
     readonly_fields = ["created_at"]

@@ -306,13 +306,52 @@ class UnitFilter(filters.FilterSet):
         fields = ["estate", "building", "usage", "entrance", "floor"]
 
 
+def _full_value(kind: str):
+    """A validator: the parameter must be a whole phone / ID number, never a fragment."""
+    from django.core.exceptions import ValidationError
+
+    from community.personal_search import classify
+
+    messages = {
+        "phone": gettext_lazy("Give a full mobile number: partial numbers are not searched."),
+        "id_number": gettext_lazy("Give a full ID number: partial numbers are not searched."),
+    }
+
+    def validate(value):
+        found = classify(value)
+        if found is None or found[0] != kind:
+            raise ValidationError(messages[kind], code="not_full_value")
+
+    return validate
+
+
 class ResidentFilter(filters.FilterSet):
     estate = IdFilter(field_name="estate_id")
     unit = IdFilter(method="filter_unit", help_text="Residents currently living in this unit.")
+    # Phones and ID numbers are masked in answers: matching whole values only keeps them from
+    # being recovered digit by digit, and every such search is recorded (issue #15 item 4).
+    phone = filters.CharFilter(
+        method="filter_personal",
+        validators=[_full_value("phone")],
+        help_text="A full mobile number; exact match only. Each search is recorded.",
+    )
+    id_number = filters.CharFilter(
+        method="filter_personal",
+        validators=[_full_value("id_number")],
+        help_text="A full ID number; exact match only. Each search is recorded.",
+    )
 
     class Meta:
         model = Resident
-        fields = ["estate", "unit"]
+        fields = ["estate", "unit", "phone", "id_number"]
+
+    def filter_personal(self, queryset, name, value):
+        from community.personal_search import classify, exact_q, record
+
+        kind, normalised = classify(value)
+        matched = queryset.filter(exact_q([name], kind, normalised))
+        record(request=self.request, surface="api:residents", kind=kind, value=normalised, queryset=matched)
+        return matched
 
     def filter_unit(self, queryset, name, value):
         # A subquery rather than a join: no duplicate rows, no DISTINCT.

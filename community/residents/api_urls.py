@@ -7,7 +7,7 @@ community/api/urls.py includes this first, then the other apps' API URLconfs, th
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from community.accounts.api import MeView, TokenView
+from community.accounts.api import LogoutEverywhereView, MeView, TokenDetailView, TokenListView, TokenView
 
 from .api import (
     AnnouncementViewSet,
@@ -30,6 +30,9 @@ router.register("announcements", AnnouncementViewSet, basename="announcement")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/tokens/", TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<int:pk>/", TokenDetailView.as_view(), name="api-token-detail"),
+    path("auth/logout-everywhere/", LogoutEverywhereView.as_view(), name="api-logout-everywhere"),
     path("me/", MeView.as_view(), name="api-me"),
     *router.urls,
 ]

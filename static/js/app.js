@@ -60,7 +60,8 @@
       };
       socket.onclose = function (event) {
         if (typeof hooks.onDisconnected === "function") { hooks.onDisconnected(); }
-        if (closed || event.code === 4401) { return; }
+        // 4401: logged out; 4403: staff must set up two-factor authentication first.
+        if (closed || event.code === 4401 || event.code === 4403) { return; }
         var wait = delay + Math.floor(Math.random() * 500);
         delay = Math.min(delay * 2, 30000);
         timer = window.setTimeout(connect, wait);
@@ -88,5 +89,14 @@
     var form = event.target;
     var question = form && form.getAttribute && form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
+
+  // <select data-autosubmit> submits its form when changed (no inline handlers: the
+  // Content-Security-Policy allows only these static scripts).
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field && field.hasAttribute && field.hasAttribute("data-autosubmit") && field.form) {
+      field.form.submit();
+    }
   });
 })();

@@ -64,15 +64,23 @@ def test_other_estates_account_cannot_be_opened_or_changed(client_for, people):
     assert owner_b.name != "改掉" and owner_b.is_active
 
 
-def test_manager_corrects_a_residents_account(client_for, people):
+def test_manager_corrects_a_residents_name_but_not_their_login_identifiers(client_for, people):
+    # Issue #15: a manager typed a new phone into an owner's account, then signed in by SMS code.
     owner_a = people["owner_a"]
     response = client_for(people["manager_a"]).post(
         reverse("admin:accounts_user_change", args=[owner_a.pk]),
-        {"name": "张伟", "phone": "+8613800000101", "email": "zw@example.com", "is_active": "on"},
+        {
+            "name": "张伟",
+            "username": "attacker",
+            "phone": "+8613999999999",
+            "email": "zw@example.com",
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     owner_a.refresh_from_db()
-    assert owner_a.name == "张伟" and owner_a.email == "zw@example.com"
+    assert owner_a.name == "张伟"
+    assert (owner_a.username, str(owner_a.phone), owner_a.email) == ("owner_a", "+8613800000101", None)
     assert not owner_a.is_staff
 
 

@@ -66,10 +66,23 @@ def test_an_unknown_number_gets_no_code_and_learns_nothing(client, resident_user
     assert sms_outbox == []
 
 
-def test_staff_are_told_to_use_password_and_authenticator(client, db, sms_outbox):
+def test_a_staff_number_is_answered_exactly_like_an_unknown_number(client, db, sms_outbox):
+    # Issue #15 item 15: the form used to say "staff sign in with an authenticator", which told
+    # anyone which numbers belong to staff. Now: no code, and the same answer as a stranger's.
+    from django.test import Client
+
     UserFactory(phone="+8613900000001", username="u8613900000001", is_staff=True)
-    response = client.post(REQUEST_URL, {"phone": "13900000001"})
-    assert response.status_code == 200
-    assert "authenticator" in response.content.decode() or "身份验证器" in response.content.decode()
+    answers = []
+    for number in ("13900000001", "13900009999"):  # staff, nobody
+        browser = Client()
+        response = browser.post(REQUEST_URL, {"phone": number})
+        page = browser.get(response.url)
+        answers.append(
+            (response.status_code, response.url, page.status_code, page.content.decode().count("<input"))
+        )
+        # Guessing codes gets nowhere either.
+        for code in ("000000", "123456", "999999"):
+            browser.post(CONFIRM_URL, {"code": code})
+        assert browser.session.get("_auth_user_id") is None
+    assert answers[0] == answers[1]
     assert sms_outbox == []
-    assert client.session.get("_auth_user_id") is None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from community.accounts.models import ApiToken
 from tests.api.helpers import assert_error
 from tests.factories import UserFactory
 
@@ -24,7 +24,10 @@ def test_obtain_token_with_phone_email_or_username(api, resident, login):
     response = api.post(TOKEN_URL, {"login": login, "password": "demo12345"}, format="json")
 
     assert response.status_code == 200, response.content
-    assert response.json() == {"token": Token.objects.get(user=resident).key, "user_id": resident.pk}
+    body = response.json()
+    token = ApiToken.objects.get(user=resident)
+    assert body["user_id"] == resident.pk and body["id"] == token.pk
+    assert body["token"].startswith(token.prefix) and token.key_hash != body["token"]  # hashed at rest
 
 
 def test_token_authenticates_api_requests(api, resident):
@@ -36,10 +39,12 @@ def test_token_authenticates_api_requests(api, resident):
     assert response.json()["id"] == resident.pk
 
 
-def test_obtaining_twice_returns_the_same_token(api, resident):
+def test_each_login_gets_its_own_token(api, resident):
     first = api.post(TOKEN_URL, {"login": "lin", "password": "demo12345"}, format="json").json()["token"]
     second = api.post(TOKEN_URL, {"login": "lin", "password": "demo12345"}, format="json").json()["token"]
-    assert first == second
+    assert first != second
+    for key in (first, second):
+        assert APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
 
 
 def test_wrong_password_is_a_400_without_saying_which_part_was_wrong(api, resident):
@@ -49,7 +54,7 @@ def test_wrong_password_is_a_400_without_saying_which_part_was_wrong(api, reside
     first = assert_error(wrong_password, 400, "invalid_credentials")
     second = assert_error(unknown_login, 400, "invalid_credentials")
     assert first["message"] == second["message"]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_missing_fields_are_named(api):
@@ -75,7 +80,7 @@ def test_revoke_token(api, resident):
 
     assert client.delete(TOKEN_URL).status_code == 204
 
-    assert not Token.objects.filter(key=key).exists()
+    assert ApiToken.objects.get().revoked_at is not None
     error = assert_error(client.get("/api/v1/me/"), 401, "authentication_failed")
     assert "token" in error["message"].lower() or error["message"]
 
@@ -95,7 +100,7 @@ def test_failed_attempts_are_throttled_per_login_even_for_the_right_password(api
     error = assert_error(response, 429, "throttled")
     assert int(response["Retry-After"]) > 0
     assert "second" in error["message"] or error["message"]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_throttle_counts_the_same_phone_in_any_spelling(api, resident):

@@ -194,6 +194,9 @@ def test_a_role_removed_while_connected_stops_new_subscriptions(manager_a, estat
                 staff_membership_delete(membership=membership)
 
         await database_sync_to_async(remove_role)()
+        # The role change reaches the open socket at once: it leaves the group it joined...
+        assert await socket.receive_json_from(timeout=3) == {"error": "unsubscribed", "group": "probe.1"}
+        # ...and cannot join another.
         await socket.send_json_to({"action": "subscribe", "group": "probe.2"})
         assert (await socket.receive_json_from(timeout=3))["error"] == "forbidden"
         await socket.disconnect()

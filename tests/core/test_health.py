@@ -23,8 +23,23 @@ def _use_redis(settings, url: str) -> None:
     settings.CELERY_BROKER_URL = url
 
 
+@pytest.fixture
+def staff_client(client, manager_a):
+    client.force_login(manager_a)
+    return client
+
+
 @pytest.mark.django_db
-def test_healthz_embedded_mode_reports_each_part(client):
+def test_healthz_tells_anonymous_callers_only_the_status_word(client, settings):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    _use_redis(settings, DOWN)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json() == {"status": "degraded"}
+
+
+@pytest.mark.django_db
+def test_healthz_embedded_mode_reports_each_part(staff_client):
+    client = staff_client
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
@@ -38,7 +53,8 @@ def test_healthz_embedded_mode_reports_each_part(client):
 
 @pytest.mark.django_db
 @pytest.mark.skipif(not _redis_answers(), reason=f"no Redis at {REDIS_TEST_URL}")
-def test_healthz_with_real_redis_for_cache_and_broker(client, settings):
+def test_healthz_with_real_redis_for_cache_and_broker(staff_client, settings):
+    client = staff_client
     _use_redis(settings, REDIS_TEST_URL)
     response = client.get("/healthz")
     assert response.status_code == 200, response.content
@@ -48,12 +64,13 @@ def test_healthz_with_real_redis_for_cache_and_broker(client, settings):
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_naming_the_parts_when_redis_is_down(client, settings):
+def test_healthz_is_503_naming_the_parts_when_redis_is_down(staff_client, settings):
+    client = staff_client
     _use_redis(settings, DOWN)
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
-    assert body["status"] == "fail"
+    assert body["status"] == "degraded"
     assert body["failing"] == ["cache", "broker"]
     assert body["checks"]["database"]["ok"] is True
     assert "Connection" in body["checks"]["cache"]["error"]
@@ -61,7 +78,8 @@ def test_healthz_is_503_naming_the_parts_when_redis_is_down(client, settings):
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_only_the_broker_is_down(client, settings):
+def test_healthz_is_503_when_only_the_broker_is_down(staff_client, settings):
+    client = staff_client
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = DOWN
     response = client.get("/healthz")
@@ -74,7 +92,8 @@ def test_healthz_answers_only_get(client):
 
 
 @pytest.mark.django_db
-def test_healthz_failures_do_not_disclose_hosts_or_credentials(client, settings):
+def test_healthz_failures_do_not_disclose_hosts_or_credentials(staff_client, settings):
+    client = staff_client
     # /healthz is public: a Redis or database error message names hosts, ports and users.
     down_with_password = "redis://:s3cret-pass@127.0.0.1:1/0"
     _use_redis(settings, down_with_password)
