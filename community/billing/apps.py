@@ -20,6 +20,6 @@ class BillingConfig(AppConfig):
     role_permissions = {
         "manager": _perms(_SETUP, ["view", "add", "change", "delete"])
         + _perms(_LEDGER, ["view"])
-        + _perms(["bill", "payment", "refund"], ["change", "add"]),
+        + _perms(["billline", "payment", "refund"], ["add"]),
         "front_desk": _perms(_SETUP, ["view"]) + _perms(_LEDGER, ["view"]) + _perms(["payment"], ["add"]),
     }

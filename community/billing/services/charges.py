@@ -120,6 +120,51 @@ def assignment_create(
         )
 
 
+def charge_item_update(*, item: ChargeItem, active: bool, payable_from_prepaid: bool, by) -> ChargeItem:
+    """What may change on an item that has billed: whether it still bills, and what pays it."""
+    actor_label(by)
+    with transaction.atomic():
+        locked = ChargeItem.objects.select_for_update().get(pk=item.pk)
+        locked.active, locked.payable_from_prepaid = active, payable_from_prepaid
+        locked.save(update_fields=["active", "payable_from_prepaid"])
+        return locked
+
+
+def assignment_update(*, assignment: Assignment, end_date: dt.date | None, vacant: bool, by) -> Assignment:
+    """End an assignment (the first day no longer charged) or mark the unit vacant; bills
+    already issued stay as they are."""
+    actor_label(by)
+    with transaction.atomic():
+        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if end_date is not None and end_date <= locked.start_date:
+            raise ServiceError({"end_date": [_("The end date must be after the start date.")]})
+        locked.end_date, locked.vacant = end_date, vacant
+        locked.save(update_fields=["end_date", "vacant"])
+        return locked
+
+
+def late_fee_policy_save(
+    *, estate, contract_clause, clause_reference: str, daily_rate: Decimal, grace_days: int, by
+) -> LateFeePolicy:
+    """The estate's 违约金 terms, only with the contract clause that provides them."""
+    actor_label(by)
+    if not contract_clause:
+        raise ServiceError({"contract_clause": [_("Upload the service contract's late-fee clause.")]})
+    if not (clause_reference or "").strip():
+        raise ServiceError({"clause_reference": [_("Say which clause of the contract it is.")]})
+    with transaction.atomic():
+        policy = LateFeePolicy.objects.select_for_update().filter(estate=estate).first() or LateFeePolicy(
+            estate=estate
+        )
+        policy.contract_clause = contract_clause
+        policy.clause_reference = clause_reference.strip()
+        policy.daily_rate = daily_rate
+        policy.grace_days = grace_days
+        policy.full_clean()
+        policy.save()
+        return policy
+
+
 # --- the bill run ------------------------------------------------------------------------------
 
 
