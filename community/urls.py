@@ -34,6 +34,7 @@ urlpatterns = [
     path("worker/", include("community.tickets.worker_urls")),
     path("staff/tickets/", include("community.tickets.staff_urls")),
     path("staff/access/", include("access.staff_urls")),
+    path("staff/billing/", include("community.billing.staff_urls")),
     # REST API and its documentation (served from local static files).
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -6,6 +6,8 @@ service returns after its ``atomic`` block), so an acknowledgement always means 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -115,4 +117,67 @@ def receipt_download(request, pk: int):
     receipt = get_object_or_404(selectors.my_receipts(request.user), pk=pk)
     response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{receipt.display_number}.pdf"'
+    return response
+
+
+# --- staff reports ------------------------------------------------------------------------------
+
+
+def _report_estate(request):
+    """The estate whose reports the staff member asked for (``?estate=``), among those where a
+    role lets them view bills; 403 when there is none."""
+    from community.residents.models import Estate
+    from community.scoping import staff_estate_ids_for_perm
+
+    if not request.user.is_staff:
+        raise PermissionDenied(_("These pages are for staff."))
+    ids = staff_estate_ids_for_perm(request.user, "billing.view_bill")
+    estates = Estate.objects.all() if ids is None else Estate.objects.filter(pk__in=ids)
+    chosen = request.GET.get("estate")
+    estate = estates.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
+    # An estate the user does not serve is never shown: they get their own first estate.
+    estate = estate or estates.order_by("pk").first()
+    if estate is None:
+        raise PermissionDenied(_("You may not see the bills of any estate."))
+    return estate, estates
+
+
+@login_required
+def staff_reports(request):
+    from django.utils import timezone
+
+    from . import reports
+
+    estate, estates = _report_estate(request)
+    as_of = timezone.localdate()
+    by_building = reports.collection_by_month_and_building(estate, as_of=as_of)
+    return render(
+        request,
+        "staff/billing/reports.html",
+        {
+            "estate": estate,
+            "estates": estates,
+            "as_of": as_of,
+            "by_month": reports.collection_by_month(by_building),
+            "by_building": by_building,
+            "ageing": reports.arrears_ageing(estate, as_of=as_of),
+            "revenue": reports.revenue_by_service_month(estate, year=as_of.year),
+            "takings": reports.daily_takings(estate, start=as_of - dt.timedelta(days=13), end=as_of),
+        },
+    )
+
+
+@login_required
+def staff_reports_export(request):
+    from django.utils import timezone
+
+    from . import reports
+
+    estate, _estates = _report_estate(request)
+    as_of = timezone.localdate()
+    response = HttpResponse(
+        reports.export_workbook(estate, as_of=as_of),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="billing-{estate.code}-{as_of}.xlsx"'
     return response
