@@ -285,6 +285,20 @@ class BillLine(models.Model):
     def __str__(self) -> str:
         return f"{self.description} {self.amount}"
 
+    @property
+    def quantity_display(self) -> str:
+        """89.5, not 89.5000: the stored precision is for the arithmetic, not for the reader."""
+        return _plain(self.quantity)
+
+    @property
+    def unit_price_display(self) -> str:
+        return _plain(self.unit_price)
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
 
 class Sequence(models.Model):
     """Per-estate counters for bill and receipt numbers; taken under a row lock, so a rolled
