@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -30,7 +31,7 @@ class Period:
     start: dt.date
     end: dt.date
 
-    @property
+    @cached_property
     def days(self) -> int:
         return (self.end - self.start).days
 
@@ -40,7 +41,7 @@ class Period:
         hi = self.end if end is None else min(self.end, end)
         return max((hi - lo).days, 0)
 
-    @property
+    @cached_property
     def label(self) -> str:
         months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
         if months == 12:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.errors import ServiceError, TransitionRefused
@@ -27,6 +29,7 @@ from ..models import (
     Basis,
     Bill,
     BillLine,
+    BillStatus,
     ChargeItem,
     ItemType,
     LateFeePolicy,
@@ -175,11 +178,11 @@ class BillRunResult:
     prepaid_applied: Decimal
 
 
-def _quantity(basis: str, unit) -> Decimal | None:
+def _quantity(basis: str, area: Decimal) -> Decimal | None:
     """The billed quantity for a unit; None where it needs data the run does not have (meters)."""
     if basis in (Basis.EXCLUSIVE_AREA, Basis.BUILT_UP_AREA, Basis.SHARED):
         # Units record one area (the registered exclusive area); it is used for every area basis.
-        return unit.exclusive_area
+        return area
     if basis in (Basis.FIXED, Basis.PER_SPACE):
         return Decimal(1)
     return None
@@ -211,101 +214,187 @@ def run_period(item: ChargeItem, on: dt.date) -> calc.Period:
     return calc.period_containing(current.start - dt.timedelta(days=1), item.cycle)
 
 
+_BILL_COLUMNS = [
+    "estate_id",
+    "number",
+    "payer_unit_id",
+    "item_type",
+    "assignment_id",
+    "period_start",
+    "period_end",
+    "source",
+    "source_ref",
+    "description",
+    "status",
+    "total",
+    "amount_paid",
+    "due_date",
+    "disputed",
+    "issued_at",
+    "issued_by",
+]
+_LINE_COLUMNS = [
+    "bill_id",
+    "kind",
+    "description",
+    "quantity",
+    "unit_price",
+    "amount",
+    "reason",
+    "as_of",
+    "created_at",
+    "created_by",
+]
+
+
 def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
     """Issue every bill due for ``estate`` on ``on`` (the job and the command call this).
 
     Billing the same day again creates nothing: existing (assignment, period) bills are skipped,
-    and the unique constraint stops anything the skip missed.
+    and the unique constraint stops anything the skip missed. Tens of thousands of bills are
+    computed from plain rows (no model instance per assignment) and written with COPY on
+    PostgreSQL.
     """
     actor = actor_label(by)
     with transaction.atomic():
         # First: the lock that queues a concurrent run of the same estate behind this one.
         take_numbers(estate_id=estate.pk, kind="bill", count=0)
-        items = list(ChargeItem.objects.filter(estate=estate, active=True))
-        periods = {item.pk: run_period(item, on) for item in items}
-        tariffs = _TariffBook(items)
-        assignments = list(
-            Assignment.objects.filter(item__in=items, start_date__lte=on)
-            .select_related("unit")
-            .order_by("unit_id", "item_id")
-        )
+        items = {item.pk: item for item in ChargeItem.objects.filter(estate=estate, active=True)}
+        periods = {pk: run_period(item, on) for pk, item in items.items()}
+        tariffs = _TariffBook(items.values())
         starts = {p.start for p in periods.values()}
-        billed = (
-            set(
-                Bill.objects.filter(
-                    assignment__in=[a.pk for a in assignments], period_start__in=starts
-                ).values_list("assignment_id", "period_start")
+        billed = set(
+            Bill.objects.filter(estate=estate, assignment__isnull=False, period_start__in=starts).values_list(
+                "assignment_id", "period_start"
             )
-            if assignments
-            else set()
         )
-
-        item_by_id = {item.pk: item for item in items}
-        pending: list[tuple[Bill, list[calc.LineSpec], ChargeItem]] = []
+        assignments = (
+            Assignment.objects.filter(item__in=list(items), start_date__lte=on)
+            .order_by("unit_id", "item_id")
+            .values_list(
+                "pk", "item_id", "unit_id", "start_date", "end_date", "vacant", "unit__exclusive_area"
+            )
+        )
+        now = timezone.now()
+        bills: list[list] = []
+        lines: list[list[calc.LineSpec]] = []
         skipped = 0
-        for assignment in assignments:
-            item = item_by_id[assignment.item_id]
-            period = periods[item.pk]
-            if (assignment.pk, period.start) in billed:
+        for pk, item_id, unit_id, start, end, vacant, area in assignments.iterator(chunk_size=5000):
+            item, period = items[item_id], periods[item_id]
+            if (pk, period.start) in billed:
                 skipped += 1
                 continue
-            quantity = _quantity(item.basis, assignment.unit)
-            price = tariffs.price(item.pk, period.start)
+            quantity = _quantity(item.basis, area)
+            price = tariffs.price(item_id, period.start)
             if quantity is None or price is None:
                 continue
-            lines = calc.assignment_lines(
+            specs = calc.assignment_lines(
                 item_name=item.name,
                 quantity=quantity,
                 unit_price=price,
                 period=period,
-                active_from=assignment.start_date,
-                active_until=assignment.end_date,
+                active_from=start,
+                active_until=end,
                 vacancy_rate=item.vacancy_rate,
-                vacant=assignment.vacant,
+                vacant=vacant,
             )
-            if not lines:
+            if not specs:
                 continue
             anchor = period.start if item.prepaid else period.end
-            bill = Bill(
-                estate=estate,
-                payer_unit_id=assignment.unit_id,
-                item_type=item.item_type,
-                assignment=assignment,
-                period_start=period.start,
-                period_end=period.end,
-                description=f"{item.name} {period.label}",
-                total=calc.lines_total(line.amount for line in lines),
-                due_date=anchor + dt.timedelta(days=item.due_days),
-                issued_by=actor,
+            bills.append(
+                [
+                    estate.pk,
+                    "",
+                    unit_id,
+                    item.item_type,
+                    pk,
+                    period.start,
+                    period.end,
+                    "",
+                    "",
+                    f"{item.name} {period.label}",
+                    BillStatus.ISSUED,
+                    calc.lines_total(s.amount for s in specs),
+                    ZERO,
+                    anchor + dt.timedelta(days=item.due_days),
+                    False,
+                    now,
+                    actor,
+                ]
             )
-            pending.append((bill, lines, item))
-
-        if not pending:
+            lines.append(specs)
+        if not bills:
             return BillRunResult(created=0, skipped=skipped, prepaid_applied=ZERO)
-        first = take_numbers(estate_id=estate.pk, kind="bill", count=len(pending))
-        for offset, (bill, _lines, _item) in enumerate(pending):
-            bill.number = bill_number(first + offset)
-        Bill.objects.bulk_create([bill for bill, _l, _i in pending], batch_size=2000)
-        BillLine.objects.bulk_create(
-            [
-                BillLine(
-                    bill=bill,
-                    kind=line.kind,
-                    description=line.description,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    amount=line.amount,
-                    created_by=actor,
+        first = take_numbers(estate_id=estate.pk, kind="bill", count=len(bills))
+        for offset, row in enumerate(bills):
+            row[1] = bill_number(first + offset)
+        ids = _insert(Bill, _BILL_COLUMNS, bills, returning_ids=True)
+        _insert(
+            BillLine,
+            _LINE_COLUMNS,
+            (
+                [
+                    bill_id,
+                    spec.kind,
+                    spec.description,
+                    spec.quantity,
+                    spec.unit_price,
+                    spec.amount,
+                    "",
+                    None,
+                    now,
+                    actor,
+                ]
+                for bill_id, specs in zip(ids, lines, strict=True)
+                for spec in specs
+            ),
+        )
+        applied = _apply_prepaid_to_new(estate, ids, bills, items, actor=actor)
+        return BillRunResult(created=len(bills), skipped=skipped, prepaid_applied=applied)
+
+
+def _insert(model, columns: list[str], rows, *, returning_ids: bool = False) -> list[int]:
+    """Insert plain rows: COPY on PostgreSQL (ids drawn from the sequence first), else
+    bulk_create in batches. Returns the new ids in row order when asked."""
+    if connection.vendor == "postgresql":
+        rows = list(rows) if returning_ids else rows
+        ids: list[int] = []
+        with connection.cursor() as cursor:
+            if returning_ids:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [model._meta.db_table, len(rows)],
                 )
-                for bill, lines, _item in pending
-                for line in lines
-            ],
-            batch_size=4000,
-        )
-        applied = _apply_prepaid(
-            [(bill, item) for bill, _lines, item in pending if item.payable_from_prepaid], actor=actor
-        )
-        return BillRunResult(created=len(pending), skipped=skipped, prepaid_applied=applied)
+                ids = [row[0] for row in cursor.fetchall()]
+                rows = ([pk, *row] for pk, row in zip(ids, rows, strict=True))
+            names = ", ".join(
+                connection.ops.quote_name(c) for c in (["id", *columns] if returning_ids else columns)
+            )
+            table = connection.ops.quote_name(model._meta.db_table)
+            with cursor.connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return ids
+    created = model.objects.bulk_create(
+        (model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=2000
+    )
+    return [obj.pk for obj in created]
+
+
+def _apply_prepaid_to_new(estate, ids: list[int], rows: list[list], items, *, actor: str) -> Decimal:
+    """Settle the run's new bills from prepaid balances, for items the balance may pay."""
+    payable = {item.item_type for item in items.values() if item.payable_from_prepaid}
+    unit_col, type_col = _BILL_COLUMNS.index("payer_unit_id"), _BILL_COLUMNS.index("item_type")
+    candidates = {row[unit_col] for row in rows if row[type_col] in payable}
+    balances = prepaid_balances(candidates) if candidates else {}
+    if not balances:
+        return ZERO
+    wanted = [
+        pk
+        for pk, row in zip(ids, rows, strict=True)
+        if row[unit_col] in balances and row[type_col] in payable
+    ]
+    return _apply_prepaid(list(Bill.objects.filter(pk__in=wanted)), actor=actor)
 
 
 def prepaid_balances(unit_ids) -> dict[int, Decimal]:
@@ -325,9 +414,9 @@ def _lock_units(unit_ids) -> None:
     list(Unit.objects.select_for_update().filter(pk__in=sorted(set(unit_ids))).values_list("pk", flat=True))
 
 
-def _apply_prepaid(bills_items: list[tuple[Bill, ChargeItem]], *, actor: str) -> Decimal:
+def _apply_prepaid(new_bills: list[Bill], *, actor: str) -> Decimal:
     """Settle newly issued bills from their units' prepaid balances, oldest bill first."""
-    unit_ids = {bill.payer_unit_id for bill, _item in bills_items if bill.payer_unit_id}
+    unit_ids = {bill.payer_unit_id for bill in new_bills if bill.payer_unit_id}
     if not unit_ids:
         return ZERO
     balances = prepaid_balances(unit_ids)
@@ -337,7 +426,7 @@ def _apply_prepaid(bills_items: list[tuple[Bill, ChargeItem]], *, actor: str) ->
     balances = prepaid_balances(balances)
     applied = ZERO
     by_unit: dict[int, list[Bill]] = defaultdict(list)
-    for bill, _item in bills_items:
+    for bill in new_bills:
         if bill.payer_unit_id in balances:
             by_unit[bill.payer_unit_id].append(bill)
     for unit_id, bills in by_unit.items():
@@ -428,10 +517,6 @@ def charge_post(
 
 
 def _today(estate) -> dt.date:
-    import zoneinfo
-
-    from django.utils import timezone
-
     return timezone.now().astimezone(zoneinfo.ZoneInfo(estate.time_zone)).date()
 
 
