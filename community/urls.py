@@ -29,6 +29,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Early: devices post here several times a second; the URL resolver tries patterns in order.
     path("api/v1/", include("community.api.urls")),
+    # Payment providers' notifications (persist, apply once, then acknowledge).
+    path("pay/notify/", include("community.billing.notify_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("community.accounts.urls")),
@@ -36,12 +38,14 @@ urlpatterns = [
     path("portal/", include("community.residents.portal_urls")),
     path("portal/tickets/", include("community.tickets.portal_urls")),
     path("portal/voting/", include("community.voting.portal_urls")),
+    path("portal/bills/", include("community.billing.portal_urls")),
     path("portal/access/", include("access.portal_urls")),
     path("portal/inbox/", include("community.notifications.urls")),
     # Worker pages (technicians, eldercare workers) and staff pages.
     path("worker/", include("community.tickets.worker_urls")),
     path("staff/tickets/", include("community.tickets.staff_urls")),
     path("staff/access/", include("access.staff_urls")),
+    path("staff/billing/", include("community.billing.staff_urls")),
     # REST API and its documentation (served from local static files).
     path("api/schema/", schema_view, name="schema"),
     path("api/docs/", docs_view, name="api-docs"),
