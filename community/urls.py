@@ -36,4 +36,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Device endpoints at the paths vendors' firmware expects (/iclock/…, /isapi/…).
     path("", include("access.device_urls")),
+    path("", include("parking.device_urls")),
 ]
