@@ -52,7 +52,7 @@ def test_visitor_pre_registered_by_a_resident_enters_and_leaves(lanes, vz, lot, 
     session = Session.objects.get(plate="粤BD12345")
     assert session.kind == "visitor"
     _back_date("粤BD12345", hours=1)
-    status, answer = vz(alarm("粤BD12345"), token=EXIT_TOKEN)
+    _status, answer = vz(alarm("粤BD12345"), token=EXIT_TOKEN)
     assert response_of(answer)["info"] == "ok"
     session.refresh_from_db()
     assert session.status == Status.CLOSED and session.fee == 0
@@ -75,7 +75,7 @@ def test_temporary_car_pays_at_the_exit_then_leaves(lanes, vz, lot):
     assert (read.opened, read.reason, read.amount_due) == (False, decisions.FEE_DUE, Decimal("9.00"))
 
     session_pay(session=session, amount=Decimal("9.00"), by="system:test-wechat")
-    status, answer = vz(alarm("湘A88888"), token=EXIT_TOKEN)
+    _status, answer = vz(alarm("湘A88888"), token=EXIT_TOKEN)
     assert response_of(answer)["info"] == "ok"
     session.refresh_from_db()
     assert session.status == Status.CLOSED
@@ -84,7 +84,7 @@ def test_temporary_car_pays_at_the_exit_then_leaves(lanes, vz, lot):
 
 def test_short_stay_within_the_free_period_leaves_without_paying(lanes, vz):
     vz(alarm("湘A11111"))
-    status, answer = vz(alarm("湘A11111"), token=EXIT_TOKEN)
+    _status, answer = vz(alarm("湘A11111"), token=EXIT_TOKEN)
     assert response_of(answer)["info"] == "ok"
     assert Session.objects.get(plate="湘A11111").status == Status.CLOSED
 
@@ -99,7 +99,7 @@ def test_paid_car_that_overstays_the_grace_owes_the_rest(lanes, vz, lot):
         paid_at=timezone.now() - dt.timedelta(minutes=lot.exit_grace_minutes + 1),
         entered_at=timezone.now() - dt.timedelta(minutes=80),
     )
-    status, answer = vz(alarm("湘A22222"), token=EXIT_TOKEN)
+    _status, answer = vz(alarm("湘A22222"), token=EXIT_TOKEN)
     assert response_of(answer)["info"] == "no"
     session.refresh_from_db()
     assert session.status == Status.AWAITING_PAYMENT
@@ -123,7 +123,7 @@ def test_late_resend_is_acknowledged_but_never_opens(lanes, vz):
     body = alarm("湘A33334", plateid=556)
     vz(body)
     PlateEvent.objects.filter(device_key="556").update(received_at=timezone.now() - dt.timedelta(hours=1))
-    status, answer = vz(body)
+    _status, answer = vz(body)
     assert response_of(answer)["info"] == "no"
     assert response_of(answer)["content"] == "retransfer_stop"
     assert Session.objects.filter(plate="湘A33334").count() == 1
@@ -165,7 +165,7 @@ def test_offline_exit_replay_closes_the_stay_without_opening(lanes, vz):
     vz(alarm("湘A66666"))
     _back_date("湘A66666", hours=3)
     an_hour_ago = int((timezone.now() - dt.timedelta(hours=1, minutes=5)).timestamp())
-    status, answer = vz(alarm("湘A66666", offline=1, sec=an_hour_ago), token=EXIT_TOKEN)
+    _status, answer = vz(alarm("湘A66666", offline=1, sec=an_hour_ago), token=EXIT_TOKEN)
     assert response_of(answer)["info"] == "no"
     session = Session.objects.get(plate="湘A66666")
     assert session.status == Status.FORCED  # left unpaid while the camera was offline
@@ -174,7 +174,7 @@ def test_offline_exit_replay_closes_the_stay_without_opening(lanes, vz):
 
 
 def test_no_plate_is_stored_for_a_manual_decision(lanes, vz):
-    status, answer = vz(alarm("_无_"))
+    _status, answer = vz(alarm("_无_"))
     assert response_of(answer)["info"] == "no"
     event = PlateEvent.objects.get()
     assert event.plate == "_无_" and event.needs_staff and event.reason == decisions.NO_PLATE
@@ -184,7 +184,7 @@ def test_no_plate_is_stored_for_a_manual_decision(lanes, vz):
 def test_full_lot_turns_temporary_cars_away_but_not_permit_holders(lanes, vz, lot):
     for plate in ["湘A00001", "湘A00002", "湘A00003"]:
         assert response_of(vz(alarm(plate))[1])["info"] == "ok"
-    status, answer = vz(alarm("湘A00004"))
+    _status, answer = vz(alarm("湘A00004"))
     assert response_of(answer)["info"] == "no"
     assert PlateEvent.objects.get(plate="湘A00004").reason == decisions.LOT_FULL
     PermitFactory(vehicle=VehicleFactory(estate=lot.estate, plate="湘A00005"), lot=lot)
@@ -200,7 +200,7 @@ def test_exit_without_entry_is_reconciled_by_the_lot_rule(lanes, vz, lot):
 
     lot.reconcile_rule = "staff"
     lot.save()
-    status, answer = vz(alarm("湘A77778"), token=EXIT_TOKEN)
+    _status, answer = vz(alarm("湘A77778"), token=EXIT_TOKEN)
     assert response_of(answer)["info"] == "no"
     assert PlateEvent.objects.get(plate="湘A77778").needs_staff
 
@@ -208,7 +208,7 @@ def test_exit_without_entry_is_reconciled_by_the_lot_rule(lanes, vz, lot):
 def test_second_entry_without_exit_closes_the_first_stay(lanes, vz):
     vz(alarm("湘A12121"))
     _back_date("湘A12121", hours=1, minutes=50)
-    status, answer = vz(alarm("湘A12121"))
+    _status, answer = vz(alarm("湘A12121"))
     assert response_of(answer)["info"] == "ok"
     stays = list(Session.objects.filter(plate="湘A12121").order_by("pk"))
     assert [s.status for s in stays] == [Status.FORCED, Status.OPEN]
@@ -266,7 +266,7 @@ def test_tandem_pair_holds_two_cars(lanes, vz, lot, estate_a):
 def test_property_fee_arrears_never_block_a_car(lanes, vz, lot, household_a):
     """Local regulations forbid restricting vehicle access to collect property fees: the
     decision never looks at property bills, only at this stay's parking fee."""
-    user, unit = household_a
+    user, _unit = household_a
     from community.residents.models import Resident
 
     owner = Resident.objects.get(user=user)
