@@ -47,7 +47,7 @@ def test_permit_car_enters_and_leaves_free(lanes, vz, lot):
 def test_visitor_pre_registered_by_a_resident_enters_and_leaves(lanes, vz, lot, household_a):
     user, unit = household_a
     VisitorPassFactory(unit=unit, created_by=user, plate="粤BD12345")
-    status, answer = vz(alarm("粤B D12345"))
+    _status, answer = vz(alarm("粤B D12345"))
     assert response_of(answer)["info"] == "ok"
     session = Session.objects.get(plate="粤BD12345")
     assert session.kind == "visitor"
@@ -59,10 +59,10 @@ def test_visitor_pre_registered_by_a_resident_enters_and_leaves(lanes, vz, lot, 
 
 
 def test_temporary_car_pays_at_the_exit_then_leaves(lanes, vz, lot):
-    status, answer = vz(alarm("湘A88888"))
+    _status, answer = vz(alarm("湘A88888"))
     assert response_of(answer)["info"] == "ok"
     _back_date("湘A88888", hours=2, minutes=10)
-    status, answer = vz(alarm("湘A88888"), token=EXIT_TOKEN)
+    _status, answer = vz(alarm("湘A88888"), token=EXIT_TOKEN)
     reply = response_of(answer)
     assert reply["info"] == "no"
     assert reply["content"] == "retransfer_stop"
@@ -192,7 +192,7 @@ def test_full_lot_turns_temporary_cars_away_but_not_permit_holders(lanes, vz, lo
 
 
 def test_exit_without_entry_is_reconciled_by_the_lot_rule(lanes, vz, lot):
-    status, answer = vz(alarm("湘A77777"), token=EXIT_TOKEN)
+    _status, answer = vz(alarm("湘A77777"), token=EXIT_TOKEN)
     assert response_of(answer)["info"] == "ok"
     session = Session.objects.get(plate="湘A77777")
     assert session.status == Status.CLOSED and session.entered_at is None
