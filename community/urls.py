@@ -26,11 +26,13 @@ urlpatterns = [
     path("portal/tickets/", include("community.tickets.portal_urls")),
     path("portal/voting/", include("community.voting.portal_urls")),
     path("portal/access/", include("access.portal_urls")),
+    path("portal/parking/", include("parking.portal_urls")),
     path("portal/inbox/", include("community.notifications.urls")),
     # Worker pages (technicians, eldercare workers) and staff pages.
     path("worker/", include("community.tickets.worker_urls")),
     path("staff/tickets/", include("community.tickets.staff_urls")),
     path("staff/access/", include("access.staff_urls")),
+    path("staff/parking/", include("parking.staff_urls")),
     # REST API and its documentation (served from local static files).
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

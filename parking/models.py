@@ -420,6 +420,12 @@ class PlateEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.plate or self.plate_as_read} @ {self.received_at:%Y-%m-%d %H:%M:%S}"
 
+    @property
+    def reason_label(self) -> str:
+        from .decisions import reason_label
+
+        return reason_label(self.reason)
+
 
 class SessionKind(models.TextChoices):
     PERMIT = "permit", _("Permit")
