@@ -18,6 +18,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Early: devices post here several times a second; the URL resolver tries patterns in order.
     path("api/v1/", include("community.api.urls")),
+    # Payment providers' notifications (persist, apply once, then acknowledge).
+    path("pay/notify/", include("community.billing.notify_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("community.accounts.urls")),
@@ -25,6 +27,7 @@ urlpatterns = [
     path("portal/", include("community.residents.portal_urls")),
     path("portal/tickets/", include("community.tickets.portal_urls")),
     path("portal/voting/", include("community.voting.portal_urls")),
+    path("portal/bills/", include("community.billing.portal_urls")),
     path("portal/access/", include("access.portal_urls")),
     path("portal/parking/", include("parking.portal_urls")),
     path("portal/inbox/", include("community.notifications.urls")),
