@@ -30,6 +30,7 @@ urlpatterns = [
     path("portal/bills/", include("community.billing.portal_urls")),
     path("portal/access/", include("access.portal_urls")),
     path("portal/parking/", include("parking.portal_urls")),
+    path("parking/", include("parking.public_urls")),
     path("portal/inbox/", include("community.notifications.urls")),
     # Worker pages (technicians, eldercare workers) and staff pages.
     path("worker/", include("community.tickets.worker_urls")),

@@ -41,6 +41,10 @@ class ParkingConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from community.billing.signals import bill_paid
         from community.consumers import register_group
 
+        from . import payments
+
         register_group("estate.", authorise_parking_group)
+        bill_paid.connect(payments.on_bill_paid, dispatch_uid="parking.on_bill_paid")

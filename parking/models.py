@@ -138,6 +138,13 @@ class Lane(models.Model):
     def __str__(self) -> str:
         return self.name or f"{self.lot} {self.get_direction_display()}"
 
+    @property
+    def pay_token(self) -> str:
+        """The signed key of this lane's exit payment QR code (``/parking/pay/<token>/``)."""
+        from .pay_views import lane_pay_token
+
+        return lane_pay_token(self)
+
 
 class SpaceKind(models.TextChoices):
     OWNED = "owned", _("Owned")

@@ -80,7 +80,8 @@ def lot_occupancy(lot: Lot) -> dict:
 
 def plate_read_record(*, device: Device, read: PlateRead, by=None) -> Decision:
     """Store one camera read, decide, and commit. ``by`` defaults to the camera itself."""
-    actor = actor_label(by if by is not None else device)
+    by = by if by is not None else device
+    actor = actor_label(by)
     now = timezone.now()
     lane = lane_for(device)
     plate = normalise_plate(read.plate_as_read)
@@ -120,7 +121,7 @@ def plate_read_record(*, device: Device, read: PlateRead, by=None) -> Decision:
             if first is None:
                 raise
             return _duplicate(first, read, now)
-        decision = _decide(event=event, lane=lane, read=read, now=now, actor=actor)
+        decision = _decide(event=event, lane=lane, read=read, now=now, actor=actor, by=by)
         event.opened = decision.opened
         event.reason = decision.reason
         event.amount_due = decision.amount_due
@@ -157,7 +158,7 @@ def _duplicate(first: PlateEvent, read: PlateRead, now: dt.datetime) -> Decision
 
 
 def _decide(
-    *, event: PlateEvent, lane: Lane | None, read: PlateRead, now: dt.datetime, actor: str
+    *, event: PlateEvent, lane: Lane | None, read: PlateRead, now: dt.datetime, actor: str, by
 ) -> Decision:
     if lane is None:
         return Decision(False, d.NO_LANE, needs_staff=True)
@@ -174,7 +175,7 @@ def _decide(
         return _offline(event=event, lot=lot, live=live, actor=actor, now=now)
     if event.direction == LaneDirection.IN:
         return _entry(event=event, lot=lot, live=live, actor=actor, now=now)
-    return _exit(event=event, lot=lot, live=live, actor=actor, now=now)
+    return _exit(event=event, lot=lot, live=live, actor=actor, now=now, by=by)
 
 
 # --- entry ----------------------------------------------------------------------------------------
@@ -332,7 +333,7 @@ def _settle_missed_exit(live: Session, *, at: dt.datetime, actor: str) -> None:
 # --- exit -----------------------------------------------------------------------------------------
 
 
-def _exit(*, event: PlateEvent, lot: Lot, live: Session | None, actor: str, now: dt.datetime) -> Decision:
+def _exit(*, event: PlateEvent, lot: Lot, live: Session | None, actor: str, now: dt.datetime, by) -> Decision:
     if live is None:
         return _exit_without_entry(event=event, lot=lot, actor=actor, now=now)
     if live.kind != SessionKind.TEMPORARY:
@@ -358,7 +359,7 @@ def _exit(*, event: PlateEvent, lot: Lot, live: Session | None, actor: str, now:
     live.save()
     from ..payments import session_charge
 
-    session_charge(session=live, by=actor)
+    session_charge(session=live, by=by)
     return Decision(False, reason, amount_due=live.amount_owed, session=live)
 
 

@@ -11,13 +11,22 @@ from django.utils import timezone
 from access.models import RawDeviceMessage
 from parking import decisions
 from parking.models import PlateEvent, Session
-from parking.payments import session_pay
+from parking.payments import session_payment_start
 from parking.transitions import Status
 from tests.factories import PermitFactory, UnitFactory, UserFactory, VehicleFactory, VisitorPassFactory
 
 from .conftest import EXIT_TOKEN, alarm, response_of
 
 pytestmark = pytest.mark.django_db
+
+
+def pay_with_wechat(session: Session) -> None:
+    """The driver scans the exit QR code and pays (the demo provider plays WeChat Pay)."""
+    from community.billing.services import demo_payment_complete
+
+    payment = session_payment_start(session=session, by="system:test-exit-qr")
+    assert payment.provider_params.get("code_url")
+    demo_payment_complete(payment=payment, by="system:test")
 
 
 def _back_date(plate: str, **delta) -> Session:
@@ -74,12 +83,16 @@ def test_temporary_car_pays_at_the_exit_then_leaves(lanes, vz, lot):
     read = PlateEvent.objects.filter(plate="湘A88888").latest("received_at")
     assert (read.opened, read.reason, read.amount_due) == (False, decisions.FEE_DUE, Decimal("9.00"))
 
-    session_pay(session=session, amount=Decimal("9.00"), by="system:test-wechat")
+    pay_with_wechat(session)
     _status, answer = vz(alarm("湘A88888"), token=EXIT_TOKEN)
     assert response_of(answer)["info"] == "ok"
     session.refresh_from_db()
     assert session.status == Status.CLOSED
     assert session.paid_amount == Decimal("9.00")
+    from community.billing.selectors import bill_for_source
+
+    bill = bill_for_source(source="parking.session", source_ref=str(session.pk))
+    assert bill.total == Decimal("9.00") and not bill.is_open and bill.item_type == "parking"
 
 
 def test_short_stay_within_the_free_period_leaves_without_paying(lanes, vz):
@@ -94,7 +107,7 @@ def test_paid_car_that_overstays_the_grace_owes_the_rest(lanes, vz, lot):
     _back_date("湘A22222", minutes=50)
     vz(alarm("湘A22222"), token=EXIT_TOKEN)
     session = Session.objects.get(plate="湘A22222")
-    session_pay(session=session, amount=Decimal("3.00"), by="system:test")
+    pay_with_wechat(session)
     Session.objects.filter(pk=session.pk).update(
         paid_at=timezone.now() - dt.timedelta(minutes=lot.exit_grace_minutes + 1),
         entered_at=timezone.now() - dt.timedelta(minutes=80),
@@ -105,6 +118,13 @@ def test_paid_car_that_overstays_the_grace_owes_the_rest(lanes, vz, lot):
     assert session.status == Status.AWAITING_PAYMENT
     assert session.amount_owed == Decimal("3.00")
     assert session.reasons[-1]["code"] == decisions.GRACE_OVER
+    # The rest is a second bill: the first, paid, is never reopened.
+    assert session.bill_ref == f"{session.pk}.2"
+    pay_with_wechat(session)
+    _status, answer = vz(alarm("湘A22222"), token=EXIT_TOKEN)
+    assert response_of(answer)["info"] == "ok"
+    session.refresh_from_db()
+    assert session.paid_amount == Decimal("6.00")
 
 
 def test_replayed_record_is_stored_once_and_opens_no_second_session(lanes, vz):
@@ -266,12 +286,24 @@ def test_tandem_pair_holds_two_cars(lanes, vz, lot, estate_a):
 def test_property_fee_arrears_never_block_a_car(lanes, vz, lot, household_a):
     """Local regulations forbid restricting vehicle access to collect property fees: the
     decision never looks at property bills, only at this stay's parking fee."""
-    user, _unit = household_a
+    user, unit = household_a
     from community.residents.models import Resident
 
     owner = Resident.objects.get(user=user)
     VehicleFactory(estate=lot.estate, plate="鄂C99999", owner=owner)
-    # (With community.billing merged, test_billing.py adds an unpaid property bill here.)
+    from community.billing.services import charge_post
+
+    arrears = charge_post(
+        estate=lot.estate,
+        payer_unit=unit,
+        item_type="property_fee",
+        amount=Decimal("2400.00"),
+        description="2025 物业费",
+        source="test.arrears",
+        source_ref="1",
+        by="system:test",
+    )
+    assert arrears.is_open
     assert response_of(vz(alarm("鄂C99999"))[1])["info"] == "ok"
     assert response_of(vz(alarm("鄂C99999"), token=EXIT_TOKEN)[1])["info"] == "ok"
 
