@@ -16,6 +16,7 @@ from access.models import VisitorPass
 from community.residents.models import Occupancy, Resident
 from community.scoping import my_units, staff_estate_ids_for_perm, staff_scope
 
+from .fees import to_fen
 from .models import Lot, Permit, PlateEvent, Session, SessionKind, Vehicle
 from .transitions import LIVE_STATUSES, Status
 
@@ -99,8 +100,14 @@ def revenue_by_day(user, *, estate_id: int, since: dt.date, until: dt.date) -> l
         .values("day", "lot__name")
         .annotate(total=Sum("price"))
     )
-    rows = [{"day": r["day"], "lot": r["lot__name"], "kind": "temporary", "total": r["total"]} for r in stays]
-    rows += [{"day": r["day"], "lot": r["lot__name"], "kind": "permit", "total": r["total"]} for r in permits]
+    rows = [
+        {"day": r["day"], "lot": r["lot__name"], "kind": "temporary", "total": to_fen(r["total"])}
+        for r in stays
+    ]
+    rows += [
+        {"day": r["day"], "lot": r["lot__name"], "kind": "permit", "total": to_fen(r["total"])}
+        for r in permits
+    ]
     return sorted(rows, key=lambda r: (r["day"], r["lot"], r["kind"]))
 
 
