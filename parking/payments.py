@@ -118,7 +118,9 @@ def session_payment_start(*, session: Session, by, channel: str = "native"):
     services, selectors = _billing()
     with transaction.atomic():
         session = (
-            Session.objects.select_for_update().select_related("lot__estate", "fee_rule").get(pk=session.pk)
+            Session.objects.select_for_update(of=("self",))
+            .select_related("lot__estate", "fee_rule")
+            .get(pk=session.pk)
         )
         if session.status not in (Status.OPEN, Status.AWAITING_PAYMENT, Status.PAID):
             raise ServiceError(_("This stay is over: nothing to pay here."), code="not_live")
@@ -175,7 +177,9 @@ def session_pay(*, session: Session, amount: Decimal, by) -> Session:
         raise ServiceError({"amount": [_("The amount must be more than zero.")]})
     services, selectors = _billing()
     with transaction.atomic():
-        session = Session.objects.select_for_update().select_related("lot__estate").get(pk=session.pk)
+        session = (
+            Session.objects.select_for_update(of=("self",)).select_related("lot__estate").get(pk=session.pk)
+        )
         if session.status != Status.AWAITING_PAYMENT:
             next_status(session.status, Action.PAY, {Role.PAYER})  # raises the right refusal
         if amount < session.amount_owed:

@@ -68,7 +68,7 @@ def session_close_manual(*, session: Session, reason: str, by) -> Session:
     _require_booth(by, session.estate_id)
     reason = _reason(reason)
     with transaction.atomic():
-        session = Session.objects.select_for_update().select_related("lot").get(pk=session.pk)
+        session = Session.objects.select_for_update(of=("self",)).select_related("lot").get(pk=session.pk)
         session.status = next_status(session.status, Action.FORCE_CLOSE, {Role.STAFF})
         session.exited_at = max(timezone.now(), session.entered_at) if session.entered_at else timezone.now()
         note(session, d.MANUAL_CLOSE, actor_label(by), note=reason)
@@ -94,7 +94,7 @@ def session_plate_correct(*, session: Session, plate: str, reason: str, by) -> S
             {"plate": [_("“%(plate)s” is not a valid plate.") % {"plate": plate}]}, code="bad_plate"
         )
     with transaction.atomic():
-        session = Session.objects.select_for_update().select_related("lot").get(pk=session.pk)
+        session = Session.objects.select_for_update(of=("self",)).select_related("lot").get(pk=session.pk)
         if session.status not in LIVE_STATUSES:
             raise TransitionRefused(_("Only a stay still inside can be corrected."), code="not_live")
         lock_plate(session.lot_id, plate)
