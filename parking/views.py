@@ -61,6 +61,17 @@ def staff_index(request):
     )
 
 
+def _staff_act(request, act, done: str, estate_id: int):
+    """Run one booth action; its refusal or its success becomes the message on the screen."""
+    try:
+        act()
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, done)
+    return redirect(f"/staff/parking/?estate={estate_id}")
+
+
 @require_POST
 def staff_open(request, lane_id: int):
     if _staff_estate(request) is None:
@@ -69,48 +80,45 @@ def staff_open(request, lane_id: int):
     event = None
     if (event_id := request.POST.get("event", "")).isdigit():
         event = get_object_or_404(staff_scope(PlateEvent.objects.all(), request.user), pk=int(event_id))
-    try:
-        services.barrier_open_manual(
-            lane=lane, reason=request.POST.get("reason", ""), by=request.user, plate_event=event
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Barrier opened by hand; the reason is on record."))
-    return redirect(f"/staff/parking/?estate={lane.lot.estate_id}")
+    reason = request.POST.get("reason", "")
+    return _staff_act(
+        request,
+        lambda: services.barrier_open_manual(lane=lane, reason=reason, by=request.user, plate_event=event),
+        _("Barrier opened by hand; the reason is on record."),
+        lane.lot.estate_id,
+    )
+
+
+def _staff_session(request, session_id: int) -> Session:
+    return get_object_or_404(staff_scope(Session.objects.all(), request.user), pk=session_id)
 
 
 @require_POST
 def staff_close(request, session_id: int):
     if _staff_estate(request) is None:
         return redirect_to_login(request.get_full_path())
-    session = get_object_or_404(staff_scope(Session.objects.all(), request.user), pk=session_id)
-    try:
-        services.session_close_manual(session=session, reason=request.POST.get("reason", ""), by=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Stay closed; the reason is on record."))
-    return redirect(f"/staff/parking/?estate={session.estate_id}")
+    session = _staff_session(request, session_id)
+    reason = request.POST.get("reason", "")
+    return _staff_act(
+        request,
+        lambda: services.session_close_manual(session=session, reason=reason, by=request.user),
+        _("Stay closed; the reason is on record."),
+        session.estate_id,
+    )
 
 
 @require_POST
 def staff_correct(request, session_id: int):
     if _staff_estate(request) is None:
         return redirect_to_login(request.get_full_path())
-    session = get_object_or_404(staff_scope(Session.objects.all(), request.user), pk=session_id)
-    try:
-        services.session_plate_correct(
-            session=session,
-            plate=request.POST.get("plate", ""),
-            reason=request.POST.get("reason", ""),
-            by=request.user,
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Plate corrected; the stay follows the car."))
-    return redirect(f"/staff/parking/?estate={session.estate_id}")
+    session = _staff_session(request, session_id)
+    plate, reason = request.POST.get("plate", ""), request.POST.get("reason", "")
+    return _staff_act(
+        request,
+        lambda: services.session_plate_correct(session=session, plate=plate, reason=reason, by=request.user),
+        _("Plate corrected; the stay follows the car."),
+        session.estate_id,
+    )
 
 
 def staff_reports(request):

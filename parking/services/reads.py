@@ -181,21 +181,20 @@ def _decide(
 # --- entry ----------------------------------------------------------------------------------------
 
 
+def _latest_valid(queryset, at: dt.datetime):
+    """The row of a permit-like queryset valid at ``at`` (not revoked, ``[valid_from, valid_until)``)."""
+    return (
+        queryset.filter(revoked_at__isnull=True, valid_from__lte=at, valid_until__gt=at)
+        .order_by("-valid_until")
+        .first()
+    )
+
+
 def _valid_permit(vehicle: Vehicle | None, lot: Lot, at: dt.datetime) -> Permit | None:
     if vehicle is None:
         return None
     lots = [lot.pk] + ([lot.parent_id] if lot.parent_id else [])
-    return (
-        Permit.objects.filter(
-            vehicle_id=vehicle.pk,
-            lot_id__in=lots,
-            revoked_at__isnull=True,
-            valid_from__lte=at,
-            valid_until__gt=at,
-        )
-        .order_by("-valid_until")
-        .first()
-    )
+    return _latest_valid(Permit.objects.filter(vehicle_id=vehicle.pk, lot_id__in=lots), at)
 
 
 def _space_has_room(space: Space) -> bool:
@@ -211,17 +210,7 @@ def _space_has_room(space: Space) -> bool:
 
 
 def _visitor_pass(lot: Lot, plate: str, at: dt.datetime) -> VisitorPass | None:
-    return (
-        VisitorPass.objects.filter(
-            estate_id=lot.estate_id,
-            plate=plate,
-            revoked_at__isnull=True,
-            valid_from__lte=at,
-            valid_until__gt=at,
-        )
-        .order_by("-valid_until")
-        .first()
-    )
+    return _latest_valid(VisitorPass.objects.filter(estate_id=lot.estate_id, plate=plate), at)
 
 
 def _approved_vehicle(estate_id: int, plate: str) -> Vehicle | None:
