@@ -40,15 +40,19 @@ urlpatterns = [
     path("portal/voting/", include("community.voting.portal_urls")),
     path("portal/bills/", include("community.billing.portal_urls")),
     path("portal/access/", include("access.portal_urls")),
+    path("portal/parking/", include("parking.portal_urls")),
+    path("parking/", include("parking.public_urls")),
     path("portal/inbox/", include("community.notifications.urls")),
     # Worker pages (technicians, eldercare workers) and staff pages.
     path("worker/", include("community.tickets.worker_urls")),
     path("staff/tickets/", include("community.tickets.staff_urls")),
     path("staff/access/", include("access.staff_urls")),
     path("staff/billing/", include("community.billing.staff_urls")),
+    path("staff/parking/", include("parking.staff_urls")),
     # REST API and its documentation (served from local static files).
     path("api/schema/", schema_view, name="schema"),
     path("api/docs/", docs_view, name="api-docs"),
     # Device endpoints at the paths vendors' firmware expects (/iclock/…, /isapi/…).
     path("", include("access.device_urls")),
+    path("", include("parking.device_urls")),
 ]

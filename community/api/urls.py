@@ -5,6 +5,7 @@ from community.api.views import not_found
 urlpatterns = [
     # First: device traffic is most of the API's requests, and Django tries patterns in order.
     path("", include("access.api_urls")),
+    path("parking/", include("parking.api_urls")),
     path("", include("community.residents.api_urls")),
     path("tickets/", include("community.tickets.api_urls")),
     path("voting/", include("community.voting.api_urls")),

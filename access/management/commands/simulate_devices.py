@@ -51,8 +51,33 @@ class Command(BaseCommand):
             visitor_tokens=[visitor_pass_token(p) for p in passes],
             log=(lambda line: None) if quiet else self.stdout.write,
         )
+        plates = _plate_cameras(url, duration=duration, interval=interval, quiet=quiet, out=self.stdout)
         try:
             rounds = simulation.run(duration=duration, rate=rate, interval=interval)
+            if plates is not None:
+                plates.join()
         except OSError as exc:
             raise CommandError(f"Cannot reach {url}: {exc}. Is the site running (make run)?") from exc
         self.stdout.write(self.style.SUCCESS(f"simulated {rounds} round(s) against {url}"))
+
+
+def _plate_cameras(url, *, duration, interval, quiet, out):
+    """Plate cameras too, when the parking app is installed (found by name: access does not
+    import parking), in a thread beside the gate devices."""
+    import threading
+
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    if not apps.is_installed("parking"):
+        return None
+    run_demo = import_string("parking.simulator.run_demo")
+    log = (lambda line: None) if quiet else out.write
+    thread = threading.Thread(
+        target=run_demo,
+        args=(url,),
+        kwargs={"duration": duration, "interval": interval, "log": log},
+        daemon=True,
+    )
+    thread.start()
+    return thread

@@ -1,0 +1,47 @@
+"""Helpers every parking service shares: who acted, the per-plate lock, the live group."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.utils import timezone
+
+from community.realtime import group_for_estate
+
+from ..models import Session
+
+
+def actor_label(by) -> str:
+    """What a record keeps of who acted: ``user:<id>``, ``device:<id>`` or ``system:<job>``."""
+    from access.models import Device
+
+    if isinstance(by, str):
+        if not by.startswith("system:"):
+            raise ValueError(f"a system actor is named 'system:<job>', not {by!r}")
+        return by
+    if isinstance(by, Device):
+        return f"device:{by.pk}"
+    if getattr(by, "pk", None) is not None and getattr(by, "is_authenticated", False):
+        return f"user:{by.pk}"
+    raise ValueError(f"unknown actor {by!r}")
+
+
+def lock_plate(lot_id: int, plate: str) -> None:
+    """Serialise every decision about one plate in one lot (entry and exit cameras at once).
+
+    PostgreSQL: a transaction-scoped advisory lock, so a plate with no session row yet is locked
+    too. SQLite takes the write lock at BEGIN (IMMEDIATE), which already serialises writers.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [int(lot_id) % 2**31, plate])
+
+
+def parking_group(estate_id: int) -> str:
+    return group_for_estate(estate_id, "parking")
+
+
+def note(session: Session, code: str, by: str, *, at=None, **extra) -> None:
+    """Append a decision to the session's record (saved by the caller)."""
+    entry = {"at": (at or timezone.now()).isoformat(timespec="seconds"), "code": code, "by": by}
+    entry.update({k: str(v) for k, v in extra.items() if v not in (None, "")})
+    session.reasons = [*session.reasons, entry]

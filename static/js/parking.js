@@ -1,0 +1,59 @@
+/* Staff car-park screen: live occupancy per lot and the latest plate reads, over the websocket
+ * group estate.<id>.parking. Uses window.communitySocket from app.js. */
+(function () {
+  "use strict";
+
+  function text(tag, className, value) {
+    var el = document.createElement(tag);
+    if (className) { el.className = className; }
+    el.textContent = value;
+    return el;
+  }
+
+  function readRow(feed, labels, e) {
+    var li = document.createElement("li");
+    li.className = "list-item parking-row is-new" + (e.offline ? " is-offline" : "");
+    var left = document.createElement("span");
+    left.appendChild(text("time", "", new Date(e.received_at).toLocaleTimeString([], { hour12: false })));
+    left.appendChild(document.createTextNode(" "));
+    left.appendChild(text("strong", "", e.plate));
+    var detail = [labels[e.reason] || e.reason];
+    if (e.amount_due && e.amount_due !== "0.00") { detail.push("¥" + e.amount_due); }
+    if (e.offline) { detail.push(feed.dataset.labelOffline); }
+    left.appendChild(text("span", "muted", " " + detail.join(" · ")));
+    li.appendChild(left);
+    li.appendChild(text("span", "badge " + (e.opened ? "badge-ok" : "badge-danger"),
+      e.opened ? feed.dataset.labelOpen : feed.dataset.labelClosed));
+    return li;
+  }
+
+  function showOccupancy(o) {
+    if (!o) { return; }
+    var card = document.querySelector('[data-lot="' + o.lot + '"] [data-inside]');
+    if (card) { card.textContent = o.inside; }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var live = document.getElementById("parking-live");
+    var feed = document.getElementById("parking-feed");
+    if (!live || !feed || !window.communitySocket) { return; }
+    var labelsScript = document.getElementById("parking-labels");
+    var labels = labelsScript ? JSON.parse(labelsScript.textContent) : {};
+    var state = document.querySelector("[data-feed-state]");
+    var max = parseInt(feed.dataset.max || "60", 10);
+    window.communitySocket([live.dataset.group], function (group, event) {
+      if (event.type === "parking.read") {
+        var empty = feed.querySelector(".parking-feed-empty");
+        if (empty) { empty.remove(); }
+        feed.insertBefore(readRow(feed, labels, event), feed.firstChild);
+        while (feed.children.length > max) { feed.removeChild(feed.lastChild); }
+        showOccupancy(event.occupancy);
+      } else if (event.type === "parking.occupancy") {
+        showOccupancy(event.occupancy);
+      }
+    }, {
+      onSubscribed: function () { if (state) { state.textContent = feed.dataset.labelLive; state.className = "badge badge-ok"; } },
+      onDisconnected: function () { if (state) { state.textContent = feed.dataset.labelConnecting; state.className = "badge"; } }
+    });
+  });
+})();
