@@ -45,6 +45,7 @@ class ElderFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = models.ElderProfile
+        skip_postgeneration_save = True
 
     estate = factory.SubFactory(EstateFactory)
     resident = factory.SubFactory(ResidentFactory, estate=factory.SelfAttribute("..estate"), name="王秀英")
