@@ -24,9 +24,16 @@ HOME = (32.629, 110.798)
 def _visit(order, worker, *, minutes=45, **check_in):
     start = timezone.now()
     services.order_accept(order=order, by=worker)
-    services.order_check_in(order=order, by=worker, latitude=HOME[0], longitude=HOME[1], accuracy=12, now=start, **check_in)
+    services.order_check_in(
+        order=order, by=worker, latitude=HOME[0], longitude=HOME[1], accuracy=12, now=start, **check_in
+    )
     return services.order_check_out(
-        order=order, by=worker, latitude=HOME[0], longitude=HOME[1], accuracy=12, now=start + dt.timedelta(minutes=minutes)
+        order=order,
+        by=worker,
+        latitude=HOME[0],
+        longitude=HOME[1],
+        accuracy=12,
+        now=start + dt.timedelta(minutes=minutes),
     )
 
 
@@ -63,7 +70,9 @@ def test_meal_has_a_promised_time_and_a_cut_off(elder_a, lunch_a, book):
     too_late = dt.datetime(2026, 12, 10, 9, 31, tzinfo=SHANGHAI)  # cut-off 2 h before 11:30
     with pytest.raises(ServiceError) as refused:
         book(elder_a, lunch_a, day=day, meal_slot="lunch", scheduled_at=None, now=too_late)
-    assert "closed at" in str(refused.value.message_dict["meal_slot"]) or refused.value.message_dict["meal_slot"]
+    assert (
+        "closed at" in str(refused.value.message_dict["meal_slot"]) or refused.value.message_dict["meal_slot"]
+    )
 
 
 def test_meal_lateness_is_recorded_at_delivery(elder_a, lunch_a, book, worker_a):
@@ -71,7 +80,9 @@ def test_meal_lateness_is_recorded_at_delivery(elder_a, lunch_a, book, worker_a)
     order = book(elder_a, lunch_a, day=day, meal_slot="lunch", scheduled_at=None)
     services.order_accept(order=order, by=worker_a)
     delivered = order.promised_at + dt.timedelta(minutes=25)
-    order = services.order_check_in(order=order, by=worker_a, latitude=HOME[0], longitude=HOME[1], now=delivered)
+    order = services.order_check_in(
+        order=order, by=worker_a, latitude=HOME[0], longitude=HOME[1], now=delivered
+    )
     assert order.late_minutes == 25
 
 
@@ -162,7 +173,13 @@ def test_check_in_keeps_server_time_distance_and_accuracy(elder_a, cleaning_a, b
     now = timezone.now()
     phone = now - dt.timedelta(minutes=1)
     order = services.order_check_in(
-        order=order, by=worker_a, latitude=32.6299, longitude=110.798, accuracy=15.4, claimed_at=phone, now=now
+        order=order,
+        by=worker_a,
+        latitude=32.6299,
+        longitude=110.798,
+        accuracy=15.4,
+        claimed_at=phone,
+        now=now,
     )
     assert order.status == "checked_in"
     assert order.checked_in_at == now and order.check_in_claimed_at == phone
@@ -186,7 +203,9 @@ def test_door_code_check_in_today_works_and_yesterdays_does_not(elder_a, cleanin
     assert order.check_in_method == "door_code"
 
 
-def test_offline_check_in_is_stored_once_and_flagged_synced_late(elder_a, cleaning_a, book, worker_a, client_for):
+def test_offline_check_in_is_stored_once_and_flagged_synced_late(
+    elder_a, cleaning_a, book, worker_a, client_for
+):
     order = book(elder_a, cleaning_a)
     services.order_accept(order=order, by=worker_a)
     claimed = timezone.now() - dt.timedelta(hours=1)
@@ -198,8 +217,12 @@ def test_offline_check_in_is_stored_once_and_flagged_synced_late(elder_a, cleani
         "idempotency_key": "phone-7f3a-0001",
     }
     client = client_for(worker_a)
-    first = client.post(f"/api/v1/eldercare/orders/{order.pk}/check-in/", body, content_type="application/json")
-    again = client.post(f"/api/v1/eldercare/orders/{order.pk}/check-in/", body, content_type="application/json")
+    first = client.post(
+        f"/api/v1/eldercare/orders/{order.pk}/check-in/", body, content_type="application/json"
+    )
+    again = client.post(
+        f"/api/v1/eldercare/orders/{order.pk}/check-in/", body, content_type="application/json"
+    )
     assert first.status_code == again.status_code == 200
     assert first.json()["checked_in_at"] == again.json()["checked_in_at"]
     assert first.json()["check_in_synced_late"] is True
@@ -207,7 +230,9 @@ def test_offline_check_in_is_stored_once_and_flagged_synced_late(elder_a, cleani
     assert "synced_late" in services.visits.visit_exceptions(order, CareSettings())
 
 
-def test_exception_list_flags_late_no_location_and_too_short(elder_a, cleaning_a, book, worker_a, coordinator_a):
+def test_exception_list_flags_late_no_location_and_too_short(
+    elder_a, cleaning_a, book, worker_a, coordinator_a
+):
     order = book(elder_a, cleaning_a)
     services.order_accept(order=order, by=worker_a)
     late = order.scheduled_at + dt.timedelta(minutes=40)
@@ -224,7 +249,9 @@ def test_a_good_visit_is_not_an_exception(elder_a, cleaning_a, book, worker_a, c
     assert selectors.exception_orders(coordinator_a, since=timezone.now() - dt.timedelta(days=1)) == []
 
 
-def test_requester_cancels_pending_but_staff_needs_a_reason_later(elder_a, cleaning_a, book, household_a, coordinator_a, worker_a):
+def test_requester_cancels_pending_but_staff_needs_a_reason_later(
+    elder_a, cleaning_a, book, household_a, coordinator_a, worker_a
+):
     first = book(elder_a, cleaning_a)
     assert services.order_cancel(order=first, by=household_a[0]).status == "cancelled"
     second = book(elder_a, cleaning_a)
@@ -257,7 +284,9 @@ def test_family_confirms_and_rates_once(elder_a, cleaning_a, book, worker_a, hou
         services.order_rate(order=order, rating=1, by=family)
 
 
-def test_coordinator_assigns_the_suggested_worker_least_loaded(elder_a, cleaning_a, book, worker_a, worker_a2, coordinator_a):
+def test_coordinator_assigns_the_suggested_worker_least_loaded(
+    elder_a, cleaning_a, book, worker_a, worker_a2, coordinator_a
+):
     busy = book(elder_a, cleaning_a, scheduled_at=timezone.now() + dt.timedelta(hours=5))
     services.order_accept(order=busy, by=worker_a)
     order = book(elder_a, cleaning_a)
@@ -270,4 +299,3 @@ def test_price_is_fixed_at_completion(elder_a, cleaning_a, book, worker_a):
     order = _visit(book(elder_a, cleaning_a, quantity=Decimal("1.5")), worker_a)
     assert order.price == Decimal("75.00")
     assert order.subsidy_amount + order.self_pay_amount == order.price
-
