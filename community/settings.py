@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "community.notifications",
     "community.tickets",
     "community.voting",
+    "community.billing",
     "access",
     "parking",
     "eldercare",

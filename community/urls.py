@@ -18,6 +18,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Early: devices post here several times a second; the URL resolver tries patterns in order.
     path("api/v1/", include("community.api.urls")),
+    # Payment providers' notifications (persist, apply once, then acknowledge).
+    path("pay/notify/", include("community.billing.notify_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("community.accounts.urls")),
@@ -25,6 +27,7 @@ urlpatterns = [
     path("portal/", include("community.residents.portal_urls")),
     path("portal/tickets/", include("community.tickets.portal_urls")),
     path("portal/voting/", include("community.voting.portal_urls")),
+    path("portal/bills/", include("community.billing.portal_urls")),
     path("portal/access/", include("access.portal_urls")),
     path("portal/inbox/", include("community.notifications.urls")),
     # Worker pages (technicians, eldercare workers) and staff pages.
@@ -33,6 +36,7 @@ urlpatterns = [
     path("portal/care/", include("eldercare.portal_urls")),
     path("staff/tickets/", include("community.tickets.staff_urls")),
     path("staff/access/", include("access.staff_urls")),
+    path("staff/billing/", include("community.billing.staff_urls")),
     # REST API and its documentation (served from local static files).
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,0 +1,286 @@
+"""Staff side of the ledger, scoped to the staff member's estates.
+
+Every write is a service call (``ServiceAdminMixin``): set-up records are added through their
+services; bills, payments, notifications, receipts and prepaid entries are written by the
+platform and only looked at here. A correction is "add bill line" (an adjustment or credit with
+a reason); an offline payment is "add payment"; a refund is "add refund".
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+
+from community.admin_services import ReadOnlyAdminMixin, ReadOnlyInlineMixin, ServiceAdminMixin
+from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin
+
+from . import services
+from .models import (
+    Assignment,
+    Bill,
+    BillLine,
+    Channel,
+    ChargeItem,
+    LateFeePolicy,
+    Merchant,
+    Payment,
+    PaymentNotification,
+    PrepaidEntry,
+    Receipt,
+    Refund,
+    Tariff,
+)
+
+
+class TariffInline(EstateScopedAdminMixin, ReadOnlyInlineMixin, admin.TabularInline):
+    model = Tariff
+    fields = ["unit_price", "effective_from"]
+
+
+@admin.register(ChargeItem)
+class ChargeItemAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    list_display = ["name", "estate", "item_type", "basis", "cycle", "prepaid", "active"]
+    list_filter = ["item_type", "basis", "cycle", "active"]
+    search_fields = ["name"]
+    inlines = [TariffInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An item that has billed keeps its meaning; a new item or a new tariff changes prices.
+        if obj is not None:
+            return ["estate", "name", "item_type", "basis", "cycle", "prepaid", "due_days", "vacancy_rate"]
+        return []
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        if change:
+            return services.charge_item_update(
+                item=form.instance,
+                active=data["active"],
+                payable_from_prepaid=data["payable_from_prepaid"],
+                by=request.user,
+            )
+        return services.charge_item_create(
+            estate=data["estate"],
+            name=data["name"],
+            item_type=data["item_type"],
+            basis=data["basis"],
+            cycle=data["cycle"],
+            prepaid=data["prepaid"],
+            due_days=data["due_days"],
+            vacancy_rate=data["vacancy_rate"],
+            payable_from_prepaid=data["payable_from_prepaid"],
+            by=request.user,
+        )
+
+
+@admin.register(Tariff)
+class TariffAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    list_display = ["item", "unit_price", "effective_from"]
+    list_filter = ["item__item_type"]
+    list_select_related = ["item"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)  # versions, never edits
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        return services.tariff_create(
+            item=data["item"],
+            unit_price=data["unit_price"],
+            effective_from=data["effective_from"],
+            by=request.user,
+        )
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    list_display = ["item", "unit", "start_date", "end_date", "vacant"]
+    list_filter = ["item", "vacant"]
+    list_select_related = ["item", "unit__building"]
+    autocomplete_fields = []
+    raw_id_fields = ["unit"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["item", "unit", "start_date"] if obj is not None else []
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        if change:
+            return services.assignment_update(
+                assignment=form.instance, end_date=data["end_date"], vacant=data["vacant"], by=request.user
+            )
+        return services.assignment_create(
+            item=data["item"],
+            unit=data["unit"],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            vacant=data["vacant"],
+            by=request.user,
+        )
+
+
+class BillLineInline(EstateScopedAdminMixin, ReadOnlyInlineMixin, admin.TabularInline):
+    model = BillLine
+    fields = ["kind", "description", "quantity", "unit_price", "amount", "reason", "created_by", "created_at"]
+
+
+@admin.register(Bill)
+class BillAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = [
+        "number",
+        "payer_unit",
+        "description",
+        "total",
+        "amount_paid",
+        "status",
+        "due_date",
+        "disputed",
+    ]
+    list_filter = ["status", "item_type", "disputed", "period_start"]
+    search_fields = ["number", "source_ref", "description"]
+    list_select_related = ["payer_unit__building"]
+    date_hierarchy = "due_date"
+    inlines = [BillLineInline]
+
+
+class AdjustmentForm(forms.ModelForm):
+    class Meta:
+        model = BillLine
+        fields = ["bill", "amount", "reason"]
+
+
+@admin.register(BillLine)
+class BillLineAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    """Add = an adjustment (positive) or credit (negative) line with a reason."""
+
+    form = AdjustmentForm
+    list_display = ["bill", "kind", "description", "amount", "reason", "created_by", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["bill"]
+    list_select_related = ["bill"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        return services.bill_adjust(
+            bill=data["bill"], amount=data["amount"], reason=data["reason"], by=request.user
+        )
+
+
+class OfflinePaymentForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = ["bills", "channel", "amount", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Empty: the amount due of the chosen bills.
+        self.fields["amount"].required = False
+        self.fields["channel"].choices = [
+            (c, label) for c, label in Channel.choices if c in ("cash", "transfer", "pos")
+        ]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    """Add = an offline payment (cash, transfer, POS) the staff member has received."""
+
+    list_display = ["out_trade_no", "provider", "channel", "amount", "refunded_amount", "status", "paid_at"]
+    list_filter = ["provider", "status", "channel"]
+    search_fields = ["out_trade_no", "provider_transaction_id"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["bills"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = OfflinePaymentForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [f.name for f in Payment._meta.fields] + ["bills"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def service_save(self, request, form, change):
+        if change:
+            return form.instance
+        data = form.cleaned_data
+        return services.payment_create(
+            bills=list(data["bills"]),
+            provider="offline",
+            channel=data["channel"],
+            amount=data.get("amount"),
+            note=data.get("note", ""),
+            by=request.user,
+        )
+
+
+@admin.register(Refund)
+class RefundAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    list_display = ["out_refund_no", "payment", "amount", "reason", "created_by", "created_at"]
+    fields = ["payment", "amount", "reason"]
+    raw_id_fields = ["payment"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        return services.payment_refund(
+            payment=data["payment"], amount=data["amount"], reason=data["reason"], by=request.user
+        )
+
+
+@admin.register(PaymentNotification)
+class PaymentNotificationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = ["received_at", "provider", "merchant_code", "outcome", "flagged", "deliveries", "payment"]
+    list_filter = ["provider", "outcome", "flagged"]
+    search_fields = ["event_id", "merchant_code"]
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = ["display_number", "estate", "payment", "issued_at"]
+    list_select_related = ["estate", "payment"]
+
+
+@admin.register(PrepaidEntry)
+class PrepaidEntryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = ["unit", "kind", "amount", "payment", "created_by", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["unit__building", "payment"]
+
+
+@admin.register(Merchant)
+class MerchantAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Merchant accounts hold keys: set up by a command on the server, only shown here."""
+
+    list_display = ["code", "provider", "estate", "mch_id", "app_id", "is_demo"]
+    exclude = ["api_v3_key"]
+
+
+@admin.register(LateFeePolicy)
+class LateFeePolicyAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    list_display = ["estate", "clause_reference", "daily_rate", "grace_days"]
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        return services.late_fee_policy_save(
+            estate=data["estate"],
+            contract_clause=data["contract_clause"],
+            clause_reference=data["clause_reference"],
+            daily_rate=data["daily_rate"],
+            grace_days=data["grace_days"],
+            by=request.user,
+        )

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal-billing"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/pay/", views.pay, name="pay"),
+    path("receipts/<int:pk>/", views.receipt, name="receipt"),
+    path("receipts/<int:pk>/pdf/", views.receipt_download, name="receipt-pdf"),
+]

@@ -1,0 +1,89 @@
+"""The interface other apps (parking, eldercare) code against: charge_post, payment_create,
+demo_payment_complete, bill_paid, bill_for_source."""
+
+from decimal import Decimal
+
+import pytest
+
+from community.billing import selectors, services
+from community.billing.models import Bill, BillStatus, PaymentNotification, Receipt
+from community.billing.signals import bill_paid
+from community.errors import ServiceError, TransitionRefused
+
+
+def _post(estate, **kw):
+    defaults = {
+        "estate": estate,
+        "payer_unit": None,
+        "item_type": "parking",
+        "amount": Decimal("12.00"),
+        "description": "临时停车 粤B12345",
+        "source": "parking",
+        "source_ref": "session:1",
+        "by": "system:parking-exit",
+    }
+    return services.charge_post(**{**defaults, **kw})
+
+
+def test_charge_post_is_idempotent_on_source_ref(estate_a):
+    first = _post(estate_a)
+    again = _post(estate_a, amount=Decimal("99.00"))
+    assert again.pk == first.pk
+    assert Bill.objects.count() == 1
+    assert first.total == Decimal("12.00") and first.amount_due == Decimal("12.00")
+    assert first.status == BillStatus.ISSUED
+    assert [(ln.quantity, ln.unit_price, ln.amount) for ln in first.lines.all()] == [
+        (Decimal(1), Decimal("12.00"), Decimal("12.00"))
+    ]
+    assert selectors.bill_for_source(source="parking", source_ref="session:1") == first
+    assert selectors.bill_for_source(source="parking", source_ref="session:2") is None
+
+
+def test_charge_post_refuses_floats_and_unknown_types(estate_a):
+    with pytest.raises(ServiceError):
+        _post(estate_a, amount=12.0)
+    with pytest.raises(ServiceError):
+        _post(estate_a, item_type="fine")
+    with pytest.raises(ServiceError):
+        _post(estate_a, amount=Decimal("1.234"))
+
+
+def test_bill_numbers_count_per_estate(estate_a, estate_b):
+    a1 = _post(estate_a, source_ref="a1")
+    a2 = _post(estate_a, source_ref="a2")
+    b1 = _post(estate_b, source_ref="b1")
+    assert (a1.number, a2.number, b1.number) == ("ZD00000001", "ZD00000002", "ZD00000001")
+
+
+def test_walk_in_pays_with_demo_provider_and_signal_fires_inside_the_transaction(estate_a):
+    seen = []
+
+    def receiver(sender, bill, source, source_ref, **kwargs):
+        from django.db import connection
+
+        seen.append((bill.pk, source, source_ref, connection.in_atomic_block))
+
+    bill = _post(estate_a)
+    bill_paid.connect(receiver)
+    try:
+        payment = services.payment_create(
+            bills=[bill], provider="demo", channel="native", by="system:parking-exit"
+        )
+        assert payment.amount == Decimal("12.00")
+        assert payment.status == "pending"
+        assert payment.provider_params["code_url"].startswith("weixin://wxpay/bizpayurl?pr=")
+        assert len(payment.out_trade_no) <= 32
+        payment = services.demo_payment_complete(payment=payment, by="system:parking-exit")
+    finally:
+        bill_paid.disconnect(receiver)
+    bill.refresh_from_db()
+    assert payment.status == "paid"
+    assert bill.status == BillStatus.PAID and bill.amount_due == 0
+    assert seen == [(bill.pk, "parking", "session:1", True)]
+    # The demo went through the real WeChat path: one verified notification, stored raw.
+    notification = PaymentNotification.objects.get()
+    assert notification.outcome == "applied" and notification.event_id
+    assert '"resource"' in notification.body and "Wechatpay-Signature" in notification.headers
+    assert Receipt.objects.get(payment=payment).number == 1
+    with pytest.raises(TransitionRefused):
+        services.payment_create(bills=[bill], provider="demo", by="system:parking-exit")
