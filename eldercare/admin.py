@@ -101,6 +101,13 @@ class CareStationAdmin(ScopedModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).distinct()
 
+    def _role_allows(self, request, obj, *actions):
+        # A station serves several estates: the role must hold in one of them.
+        if obj is None or request.user.is_superuser:
+            return True
+        ids = self.estate_ids_for(request, *actions)
+        return ids is None or obj.estates.filter(pk__in=ids).exists()
+
 
 @admin.register(models.SubsidyPolicy)
 class SubsidyPolicyAdmin(ScopedModelAdmin):

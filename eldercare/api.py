@@ -109,7 +109,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return get_object_or_404(self.get_queryset(), pk=pk)
 
     def _answer(self, order: Order, code=status.HTTP_200_OK) -> Response:
-        order.refresh_from_db()
+        order = Order.objects.select_related("item", "elder__resident").get(pk=order.pk)
         return Response(OrderSerializer(order).data, status=code)
 
     @extend_schema(request=BookSerializer, responses={201: OrderSerializer})

@@ -58,7 +58,10 @@ class EldercareConfig(AppConfig):
         from community.consumers import register_group
         from community.worker import register_section
 
+        from . import payments
+
         register_group("care.", authorise_care_group)
+        payments.connect()
         register_section(
             key="care",
             title=_("Home care"),

@@ -488,6 +488,7 @@ class Order(models.Model):
     voucher = models.ForeignKey(
         Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )
+    self_pay_paid_at = models.DateTimeField(_("self-pay paid at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

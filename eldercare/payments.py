@@ -1,9 +1,9 @@
 """The self-pay part of a completed order becomes a bill in ``community.billing``.
 
-One small module so the billing dependency (built in parallel, issue "billing") sits in one
-place: ``charge_post`` is idempotent on (source, source_ref), so posting twice bills once.
-Until billing is merged the charge is not posted and ``self_pay_bill`` answers None; the
-order keeps its self-pay amount either way, so nothing is lost.
+One small module holds the billing dependency: ``charge_post`` is idempotent on (source,
+source_ref), so posting twice bills once; billing's ``bill_paid`` signal (sent inside the
+payment's transaction) marks the order's self-pay paid. The bill is posted after the order's
+completion commits, so a rolled-back completion never leaves a bill behind.
 """
 
 from __future__ import annotations
@@ -17,23 +17,17 @@ logger = logging.getLogger(__name__)
 SOURCE = "eldercare.order"
 
 
-def _billing():
-    try:
-        from community.billing import selectors, services
-    except ImportError:  # billing not merged into this tree yet
-        return None, None
-    return services, selectors
+def _payer_unit(order):
+    occupancy = order.elder.resident.occupancies.active().select_related("unit").first()
+    return occupancy.unit if occupancy else None
 
 
 def self_pay_charge(*, order, by):
-    services, _selectors = _billing()
-    if services is None:
-        logger.info("billing not installed: self-pay of %s not posted", order.number)
-        return None
-    unit = order.elder.resident.occupancies.active().values_list("unit", flat=True).first()
-    return services.charge_post(
+    from community.billing.services import charge_post
+
+    return charge_post(
         estate=order.estate,
-        payer_unit_id=unit,
+        payer_unit=_payer_unit(order),
         item_type="eldercare",
         amount=order.self_pay_amount,
         description=f"{order.item.name} {order.number}",
@@ -48,7 +42,20 @@ def self_pay_charge_on_commit(*, order, by) -> None:
 
 
 def self_pay_bill(order):
-    _services, selectors = _billing()
-    if selectors is None:
-        return None
-    return selectors.bill_for_source(source=SOURCE, source_ref=str(order.pk))
+    from community.billing.selectors import bill_for_source
+
+    return bill_for_source(source=SOURCE, source_ref=str(order.pk))
+
+
+def on_bill_paid(sender, *, bill, source: str, source_ref: str, **kwargs) -> None:
+    if source != SOURCE:
+        return
+    from .services.subsidies import order_self_pay_paid
+
+    order_self_pay_paid(order_id=int(source_ref), by="system:billing")
+
+
+def connect() -> None:
+    from community.billing.signals import bill_paid
+
+    bill_paid.connect(on_bill_paid, dispatch_uid="eldercare.payments.on_bill_paid")

@@ -252,7 +252,8 @@ def order_accept(*, order: Order, by, now: dt.datetime | None = None) -> Order:
         if order.worker_id == getattr(by, "pk", None) and order.status == OrderStatus.ACCEPTED:
             return order  # a double tap by the winner is not an error
         raise AlreadyDone(_("Already taken by another worker."), code="taken")
-    roles = order_roles(by, order)
+    # Only the worker role matters here; the full order_roles costs queries on the hot path.
+    roles = {OrderRole.WORKER} if is_care_staff(by, order.estate_id, roles=("eldercare_worker",)) else set()
     order.status = order_next(order.status, OrderAction.ACCEPT, roles)
     order.worker = by
     order.accepted_at = now_or(now)

@@ -92,3 +92,16 @@ def order_split(*, order: Order, by) -> Order:
     if self_pay > Decimal("0"):
         payments.self_pay_charge_on_commit(order=order, by=by)
     return order
+
+
+@transaction.atomic
+def order_self_pay_paid(*, order_id: int, by: str, now=None) -> Order | None:
+    """Billing says the order's self-pay bill is paid (inside the payment's transaction)."""
+    from django.utils import timezone
+
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None or order.self_pay_paid_at is not None:
+        return order
+    order.self_pay_paid_at = now or timezone.now()
+    order.save(update_fields=["self_pay_paid_at", "updated_at"])
+    return order
