@@ -169,6 +169,10 @@ CELERY_BEAT_SCHEDULE = {
     "access-devices-check-offline": {"task": "access.devices_check_offline", "schedule": 60.0},
     "access-credentials-sync-due": {"task": "access.credentials_sync_due", "schedule": 60.0},
     "access-partitions-maintain": {"task": "access.partitions_maintain", "schedule": 6 * 3600.0},
+    "eldercare-alarms-escalate": {"task": "eldercare.alarms_escalate", "schedule": 30.0},
+    "eldercare-wellbeing-watch": {"task": "eldercare.wellbeing_watch", "schedule": 3600.0},
+    "eldercare-plans-generate": {"task": "eldercare.plans_generate", "schedule": 6 * 3600.0},
+    "eldercare-vouchers-issue": {"task": "eldercare.vouchers_issue", "schedule": 24 * 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

@@ -44,7 +44,9 @@ urlpatterns = [
     path("parking/", include("parking.public_urls")),
     path("portal/inbox/", include("community.notifications.urls")),
     # Worker pages (technicians, eldercare workers) and staff pages.
-    path("worker/", include("community.tickets.worker_urls")),
+    path("worker/", include("community.worker_urls")),
+    path("worker/care/", include("eldercare.worker_urls")),
+    path("portal/care/", include("eldercare.portal_urls")),
     path("staff/tickets/", include("community.tickets.staff_urls")),
     path("staff/access/", include("access.staff_urls")),
     path("staff/billing/", include("community.billing.staff_urls")),

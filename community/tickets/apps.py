@@ -17,6 +17,12 @@ def authorise_ticket_group(user, group: str) -> bool:
     return visible_tickets(user).filter(pk=ticket_id).exists()
 
 
+def _worker_badge(user) -> int:
+    from .selectors import worker_queue
+
+    return worker_queue(user).count()
+
+
 class TicketsConfig(AppConfig):
     name = "community.tickets"
     label = "tickets"
@@ -35,3 +41,15 @@ class TicketsConfig(AppConfig):
         from community.consumers import register_group
 
         register_group("ticket.", authorise_ticket_group)
+
+        from community.worker import register_section
+
+        register_section(
+            key="tickets",
+            title=_("Service tickets"),
+            url_name="worker:tickets",
+            icon="tickets",
+            roles={"technician", "manager", "front_desk"},
+            badge=_worker_badge,
+            order=10,
+        )
