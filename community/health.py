@@ -1,4 +1,12 @@
-"""/healthz: database, cache and broker status as JSON; 200 when all are up, else 503.
+"""/healthz: database, cache and broker status as JSON, for load balancers and operators.
+
+Three answers:
+
+* 200 ``"ok"`` — everything answers;
+* 200 ``"degraded"`` — Redis (cache, broker) is down: the node still serves pages and stores
+  device events, only live updates and background tasks wait. A load balancer must keep such a
+  node: Redis is shared, so pulling nodes for it would take the whole site down for nothing;
+* 503 ``"failing"`` — this node cannot reach the database: nothing useful can be served here.
 
 The endpoint is public (load balancers call it without credentials), so a failure names only
 the exception's class; the full message — which for database and Redis errors carries host
@@ -18,6 +26,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
+
+# Without these the node cannot serve; the rest only degrade it.
+ESSENTIAL = ("database",)
 
 
 def _check(fn) -> dict:
@@ -49,7 +60,7 @@ def _broker() -> dict:
         return {"mode": "eager"}
     import redis
 
-    redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+    redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1).ping()
     return {"mode": "redis"}
 
 
@@ -57,8 +68,12 @@ def _broker() -> dict:
 @require_GET
 def healthz(request):
     checks = {"database": _check(_database), "cache": _check(_cache), "broker": _check(_broker)}
-    failing = [name for name, check in checks.items() if not check["ok"]]
-    body = {"status": "fail" if failing else "ok", "checks": checks}
-    if failing:
-        body["failing"] = failing
-    return JsonResponse(body, status=503 if failing else 200)
+    down = [name for name, check in checks.items() if not check["ok"]]
+    essential_down = any(name in ESSENTIAL for name in down)
+    status = "failing" if essential_down else "degraded" if down else "ok"
+    body = {"status": status, "checks": checks}
+    if settings.NODE_NAME:
+        body["node"] = settings.NODE_NAME
+    if down:
+        body["down"] = down
+    return JsonResponse(body, status=503 if essential_down else 200)

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_celery_beat",
     "channels",
+    "django_prometheus",
+    "community.ops",
     "community.accounts",
     "community.residents",
     "community.notifications",
@@ -77,6 +79,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: django-prometheus times the whole stack between the two.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "community.ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -88,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "community.accounts.middleware.StaffMFARequiredMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "community.urls"
@@ -163,8 +169,29 @@ CELERY_BEAT_SCHEDULE = {
     "voting-advance": {"task": "voting.advance", "schedule": 60.0},
     "access-devices-check-offline": {"task": "access.devices_check_offline", "schedule": 60.0},
     "access-partitions-maintain": {"task": "access.partitions_maintain", "schedule": 6 * 3600.0},
+    # Proof of life for beat and the workers (community/ops/tasks.py); monitoring reads its age.
+    "ops-heartbeat": {"task": "ops.heartbeat", "schedule": env.float("OPS_HEARTBEAT_SECONDS", default=60.0)},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Reliability: a task is acknowledged only after it ran (acks_late), and a worker process that
+# dies under it hands it back (reject_on_worker_lost), so a killed or OOM-ed worker never loses
+# work; every task must therefore be safe to run twice (key its effect by what it acts on).
+# One message reserved per process, so a dying worker strands at most one per process.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis has no real acknowledgements: a message taken by a worker that vanished (machine lost,
+# SIGKILL of the whole worker) is handed out again after visibility_timeout. 15 minutes: above
+# the longest task (partition maintenance, a few minutes), far below Celery's default hour.
+# No task here uses a countdown/ETA beyond it (such a task would be delivered twice).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
+# Keep reconnecting to Redis for ever: a Redis restart must not end the worker (the default
+# gives up after 100 tries, and the process manager would then restart everything).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks running when the broker connection drops are cancelled and redelivered (acks_late).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Celery's own logging would replace ours: keep the JSON lines with their request ids.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -303,11 +330,29 @@ SPECTACULAR_SETTINGS = {
 # --- Domain settings ------------------------------------------------------------------------
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=180)
 
+# --- Operations -----------------------------------------------------------------------------
+# Which node a process belongs to (make prod NODES=2 sets web1, web2 ...); in logs and /healthz.
+NODE_NAME = env.str("NODE_NAME", default="")
+# /metrics answers only a scraper presenting this bearer token; unset, /metrics is a 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# LOG_FORMAT=json (production: one JSON object per line, for the log collector) or plain.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "community.ops.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "community.ops.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env.str("LOG_FORMAT", default="plain"),
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

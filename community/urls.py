@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from community.health import healthz
+from community.ops.metrics import metrics
 
 # Admin login goes through allauth: its rate limits, MFA step and the staff-MFA gate apply.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -16,6 +17,7 @@ admin.site.site_header = admin.site.site_title = "智慧社区 · 物业管理"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     # Early: devices post here several times a second; the URL resolver tries patterns in order.
     path("api/v1/", include("community.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
