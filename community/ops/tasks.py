@@ -44,6 +44,7 @@ def drill(drill_id: str, seconds: float = 5.0) -> bool:
     attempts = f"ops:drill:{drill_id}:attempts"
     cache.add(attempts, 0, DRILL_TTL)
     cache.incr(attempts)
+    cache.set(f"ops:drill:{drill_id}:running", _where(), DRILL_TTL)
     time.sleep(seconds)
     applied = cache.add(f"ops:drill:{drill_id}:effect", _where(), DRILL_TTL)
     if applied:
