@@ -10,12 +10,17 @@ from django.conf import settings
 from .topology import PG_BIN, RedisServer, answers
 
 
+def require_postgres_suite() -> None:
+    """The topology drills run once per CI run: in the PostgreSQL half of the suite."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("the production topology runs on PostgreSQL; this suite runs on SQLite")
+
+
 def machine_postgres_url(suffix: str) -> str:
     """A database of its own on the suite's PostgreSQL server, kept between runs (only the first
     run migrates): ``<suite database>_<suffix>``."""
+    require_postgres_suite()
     default = settings.DATABASES["default"]
-    if default["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("the production topology runs on PostgreSQL; this suite runs on SQLite")
     host, port = default.get("HOST") or "127.0.0.1", int(default.get("PORT") or 5432)
     base = os.environ.get("DATABASE_URL", "").rsplit("/", 1)[-1].split("?")[0] or "community"
     return f"postgres://{default.get('USER') or 'postgres'}@{host}:{port}/{base}_{suffix}"

@@ -20,6 +20,8 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from tests.factories import CategoryFactory, TicketFactory
 
+from .conftest import require_postgres_suite
+
 # A cache key built from what a client typed once reached memcached-hostile keys (the login
 # throttle): such a key is an error here, so the fuzzer finds it again if it comes back.
 pytestmark = pytest.mark.filterwarnings("error::django.core.cache.backends.base.CacheKeyWarning")
@@ -36,6 +38,8 @@ CONFIG = SchemathesisConfig.from_dict(
 
 @pytest.fixture
 def api_schema(db):
+    # Once per CI run, in the PostgreSQL half of the suite (the SQLite half would double its time).
+    require_postgres_suite()
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 

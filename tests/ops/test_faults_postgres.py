@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import require_tools
+from .conftest import require_postgres_suite, require_tools
 from .topology import DEVICE_SETUP, PostgresCluster, Prod, device_event, get, post_events, wait_for
 
 pytestmark = pytest.mark.topology
@@ -25,6 +25,7 @@ pytestmark = pytest.mark.topology
 
 @pytest.fixture(scope="module")
 def cluster():
+    require_postgres_suite()
     require_tools(postgres=True)
     # Not under pytest's tmp dir: the postgres user must be able to reach the data directory.
     workdir = Path(tempfile.mkdtemp(prefix="ops-pg-"))
