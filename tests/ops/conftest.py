@@ -18,7 +18,8 @@ def require_postgres_suite() -> None:
 
 def machine_postgres_url(suffix: str) -> str:
     """A database of its own on the suite's PostgreSQL server, kept between runs (only the first
-    run migrates): ``<suite database>_<suffix>``."""
+    run migrates): ``<suite database>_<suffix>``. One suffix per test module: xdist runs modules
+    side by side, and two `migrate` runs on one fresh database would race."""
     require_postgres_suite()
     default = settings.DATABASES["default"]
     host, port = default.get("HOST") or "127.0.0.1", int(default.get("PORT") or 5432)

@@ -20,7 +20,7 @@ def prod(tmp_path_factory, private_redis):
     require_tools()
     server = Prod(
         tmp_path_factory.mktemp("prod-redis"),
-        database_url=machine_postgres_url("ops"),
+        database_url=machine_postgres_url("ops_redis"),
         redis_url=private_redis.url,
         OPS_HEARTBEAT_SECONDS="2",
     ).start()

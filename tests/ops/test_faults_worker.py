@@ -28,7 +28,7 @@ VISIBILITY_TIMEOUT = 5
 def worker_env(private_redis):
     require_tools(nginx=False)
     return child_env(
-        DATABASE_URL=machine_postgres_url("ops"),
+        DATABASE_URL=machine_postgres_url("ops_worker"),
         REDIS_URL=private_redis.url,
         CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
         LOG_FORMAT="json",

@@ -41,7 +41,7 @@ def prod(tmp_path_factory, private_redis):
     require_tools()
     server = Prod(
         tmp_path_factory.mktemp("prod2"),
-        database_url=machine_postgres_url("ops"),
+        database_url=machine_postgres_url("ops_scaleout"),
         redis_url=private_redis.url,
         nodes=2,
         OPS_HEARTBEAT_SECONDS="2",
