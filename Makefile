@@ -12,19 +12,32 @@ PYTEST_ARGS ?=
 # `make prod`, a seeded demo estate) are set up once.
 XDIST ?= -n 2 --dist loadfile
 
-.PHONY: run test lint bench demo prod install install-test messages clean
+.PHONY: run test lint bench demo prod install install-test messages clean lock backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs exactly the versions in the lock files (what CI tested), then the project itself
+# without resolving again. `make lock` regenerates them from pyproject.toml.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml requirements-test.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-test.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
+
+# Pin every dependency (and theirs) for Python 3.11, with uv; run after changing pyproject.toml
+# dependencies, and on the monthly update (docs/operations.md "Dependency updates").
+# LOCK_ARGS=--upgrade moves every pin to the newest allowed version.
+LOCK_ARGS ?=
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --quiet $(LOCK_ARGS) --output-file requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --quiet $(LOCK_ARGS) --output-file requirements-test.lock
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -78,8 +91,18 @@ bench: $(VENV)/.installed-test
 
 # Production topology on one machine (see README): nginx -> gunicorn (HTTP) + daphne (/ws/),
 # Celery worker and beat, against DATABASE_URL (PostgreSQL) and REDIS_URL.
+# NODES=2 runs two web nodes (each gunicorn + daphne) behind one nginx upstream.
 prod: $(VENV)/.installed
 	$(BIN)/python scripts/prod.py
+
+# pg_dump of DATABASE_URL to BACKUP (default var/backups/<database>-<time>.dump), and
+# pg_restore of BACKUP into DATABASE_URL (created when missing; an existing database that
+# holds tables is refused unless RESTORE_CLEAN=true). See docs/operations.md "Backups".
+backup: $(VENV)/.installed
+	$(BIN)/python scripts/backup.py backup $(if $(BACKUP),--file $(BACKUP))
+
+restore: $(VENV)/.installed
+	$(BIN)/python scripts/backup.py restore --file "$(BACKUP)"
 
 # Extract the English source strings into locale/zh_Hans and compile every catalogue.
 messages: $(VENV)/.installed

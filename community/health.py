@@ -1,4 +1,12 @@
-"""/healthz: database, cache and broker status as JSON; 200 when all are up, else 503.
+"""/healthz: database, cache and broker status as JSON, for load balancers and operators.
+
+Three answers:
+
+* 200 ``"ok"`` — everything answers;
+* 200 ``"degraded"`` — Redis (cache, broker) is down: the node still serves pages and stores
+  device events, only live updates and background tasks wait. A load balancer must keep such a
+  node: Redis is shared, so pulling nodes for it would take the whole site down for nothing;
+* 503 ``"failing"`` — this node cannot reach the database: nothing useful can be served here.
 
 The endpoint is public (load balancers call it without credentials), so an anonymous caller
 gets only the status word — ``ok``, ``degraded`` (cache or broker down: pages work, live
@@ -21,6 +29,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
+
+# Without these the node cannot serve; the rest only degrade it.
+ESSENTIAL = ("database",)
 
 
 def _check(fn) -> dict:
@@ -52,7 +63,7 @@ def _broker() -> dict:
         return {"mode": "eager"}
     import redis
 
-    redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+    redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1).ping()
     return {"mode": "redis"}
 
 
@@ -60,12 +71,17 @@ def _broker() -> dict:
 @require_GET
 def healthz(request):
     checks = {"database": _check(_database), "cache": _check(_cache), "broker": _check(_broker)}
-    failing = [name for name, check in checks.items() if not check["ok"]]
-    word = "failing" if "database" in failing else "degraded" if failing else "ok"
-    body = {"status": word}
+    down = [name for name, check in checks.items() if not check["ok"]]
+    essential_down = any(name in ESSENTIAL for name in down)
+    status = "failing" if essential_down else "degraded" if down else "ok"
+    # Anonymous callers (load balancers) get the status word and the node's name only; which
+    # part is down, and why, is for signed-in staff (issue #15).
+    body = {"status": status}
+    if settings.NODE_NAME:
+        body["node"] = settings.NODE_NAME
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and (user.is_staff or user.is_superuser):
         body["checks"] = checks
-        if failing:
-            body["failing"] = failing
-    return JsonResponse(body, status=503 if failing else 200)
+        if down:
+            body["down"] = down
+    return JsonResponse(body, status=503 if essential_down else 200)

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_celery_beat",
     "channels",
+    "django_prometheus",
+    "community.ops",
     "community.accounts",
     "community.calendar",
     "community.residents",
@@ -78,6 +80,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: django-prometheus times the whole stack between the two.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "community.ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "community.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -92,6 +97,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "community.accounts.middleware.StaffMFARequiredMiddleware",
     "community.middleware.BadInputGuardMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "community.urls"
@@ -173,8 +179,29 @@ CELERY_BEAT_SCHEDULE = {
     "eldercare-wellbeing-watch": {"task": "eldercare.wellbeing_watch", "schedule": 3600.0},
     "eldercare-plans-generate": {"task": "eldercare.plans_generate", "schedule": 6 * 3600.0},
     "eldercare-vouchers-issue": {"task": "eldercare.vouchers_issue", "schedule": 24 * 3600.0},
+    # Proof of life for beat and the workers (community/ops/tasks.py); monitoring reads its age.
+    "ops-heartbeat": {"task": "ops.heartbeat", "schedule": env.float("OPS_HEARTBEAT_SECONDS", default=60.0)},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Reliability: a task is acknowledged only after it ran (acks_late), and a worker process that
+# dies under it hands it back (reject_on_worker_lost), so a killed or OOM-ed worker never loses
+# work; every task must therefore be safe to run twice (key its effect by what it acts on).
+# One message reserved per process, so a dying worker strands at most one per process.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis has no real acknowledgements: a message taken by a worker that vanished (machine lost,
+# SIGKILL of the whole worker) is handed out again after visibility_timeout. 15 minutes: above
+# the longest task (partition maintenance, a few minutes), far below Celery's default hour.
+# No task here uses a countdown/ETA beyond it (such a task would be delivered twice).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
+# Keep reconnecting to Redis for ever: a Redis restart must not end the worker (the default
+# gives up after 100 tries, and the process manager would then restart everything).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks running when the broker connection drops are cancelled and redelivered (acks_late).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Celery's own logging would replace ours: keep the JSON lines with their request ids.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -353,15 +380,28 @@ SPECTACULAR_SETTINGS = {
 # --- Domain settings ------------------------------------------------------------------------
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=180)
 
-# Device tokens in URL paths (Hikvision /isapi/<token>/…) are masked in every log line: on our
-# handler, and on the loggers that write request lines through handlers of their own.
+# LOG_FORMAT=json (production: one JSON object per line, for the log collector) or plain.
+# Device tokens in URL paths (Hikvision /isapi/<token>/…, /lpr/vzenith/<token>) are masked in
+# every log line: on our handler, and on the loggers that write request lines through their own.
 _MASK = ["mask_device_tokens"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_device_tokens": {"()": "community.logmask.MaskDeviceTokens"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": _MASK}},
+    "filters": {
+        "request_id": {"()": "community.ops.logging.RequestIdFilter"},
+        "mask_device_tokens": {"()": "community.logmask.MaskDeviceTokens"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "community.ops.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env.str("LOG_FORMAT", default="plain"),
+            "filters": ["request_id", *_MASK],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

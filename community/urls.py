@@ -11,6 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from community.health import healthz
+from community.ops.metrics import metrics
 
 # Admin login goes through allauth: its rate limits, MFA step and the staff-MFA gate apply.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -27,6 +28,7 @@ if not _docs_public:
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     # Early: devices post here several times a second; the URL resolver tries patterns in order.
     path("api/v1/", include("community.api.urls")),
     # Payment providers' notifications (persist, apply once, then acknowledge).

@@ -5,7 +5,8 @@ Why not honcho/foreman: this is all ``make prod`` needs and it adds no dependenc
 from the environment and the signal reaches the program itself. Each process gets its own
 session (process group): a Ctrl-C at the terminal reaches only this runner, which then stops
 the processes in order with SIGTERM, and SIGKILL after a grace period. When any process exits
-on its own, the others are stopped too and the runner exits non-zero, as foreman does.
+on its own, the others are stopped too and the runner exits non-zero, as foreman does —
+unless ``keep_going`` is set (fault drills kill one web node and watch the rest carry on).
 
 Usage: python scripts/procfile.py [Procfile] [--only web,ws]
 """
@@ -46,9 +47,13 @@ class Runner:
         env: dict[str, str] | None = None,
         grace: float = 10.0,
         out=None,
+        env_by_name: dict[str, dict[str, str]] | None = None,
+        keep_going: bool = False,
     ) -> None:
         self.entries = entries
         self.env = env if env is not None else dict(os.environ)
+        self.env_by_name = env_by_name or {}
+        self.keep_going = keep_going
         self.grace = grace
         self.out = out or sys.stdout
         self.procs: dict[str, subprocess.Popen] = {}
@@ -78,7 +83,7 @@ class Runner:
         for index, (name, command) in enumerate(self.entries):
             proc = subprocess.Popen(
                 ["sh", "-c", f"exec {command}"],
-                env=self.env,
+                env={**self.env, **self.env_by_name.get(name, {})},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -125,12 +130,18 @@ class Runner:
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         try:
             self.start()
+            reported: set[str] = set()
             while not received:
-                exited = [(n, p.returncode) for n, p in self.procs.items() if p.poll() is not None]
-                if exited:
-                    name, code = exited[0]
+                exited = [
+                    (n, p.returncode)
+                    for n, p in self.procs.items()
+                    if p.poll() is not None and n not in reported
+                ]
+                for name, code in exited:
                     self.say("proc", f"{name} exited with code {code}")
-                    exit_code = code or 1
+                    reported.add(name)
+                if exited and (not self.keep_going or len(reported) == len(self.procs)):
+                    exit_code = exited[0][1] or 1
                     break
                 time.sleep(0.2)
             self.stop(f"signal {signal.Signals(received[0]).name}" if received else "a process exited")

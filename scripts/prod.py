@@ -6,7 +6,14 @@ Before starting: checks both services, creates the database when missing, instal
 apt-get when it is missing (as root), runs ``migrate`` and ``collectstatic``. Then runs the
 Procfile (scripts/procfile.py) until Ctrl-C or SIGTERM, which stops every process.
 
+With NODES=2 (or more) each web node — its own gunicorn and its own daphne, named web1/ws1,
+web2/ws2 … — stands behind one nginx upstream, as separate machines would; they share only
+PostgreSQL and Redis. The node ports are written to PROD_DIR/topology.json (tests and
+benchmarks address single nodes through it).
+
 Environment (all optional):
+  NODES          web nodes (1)
+  PROD_KEEP_GOING=true  keep the rest running when one process dies (fault drills)
   DATABASE_URL   default postgres://postgres@127.0.0.1:5432/community_prod
   REDIS_URL      default redis://127.0.0.1:6379/0
   PORT, HOST     where nginx listens (default 127.0.0.1:8000)
@@ -20,6 +27,7 @@ Environment (all optional):
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -116,6 +124,44 @@ def ensure_redis(url: str) -> None:
         )
 
 
+PER_NODE = {"web": "GUNICORN_PORT", "ws": "DAPHNE_PORT"}
+
+
+def node_entries(
+    entries: list[tuple[str, str]], nodes: list[dict], prod_dir: Path
+) -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
+    """The Procfile with its web and ws lines once per node, each with that node's port and
+    NODE_NAME; the other lines (worker, beat, nginx) once. With one node the names stay
+    ``web`` and ``ws``."""
+    expanded: list[tuple[str, str]] = []
+    env_by_name: dict[str, dict[str, str]] = {}
+    for name, command in entries:
+        if name not in PER_NODE:
+            expanded.append((name, command))
+            continue
+        variable = PER_NODE[name]
+        for node in nodes:
+            entry = name if len(nodes) == 1 else f"{name}{node['index']}"
+            port = str(node[variable.lower()])
+            expanded.append((entry, command.replace("${" + variable + "}", port)))
+            metrics_dir = prod_dir / "metrics" / entry
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            metrics_dir.mkdir(parents=True)
+            env_by_name[entry] = {
+                variable: port,
+                "NODE_NAME": node["name"],
+                # Each gunicorn worker is a process: prometheus_client adds them up from here.
+                "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+            }
+    return expanded, env_by_name
+
+
+def upstream_servers(nodes: list[dict], key: str) -> str:
+    # One failed connection takes a node out for 10 s; the request goes to the next node
+    # (proxy_next_upstream), so a killed node costs no request that nginx could re-send.
+    return "\n        ".join(f"server 127.0.0.1:{node[key]} max_fails=1 fail_timeout=10s;" for node in nodes)
+
+
 def render_nginx(template: Path, values: dict[str, str]) -> str:
     text = template.read_text()
     for key, value in values.items():
@@ -192,12 +238,30 @@ def main() -> int:
             "PYTHONUNBUFFERED": "1",
         }
     )
-    env.setdefault("GUNICORN_PORT", str(free_port()))
-    env.setdefault("DAPHNE_PORT", str(free_port()))
     env.setdefault("WEB_CONCURRENCY", "2")
-    # nginx is the one proxy in front: per-address limits (logins, device credential guessing)
-    # must see the client's address from X-Forwarded-For, not nginx's 127.0.0.1 for everyone.
+    # Behind exactly one proxy: DRF's throttles take the client from nginx's X-Forwarded-For.
     env.setdefault("NUM_PROXIES", "1")
+    # One JSON object per log line, with the request id (community/ops); LOG_FORMAT=plain to read.
+    env.setdefault("LOG_FORMAT", "json")
+    try:
+        node_count = int(env.get("NODES") or 1)
+    except ValueError:
+        node_count = 0
+    if not 1 <= node_count <= 8:
+        fail(f"NODES must be a number from 1 to 8; it is {env.get('NODES')!r}")
+    nodes = [
+        {
+            "index": i,
+            "name": f"web{i}" if node_count > 1 else env.get("NODE_NAME", ""),
+            # With one node the fixed ports of the environment still apply.
+            "gunicorn_port": int(env.get("GUNICORN_PORT") or 0) if node_count == 1 else 0,
+            "daphne_port": int(env.get("DAPHNE_PORT") or 0) if node_count == 1 else 0,
+        }
+        for i in range(1, node_count + 1)
+    ]
+    for node in nodes:
+        node["gunicorn_port"] = node["gunicorn_port"] or free_port()
+        node["daphne_port"] = node["daphne_port"] or free_port()
 
     ensure_database(env["DATABASE_URL"])
     ensure_redis(env["REDIS_URL"])
@@ -220,8 +284,11 @@ def main() -> int:
             "prod_dir": str(PROD_DIR),
             "mime_types": "/etc/nginx/mime.types" if Path("/etc/nginx/mime.types").exists() else "mime.types",
             "access_log": env.get("NGINX_ACCESS_LOG", "off"),
-            "gunicorn_port": env["GUNICORN_PORT"],
-            "daphne_port": env["DAPHNE_PORT"],
+            "http_servers": upstream_servers(nodes, "gunicorn_port"),
+            "ws_servers": upstream_servers(nodes, "daphne_port"),
+            # How long nginx waits for a client's headers or the next piece of its body before
+            # giving up (slow-loris, a phone that lost signal mid-upload).
+            "client_timeout": env.get("NGINX_CLIENT_TIMEOUT", "15s"),
             "host": host,
             "port": port,
             "static_root": static_root,
@@ -237,14 +304,19 @@ def main() -> int:
         fail(f"nginx rejected {PROD_DIR / 'nginx.conf'}:\n{check.stderr}")
 
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/"  # noqa: S104 - display only
-    log(
-        f"gunicorn on 127.0.0.1:{env['GUNICORN_PORT']} ({env['WEB_CONCURRENCY']} workers), "
-        f"daphne on 127.0.0.1:{env['DAPHNE_PORT']} (/ws/), nginx on {host}:{port}"
-    )
+    for node in nodes:
+        log(
+            f"node {node['name'] or 1}: gunicorn on 127.0.0.1:{node['gunicorn_port']} "
+            f"({env['WEB_CONCURRENCY']} workers), daphne on 127.0.0.1:{node['daphne_port']} (/ws/)"
+        )
+    log(f"nginx on {host}:{port}")
+    (PROD_DIR / "topology.json").write_text(json.dumps({"url": url, "nodes": nodes}, indent=2))
     stop = threading.Event()
     threading.Thread(target=announce_when_ready, args=(url, stop), daemon=True).start()
     os.chdir(ROOT)
-    code = Runner(parse((ROOT / "Procfile").read_text()), env=env).run()
+    entries, env_by_name = node_entries(parse((ROOT / "Procfile").read_text()), nodes, PROD_DIR)
+    keep_going = env.get("PROD_KEEP_GOING", "").lower() in ("1", "true", "yes")
+    code = Runner(entries, env=env, env_by_name=env_by_name, keep_going=keep_going).run()
     stop.set()
     return code
 

@@ -7,6 +7,8 @@ a few misses per login name or per client address, whichever comes first.
 
 from __future__ import annotations
 
+import hashlib
+
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -65,7 +67,10 @@ class FailedLoginByNameThrottle(FailedAttemptThrottle):
     def get_cache_key(self, request, view):
         if not self.login:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.login}
+        # Hashed: the login is whatever the client typed (control characters, spaces, 200
+        # characters); a cache key must stay short and printable (memcached refuses others).
+        ident = hashlib.sha256(self.login.encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class FailedInvitationCodeThrottle(FailedLoginByClientThrottle):

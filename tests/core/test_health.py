@@ -34,7 +34,7 @@ def test_healthz_tells_anonymous_callers_only_the_status_word(client, settings):
     assert client.get("/healthz").json() == {"status": "ok"}
     _use_redis(settings, DOWN)
     response = client.get("/healthz")
-    assert response.status_code == 503 and response.json() == {"status": "degraded"}
+    assert response.status_code == 200 and response.json() == {"status": "degraded"}
 
 
 @pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_healthz_embedded_mode_reports_each_part(staff_client):
     assert set(body["checks"]) == {"database", "cache", "broker"}
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["broker"] == {"ok": True, "ms": body["checks"]["broker"]["ms"], "mode": "eager"}
-    assert "failing" not in body
+    assert "down" not in body
     assert response["Cache-Control"].startswith("max-age=0")
 
 
@@ -64,27 +64,30 @@ def test_healthz_with_real_redis_for_cache_and_broker(staff_client, settings):
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_naming_the_parts_when_redis_is_down(staff_client, settings):
+def test_healthz_is_200_degraded_naming_the_parts_when_redis_is_down(staff_client, settings):
+    # A load balancer must not pull every node because the shared Redis is down: the node
+    # still serves pages and stores device events; only a database loss is "failing" (503).
     client = staff_client
     _use_redis(settings, DOWN)
     response = client.get("/healthz")
-    assert response.status_code == 503
+    assert response.status_code == 200
     body = response.json()
     assert body["status"] == "degraded"
-    assert body["failing"] == ["cache", "broker"]
+    assert body["down"] == ["cache", "broker"]
     assert body["checks"]["database"]["ok"] is True
     assert "Connection" in body["checks"]["cache"]["error"]
     assert "Connection" in body["checks"]["broker"]["error"]
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_only_the_broker_is_down(staff_client, settings):
+def test_healthz_is_degraded_when_only_the_broker_is_down(staff_client, settings):
     client = staff_client
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = DOWN
     response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json()["failing"] == ["broker"]
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["down"] == ["broker"]
 
 
 def test_healthz_answers_only_get(client):

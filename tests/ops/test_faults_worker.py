@@ -1,0 +1,170 @@
+"""A Celery worker dies in the middle of a task: the task runs again and its effect happens once.
+
+A worker of our own (not `make prod`) on a Redis of our own, with the production settings
+(acks_late, reject_on_worker_lost) and CELERY_VISIBILITY_TIMEOUT=5 instead of the production
+900 s, so the redelivery after a whole worker vanished takes seconds, not a quarter hour.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import uuid
+
+import pytest
+import redis
+
+from .conftest import machine_postgres_url, require_tools
+from .topology import PYTHON, ROOT, child_env, group_alive, stop_group, wait_for
+
+pytestmark = pytest.mark.topology
+
+VISIBILITY_TIMEOUT = 5
+
+
+@pytest.fixture
+def worker_env(private_redis):
+    require_tools(nginx=False)
+    return child_env(
+        DATABASE_URL=machine_postgres_url("ops_worker"),
+        REDIS_URL=private_redis.url,
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
+        LOG_FORMAT="json",
+        DEBUG="false",
+        SECURE_HTTPS="false",
+    )
+
+
+def _start_worker(env: dict, log_path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "--app",
+            "community",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _enqueue_drill(env: dict, seconds: float) -> str:
+    drill_id = uuid.uuid4().hex[:12]
+    done = subprocess.run(
+        [
+            PYTHON,
+            "-c",
+            (
+                "import django; django.setup(); from community.ops.tasks import drill; "
+                f"drill.delay({drill_id!r}, {seconds})"
+            ),
+        ],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "community.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return drill_id
+
+
+class Drill:
+    def __init__(self, url: str, drill_id: str) -> None:
+        self.r = redis.Redis.from_url(url)
+        self.prefix = f":1:ops:drill:{drill_id}:"  # Django's cache key prefix and version
+
+    def _get(self, name: str):
+        raw = self.r.get(self.prefix + name)
+        if raw is None:
+            return None
+        if raw.isdigit():  # Django's Redis cache stores integers as plain numbers (INCR works)
+            return int(raw)
+        import pickle
+
+        return pickle.loads(raw)  # our own cache, written by our own task
+
+    def attempts(self) -> int:
+        return self._get("attempts") or 0
+
+    def effects(self) -> int:
+        return self._get("effects") or 0
+
+    def running_pid(self) -> int | None:
+        running = self._get("running")
+        return running["pid"] if running else None
+
+
+def test_pool_process_killed_mid_task_runs_it_again_and_the_effect_happens_once(
+    worker_env, private_redis, tmp_path
+):
+    worker = _start_worker(worker_env, tmp_path / "worker.log")
+    try:
+        drill_id = _enqueue_drill(worker_env, seconds=4)
+        drill = Drill(private_redis.url, drill_id)
+        wait_for(lambda: drill.attempts() == 1, timeout=60, what="the drill to start")
+        child = drill.running_pid()
+        assert child != worker.pid and os.getpgid(child) == worker.pid
+        os.kill(child, signal.SIGKILL)  # the pool process running the task, as the OOM killer would
+        wait_for(lambda: drill.effects() == 1, timeout=60, what="the drill to be run again and finish")
+        assert drill.attempts() == 2
+        assert group_alive(worker.pid)  # the worker replaced its pool process and went on
+    finally:
+        stop_group(worker)
+    log = (tmp_path / "worker.log").read_text()
+    assert "WorkerLostError" in log and "SIGKILL" in log
+
+
+def test_whole_worker_killed_mid_task_the_next_worker_runs_it_after_the_visibility_timeout(
+    worker_env, private_redis, tmp_path
+):
+    first = _start_worker(worker_env, tmp_path / "first.log")
+    try:
+        drill_id = _enqueue_drill(worker_env, seconds=4)
+        drill = Drill(private_redis.url, drill_id)
+        wait_for(lambda: drill.attempts() == 1, timeout=60, what="the drill to start")
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # the machine lost: no goodbye to Redis
+        first.wait(timeout=10)
+    assert drill.effects() == 0
+    # The message is still in Redis, unacknowledged (acks_late): held for the visibility timeout.
+    unacked = redis.Redis.from_url(private_redis.url).hlen("unacked")
+    assert unacked == 1
+    second = _start_worker(worker_env, tmp_path / "second.log")
+    try:
+        wait_for(lambda: drill.effects() == 1, timeout=VISIBILITY_TIMEOUT + 60, what="redelivery")
+        assert drill.attempts() == 2
+        # Run once more, the effect is still applied once: it is keyed by the drill id.
+        again = subprocess.run(
+            [
+                PYTHON,
+                "-c",
+                (
+                    "import django; django.setup(); from community.ops.tasks import drill; "
+                    f"print(drill.apply(args=({drill_id!r}, 0)).get())"
+                ),
+            ],
+            cwd=ROOT,
+            env={**worker_env, "DJANGO_SETTINGS_MODULE": "community.settings"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert json.loads(again.stdout.strip().splitlines()[-1].lower()) is False
+        assert drill.effects() == 1
+    finally:
+        stop_group(second)
