@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "access",
     "parking",
     "eldercare",
+    "exchange",
 ]
 
 MIDDLEWARE = [
@@ -163,8 +164,19 @@ CELERY_BEAT_SCHEDULE = {
     "voting-advance": {"task": "voting.advance", "schedule": 60.0},
     "access-devices-check-offline": {"task": "access.devices_check_offline", "schedule": 60.0},
     "access-partitions-maintain": {"task": "access.partitions_maintain", "schedule": 6 * 3600.0},
+    "exchange-deliver": {"task": "exchange.deliver", "schedule": 30.0},
+    "exchange-statistics-daily": {"task": "exchange.statistics_daily", "schedule": 6 * 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Data exchange ----------------------------------------------------------------------------
+# Secrets of external systems by reference (see exchange/credentials.py); the environment's
+# EXCHANGE_SECRET_<REF> variables are read when an entry is missing here.
+EXCHANGE_SECRETS: dict[str, str] = {}
+if DEBUG:
+    # The demo destination talks to `manage.py exchange_fake_viid` on this machine only.
+    EXCHANGE_SECRETS["DEMO_VIID"] = "community:demo-viid"
+EXCHANGE_HTTP_TIMEOUT = env.float("EXCHANGE_HTTP_TIMEOUT", default=10.0)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
