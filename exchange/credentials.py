@@ -10,22 +10,25 @@ from __future__ import annotations
 import os
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from community.errors import ServiceError
 
 
 def secret(ref: str) -> str:
     if not ref:
-        raise ServiceError("This external system has no credentials reference.", code="no_credentials")
+        raise ServiceError(_("This external system has no credentials reference."), code="no_credentials")
     mapping = getattr(settings, "EXCHANGE_SECRETS", {}) or {}
     value = mapping.get(ref) or os.environ.get(f"EXCHANGE_SECRET_{ref}")
     if not value:
-        raise ServiceError(f"The secret {ref!r} is not configured.", code="no_credentials")
+        raise ServiceError(_("The secret “%(ref)s” is not configured.") % {"ref": ref}, code="no_credentials")
     return value
 
 
 def username_password(ref: str) -> tuple[str, str]:
     user, sep, password = secret(ref).partition(":")
     if not sep:
-        raise ServiceError(f"The secret {ref!r} must be written user:password.", code="bad_credentials")
+        raise ServiceError(
+            _("The secret “%(ref)s” must be written user:password.") % {"ref": ref}, code="bad_credentials"
+        )
     return user, password
