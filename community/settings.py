@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "community.notifications",
     "community.tickets",
     "community.voting",
+    "community.affairs",
     "access",
     "parking",
     "eldercare",
@@ -165,6 +166,7 @@ CELERY_BEAT_SCHEDULE = {
     "access-devices-check-offline": {"task": "access.devices_check_offline", "schedule": 60.0},
     "access-partitions-maintain": {"task": "access.partitions_maintain", "schedule": 6 * 3600.0},
     "exchange-deliver": {"task": "exchange.deliver", "schedule": 30.0},
+    "affairs-escalate": {"task": "affairs.escalate", "schedule": 300.0},
     "exchange-statistics-daily": {"task": "exchange.statistics_daily", "schedule": 6 * 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from community.affairs.views import verify as affairs_verify
 from community.health import healthz
 
 # Admin login goes through allauth: its rate limits, MFA step and the staff-MFA gate apply.
@@ -27,10 +28,14 @@ urlpatterns = [
     path("portal/voting/", include("community.voting.portal_urls")),
     path("portal/access/", include("access.portal_urls")),
     path("portal/inbox/", include("community.notifications.urls")),
+    path("portal/affairs/", include("community.affairs.portal_urls")),
     # Worker pages (technicians, eldercare workers) and staff pages.
     path("worker/", include("community.tickets.worker_urls")),
     path("staff/tickets/", include("community.tickets.staff_urls")),
     path("staff/access/", include("access.staff_urls")),
+    path("staff/affairs/", include("community.affairs.staff_urls")),
+    # Anyone holding a certificate checks it here (the QR code on the PDF).
+    path("verify/<str:code>", affairs_verify, name="affairs-verify"),
     # REST API and its documentation (served from local static files).
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

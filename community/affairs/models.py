@@ -1,0 +1,174 @@
+"""Community affairs (社区事务): service items the community office handles, residents'
+applications with their materials, and the certificates they end in.
+
+Applications are their own model, built on the ticket engine's pieces: the SLA clock
+(``community.tickets.sla.Clock``: deadline = start + budget + time on hold, the same at-risk
+rule), the same escalation levels and the same rating scale — not tickets.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from community.residents.models import Estate, Resident, Unit
+
+from .transitions import Status
+
+
+class ServiceItem(models.Model):
+    """A matter (事项) the office handles: what to bring, who is eligible, how long it takes."""
+
+    estate_path = "estate"
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"))
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    office = models.CharField(
+        _("office"), max_length=100, help_text=_("Who handles it, e.g. 阳光社区居委会.")
+    )
+    eligibility = models.TextField(_("who may apply"), blank=True)
+    # [{"key": "id_card", "label": "身份证复印件", "required": true}, …]
+    materials = models.JSONField(_("materials"), default=list, blank=True)
+    time_limit_days = models.PositiveSmallIntegerField(
+        _("promised time limit (days)"), default=5, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    needs_appointment = models.BooleanField(_("needs an appointment"), default=False)
+    issues_certificate = models.BooleanField(_("ends in a certificate"), default=False)
+    certificate_title = models.CharField(_("certificate title"), max_length=60, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service item")
+        verbose_name_plural = _("service items")
+        ordering = ["estate", "name"]
+        constraints = [models.UniqueConstraint(fields=["estate", "code"], name="affairs_item_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def material_keys(self) -> list[str]:
+        return [m["key"] for m in self.materials]
+
+    def material_label(self, key: str) -> str:
+        return next((m["label"] for m in self.materials if m["key"] == key), key)
+
+
+class Application(models.Model):
+    estate_path = "estate"
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"))
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    item = models.ForeignKey(
+        ServiceItem, on_delete=models.PROTECT, related_name="applications", verbose_name=_("item")
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("applicant")
+    )
+    # For themselves or a household member: the person the matter concerns.
+    beneficiary = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="+", verbose_name=_("for whom")
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("home"))
+    note = models.TextField(_("note"), blank=True, max_length=1000)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    version = models.PositiveIntegerField(default=1)
+    # The one-time notice: every missing material, told at once.
+    missing = models.JSONField(_("missing materials"), default=list, blank=True)
+    missing_note = models.TextField(_("what to correct"), blank=True)
+    notices_sent = models.PositiveSmallIntegerField(default=0)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    # SLA clock (community.tickets.sla.Clock) and its stored marks, for SQL filters.
+    sla_started_at = models.DateTimeField()
+    sla_paused_seconds = models.PositiveIntegerField(default=0)
+    sla_paused_since = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    at_risk_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    rating_comment = models.CharField(_("comment"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["estate", "status", "due_at"], name="affairs_app_queue_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ApplicationMaterial(models.Model):
+    estate_path = "application__estate"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="material_files")
+    key = models.CharField(_("material"), max_length=40)
+    file = models.FileField(_("file"), upload_to="affairs/%Y/%m/")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        ordering = ["application", "key", "-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}:{self.key}"
+
+
+class EventType(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    MATERIAL_UPLOADED = "material_uploaded", _("Material uploaded")
+    MOVED = "moved", _("Status changed")
+    ESCALATED = "escalated", _("Escalated")
+    CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
+    RATED = "rated", _("Rated")
+
+
+class ApplicationEvent(models.Model):
+    """The history: a type plus parameters, rendered in the reader's language when read."""
+
+    estate_path = "application__estate"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=20, choices=EventType.choices)
+    params = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}:{self.type}"
+
+
+class Certificate(models.Model):
+    """A document the office issued; anyone holding it can verify it at /verify/<code>."""
+
+    estate_path = "application__estate"
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="certificate")
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    code = models.CharField(max_length=43, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=60)
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+
+    def __str__(self) -> str:
+        return self.number

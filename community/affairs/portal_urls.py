@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal-affairs"
+
+urlpatterns = [
+    path("", views.portal_index, name="index"),
+    path("items/<int:item_pk>/apply/", views.portal_apply, name="apply"),
+    path("<int:pk>/", views.portal_detail, name="detail"),
+    path("<int:pk>/upload/", views.portal_upload, name="upload"),
+    path("<int:pk>/rate/", views.portal_rate, name="rate"),
+    path("<int:pk>/certificate.pdf", views.portal_certificate, name="certificate"),
+    path("<int:pk>/materials/<int:material_pk>/", views.material_file, name="material"),
+    path("<int:pk>/<slug:action>/", views.portal_act, name="act"),
+]
