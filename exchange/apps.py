@@ -18,6 +18,7 @@ class ExchangeConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from community.affairs.signals import grid_event_changed
         from community.residents.services import occupancy_ended, occupancy_started
 
         from . import receivers, tasks  # tasks: registered by name for services' delay_on_commit
@@ -26,3 +27,6 @@ class ExchangeConfig(AppConfig):
 
         occupancy_started.connect(receivers.on_occupancy_started, dispatch_uid="exchange.occupancy_started")
         occupancy_ended.connect(receivers.on_occupancy_ended, dispatch_uid="exchange.occupancy_ended")
+        grid_event_changed.connect(
+            receivers.on_grid_event_changed, dispatch_uid="exchange.grid_event_changed"
+        )

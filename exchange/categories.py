@@ -19,7 +19,7 @@ FIELDS: dict[str, list[str]] = {
         "occurred_at", "estate_code", "change", "building", "unit", "role",
         "person_name", "person_phone", "person_id_number", "date",
     ],
-    "grid_event": ["occurred_at", "estate_code", "grid", "event_type", "urgency", "status", "location"],
+    "grid_event": ["occurred_at", "estate_code", "number", "grid", "event_type", "urgency", "status", "location"],
     "statistics": [
         "date", "estate_code", "population", "passages", "tickets_opened", "tickets_closed",
         "eldercare_orders", "eldercare_alarms",

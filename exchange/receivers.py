@@ -53,6 +53,27 @@ def on_occupancy_ended(sender=None, *, occupancy: Occupancy, **kwargs) -> None:
     _resident_change(occupancy, "move_out", occupancy.end_date)
 
 
+def on_grid_event_changed(sender=None, *, event, action: str, **kwargs) -> None:
+    """Every change of a grid event is a record (the city follows the event's life)."""
+    services.outbox_append(
+        estate=event.estate,
+        category=Category.GRID_EVENT,
+        source="affairs.grid_event",
+        source_ref=f"{event.pk}:{event.version}",
+        occurred_at=timezone.now(),
+        payload={
+            "occurred_at": timezone.now().isoformat(),
+            "estate_code": event.estate.code,
+            "grid": event.grid.name,
+            "event_type": event.type,
+            "urgency": event.urgency,
+            "status": event.status,
+            "location": event.location,
+            "number": event.number,
+        },
+    )
+
+
 def statistics_append(*, estate: Estate, day: dt.date, by) -> bool:
     """One statistics record per estate and day (idempotent: a second run adds nothing)."""
     figures = selectors.daily_statistics(estate=estate, day=day)

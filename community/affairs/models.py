@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.residents.models import Estate, Resident, Unit
 
+from .grid_transitions import GridStatus
 from .transitions import Status
 
 
@@ -172,3 +173,114 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# --- Grids (网格) ------------------------------------------------------------------------------
+
+
+class Grid(models.Model):
+    """A part of the estate (its buildings) with the grid worker responsible for it."""
+
+    estate_path = "estate"
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"))
+    name = models.CharField(_("name"), max_length=60)
+    buildings = models.ManyToManyField(
+        "residents.Building", related_name="grids", verbose_name=_("buildings")
+    )
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("grid worker")
+    )
+
+    class Meta:
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+        ordering = ["estate", "name"]
+        constraints = [models.UniqueConstraint(fields=["estate", "name"], name="affairs_grid_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GridEventType(models.TextChoices):
+    SAFETY = "safety", _("Safety hazard")
+    DISPUTE = "dispute", _("Neighbour dispute")
+    ENVIRONMENT = "environment", _("Environment and sanitation")
+    FACILITY = "facility", _("Public facility")
+    PEOPLE = "people", _("People needing help")
+    OTHER = "other", _("Other")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class GridEvent(models.Model):
+    estate_path = "estate"
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"))
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="events", verbose_name=_("grid"))
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    type = models.CharField(_("type"), max_length=16, choices=GridEventType.choices)
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    location = models.CharField(_("location"), max_length=120)
+    description = models.TextField(_("description"), max_length=2000)
+    people_involved = models.CharField(_("people involved"), max_length=200, blank=True)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=GridStatus.choices, default=GridStatus.REPORTED
+    )
+    sla_paused_seconds = models.PositiveIntegerField(default=0)
+    sla_paused_since = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    sla_started_at = models.DateTimeField()
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    at_risk_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("grid event")
+        verbose_name_plural = _("grid events")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["estate", "status", "due_at"], name="affairs_gridevent_queue_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class GridEventPhoto(models.Model):
+    estate_path = "event__estate"
+
+    event = models.ForeignKey(GridEvent, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="grid/%Y/%m/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_id}:{self.pk}"
+
+
+class GridEventLog(models.Model):
+    """History: a type plus parameters, rendered in the reader's language."""
+
+    estate_path = "event__estate"
+
+    event = models.ForeignKey(GridEvent, on_delete=models.CASCADE, related_name="log")
+    action = models.CharField(max_length=16)
+    params = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}:{self.action}"

@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import grid_views, views
 
 app_name = "portal-affairs"
 
 urlpatterns = [
     path("", views.portal_index, name="index"),
     path("items/<int:item_pk>/apply/", views.portal_apply, name="apply"),
+    path("grid/new/", grid_views.portal_report, name="grid-report"),
+    path("grid/<int:pk>/", grid_views.portal_grid_detail, name="grid-detail"),
+    path("grid/<int:pk>/<slug:action>/", grid_views.portal_grid_act, name="grid-act"),
     path("<int:pk>/", views.portal_detail, name="detail"),
     path("<int:pk>/upload/", views.portal_upload, name="upload"),
     path("<int:pk>/rate/", views.portal_rate, name="rate"),

@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from community.residents.models import Occupancy, Unit
 from community.scoping import my_estate_ids, my_households_q, staff_estate_ids_for_perm
 
-from .models import Application, ApplicationEvent, ApplicationMaterial, Certificate, ServiceItem
+from .models import Application, ApplicationEvent, ApplicationMaterial, Certificate, GridEvent, ServiceItem
 from .services import OFFICE_PERM
 from .transitions import FINAL_STATUSES
 
@@ -77,3 +77,7 @@ def certificate_by_code(code: str) -> Certificate | None:
         .filter(code=code)
         .first()
     )
+
+
+def my_grid_events(user) -> QuerySet[GridEvent]:
+    return GridEvent.objects.filter(reporter=user).select_related("grid").order_by("-created_at")

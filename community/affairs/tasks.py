@@ -1,10 +1,11 @@
-"""Periodic affairs job (Celery beat); ``manage.py affairs_escalate`` runs it by hand."""
+"""Periodic affairs job (Celery beat): applications and grid events past their marks escalate."""
 
 from celery import shared_task
 
-from . import services
+from . import grids, services
 
 
 @shared_task(name="affairs.escalate")
 def escalate() -> int:
-    return services.applications_escalate(by="system:affairs.escalate")
+    by = "system:affairs.escalate"
+    return services.applications_escalate(by=by) + grids.grid_events_escalate(by=by)

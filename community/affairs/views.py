@@ -51,7 +51,12 @@ def portal_index(request):
     return render(
         request,
         "portal/affairs/index.html",
-        {"items": selectors.items_for_resident(request.user), "page": page, "applications": page.object_list},
+        {
+            "items": selectors.items_for_resident(request.user),
+            "page": page,
+            "applications": page.object_list,
+            "grid_events": selectors.my_grid_events(request.user)[:PAGE_SIZE],
+        },
     )
 
 
