@@ -10,32 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
+# The platform's one set of masks (notices, certificates, rosters, the admin use the same).
+from community.residents.models import mask_id_number, mask_name, mask_phone
+
 __all__ = ["MASKS", "mask_id_number", "mask_name", "mask_phone", "minimise"]
-
-
-def mask_name(value: str) -> str:
-    """张三 → 张*, 欧阳娜娜 → 欧***; Latin names keep their first letter."""
-    value = (value or "").strip()
-    if len(value) <= 1:
-        return value
-    return value[0] + "*" * (len(value) - 1)
-
-
-def mask_phone(value: str) -> str:
-    """13800001234 → 138****1234 (also for +86 prefixes: the last 11 digits are the number)."""
-    digits = "".join(ch for ch in value or "" if ch.isdigit())
-    if len(digits) < 7:
-        return "*" * len(digits)
-    digits = digits[-11:]
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
-def mask_id_number(value: str) -> str:
-    """18-character ID number: region (6) kept, birth date and sequence hidden, last 4 kept."""
-    value = (value or "").strip().upper()
-    if len(value) < 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
 def mask_plate(value: str) -> str:

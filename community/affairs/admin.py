@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from community.admin_services import ReadOnlyAdminMixin
 from community.scoping import ScopedModelAdmin
 
-from .models import Application, Certificate, ServiceItem
+from .models import Application, Certificate, Grid, GridEvent, Roster, RosterAccess, ServiceItem
 
 
 @admin.register(ServiceItem)
@@ -43,3 +43,34 @@ class CertificateAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     search_fields = ["=number"]
     exclude = ["code"]
     verbose_name = _("certificate")
+
+
+@admin.register(Grid)
+class GridAdmin(ScopedModelAdmin):
+    list_display = ["name", "estate", "worker"]
+    filter_horizontal = ["buildings"]
+
+
+@admin.register(GridEvent)
+class GridEventAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = ["number", "grid", "type", "urgency", "status", "due_at", "escalation_level"]
+    list_filter = ["status", "type", "urgency"]
+    list_select_related = ["grid"]
+    search_fields = ["=number"]
+    exclude = ["people_involved"]
+
+
+@admin.register(Roster)
+class RosterAdmin(ScopedModelAdmin):
+    """Rosters are defined here (purpose, basis, roles); their people are opened on the staff
+    page, which asks why and records it — never listed in the admin."""
+
+    list_display = ["name", "estate", "kind", "legal_basis"]
+    fields = ["estate", "name", "kind", "purpose", "legal_basis", "basis_reference", "visible_roles"]
+
+
+@admin.register(RosterAccess)
+class RosterAccessAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = ["at", "roster", "user", "action", "reason", "people"]
+    list_filter = ["action"]
+    list_select_related = ["roster", "user"]

@@ -14,8 +14,8 @@ class AffairsConfig(AppConfig):
 
     # The community office runs the matters; the property manager may look, not decide.
     role_permissions = {
-        "community_office": _perms(["serviceitem"], ["view", "add", "change"])
+        "community_office": _perms(["serviceitem", "grid", "roster"], ["view", "add", "change"])
         + _perms(["application"], ["view", "change"])
-        + _perms(["certificate"], ["view"]),
+        + _perms(["certificate", "gridevent", "rosteraccess"], ["view"]),
         "manager": _perms(["serviceitem"], ["view"]),
     }

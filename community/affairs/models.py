@@ -284,3 +284,88 @@ class GridEventLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}:{self.action}"
+
+
+# --- Rosters with purpose ----------------------------------------------------------------------
+
+
+class RosterKind(models.TextChoices):
+    ELDERS_ALONE = "elders_alone", _("Elders living alone")
+    DISABILITY = "disability", _("People with disabilities")
+    LOW_INCOME = "low_income", _("Low-income households")
+    OTHER = "other", _("Other")
+
+
+class RosterBasis(models.TextChoices):
+    LEGAL_DUTY = "legal_duty", _("Statutory duty (PIPL Art. 13(3))")
+    EMERGENCY = "emergency", _("Protecting life and health (Art. 13(4))")
+    CONSENT = "consent", _("Consent of the people listed (Art. 13(1))")
+
+
+class Roster(models.Model):
+    """A list of people the community keeps (sensitive personal information, PIPL Art. 28):
+    every roster states why it exists and on what basis, and who may open it."""
+
+    estate_path = "estate"
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"))
+    name = models.CharField(_("name"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=16, choices=RosterKind.choices)
+    purpose = models.TextField(_("purpose"), max_length=500)
+    legal_basis = models.CharField(_("legal basis"), max_length=12, choices=RosterBasis.choices)
+    basis_reference = models.CharField(_("basis reference"), max_length=200, blank=True)
+    visible_roles = models.JSONField(_("roles that may open it"), default=list)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("roster")
+        verbose_name_plural = _("rosters")
+        ordering = ["estate", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RosterEntry(models.Model):
+    estate_path = "roster__estate"
+
+    roster = models.ForeignKey(Roster, on_delete=models.CASCADE, related_name="entries")
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="+", verbose_name=_("resident")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("roster entry")
+        verbose_name_plural = _("roster entries")
+        constraints = [
+            models.UniqueConstraint(fields=["roster", "resident"], name="affairs_roster_entry_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.roster_id}:{self.resident_id}"
+
+
+class RosterAccess(models.Model):
+    """Who opened or exported a roster, when, why, and how many people they saw."""
+
+    estate_path = "roster__estate"
+
+    roster = models.ForeignKey(Roster, on_delete=models.PROTECT, related_name="accesses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    action = models.CharField(_("action"), max_length=8)  # "view" | "export"
+    reason = models.CharField(_("reason"), max_length=200)
+    people = models.PositiveIntegerField(_("people shown"), default=0)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("roster access")
+        verbose_name_plural = _("roster accesses")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.roster_id} {self.action} {self.user_id}"

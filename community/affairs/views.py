@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.residents.models import mask_id_number
+from community.residents.models import mask_id_number, mask_name
 
 from . import selectors, services
 from .certificates import certificate_pdf
@@ -197,7 +197,7 @@ def verify(request, code: str):
     context = {"certificate": certificate}
     if certificate is not None:
         person = certificate.application.beneficiary
-        context["masked_name"] = (person.name[:1] + "*" * (len(person.name) - 1)) if person.name else ""
+        context["masked_name"] = mask_name(person.name)
         context["masked_id"] = mask_id_number(person.id_number)
     return render(request, "affairs/verify.html", context, status=200 if certificate else 404)
 

@@ -78,7 +78,7 @@ def test_a_move_in_is_registered_by_digest_and_applied_once(estate_a, viid):
     assert viid.challenges == 1 and viid.registrations == 1  # 401 challenge, then the digest
     [obj] = viid.applied.values()
     # Masked by default: the officer sees the surname and the number's ends only.
-    assert obj["Name"] == "张*" and obj["Mobile"] == "138****1234" and obj["IDNumber"] == "110101********1234"
+    assert obj["Name"] == "张*" and obj["Mobile"] == "138****1234" and obj["IDNumber"] == "110***********1234"
     assert obj["BuildingNo"] == "3栋" and obj["ChangeType"] == "move_in"
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED and delivery.delivered_at is not None
