@@ -369,3 +369,71 @@ class RosterAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.roster_id} {self.action} {self.user_id}"
+
+
+# --- Appointments ------------------------------------------------------------------------------
+
+
+class AppointmentSlot(models.Model):
+    estate_path = "item__estate"
+
+    item = models.ForeignKey(
+        ServiceItem, on_delete=models.CASCADE, related_name="slots", verbose_name=_("item")
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=4, validators=[MinValueValidator(1)])
+    place = models.CharField(_("place"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("appointment slot")
+        verbose_name_plural = _("appointment slots")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="affairs_slot_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")
+    CHECKED_IN = "checked_in", _("Checked in")
+    NO_SHOW = "no_show", _("Did not come")
+
+
+class Appointment(models.Model):
+    estate_path = "slot__item__estate"
+
+    slot = models.ForeignKey(AppointmentSlot, on_delete=models.PROTECT, related_name="appointments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    # What the QR code at the office desk carries; unguessable, so a photo of someone else's
+    # code is the only way to check in for them.
+    code = models.CharField(max_length=32, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["slot__starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot", "user"],
+                condition=models.Q(status="booked"),
+                name="affairs_one_booking_per_slot",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slot} · {self.user_id}"
