@@ -3,17 +3,20 @@ every state, filed through the services so history, clocks and certificates are 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from community.accounts.roles import StaffRole
 from community.demo import DEMO_PASSWORD, DemoContext, register_seeder
-from community.residents.models import Occupancy
+from community.residents.models import Building, Occupancy
 from community.residents.services import staff_membership_create
 
-from . import services
-from .models import Application, ServiceItem
+from . import grids, services
+from .models import Application, AppointmentSlot, Grid, GridEvent, Roster, ServiceItem
 from .transitions import Action
 
 OFFICE_PHONE = "+8613600000001"
@@ -64,6 +67,8 @@ def seed(ctx: DemoContext) -> None:
                 "eligibility": "本社区常住居民",
             },
         )
+    _seed_grids_and_rosters(estate, office, ctx.users["owner"])
+    _seed_slots(items["residence-certificate"])
     if Application.objects.filter(estate=estate).exists():
         return  # idempotent: the applications below are filed once
     owner = ctx.users["owner"]
@@ -95,4 +100,67 @@ def seed(ctx: DemoContext) -> None:
     refused = apply("low-income-support", ["id_card", "income"])
     services.application_move(
         application=refused, action=Action.REFUSE, reason="家庭人均收入高于当地低保标准", by=office
+    )
+
+
+def _seed_slots(item: ServiceItem) -> None:
+    if not item.needs_appointment:
+        item.needs_appointment = True
+        item.save(update_fields=["needs_appointment"])
+    if AppointmentSlot.objects.filter(item=item).exists():
+        return
+    day = timezone.localdate() + dt.timedelta(days=1)
+    for hour in (9, 10, 14, 15):
+        start = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+        AppointmentSlot.objects.create(
+            item=item,
+            starts_at=start,
+            ends_at=start + dt.timedelta(minutes=45),
+            capacity=3,
+            place="社区服务大厅 2号窗口",
+        )
+
+
+def _seed_grids_and_rosters(estate, office, owner) -> None:
+    buildings = list(Building.objects.filter(estate=estate).order_by("name"))
+    if not buildings:
+        return
+    half = max(1, len(buildings) // 2)
+    for name, part in (("第一网格", buildings[:half]), ("第二网格", buildings[half:] or buildings[:1])):
+        grid, created = Grid.objects.get_or_create(estate=estate, name=name, defaults={"worker": office})
+        if created:
+            grid.buildings.set(part)
+    Roster.objects.get_or_create(
+        estate=estate,
+        name="独居老人名单",
+        defaults={
+            "kind": "elders_alone",
+            "purpose": "寒潮、高温等极端天气和突发事件时逐户联系",
+            "legal_basis": "emergency",
+            "basis_reference": "《突发事件应对法》",
+            "visible_roles": ["community_office"],
+        },
+    )
+    if GridEvent.objects.filter(estate=estate).exists():
+        return
+    first = buildings[0]
+    hazard = grids.grid_event_report(
+        estate=estate,
+        building_id=first.pk,
+        type="safety",
+        urgency="urgent",
+        location=f"{first.name}一楼楼道",
+        description="电动车在楼道内充电，存在火灾隐患",
+        by=owner,
+    )
+    for action, reason in (("accept", ""), ("start", ""), ("submit", "已劝离并张贴禁止楼道充电告示")):
+        hazard = grids.grid_event_move(event=hazard, action=action, reason=reason, by=office)
+    grids.grid_event_move(event=hazard, action="approve", by=office)
+    grids.grid_event_report(
+        estate=estate,
+        building_id=buildings[-1].pk,
+        type="environment",
+        location="北门垃圾站",
+        description="垃圾站两天未清运，气味很大",
+        by=owner,
     )
