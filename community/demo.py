@@ -21,6 +21,7 @@ DEMO_LOGINS = [
     ("13900000001", "property manager / 物业经理"),
     ("13900000002", "technician / 维修师傅"),
     ("13700000001", "eldercare worker / 养老服务人员"),
+    ("13600000001", "community office / 社区居委会"),
     ("admin", "superuser / 超级管理员"),
 ]
 

@@ -74,9 +74,11 @@ INSTALLED_APPS = [
     "community.tickets",
     "community.voting",
     "community.billing",
+    "community.affairs",
     "access",
     "parking",
     "eldercare",
+    "exchange",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +183,9 @@ CELERY_BEAT_SCHEDULE = {
     "eldercare-vouchers-issue": {"task": "eldercare.vouchers_issue", "schedule": 24 * 3600.0},
     # Proof of life for beat and the workers (community/ops/tasks.py); monitoring reads its age.
     "ops-heartbeat": {"task": "ops.heartbeat", "schedule": env.float("OPS_HEARTBEAT_SECONDS", default=60.0)},
+    "exchange-deliver": {"task": "exchange.deliver", "schedule": 30.0},
+    "affairs-escalate": {"task": "affairs.escalate", "schedule": 300.0},
+    "exchange-statistics-daily": {"task": "exchange.statistics_daily", "schedule": 6 * 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Reliability: a task is acknowledged only after it ran (acks_late), and a worker process that
@@ -202,6 +207,15 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Celery's own logging would replace ours: keep the JSON lines with their request ids.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Data exchange ----------------------------------------------------------------------------
+# Secrets of external systems by reference (see exchange/credentials.py); the environment's
+# EXCHANGE_SECRET_<REF> variables are read when an entry is missing here.
+EXCHANGE_SECRETS: dict[str, str] = {}
+if DEBUG:
+    # The demo destination talks to `manage.py exchange_fake_viid` on this machine only.
+    EXCHANGE_SECRETS["DEMO_VIID"] = "community:demo-viid"
+EXCHANGE_HTTP_TIMEOUT = env.float("EXCHANGE_HTTP_TIMEOUT", default=10.0)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

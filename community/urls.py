@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
+from community.affairs.views import verify as affairs_verify
 from community.health import healthz
 from community.ops.metrics import metrics
 
@@ -45,6 +46,7 @@ urlpatterns = [
     path("portal/parking/", include("parking.portal_urls")),
     path("parking/", include("parking.public_urls")),
     path("portal/inbox/", include("community.notifications.urls")),
+    path("portal/affairs/", include("community.affairs.portal_urls")),
     # Worker pages (technicians, eldercare workers) and staff pages.
     path("worker/", include("community.worker_urls")),
     path("worker/care/", include("eldercare.worker_urls")),
@@ -53,6 +55,9 @@ urlpatterns = [
     path("staff/access/", include("access.staff_urls")),
     path("staff/billing/", include("community.billing.staff_urls")),
     path("staff/parking/", include("parking.staff_urls")),
+    path("staff/affairs/", include("community.affairs.staff_urls")),
+    # Anyone holding a certificate checks it here (the QR code on the PDF).
+    path("verify/<str:code>", affairs_verify, name="affairs-verify"),
     # REST API and its documentation (served from local static files).
     path("api/schema/", schema_view, name="schema"),
     path("api/docs/", docs_view, name="api-docs"),

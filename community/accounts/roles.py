@@ -19,6 +19,8 @@ class StaffRole(models.TextChoices):
     SECURITY = "security", _("Security")
     ELDERCARE_COORDINATOR = "eldercare_coordinator", _("Eldercare coordinator")
     ELDERCARE_WORKER = "eldercare_worker", _("Eldercare worker")
+    # The residents' committee (社区居委会): its staff hold a membership in each estate it serves.
+    COMMUNITY_OFFICE = "community_office", _("Community office")
 
 
 def group_name(role: str) -> str:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("billing/", include("community.billing.api_urls")),
     path("notifications/", include("community.notifications.api_urls")),
     path("eldercare/", include("eldercare.api_urls")),
+    path("open/", include("exchange.api_urls")),
     # Last: unknown /api/v1/ paths answer the JSON error body, not the HTML 404 page.
     re_path(r"^", not_found, name="api-not-found"),
 ]

@@ -196,6 +196,12 @@ def mask_id_number(value: str) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+def mask_name(value: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***: the surname stays, as notices and certificates print names."""
+    value = (value or "").strip()
+    return value[:1] + "*" * (len(value) - 1) if len(value) > 1 else value
+
+
 def mask_phone(value: str) -> str:
     digits = value.removeprefix("+86")
     if len(digits) < 7:

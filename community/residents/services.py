@@ -22,6 +22,9 @@ from .models import Announcement, Estate, Occupancy, OccupancyRole, Resident, St
 # Sent after an occupancy ends. Other apps react to move-outs (access revokes credentials)
 # without the core importing them.
 occupancy_ended = Signal()
+# Sent inside the transaction that creates an occupancy (a move-in): the exchange outbox
+# writes the registration change in the same transaction.
+occupancy_started = Signal()
 
 
 def _sync_staff_groups(user) -> None:
@@ -81,6 +84,7 @@ def occupancy_start(
     )
     occupancy.full_clean()
     occupancy.save()
+    occupancy_started.send(sender=Occupancy, occupancy=occupancy)
     return occupancy
 
 

@@ -1,0 +1,15 @@
+"""Exchange jobs (Celery); each is also a management command for the embedded mode."""
+
+from celery import shared_task
+
+from . import receivers, services
+
+
+@shared_task(name=services.DELIVER_TASK)
+def deliver() -> int:
+    return services.exchange_deliver(by="system:exchange.deliver").delivered
+
+
+@shared_task(name="exchange.statistics_daily")
+def statistics_daily() -> int:
+    return receivers.statistics_append_yesterday(by="system:exchange.statistics_daily")
