@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from access.api import DeviceAPIView
+from access.device_api import DeviceAPIView
 from access.models import DeviceKind
 from access.services import device_heartbeat
 from community.errors import ServiceError

@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializ
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from access.api import DeviceAPIView
+from access.device_api import DeviceAPIView
 
 from . import decisions
 from .models import LaneDirection, PlateColour

@@ -13,7 +13,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from access import services as access_services
-from access.api import device_for_token
+from access.device_auth import device_for_token
 from access.models import Protocol, token_hash
 from access.protocols.base import Inbound
 

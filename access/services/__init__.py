@@ -102,6 +102,6 @@ __all__ = [
     "visitor_pass_create",
     "visitor_pass_id_from_token",
     "visitor_pass_revoke",
-    "visitor_passes_revoke_on_move_out",
     "visitor_pass_token",
+    "visitor_passes_revoke_on_move_out",
 ]

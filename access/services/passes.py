@@ -117,8 +117,12 @@ def visitor_passes_revoke_on_move_out(sender=None, *, occupancy: Occupancy, **kw
     """
     now = timezone.now()
     live = VisitorPass.objects.filter(unit_id=occupancy.unit_id, revoked_at__isnull=True, valid_until__gt=now)
-    nobody_left = not Occupancy.objects.active().filter(unit_id=occupancy.unit_id).exclude(pk=occupancy.pk).exists()
-    leaver_user_id = Resident.objects.filter(pk=occupancy.resident_id).values_list("user_id", flat=True).first()
+    nobody_left = (
+        not Occupancy.objects.active().filter(unit_id=occupancy.unit_id).exclude(pk=occupancy.pk).exists()
+    )
+    leaver_user_id = (
+        Resident.objects.filter(pk=occupancy.resident_id).values_list("user_id", flat=True).first()
+    )
     if not nobody_left:
         if leaver_user_id is None:
             return 0
