@@ -136,6 +136,16 @@ def test_a_validity_shortened_to_later_reaches_the_device_when_it_ends(zk, manag
     assert credentials_sync_due() == 0  # once
 
 
+def test_a_card_valid_from_later_reaches_the_device_when_it_begins(zk, manager_a, estate_a):
+    resident = ResidentFactory(estate=estate_a, name="吴九")
+    start = timezone.now() + dt.timedelta(seconds=1)
+    credential_issue(resident=resident, kind="card", value="55550009", valid_from=start, by=manager_a)
+    assert "Card=55550009" not in _commands(zk)[-1]  # not valid yet: the panel must not open for it
+    time.sleep(max((start - timezone.now()).total_seconds(), 0) + 0.05)
+    assert credentials_sync_due() == 1
+    assert _commands(zk)[-1] == f"DATA UPDATE USERINFO PIN={resident.pk}\tName=吴九\tPri=0\tCard=55550009"
+
+
 def test_revoking_one_of_two_cards_keeps_the_user_with_the_other_card(zk, manager_a, estate_a):
     from access.models import RevokeReason
     from access.services import credential_revoke
