@@ -314,3 +314,29 @@ def test_an_over_long_native_reason_rejects_that_event_only(native_device, nativ
     assert answer["accepted"] == 1
     assert [r["index"] for r in answer["rejected"]] == [0]
     assert "100" in json.dumps(answer["rejected"][0]["errors"]["reason"])
+
+
+def test_the_audit_list_runs_a_constant_number_of_queries(zk, manager_a, estate_a, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(manager_a)
+
+    def add(n: int, start: int) -> None:
+        for i in range(n):
+            credential_issue(
+                resident=ResidentFactory(estate=estate_a),
+                kind="card",
+                value=f"7{start:03d}{i:04d}",
+                by=manager_a,
+            )
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/admin/access/accessaudit/").status_code == 200
+        return len(queries)
+
+    add(2, 1)
+    few = count()
+    add(12, 2)
+    assert count() == few
