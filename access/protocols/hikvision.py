@@ -18,6 +18,7 @@ from email.parser import BytesParser
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from ..inbound import too_long
 from ..models import CredentialKind, Method, Result
 from ..services.devices import device_seen
 from ..services.ingest import access_events_ingest
@@ -176,5 +177,7 @@ def handle_event(*, device, inbound: Inbound) -> Outcome:
         with transaction.atomic():
             device_seen(device=device, state={"heartbeat": {"at": str(data.get("dateTime", ""))}})
         return ack()
+    if problems := too_long(event):
+        return ack([f"too long: {problems}"])  # kept raw for replay, as above
     access_events_ingest(device=device, events=[event])
     return ack()

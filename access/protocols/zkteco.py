@@ -13,7 +13,7 @@ import hashlib
 import logging
 from urllib.parse import parse_qs
 
-from ..inbound import is_id
+from ..inbound import is_id, too_long
 from ..models import CredentialKind, Direction, Method, Protocol, RawStatus, Resident, Result
 from ..services.devices import device_command_complete, device_commands_fetch, device_seen
 from ..services.ingest import access_events_ingest
@@ -46,6 +46,10 @@ DENIAL_REASONS = {
     30: "password_error",
 }
 KEPT_TABLES = {"OPERLOG", "ATTPHOTO", "BIODATA", "USERINFO", "FINGERTMP", "FACE", "OPLOG"}
+
+
+# ZKTeco upload watermarks (ATTLOGStamp …) are short numbers; anything longer is not one.
+STAMP_MAX_LENGTH = 32
 
 
 def _text(status: int, body: str, errors: list[str] | None = None) -> Outcome:
@@ -177,6 +181,8 @@ def _upload(device, inbound: Inbound) -> Outcome:
                 if not storable(line):
                     raise ValueError(f"NUL character or invalid Unicode in {line[:80]!r}")
                 event = parse(line, device)
+                if event is not None and (problems := too_long(event)):
+                    raise ValueError(f"too long: {problems}")
             except ValueError as exc:
                 errors.append(f"line {number}: {exc}")
                 continue
@@ -184,7 +190,10 @@ def _upload(device, inbound: Inbound) -> Outcome:
                 events.append(event)
         _resolve_device_pins(device, events)
         access_events_ingest(device=device, events=events)
-        stamp = scrub(query.get("Stamp", ""))[:32]
+        stamp = scrub(query.get("Stamp", ""))
+        if len(stamp) > STAMP_MAX_LENGTH:
+            # A watermark is echoed back to the device whole or not at all: a cut one is wrong.
+            errors.append(f"Stamp longer than {STAMP_MAX_LENGTH} characters: not remembered")
         if stamp and not errors:
             _remember(device, {f"{table.upper()}Stamp": stamp})
         return _text(200, "OK", errors)

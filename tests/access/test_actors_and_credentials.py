@@ -136,6 +136,16 @@ def test_a_validity_shortened_to_later_reaches_the_device_when_it_ends(zk, manag
     assert credentials_sync_due() == 0  # once
 
 
+def test_a_card_valid_from_later_reaches_the_device_when_it_begins(zk, manager_a, estate_a):
+    resident = ResidentFactory(estate=estate_a, name="吴九")
+    start = timezone.now() + dt.timedelta(seconds=1)
+    credential_issue(resident=resident, kind="card", value="55550009", valid_from=start, by=manager_a)
+    assert "Card=55550009" not in _commands(zk)[-1]  # not valid yet: the panel must not open for it
+    time.sleep(max((start - timezone.now()).total_seconds(), 0) + 0.05)
+    assert credentials_sync_due() == 1
+    assert _commands(zk)[-1] == f"DATA UPDATE USERINFO PIN={resident.pk}\tName=吴九\tPri=0\tCard=55550009"
+
+
 def test_revoking_one_of_two_cards_keeps_the_user_with_the_other_card(zk, manager_a, estate_a):
     from access.models import RevokeReason
     from access.services import credential_revoke
@@ -304,3 +314,29 @@ def test_an_over_long_native_reason_rejects_that_event_only(native_device, nativ
     assert answer["accepted"] == 1
     assert [r["index"] for r in answer["rejected"]] == [0]
     assert "100" in json.dumps(answer["rejected"][0]["errors"]["reason"])
+
+
+def test_the_audit_list_runs_a_constant_number_of_queries(zk, manager_a, estate_a, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(manager_a)
+
+    def add(n: int, start: int) -> None:
+        for i in range(n):
+            credential_issue(
+                resident=ResidentFactory(estate=estate_a),
+                kind="card",
+                value=f"7{start:03d}{i:04d}",
+                by=manager_a,
+            )
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/admin/access/accessaudit/").status_code == 200
+        return len(queries)
+
+    add(2, 1)
+    few = count()
+    add(12, 2)
+    assert count() == few

@@ -80,3 +80,19 @@ def test_a_hikvision_event_with_a_huge_employee_number_is_stored(estate_a, gate_
     )
     assert response.status_code == 200
     assert AccessEvent.objects.count() == 1
+
+
+def test_a_zkteco_line_too_long_to_store_is_kept_raw_and_the_rest_stored(estate_a, gate_a, device_client):
+    DeviceFactory(estate=estate_a, gate=gate_a, protocol="zkteco", serial_number=SN, token=None)
+    body = (
+        "1001\t2026-11-20 08:00:00\t0\t15\t0\t0\t0\n"
+        f"{'7' * 65}\t2026-11-20 08:00:01\t0\t15\t0\t0\t0\n"  # a PIN longer than the column
+        "1002\t2026-11-20 08:00:02\t0\t15\t0\t0\t0\n"
+    )
+    response = device_client.post(
+        f"/iclock/cdata?SN={SN}&table=ATTLOG&Stamp=1", data=body.encode(), content_type="text/plain"
+    )
+    assert response.content == b"OK"
+    assert sorted(AccessEvent.objects.values_list("credential_value", flat=True)) == ["1001", "1002"]
+    kept = RawDeviceMessage.objects.get()
+    assert "line 2" in kept.error and kept.status == "pending"
