@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
-from community.admin_services import ServiceAdminMixin
+from community.admin_services import ReadOnlyInlineMixin, ServiceAdminMixin
 from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin, staff_estate_ids
 
 from . import services
@@ -210,20 +210,12 @@ def _start_occupancies(request, formset) -> None:
         )
 
 
-class OccupancyHistoryInline(EstateScopedAdminMixin, admin.TabularInline):
+class OccupancyHistoryInline(ReadOnlyInlineMixin, EstateScopedAdminMixin, admin.TabularInline):
     """Current and past occupancies, read-only here; changes go through the occupancy page."""
 
     model = Occupancy
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name_plural = _("occupancies (current and past)")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class OccupancyAddInline(EstateScopedAdminMixin, admin.TabularInline):
@@ -248,7 +240,6 @@ class OccupancyAddInline(EstateScopedAdminMixin, admin.TabularInline):
 class ResidentOccupancyHistoryInline(OccupancyHistoryInline):
     fk_name = "resident"
     fields = ["unit", "role", "start_date", "end_date", "is_primary_contact"]
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("unit__building")
@@ -263,7 +254,6 @@ class ResidentOccupancyAddInline(OccupancyAddInline):
 class UnitOccupancyHistoryInline(OccupancyHistoryInline):
     fk_name = "unit"
     fields = ["resident", "role", "start_date", "end_date", "is_primary_contact"]
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("resident")
