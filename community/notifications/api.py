@@ -60,6 +60,6 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = MarkReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         marked = services.notification_mark_read(
-            user=request.user, notification_ids=serializer.validated_data.get("ids")
+            by=request.user, notification_ids=serializer.validated_data.get("ids")
         )
         return Response({"marked": marked})

@@ -82,9 +82,12 @@ def notification_send(
 
 
 @transaction.atomic
-def notification_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
-    """Mark the user's notifications read (all of them when no ids are given); returns the count."""
-    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+def notification_mark_read(*, by, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark ``by``'s own notifications read (all when no ids are given); returns the count.
+
+    Reading is an act on one's own inbox only: ``by`` is both the actor and the recipient.
+    """
+    qs = Notification.objects.filter(recipient=by, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=list(notification_ids))
     return qs.update(read_at=timezone.now())

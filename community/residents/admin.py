@@ -34,6 +34,7 @@ from import_export.formats import base_formats
 
 from community.accounts.services import invitation_create
 from community.personal_search import ExactPersonalSearchMixin
+from community.admin_services import ReadOnlyInlineMixin, ServiceAdminMixin
 from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin, staff_estate_ids
 
 from . import services
@@ -211,6 +212,7 @@ def _start_occupancies(request, formset) -> None:
         unit = parent if isinstance(parent, Unit) else data["unit"]
         formset.new_objects.append(
             services.occupancy_start(
+                by=request.user,
                 resident=resident,
                 unit=unit,
                 role=data["role"],
@@ -220,20 +222,12 @@ def _start_occupancies(request, formset) -> None:
         )
 
 
-class OccupancyHistoryInline(EstateScopedAdminMixin, admin.TabularInline):
+class OccupancyHistoryInline(ReadOnlyInlineMixin, EstateScopedAdminMixin, admin.TabularInline):
     """Current and past occupancies, read-only here; changes go through the occupancy page."""
 
     model = Occupancy
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name_plural = _("occupancies (current and past)")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class OccupancyAddInline(EstateScopedAdminMixin, admin.TabularInline):
@@ -258,7 +252,6 @@ class OccupancyAddInline(EstateScopedAdminMixin, admin.TabularInline):
 class ResidentOccupancyHistoryInline(OccupancyHistoryInline):
     fk_name = "resident"
     fields = ["unit", "role", "start_date", "end_date", "is_primary_contact"]
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("unit__building")
@@ -273,7 +266,6 @@ class ResidentOccupancyAddInline(OccupancyAddInline):
 class UnitOccupancyHistoryInline(OccupancyHistoryInline):
     fk_name = "unit"
     fields = ["resident", "role", "start_date", "end_date", "is_primary_contact"]
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("resident")
@@ -460,7 +452,7 @@ class CurrentFilter(admin.SimpleListFilter):
 
 
 @admin.register(Occupancy)
-class OccupancyAdmin(ExactPersonalSearchMixin, ScopedModelAdmin):
+class OccupancyAdmin(ExactPersonalSearchMixin, ServiceAdminMixin, ScopedModelAdmin):
     form = OccupancyForm
     list_display = ["resident", "unit", "role", "start_date", "end_date", "is_primary_contact", "is_current"]
     list_filter = [CurrentFilter, "role", "is_primary_contact", ("unit__building__estate", _SCOPED_FILTER)]
@@ -485,25 +477,24 @@ class OccupancyAdmin(ExactPersonalSearchMixin, ScopedModelAdmin):
     def is_current(self, obj):
         return obj.is_current()
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, form, change):
         data = form.cleaned_data
         if change:
-            saved = services.occupancy_update(
-                occupancy=obj,
+            return services.occupancy_update(
+                by=request.user,
+                occupancy=form.instance,
                 role=data["role"],
                 start_date=data["start_date"],
                 is_primary_contact=data["is_primary_contact"],
             )
-        else:
-            saved = services.occupancy_start(
-                resident=data["resident"],
-                unit=data["unit"],
-                role=data["role"],
-                start_date=data["start_date"],
-                is_primary_contact=data["is_primary_contact"],
-            )
-        obj.pk = saved.pk
-        obj.end_date, obj.is_primary_contact = saved.end_date, saved.is_primary_contact
+        return services.occupancy_start(
+            by=request.user,
+            resident=data["resident"],
+            unit=data["unit"],
+            role=data["role"],
+            start_date=data["start_date"],
+            is_primary_contact=data["is_primary_contact"],
+        )
 
     def has_delete_permission(self, request, obj=None):
         # Occupancies are history: they end, they are not deleted (superusers may fix mistakes).
@@ -534,7 +525,7 @@ def _managed_estate_ids(request) -> frozenset[int] | None:
 
 
 @admin.register(StaffMembership)
-class StaffMembershipAdmin(ExactPersonalSearchMixin, ScopedModelAdmin):
+class StaffMembershipAdmin(ExactPersonalSearchMixin, ServiceAdminMixin, ScopedModelAdmin):
     """Roles of staff in estates. Managers manage their own estate's staff; others only look.
 
     Memberships are created and deleted (never edited) through the services, which keep the
@@ -579,26 +570,30 @@ class StaffMembershipAdmin(ExactPersonalSearchMixin, ScopedModelAdmin):
             return True
         return bool(ids) if obj is None else obj.estate_id in ids
 
-    def save_model(self, request, obj, form, change):
-        membership = services.staff_membership_create(user=obj.user, estate=obj.estate, role=obj.role)
-        obj.pk = membership.pk
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        return services.staff_membership_create(
+            user=data["user"], estate=data["estate"], role=data["role"], by=request.user
+        )
 
     def delete_model(self, request, obj):
-        services.staff_membership_delete(membership=obj)
+        services.staff_membership_delete(membership=obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
         ids = _managed_estate_ids(request)
         if ids is not None:
             queryset = queryset.filter(estate_id__in=ids)
         for membership in queryset.select_related("user"):
-            services.staff_membership_delete(membership=membership)
+            services.staff_membership_delete(membership=membership, by=request.user)
 
 
 # --- Announcements ----------------------------------------------------------------------------
 
+ANNOUNCEMENT_FIELDS = ("estate", "title", "body", "pinned", "publish_at", "expires_at")
+
 
 @admin.register(Announcement)
-class AnnouncementAdmin(ScopedModelAdmin):
+class AnnouncementAdmin(ServiceAdminMixin, ScopedModelAdmin):
     list_display = ["title", "estate", "pinned", "publish_at", "expires_at", "is_current", "created_by"]
     list_filter = [("estate", _SCOPED_FILTER), "pinned"]
     list_select_related = ["estate", "created_by"]
@@ -613,7 +608,15 @@ class AnnouncementAdmin(ScopedModelAdmin):
         now = timezone.now()
         return obj.publish_at <= now and (obj.expires_at is None or obj.expires_at > now)
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    def service_save(self, request, form, change):
+        fields = {name: form.cleaned_data[name] for name in ANNOUNCEMENT_FIELDS if name in form.cleaned_data}
+        if change:
+            return services.announcement_update(announcement=form.instance, by=request.user, **fields)
+        return services.announcement_create(by=request.user, **fields)
+
+    def delete_model(self, request, obj):
+        services.announcement_delete(announcement=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for announcement in queryset:
+            services.announcement_delete(announcement=announcement, by=request.user)

@@ -269,7 +269,7 @@ class StaffAnnouncementSerializer(serializers.ModelSerializer):
         return announcement_create(by=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
-        return announcement_update(announcement=instance, **validated_data)
+        return announcement_update(announcement=instance, by=self.context["request"].user, **validated_data)
 
 
 class EstateScopedViewSet(ApiDefaults, viewsets.GenericViewSet):
@@ -481,4 +481,4 @@ class AnnouncementViewSet(EstateScopedViewSet, viewsets.ModelViewSet):
         return self.scoped(Announcement.objects.all())
 
     def perform_destroy(self, instance):
-        announcement_delete(announcement=instance)
+        announcement_delete(announcement=instance, by=self.request.user)

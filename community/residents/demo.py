@@ -35,6 +35,8 @@ from .models import (
 )
 from .services import staff_membership_create
 
+DEMO_ACTOR = "system:seed_demo"
+
 ESTATE = {
     "code": "sunshine",
     "name": "阳光花园",
@@ -381,7 +383,7 @@ def seed(ctx: DemoContext) -> None:
         if step == "staff":
             for key, _phone, _name, role in DEMO_USERS + EXTRA_STAFF:
                 if role:
-                    staff_membership_create(user=ctx.users[key], estate=estate, role=role)
+                    staff_membership_create(user=ctx.users[key], estate=estate, role=role, by=DEMO_ACTOR)
         elif step == "buildings":
             buildings = _ensure_buildings(estate)
         elif step == "units":

@@ -249,6 +249,14 @@ class Occupancy(models.Model):
     is_primary_contact = models.BooleanField(_("primary contact"), default=False)
     # Who entered the move-out, and when its consequences (credentials, visitor passes) ran:
     # at once for an end date today or past, on that day (occupancies_end_due) for a future one.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -310,6 +318,14 @@ class StaffMembership(models.Model):
         Estate, on_delete=models.CASCADE, related_name="staff_memberships", verbose_name=_("estate")
     )
     role = models.CharField(_("role"), max_length=24, choices=StaffRole.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -663,6 +663,7 @@ class ResidentResource(ScopedResource):
         current = Occupancy.objects.filter(resident=instance, unit=unit, end_date__isnull=True).first()
         if current is None:
             services.occupancy_start(
+                by=self.user,
                 resident=instance,
                 unit=unit,
                 role=values["role"],
@@ -670,6 +671,7 @@ class ResidentResource(ScopedResource):
             )
         else:
             services.occupancy_update(
+                by=self.user,
                 occupancy=current,
                 role=values["role"],
                 start_date=current.start_date,

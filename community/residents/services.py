@@ -27,6 +27,11 @@ occupancy_ended = Signal()
 occupancy_started = Signal()
 
 
+def _user_or_none(by):
+    """The user to record for ``by``; None for a system actor ("system:<job>")."""
+    return by if getattr(by, "pk", None) else None
+
+
 def _sync_staff_groups(user) -> None:
     roles = set(StaffMembership.objects.filter(user=user).values_list("role", flat=True))
     role_groups = Group.objects.filter(name__in=[group_name(r) for r in StaffRole.values])
@@ -39,16 +44,19 @@ def _sync_staff_groups(user) -> None:
 
 
 @transaction.atomic
-def staff_membership_create(*, user, estate: Estate, role: str) -> StaffMembership:
+def staff_membership_create(*, user, estate: Estate, role: str, by) -> StaffMembership:
     if role not in StaffRole.values:
         raise ValidationError({"role": _("Unknown staff role: %(role)s") % {"role": role}})
-    membership, _created = StaffMembership.objects.get_or_create(user=user, estate=estate, role=role)
+    membership, _created = StaffMembership.objects.get_or_create(
+        user=user, estate=estate, role=role, defaults={"created_by": _user_or_none(by)}
+    )
     _sync_staff_groups(user)
     return membership
 
 
 @transaction.atomic
-def staff_membership_delete(*, membership: StaffMembership) -> None:
+def staff_membership_delete(*, membership: StaffMembership, by) -> None:
+    # ``by`` is required so every caller names the actor; the row (and its created_by) goes.
     user = membership.user
     membership.delete()
     _sync_staff_groups(user)
@@ -57,6 +65,7 @@ def staff_membership_delete(*, membership: StaffMembership) -> None:
 @transaction.atomic
 def occupancy_start(
     *,
+    by,
     resident: Resident,
     unit: Unit,
     role: str,
@@ -81,6 +90,7 @@ def occupancy_start(
         role=role,
         start_date=start_date or timezone.localdate(),
         is_primary_contact=is_primary_contact,
+        created_by=_user_or_none(by),
     )
     occupancy.full_clean()
     occupancy.save()
@@ -91,6 +101,7 @@ def occupancy_start(
 @transaction.atomic
 def occupancy_update(
     *,
+    by,
     occupancy: Occupancy,
     role: str,
     start_date: dt.date,
@@ -133,7 +144,7 @@ def occupancy_end(*, occupancy: Occupancy, by, end_date: dt.date | None = None) 
     if end_date < occupancy.start_date:
         raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
     occupancy.end_date = end_date
-    occupancy.ended_by = by if getattr(by, "pk", None) else None
+    occupancy.ended_by = _user_or_none(by)
     # The successor becomes the contact from the day the end is entered, even a future one.
     occupancy.is_primary_contact = False
     occupancy.save(update_fields=["end_date", "is_primary_contact", "ended_by"])
@@ -207,7 +218,7 @@ _ANNOUNCEMENT_EDITABLE = frozenset({"estate", "title", "body", "pinned", "publis
 
 
 @transaction.atomic
-def announcement_update(*, announcement: Announcement, **changes) -> Announcement:
+def announcement_update(*, announcement: Announcement, by, **changes) -> Announcement:
     unknown = set(changes) - _ANNOUNCEMENT_EDITABLE
     if unknown:
         raise TypeError(f"announcement_update: not editable: {sorted(unknown)}")
@@ -221,5 +232,5 @@ def announcement_update(*, announcement: Announcement, **changes) -> Announcemen
 
 
 @transaction.atomic
-def announcement_delete(*, announcement: Announcement) -> None:
+def announcement_delete(*, announcement: Announcement, by) -> None:
     announcement.delete()

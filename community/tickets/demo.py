@@ -17,11 +17,13 @@ from django.utils import timezone
 from community.demo import DemoContext, register_seeder
 from community.residents.models import Occupancy
 
+from . import messages
 from .models import (
     KIND_PREFIX,
     Category,
     Channel,
     EventKind,
+    HoldReason,
     Kind,
     Priority,
     Rating,
@@ -250,6 +252,7 @@ def seed_tickets(ctx: DemoContext) -> None:
         worked = resolution * rng.uniform(0.2, 1.4)
         if status == Status.ON_HOLD:
             ticket.on_hold_since = created + (now - created) / 2
+            ticket.hold_reason = HoldReason.RESIDENT  # the paused kind of hold
         if status in (Status.RESOLVED, Status.CLOSED):
             ticket.resolved_at = min(created + worked, now - dt.timedelta(minutes=5))
             ticket.resolution_note = rng.choice(RESOLUTION_NOTES)
@@ -289,6 +292,9 @@ def seed_tickets(ctx: DemoContext) -> None:
         steps = _history(ticket)
         for action, to_status, at, body, actor_key in steps:
             actor = {"desk": desk, "tech": ticket.assignee, "reporter": reporter, "system": None}[actor_key]
+            # Generated lines are a message + params (read in the reader's language), as the
+            # services write them; only what a person wrote is stored as text.
+            assigned = action == "assign" and ticket.assignee_id
             events.append(
                 TicketEvent(
                     ticket=ticket,
@@ -296,6 +302,8 @@ def seed_tickets(ctx: DemoContext) -> None:
                     action=action,
                     to_status=to_status,
                     body=body,
+                    message=messages.ASSIGNED_TO if assigned else "",
+                    params={"name": str(ticket.assignee)} if assigned else {},
                     actor=actor,
                     created_at=at,
                 )
@@ -335,14 +343,14 @@ def _history(t: Ticket) -> list[tuple]:
     if s == Status.CANCELLED:
         return [("cancel", Status.CANCELLED, t.closed_at, "", "reporter")]
     at = t.responded_at or t.created_at + dt.timedelta(minutes=20)
-    steps.append(("assign", Status.ASSIGNED, at, f"已派给 {t.assignee}" if t.assignee else "", "desk"))
+    steps.append(("assign", Status.ASSIGNED, at, "", "desk"))
     if s == Status.DECLINED:
         return [*steps, ("decline", Status.DECLINED, t.closed_at, "不属于物业服务范围，已告知业主。", "desk")]
     if s == Status.ASSIGNED:
         return steps
     steps.append(("start", Status.IN_PROGRESS, at + dt.timedelta(minutes=20), "", "tech"))
     if s == Status.ON_HOLD:
-        return [*steps, ("hold", Status.ON_HOLD, t.on_hold_since, "等待配件到货。", "tech")]
+        return [*steps, ("hold", Status.ON_HOLD, t.on_hold_since, "业主出差，约好下周上门。", "tech")]
     if s == Status.IN_PROGRESS:
         return steps
     resolved = t.resolved_at or t.sla_started_at

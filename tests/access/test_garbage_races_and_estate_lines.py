@@ -284,7 +284,7 @@ def test_admin_actions_keep_to_estates_where_the_role_may_change(
     from community.residents.services import staff_membership_create
 
     user = StaffFactory(estate=estate_a, role=StaffRole.SECURITY)
-    staff_membership_create(user=user, estate=estate_b, role=StaffRole.TECHNICIAN)
+    staff_membership_create(by=None, user=user, estate=estate_b, role=StaffRole.TECHNICIAN)
     pending = DeviceFactory(estate=estate_a, approved=False, token="pending-token-0001")
     client = client_for(user)
     client.post("/admin/access/device/", {"action": "rotate_token", "_selected_action": [native_device.pk]})

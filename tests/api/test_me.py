@@ -43,7 +43,7 @@ def test_me_answers_in_the_requested_language(api_as, household_a):
 
 def test_me_for_staff_lists_roles_with_estates(api_as, estate_a, estate_b):
     user = StaffFactory(estate=estate_a, role=StaffRole.MANAGER)
-    staff_membership_create(user=user, estate=estate_b, role=StaffRole.TECHNICIAN)
+    staff_membership_create(by=None, user=user, estate=estate_b, role=StaffRole.TECHNICIAN)
 
     roles = api_as(user).get("/api/v1/me/").json()["roles"]
 

@@ -215,7 +215,7 @@ def test_front_desk_publishes_but_cannot_delete(api_as, estate_a):
 
 def test_roles_apply_per_estate(api_as, manager_a, estate_a, estate_b, world):
     """Manager in A and technician in B: no publishing or editing announcements in B."""
-    staff_membership_create(user=manager_a, estate=estate_b, role=StaffRole.TECHNICIAN)
+    staff_membership_create(by=None, user=manager_a, estate=estate_b, role=StaffRole.TECHNICIAN)
     client = api_as(manager_a)
 
     create = client.post(
@@ -236,7 +236,7 @@ def test_roles_apply_per_estate(api_as, manager_a, estate_a, estate_b, world):
 
 def test_reading_needs_the_view_permission_in_that_estate(api_as, manager_a, estate_b, world):
     """Manager in A and eldercare worker in B (no resident rights): B's residents stay hidden."""
-    staff_membership_create(user=manager_a, estate=estate_b, role=StaffRole.ELDERCARE_WORKER)
+    staff_membership_create(by=None, user=manager_a, estate=estate_b, role=StaffRole.ELDERCARE_WORKER)
     client = api_as(manager_a)
 
     resident_ids = {r["id"] for r in client.get("/api/v1/residents/").json()["results"]}

@@ -191,7 +191,7 @@ def test_a_role_removed_while_connected_stops_new_subscriptions(manager_a, estat
 
         def remove_role():
             for membership in StaffMembership.objects.filter(user=manager_a):
-                staff_membership_delete(membership=membership)
+                staff_membership_delete(by=None, membership=membership)
 
         await database_sync_to_async(remove_role)()
         # The role change reaches the open socket at once: it leaves the group it joined...

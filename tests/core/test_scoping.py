@@ -33,12 +33,12 @@ class TestStaffScope:
             assert not rows.filter(**{f"{model.estate_path}__code": "green-lake"}).exists(), model
 
     def test_staff_of_two_estates_sees_both(self, manager_a, estate_b, household_a, household_b):
-        staff_membership_create(user=manager_a, estate=estate_b, role=StaffRole.SECURITY)
+        staff_membership_create(by=None, user=manager_a, estate=estate_b, role=StaffRole.SECURITY)
         manager_a = User.objects.get(pk=manager_a.pk)  # a fresh request: the estate cache is per object
         assert staff_scope(Unit.objects.all(), manager_a).count() == 2
 
     def test_role_filter_narrows_to_estates_held_in_that_role(self, manager_a, estate_b):
-        staff_membership_create(user=manager_a, estate=estate_b, role=StaffRole.TECHNICIAN)
+        staff_membership_create(by=None, user=manager_a, estate=estate_b, role=StaffRole.TECHNICIAN)
         assert staff_estate_ids(manager_a, roles=("manager",)) == {
             manager_a.staff_memberships.get(role="manager").estate_id
         }

@@ -10,20 +10,12 @@ from playwright.sync_api import expect
 from community.accounts.roles import StaffRole
 from community.tickets import services
 from community.tickets.models import Rating, Ticket
+from tests.e2e.helpers import login
 from tests.factories import CategoryFactory, StaffFactory, photo_upload
 
 
 def _no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
-
-
-def _login(page, base: str, login: str, next_path: str) -> None:
-    page.goto(f"{base}{next_path}")
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.fill('input[name="login"]', login)
-    page.fill('input[name="password"]', "demo12345")
-    page.click('form.form button[type="submit"]')
-    expect(page).to_have_url(f"{base}{next_path}")
 
 
 def test_resident_files_technician_resolves_resident_confirms_and_rates(
@@ -40,7 +32,7 @@ def test_resident_files_technician_resolves_resident_confirms_and_rates(
     # The resident files the ticket with a photo.
     resident = browser.new_context(**browser_context_args)
     page = resident.new_page()
-    _login(page, base, "138 0000 0101", "/portal/tickets/")
+    login(page, base, "138 0000 0101", "/portal/tickets/")
     page.click(".app-main a.btn-primary")
     expect(page).to_have_url(f"{base}/portal/tickets/new/")
     assert _no_horizontal_scroll(page)
@@ -70,7 +62,7 @@ def test_resident_files_technician_resolves_resident_confirms_and_rates(
     # The technician starts and resolves it from the worker pages.
     worker = browser.new_context(**browser_context_args)
     wpage = worker.new_page()
-    _login(wpage, base, "139 0000 0777", "/worker/")
+    login(wpage, base, "139 0000 0777", "/worker/")
     wpage.click(f"text={ticket.number}")
     expect(wpage).to_have_url(f"{base}/worker/tickets/{ticket.pk}/")
     assert _no_horizontal_scroll(wpage)

@@ -10,16 +10,8 @@ from playwright.sync_api import expect
 from community.accounts.roles import StaffRole
 from community.tickets import services
 from community.tickets.models import Ticket
+from tests.e2e.helpers import login
 from tests.factories import CategoryFactory, StaffFactory
-
-
-def _login(page, base: str, login: str, next_path: str) -> None:
-    page.goto(f"{base}{next_path}")
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.fill('input[name="login"]', login)
-    page.fill('input[name="password"]', "demo12345")
-    page.click('form.form button[type="submit"]')
-    expect(page).to_have_url(f"{base}{next_path}")
 
 
 def test_manager_reassigns_work_in_progress_and_the_new_technician_sees_it(
@@ -39,7 +31,7 @@ def test_manager_reassigns_work_in_progress_and_the_new_technician_sees_it(
     # The manager, at a desk: the ticket queue, select the ticket, hand it over with a reason.
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = desk.new_page()
-    _login(page, base, "139 0000 0555", "/admin/tickets/ticket/")
+    login(page, base, "139 0000 0555", "/admin/tickets/ticket/")
     page.check(f'input[name="_selected_action"][value="{ticket.pk}"]')
     page.select_option('select[name="action"]', "assign_selected")
     page.select_option('select[name="assignee"]', str(second.pk))
@@ -54,7 +46,7 @@ def test_manager_reassigns_work_in_progress_and_the_new_technician_sees_it(
     # The new technician, on the phone: the ticket is in their queue; they accept and start.
     phone = browser.new_context(**browser_context_args)
     wpage = phone.new_page()
-    _login(wpage, base, "139 0000 0888", "/worker/")
+    login(wpage, base, "139 0000 0888", "/worker/")
     expect(wpage.locator("body")).to_contain_text(ticket.number)
     wpage.click(f"text={ticket.number}")
     expect(wpage).to_have_url(f"{base}/worker/tickets/{ticket.pk}/")

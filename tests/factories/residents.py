@@ -105,7 +105,7 @@ def StaffFactory(*, estate, role: str = StaffRole.MANAGER, **user_kwargs):
     from community.residents.services import staff_membership_create
 
     user = UserFactory(is_staff=True, **user_kwargs)
-    staff_membership_create(user=user, estate=estate, role=role)
+    staff_membership_create(by=None, user=user, estate=estate, role=role)
     return user
 
 

@@ -203,7 +203,7 @@ class TestStaffMemberships:
     ):
         from community.residents.services import staff_membership_create
 
-        staff_membership_create(user=manager_a, estate=estate_b, role=StaffRole.TECHNICIAN)
+        staff_membership_create(by=None, user=manager_a, estate=estate_b, role=StaffRole.TECHNICIAN)
         membership_b = StaffMembership.objects.get(user=manager_b)
         client = client_for(manager_a)
         response = client.post(_url("staffmembership", "delete", membership_b.pk), {"post": "yes"})

@@ -301,7 +301,7 @@ class TestRolesArePerEstate:
     def two_hats(self, manager_a, estate_b, world):
         from community.residents.services import staff_membership_create
 
-        staff_membership_create(user=manager_a, estate=estate_b, role=StaffRole.TECHNICIAN)
+        staff_membership_create(by=None, user=manager_a, estate=estate_b, role=StaffRole.TECHNICIAN)
         return manager_a
 
     def test_sees_b_residents_but_cannot_change_them(self, client_for, two_hats, world):

@@ -100,7 +100,7 @@ class TestBuildingImport:
     def test_staff_of_several_estates_must_name_the_estate(self, estate_a, estate_b, manager_a):
         from community.residents.services import staff_membership_create
 
-        staff_membership_create(user=manager_a, estate=estate_b, role=StaffRole.MANAGER)
+        staff_membership_create(by=None, user=manager_a, estate=estate_b, role=StaffRole.MANAGER)
         data = csv_bytes(["Estate", "Building"], [["", "7栋"], [estate_b.code, "8栋"]])
         result = BuildingResource(user=manager_a).import_data(load(data, "csv"), dry_run=True)
         assert "several estates" in errors_by_row(result)[1]

@@ -80,10 +80,18 @@ class TestOccupancyServices:
     def test_second_primary_contact_through_the_service_moves_the_flag(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
         first = services.occupancy_start(
-            resident=ResidentFactory(estate=estate_a), unit=unit, role="owner", is_primary_contact=True
+            by=None,
+            resident=ResidentFactory(estate=estate_a),
+            unit=unit,
+            role="owner",
+            is_primary_contact=True,
         )
         second = services.occupancy_start(
-            resident=ResidentFactory(estate=estate_a), unit=unit, role="tenant", is_primary_contact=True
+            by=None,
+            resident=ResidentFactory(estate=estate_a),
+            unit=unit,
+            role="tenant",
+            is_primary_contact=True,
         )
         first.refresh_from_db()
         assert second.is_primary_contact and not first.is_primary_contact
@@ -92,11 +100,17 @@ class TestOccupancyServices:
     def test_update_to_primary_moves_the_flag(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
         first = services.occupancy_start(
-            resident=ResidentFactory(estate=estate_a), unit=unit, role="owner", is_primary_contact=True
+            by=None,
+            resident=ResidentFactory(estate=estate_a),
+            unit=unit,
+            role="owner",
+            is_primary_contact=True,
         )
-        second = services.occupancy_start(resident=ResidentFactory(estate=estate_a), unit=unit, role="family")
+        second = services.occupancy_start(
+            by=None, resident=ResidentFactory(estate=estate_a), unit=unit, role="family"
+        )
         services.occupancy_update(
-            occupancy=second, role="family", start_date=second.start_date, is_primary_contact=True
+            by=None, occupancy=second, role="family", start_date=second.start_date, is_primary_contact=True
         )
         first.refresh_from_db()
         second.refresh_from_db()
@@ -105,25 +119,30 @@ class TestOccupancyServices:
     def test_cross_estate_occupancy_is_refused(self, estate_a, estate_b):
         unit_b = UnitFactory(building=BuildingFactory(estate=estate_b))
         with pytest.raises(ValidationError, match="different estates"):
-            services.occupancy_start(resident=ResidentFactory(estate=estate_a), unit=unit_b, role="owner")
+            services.occupancy_start(
+                by=None, resident=ResidentFactory(estate=estate_a), unit=unit_b, role="owner"
+            )
         assert not Occupancy.objects.filter(unit=unit_b).exists()
 
     def test_duplicate_open_tie_is_refused(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
         resident = ResidentFactory(estate=estate_a)
-        services.occupancy_start(resident=resident, unit=unit, role="owner")
+        services.occupancy_start(by=None, resident=resident, unit=unit, role="owner")
         with pytest.raises(ValidationError, match="already lives"):
-            services.occupancy_start(resident=resident, unit=unit, role="family")
+            services.occupancy_start(by=None, resident=resident, unit=unit, role="family")
         assert Occupancy.objects.filter(unit=unit).count() == 1
 
     def test_unknown_role_is_refused(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
         with pytest.raises(ValidationError):
-            services.occupancy_start(resident=ResidentFactory(estate=estate_a), unit=unit, role="landlord")
+            services.occupancy_start(
+                by=None, resident=ResidentFactory(estate=estate_a), unit=unit, role="landlord"
+            )
 
     def test_move_out_ends_drops_primary_flag_and_fires_occupancy_ended(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
         occupancy = services.occupancy_start(
+            by=None,
             resident=ResidentFactory(estate=estate_a),
             unit=unit,
             role="tenant",
@@ -143,11 +162,12 @@ class TestOccupancyServices:
         assert heard == [occupancy.pk]
         assert ended.end_date == dt.date(2024, 6, 30) and not ended.is_primary_contact
         # The tie is history now: the same resident may move in again.
-        services.occupancy_start(resident=occupancy.resident, unit=unit, role="owner")
+        services.occupancy_start(by=None, resident=occupancy.resident, unit=unit, role="owner")
 
     def test_move_out_before_move_in_is_refused(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
         occupancy = services.occupancy_start(
+            by=None,
             resident=ResidentFactory(estate=estate_a),
             unit=unit,
             role="tenant",
@@ -161,6 +181,7 @@ class TestOccupancyServices:
     def test_ending_twice_is_refused(self, estate_a):
         unit = UnitFactory(building=BuildingFactory(estate=estate_a))
         occupancy = services.occupancy_start(
+            by=None,
             resident=ResidentFactory(estate=estate_a),
             unit=unit,
             role="tenant",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -140,6 +141,13 @@ def lock(ticket: Ticket, expected_version: int | None) -> Ticket:
     if expected_version is not None and int(expected_version) != locked.version:
         raise StaleTicket()
     return locked
+
+
+def save_new_version(ticket: Ticket) -> None:
+    """Save a locked ticket as its next version (the optimistic lock every write moves on)."""
+    ticket.version = F("version") + 1
+    ticket.save()
+    ticket.refresh_from_db(fields=["version", "updated_at"])
 
 
 def event(

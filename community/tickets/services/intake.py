@@ -31,7 +31,7 @@ from ..models import (
 from ..photos import photos_clean
 from ..sla import ESCALATION_NONE
 from ..transitions import Role, Status
-from .common import apply_deadlines, check_text, desk, event, lock, notify, publish
+from .common import apply_deadlines, check_text, desk, event, lock, notify, publish, save_new_version
 
 
 def number_allocate(*, estate_id: int, kind: str, on: dt.date | None = None) -> str:
@@ -197,9 +197,7 @@ def ticket_update(
             locked.breached = True
         apply_deadlines(locked, now=now)
         locked.escalation_level = ESCALATION_NONE
-    locked.version = F("version") + 1
-    locked.save()
-    locked.refresh_from_db(fields=["version", "updated_at"])
+    save_new_version(locked)
     updated = event(
         locked,
         kind=EventKind.UPDATED,

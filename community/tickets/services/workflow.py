@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +37,7 @@ from .common import (
     portal_url,
     publish,
     reporters,
+    save_new_version,
     worker_url,
 )
 
@@ -179,9 +179,7 @@ def ticket_act(
         locked.responded_at = now
 
     locked.status = new
-    locked.version = F("version") + 1
-    locked.save()
-    locked.refresh_from_db(fields=["version", "updated_at"])
+    save_new_version(locked)
     done = event(
         locked,
         kind=EventKind.ASSIGNED if action in (Action.ASSIGN, Action.REASSIGN) else EventKind.STATUS,
@@ -213,9 +211,7 @@ def ticket_hold_approve(*, ticket: Ticket, by, now: dt.datetime | None = None) -
     if locked.on_hold_since is not None:
         raise AlreadyDone(_("The clock is already stopped."))
     locked.on_hold_since = now
-    locked.version = F("version") + 1
-    locked.save()
-    locked.refresh_from_db(fields=["version", "updated_at"])
+    save_new_version(locked)
     publish(
         locked, event(locked, kind=EventKind.NOTE, by=by, internal=True, body=_("Wait for parts approved."))
     )
