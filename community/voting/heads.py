@@ -23,7 +23,6 @@ from decimal import Decimal
 
 from community.residents.models import normalise_id_number
 
-
 DEVELOPER_KEY = "developer"
 VOTER_KEY_MAX = 64
 
