@@ -175,6 +175,11 @@ def _tally(motion: Motion, figures: Figures, follow_majority: bool) -> MotionTal
     )
 
 
+def _counted_ballots(meeting: Meeting):
+    """The ballots that count: current, of entries still on the roll."""
+    return Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
+
+
 def follows_majority(meeting: Meeting) -> bool:
     """The local rule applies only where the estate switched it on AND uploaded the clause."""
     return (
@@ -215,7 +220,7 @@ def meeting_tally(meeting: Meeting, *, follow_majority: bool | None = None) -> l
     total_area, total_owners = roll_totals(meeting)
     blank_abstains = blank_is_abstention(meeting)
     rows = (
-        Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
+        _counted_ballots(meeting)
         .values("motion_id", "choice")
         .annotate(area=area_sum("roll_entry__area"), owners=Count("id"))
         .order_by()
@@ -277,7 +282,7 @@ def python_tally(meeting: Meeting) -> dict[int, dict[str, tuple[Decimal, int]]]:
     out: dict[int, dict[str, tuple[Decimal, int]]] = {}
     blank_abstains = blank_is_abstention(meeting)
     rows = (
-        Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
+        _counted_ballots(meeting)
         .values_list("motion_id", "choice", "roll_entry__area")
         .iterator(chunk_size=5000)
     )
@@ -294,12 +299,7 @@ def python_tally(meeting: Meeting) -> dict[int, dict[str, tuple[Decimal, int]]]:
 def recorded_choices(meeting: Meeting) -> dict[int, dict[str, int]]:
     """Owners per motion and recorded choice as cast (blank and invalid kept apart): the strict
     per-motion figures behind the counted ones, for the export. One query."""
-    rows = (
-        Ballot.objects.filter(meeting=meeting, superseded=False, roll_entry__excluded=False)
-        .values("motion_id", "choice")
-        .annotate(owners=Count("id"))
-        .order_by()
-    )
+    rows = _counted_ballots(meeting).values("motion_id", "choice").annotate(owners=Count("id")).order_by()
     out: dict[int, dict[str, int]] = {}
     for row in rows:
         out.setdefault(row["motion_id"], {})[row["choice"]] = row["owners"]

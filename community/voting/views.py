@@ -76,6 +76,7 @@ def detail(request, pk: int):
         else None,
         "follows_majority": selectors.follows_majority(meeting),
         "is_scrutineer": services.is_scrutineer(meeting, request.user),
+        "events": selectors.meeting_events(meeting),
     }
     return render(request, "portal/voting/detail.html", context)
 

@@ -9,6 +9,8 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from community.accounts.roles import StaffRole
 from community.notifications.models import Notification
@@ -241,3 +243,43 @@ def test_a_person_in_two_owner_sets_chooses_the_entry_for_each_ballot(build, sta
         services.ballot_cast_by_owner(user=person.user, motion=motion, choice=choice, entry_id=entry.pk)
     t = meeting_tally(meeting)[0].figures
     assert (t.agree_owners, t.oppose_owners, t.agree_area + t.oppose_area) == (1, 1, D("180.00"))
+
+
+@pytest.mark.django_db
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["portal", "paper", "proxy"]), st.integers(min_value=0, max_value=5)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_whatever_the_key_in_order_the_owners_latest_own_ballot_counts(build, staff_a, media, ballots):
+    """Property: the current ballot is the latest-expressed own ballot, else the latest proxy's."""
+    from community.voting.audit import meeting_verify
+    from community.voting.models import Meeting
+    from community.voting.services.ballots import append
+
+    owner, _ = build.owner("100.00")
+    meeting = meeting_open(
+        estate=build.estate, by=staff_a, motions=(("续聘物业", 4),), title=f"P{len(ballots)}"
+    )
+    motion = meeting.motions.get()
+    entry = RollEntry.objects.get(meeting=meeting, members=owner)
+    locked = Meeting.objects.get(pk=meeting.pk)
+    made = []
+    for i, (channel, hours) in enumerate(ballots):
+        made.append(
+            append(
+                meeting=locked,
+                motion=motion,
+                entry=entry,
+                choice=["agree", "oppose", "abstain"][i % 3],
+                channel=channel,
+                by=staff_a,
+                cast_at=meeting.voting_opens_at + dt.timedelta(hours=hours),
+            )
+        )
+    expected = max(made, key=lambda b: services.precedence(b.channel, b.cast_at, b.seq))
+    assert Ballot.objects.get(motion=motion, roll_entry=entry, superseded=False).pk == expected.pk
+    assert meeting_verify(meeting).ok

@@ -189,3 +189,20 @@ def test_portal_pages_run_a_constant_number_of_queries(build, staff_a, client_fo
 @pytest.mark.parametrize("url_name", ["portal-voting:index", "portal-voting:receipt"])
 def test_pages_need_a_login(client, url_name):
     assert client.get(reverse(url_name)).status_code == 302
+
+
+def test_the_meetings_record_is_stored_as_types_and_rendered_in_the_readers_language(
+    build, staff_a, client_for
+):
+    from django.utils import translation
+
+    from community.voting.models import MeetingEvent
+
+    owner, _ = build.owner()
+    meeting = meeting_open(estate=build.estate, by=staff_a)
+    notice = MeetingEvent.objects.get(meeting=meeting, type="notice")
+    assert notice.params == {"entries": 1}  # parameters, no text
+    page = client_for(owner.user).get(reverse("portal-voting:detail", args=[meeting.pk])).content.decode()
+    assert 'data-event="notice"' in page and "Notice published; roll frozen" in page
+    with translation.override("zh-hans"):
+        assert notice.get_type_display() == "公告已发布，名册已冻结"

@@ -20,7 +20,7 @@ from ..models import (
     PaperBallot,
     ProxyAuthorisation,
 )
-from .common import AddOnlyServiceAdmin, MeetingFilter, run_per_object
+from .common import AddOnlyServiceAdmin, MeetingFilter, MeetingFromQueryMixin, run_per_object
 
 
 @admin.register(ProxyAuthorisation)
@@ -76,7 +76,7 @@ def _paper_meeting(request) -> Meeting | None:
 
 
 @admin.register(PaperBallot)
-class PaperBallotAdmin(AddOnlyServiceAdmin):
+class PaperBallotAdmin(MeetingFromQueryMixin, AddOnlyServiceAdmin):
     """The front desk keys in a returned ballot: one choice per motion (blank where unmarked)."""
 
     add_fields = ["meeting", "roll_entry", "proxy", "signer_name", "received_at", "scan"]
@@ -107,9 +107,6 @@ class PaperBallotAdmin(AddOnlyServiceAdmin):
     list_filter = [MeetingFilter, "status"]
     list_select_related = ["roll_entry", "meeting", "entered_by", "confirmed_by"]
     raw_id_fields = ["roll_entry", "proxy"]
-
-    def get_changeform_initial_data(self, request):
-        return {"meeting": request.GET.get("meeting")}
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         meeting = _paper_meeting(request) if obj is None else None

@@ -68,3 +68,24 @@ def run_per_object(model_admin, request, objects, func, done: str, **kwargs) -> 
             model_admin.message_user(request, f"{obj}: {reason}", messages.ERROR)
     if ok:
         model_admin.message_user(request, done % {"n": ok}, messages.SUCCESS)
+
+
+def meeting_action(name: str, service, description, done):
+    """An admin action that runs one meeting transition per selected meeting (scoped by role)."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(model_admin, request, queryset):
+        # Roles are per estate: only meetings of estates where the user may change meetings.
+        run_per_object(
+            model_admin, request, model_admin.scope_for_action(request, queryset), service, str(done)
+        )
+
+    action.__name__ = name
+    return action
+
+
+class MeetingFromQueryMixin:
+    """Add forms opened from a meeting's page (?meeting=<id>) start with that meeting chosen."""
+
+    def get_changeform_initial_data(self, request):
+        return {**super().get_changeform_initial_data(request), "meeting": request.GET.get("meeting")}

@@ -25,7 +25,7 @@ from ..models import (
     MotionAttachment,
     VotingSettings,
 )
-from .common import AddOnlyServiceAdmin, MeetingFilter, run_per_object
+from .common import AddOnlyServiceAdmin, MeetingFilter, MeetingFromQueryMixin, meeting_action, run_per_object
 
 
 class MotionInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -48,17 +48,7 @@ class MeetingEventInline(ReadOnlyInlineMixin, admin.TabularInline):
         return obj.actor_display
 
 
-MEETING_FIELDS = [
-    "estate",
-    "title",
-    "description",
-    "convenor",
-    "ballot_mode",
-    "voting_opens_at",
-    "voting_closes_at",
-    "proxy_principal_limit",
-    "scope_buildings",
-]
+MEETING_FIELDS = ["estate", *services.meetings.MEETING_FIELDS]
 
 
 @admin.register(Meeting)
@@ -161,48 +151,36 @@ class MeetingAdmin(ServiceAdminMixin, ScopedModelAdmin):
             "portal/voting/_results.html", {"tallies": selectors.published_tally(obj), "meeting": obj}
         )
 
-    def _act(self, request, queryset, func, done: str):
-        # Roles are per estate: only meetings of estates where the user may change meetings.
-        run_per_object(self, request, self.scope_for_action(request, queryset), func, done)
-
-    @admin.action(description=_("Publish the notice (freezes the roll)"), permissions=["change"])
-    def publish_notice(self, request, queryset):
-        self._act(
-            request,
-            queryset,
-            services.meeting_publish_notice,
-            gettext("Notice published for %(n)d meeting(s)."),
-        )
-
-    @admin.action(description=_("Open voting"), permissions=["change"])
-    def open_voting(self, request, queryset):
-        self._act(request, queryset, services.meeting_open, gettext("Voting opened for %(n)d meeting(s)."))
-
-    @admin.action(description=_("Close voting and count"), permissions=["change"])
-    def close_voting(self, request, queryset):
-        self._act(request, queryset, services.meeting_close, gettext("Voting closed for %(n)d meeting(s)."))
-
-    @admin.action(description=_("Start counting paper ballots"), permissions=["change"])
-    def start_counting(self, request, queryset):
-        self._act(
-            request,
-            queryset,
-            services.meeting_start_counting,
-            gettext("Counting started for %(n)d meeting(s)."),
-        )
-
-    @admin.action(description=_("Publish the results"), permissions=["change"])
-    def publish_results(self, request, queryset):
-        self._act(
-            request,
-            queryset,
-            services.meeting_publish_results,
-            gettext("Results published for %(n)d meeting(s)."),
-        )
-
-    @admin.action(description=_("Cancel the meeting"), permissions=["change"])
-    def cancel_meeting(self, request, queryset):
-        self._act(request, queryset, services.meeting_cancel, gettext("%(n)d meeting(s) cancelled."))
+    publish_notice = meeting_action(
+        "publish_notice",
+        services.meeting_publish_notice,
+        _("Publish the notice (freezes the roll)"),
+        _("Notice published for %(n)d meeting(s)."),
+    )
+    open_voting = meeting_action(
+        "open_voting", services.meeting_open, _("Open voting"), _("Voting opened for %(n)d meeting(s).")
+    )
+    close_voting = meeting_action(
+        "close_voting",
+        services.meeting_close,
+        _("Close voting and count"),
+        _("Voting closed for %(n)d meeting(s)."),
+    )
+    start_counting = meeting_action(
+        "start_counting",
+        services.meeting_start_counting,
+        _("Start counting paper ballots"),
+        _("Counting started for %(n)d meeting(s)."),
+    )
+    publish_results = meeting_action(
+        "publish_results",
+        services.meeting_publish_results,
+        _("Publish the results"),
+        _("Results published for %(n)d meeting(s)."),
+    )
+    cancel_meeting = meeting_action(
+        "cancel_meeting", services.meeting_cancel, _("Cancel the meeting"), _("%(n)d meeting(s) cancelled.")
+    )
 
     def get_urls(self):
         return [
@@ -224,15 +202,12 @@ class MeetingAdmin(ServiceAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(Motion)
-class MotionAdmin(ServiceAdminMixin, ScopedModelAdmin):
+class MotionAdmin(MeetingFromQueryMixin, ServiceAdminMixin, ScopedModelAdmin):
     fields = ["meeting", "position", "title", "matter", "justification", "text"]
     list_display = ["title", "meeting", "matter", "raised_to_special"]
     list_filter = [MeetingFilter]
     list_select_related = ["meeting"]
     actions = ["raise_to_special"]
-
-    def get_changeform_initial_data(self, request):
-        return {"meeting": request.GET.get("meeting")}
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:

@@ -18,7 +18,7 @@ from ..models import (
     RollUnit,
     Scrutineer,
 )
-from .common import AddOnlyServiceAdmin, MeetingFilter
+from .common import AddOnlyServiceAdmin, MeetingFilter, MeetingFromQueryMixin
 
 
 class RollUnitInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -36,29 +36,24 @@ class RollEntryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     inlines = [RollUnitInline]
 
 
-class RollCorrectionForm(forms.ModelForm):
-    roll_unit = forms.ModelChoiceField(
-        queryset=RollUnit.objects.none(),
+def _by_id(model, label, help_text):
+    """A choice typed as an id (the lists are long); the queryset is scoped in the admin's get_form."""
+    return forms.ModelChoiceField(
+        queryset=model.objects.none(),
         required=False,
-        label=_("unit"),
+        label=label,
         widget=forms.NumberInput,
-        help_text=_("Roll unit id (area corrections and units that are not exclusive parts)."),
+        help_text=help_text,
+    )
+
+
+class RollCorrectionForm(forms.ModelForm):
+    roll_unit = _by_id(
+        RollUnit, _("unit"), _("Roll unit id (area corrections and units that are not exclusive parts).")
     )
     area = forms.DecimalField(required=False, min_value=0, decimal_places=2, label=_("corrected area (m²)"))
-    resident = forms.ModelChoiceField(
-        queryset=Resident.objects.none(),
-        required=False,
-        label=_("resident"),
-        widget=forms.NumberInput,
-        help_text=_("Resident id, for adding or removing an owner."),
-    )
-    other_entry = forms.ModelChoiceField(
-        queryset=RollEntry.objects.none(),
-        required=False,
-        label=_("other entry"),
-        widget=forms.NumberInput,
-        help_text=_("Roll entry id of the same owner set, for a merge."),
-    )
+    resident = _by_id(Resident, _("resident"), _("Resident id, for adding or removing an owner."))
+    other_entry = _by_id(RollEntry, _("other entry"), _("Roll entry id of the same owner set, for a merge."))
 
     class Meta:
         model = RollCorrection
@@ -101,14 +96,14 @@ class RollCorrectionAdmin(AddOnlyServiceAdmin):
 
 
 @admin.register(IdentityDecision)
-class IdentityDecisionAdmin(AddOnlyServiceAdmin):
+class IdentityDecisionAdmin(MeetingFromQueryMixin, AddOnlyServiceAdmin):
     add_fields = ["meeting", "key", "same_person", "reason"]
     detail_fields = ["meeting", "key", "residents", "same_person", "reason", "by", "at"]
     list_display = ["meeting", "key", "same_person", "by", "at"]
     list_select_related = ["meeting", "by"]
 
     def get_changeform_initial_data(self, request):
-        return {"meeting": request.GET.get("meeting"), "key": request.GET.get("key")}
+        return {**super().get_changeform_initial_data(request), "key": request.GET.get("key")}
 
     def service_save(self, request, form, change):
         data = form.cleaned_data
@@ -122,15 +117,12 @@ class IdentityDecisionAdmin(AddOnlyServiceAdmin):
 
 
 @admin.register(Scrutineer)
-class ScrutineerAdmin(AddOnlyServiceAdmin):
+class ScrutineerAdmin(MeetingFromQueryMixin, AddOnlyServiceAdmin):
     add_fields = ["meeting", "resident"]
     detail_fields = ["meeting", "resident", "appointed_by", "appointed_at"]
     list_display = ["resident", "meeting", "appointed_at"]
     list_select_related = ["resident", "meeting"]
     raw_id_fields = ["resident"]
-
-    def get_changeform_initial_data(self, request):
-        return {"meeting": request.GET.get("meeting")}
 
     def service_save(self, request, form, change):
         data = form.cleaned_data

@@ -87,7 +87,7 @@ def precedence(channel: str, cast_at: dt.datetime, seq: int) -> tuple:
     return (PROXY_BALLOT if channel == Channel.PROXY else OWN_BALLOT, cast_at, seq)
 
 
-def _check_entry(meeting: Meeting, entry: RollEntry) -> None:
+def check_entry(meeting: Meeting, entry: RollEntry) -> None:
     if entry.meeting_id != meeting.pk or entry.excluded:
         raise NotAllowed(_("This owner is not on the roll of this meeting."), code="not_on_roll")
     if not entry.is_developer and not entry.members.exists():
@@ -244,7 +244,7 @@ def ballot_submit_by_owner(
         raise NotAllowed(not_on_roll_message(), code="not_on_roll")
     entry = RollEntry.objects.select_for_update().get(pk=entry.pk)
     _open_now(meeting, now)
-    _check_entry(meeting, entry)
+    check_entry(meeting, entry)
     motions = {m.pk: m for m in meeting.motions.order_by("position", "id")}
     unknown = set(choices) - set(motions)
     if unknown:

@@ -30,7 +30,7 @@ from ..models import (
     Scrutineer,
 )
 from ..transitions import MeetingStatus
-from .ballots import _check_entry, append, notify_co_owners, revoke_proxy_by_own_ballot
+from .ballots import append, check_entry, notify_co_owners, revoke_proxy_by_own_ballot
 from .common import actor_kind, event_record, lock
 
 PAPER_STATUSES = frozenset({MeetingStatus.OPEN, MeetingStatus.COUNTING})
@@ -111,7 +111,7 @@ def paper_ballot_enter(
         raise ServiceError({"signer_name": [_("Give the signer's name as written on the ballot.")]})
     if not scan:
         raise ServiceError({"scan": [_("Upload the scan of the ballot.")]})
-    _check_entry(meeting, roll_entry)
+    check_entry(meeting, roll_entry)
     if proxy is not None and (proxy.principal_id != roll_entry.pk or proxy.revoked_at is not None):
         raise ServiceError({"proxy": [_("The authorisation is not this owner's, or it was revoked.")]})
     paper = PaperBallot(
@@ -153,7 +153,7 @@ def paper_ballot_confirm(*, paper: PaperBallot, by, now: dt.datetime | None = No
     now = now or timezone.now()
     meeting, paper = _pending(paper, by)
     entry = RollEntry.objects.select_for_update().get(pk=paper.roll_entry_id)
-    _check_entry(meeting, entry)
+    check_entry(meeting, entry)
     if (
         paper.proxy_id
         and ProxyAuthorisation.objects.filter(pk=paper.proxy_id, revoked_at__isnull=False).exists()

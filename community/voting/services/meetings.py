@@ -38,17 +38,15 @@ WINDOW_MAX_DAYS = 60
 SECONDS_PER_DAY = 86400
 NOTIFY_ROLL_TASK = "voting.notify_roll"
 CLOCK_ACTOR = "system:voting.advance"
-MEETING_FIELDS = frozenset(
-    {
-        "title",
-        "description",
-        "convenor",
-        "ballot_mode",
-        "voting_opens_at",
-        "voting_closes_at",
-        "proxy_principal_limit",
-        "scope_buildings",
-    }
+MEETING_FIELDS = (  # in the order forms show them
+    "title",
+    "description",
+    "convenor",
+    "ballot_mode",
+    "voting_opens_at",
+    "voting_closes_at",
+    "proxy_principal_limit",
+    "scope_buildings",
 )
 
 
@@ -156,6 +154,12 @@ def _move(meeting: Meeting, action: str, by) -> str:
     return next_status(meeting.status, action, actor_kind(by))
 
 
+def _not_before(now: dt.datetime, at: dt.datetime, message: str) -> None:
+    """The clock's own bound: an act scheduled for ``at`` is refused before it."""
+    if now < at:
+        raise TransitionRefused(message % {"at": _when(at)}, code="too_early")
+
+
 def _schedule_notify(meeting: Meeting, kind: str) -> None:
     """Roll notifications after the commit, by task name: this module never imports the tasks."""
     meeting_id = meeting.pk
@@ -200,11 +204,7 @@ def meeting_open(*, meeting: Meeting, by, now: dt.datetime | None = None) -> Mee
     now = now or timezone.now()
     meeting = lock(meeting)
     status = _move(meeting, MeetingAction.OPEN, by)
-    if now < meeting.voting_opens_at:
-        raise TransitionRefused(
-            _("Voting opens at %(at)s, not before.") % {"at": _when(meeting.voting_opens_at)},
-            code="too_early",
-        )
+    _not_before(now, meeting.voting_opens_at, _("Voting opens at %(at)s, not before."))
     meeting.status = status
     meeting.save(update_fields=["status"])
     event_record(meeting=meeting, type=MeetingEventType.OPEN, by=by, at=now)
@@ -229,11 +229,7 @@ def meeting_close(*, meeting: Meeting, by, now: dt.datetime | None = None) -> Me
     now = now or timezone.now()
     meeting = lock(meeting)
     status = _move(meeting, MeetingAction.CLOSE, by)
-    if now < meeting.voting_closes_at:
-        raise TransitionRefused(
-            _("Voting closes at %(at)s, not before.") % {"at": _when(meeting.voting_closes_at)},
-            code="too_early",
-        )
+    _not_before(now, meeting.voting_closes_at, _("Voting closes at %(at)s, not before."))
     meeting.status = status
     meeting.save(update_fields=["status"])
     results_freeze(meeting, now)
