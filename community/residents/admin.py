@@ -33,8 +33,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
 from community.accounts.services import invitation_create
-from community.personal_search import ExactPersonalSearchMixin
 from community.admin_services import ReadOnlyInlineMixin, ServiceAdminMixin
+from community.personal_search import ExactPersonalSearchMixin
 from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin, staff_estate_ids
 
 from . import services

@@ -53,7 +53,7 @@ def _move_in(estate, name="张三", phone="+8613800001234", id_number="110101199
     building = estate.buildings.filter(name="3栋").first() or BuildingFactory(estate=estate, name="3栋")
     unit = UnitFactory(building=building, number=str(101 + building.units.count()))
     resident = ResidentFactory(estate=estate, name=name, phone=phone, id_number=id_number)
-    return residents.occupancy_start(resident=resident, unit=unit, role="tenant")
+    return residents.occupancy_start(resident=resident, unit=unit, role="tenant", by="system:test")
 
 
 def _viid_system(estate, fake, **kwargs):

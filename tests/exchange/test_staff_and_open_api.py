@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def _move_in(estate, name="王五", phone="+8613800007777"):
     unit = UnitFactory(building=BuildingFactory(estate=estate))
     resident = ResidentFactory(estate=estate, name=name, phone=phone, id_number="420102198801011234")
-    return residents.occupancy_start(resident=resident, unit=unit, role="owner")
+    return residents.occupancy_start(resident=resident, unit=unit, role="owner", by="system:test")
 
 
 def _open(client, token, **params):
