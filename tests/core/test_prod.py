@@ -7,13 +7,10 @@ stops it with SIGTERM as Ctrl-C would. Runs only when the suite itself runs on P
 
 from __future__ import annotations
 
-import base64
 import importlib.util
 import json
 import os
 import signal
-import socket
-import struct
 import subprocess
 import sys
 import time
@@ -22,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.ops.topology import WebSocket, answers, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(Path(sys.executable))
@@ -32,20 +31,6 @@ def _prod_module():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _answers(host: str, port: int) -> bool:
-    try:
-        socket.create_connection((host, port), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 def _group_alive(proc: subprocess.Popen) -> bool:
@@ -59,67 +44,6 @@ def _group_alive(proc: subprocess.Popen) -> bool:
         return False
 
 
-# --- a minimal websocket client (RFC 6455), enough to prove the routing ----------------------
-
-
-class WebSocket:
-    def __init__(self, port: int, path: str, *, cookie: str = "") -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        key = base64.b64encode(os.urandom(16)).decode()
-        headers = [
-            f"GET {path} HTTP/1.1",
-            f"Host: 127.0.0.1:{port}",
-            "Upgrade: websocket",
-            "Connection: Upgrade",
-            f"Sec-WebSocket-Key: {key}",
-            "Sec-WebSocket-Version: 13",
-            f"Origin: http://127.0.0.1:{port}",
-        ] + ([f"Cookie: {cookie}"] if cookie else [])
-        self.sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
-        response = b""
-        while b"\r\n\r\n" not in response:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                break
-            response += chunk
-        self.head, _, self.pending = response.partition(b"\r\n\r\n")
-
-    @property
-    def status(self) -> int:
-        return int(self.head.split(b"\r\n")[0].split()[1])
-
-    def _recv_exact(self, n: int) -> bytes:
-        while len(self.pending) < n:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                raise ConnectionError("websocket closed")
-            self.pending += chunk
-        data, self.pending = self.pending[:n], self.pending[n:]
-        return data
-
-    def send_text(self, text: str) -> None:
-        payload = text.encode()
-        mask = os.urandom(4)
-        header = bytes([0x81])
-        if len(payload) < 126:
-            header += bytes([0x80 | len(payload)])
-        else:
-            header += bytes([0x80 | 126]) + struct.pack("!H", len(payload))
-        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-
-    def recv(self) -> tuple[int, bytes]:
-        first, second = self._recv_exact(2)
-        length = second & 0x7F
-        if length == 126:
-            (length,) = struct.unpack("!H", self._recv_exact(2))
-        elif length == 127:
-            (length,) = struct.unpack("!Q", self._recv_exact(8))
-        return first & 0x0F, self._recv_exact(length)
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 # --- the fixture: make prod running on a free port -----------------------------------------
 
 
@@ -131,14 +55,14 @@ def prod_server(tmp_path_factory):
             "make prod runs on PostgreSQL; this suite runs on " + default["ENGINE"].rsplit(".", 1)[-1]
         )
     host, pg_port = default.get("HOST") or "127.0.0.1", int(default.get("PORT") or 5432)
-    if not _answers("127.0.0.1", 6379):
+    if not answers(6379):
         pytest.skip("no Redis at 127.0.0.1:6379")
     if not _prod_module().ensure_nginx():
         pytest.skip("nginx is not installed and apt-get could not install nginx-light or nginx")
     base = os.environ.get("DATABASE_URL", "").rsplit("/", 1)[-1].split("?")[0] or "community"
     # One prod database per suite database (so per engineer / CI run), kept between runs.
     database_url = f"postgres://{default.get('USER') or 'postgres'}@{host}:{pg_port}/{base}_prod"
-    port = _free_port()
+    port = free_port()
     env = {
         k: v
         for k, v in os.environ.items()
@@ -193,7 +117,7 @@ def prod_server(tmp_path_factory):
         stop_deadline = time.monotonic() + 20
         while _group_alive(proc) and time.monotonic() < stop_deadline:
             time.sleep(0.2)
-        server["stopped_cleanly"] = not _group_alive(proc) and not _answers("127.0.0.1", port)
+        server["stopped_cleanly"] = not _group_alive(proc) and not answers(port)
         if _group_alive(proc):
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
@@ -278,7 +202,7 @@ def test_prod_stops_every_process_on_sigterm(prod_server):
     while _group_alive(proc) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _group_alive(proc), prod_server["log"].read_text()[-3000:]
-    assert not _answers("127.0.0.1", port)
+    assert not answers(port)
     out = prod_server["log"].read_text()
     for name in ("web", "ws", "worker", "beat", "nginx"):
         assert f"sent SIGTERM to {name}" in out or f"{name} exited" in out

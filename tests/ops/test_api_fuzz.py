@@ -24,7 +24,10 @@ from .conftest import require_postgres_suite
 
 # A cache key built from what a client typed once reached memcached-hostile keys (the login
 # throttle): such a key is an error here, so the fuzzer finds it again if it comes back.
-pytestmark = pytest.mark.filterwarnings("error::django.core.cache.backends.base.CacheKeyWarning")
+pytestmark = [
+    pytest.mark.fuzz,
+    pytest.mark.filterwarnings("error::django.core.cache.backends.base.CacheKeyWarning"),
+]
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]

@@ -31,14 +31,7 @@ def prod(tmp_path_factory, private_redis):
 
 
 def _watch(prod, estate_id: int) -> WebSocket:
-    cookie = prod.manage(
-        "from django.contrib.auth import get_user_model; from django.test import Client; "
-        "u, _ = get_user_model().objects.get_or_create(username='ops-redis-watcher'); "
-        "u.is_staff = u.is_superuser = True; u.save(); "
-        "c = Client(); c.force_login(u, backend='django.contrib.auth.backends.ModelBackend'); "
-        "print('sessionid=' + c.cookies['sessionid'].value)"
-    )
-    ws = WebSocket(prod.port, "/ws/", cookie=cookie)
+    ws = WebSocket(prod.port, "/ws/", cookie=prod.session_cookie("ops-redis-watcher", superuser=True))
     assert ws.status == 101, ws.head
     group = f"estate.{estate_id}.access"
     ws.send_text(json.dumps({"action": "subscribe", "group": group}))

@@ -66,17 +66,6 @@ def _node_url(prod, index: int) -> str:
     return f"http://127.0.0.1:{prod.nodes[index - 1]['gunicorn_port']}"
 
 
-def _session_cookie(prod, username: str, *, superuser: bool = False) -> str:
-    code = (
-        "from django.contrib.auth import get_user_model; from django.test import Client; "
-        f"u, _ = get_user_model().objects.get_or_create(username={username!r}); "
-        f"u.is_staff = u.is_superuser = {superuser}; u.save(); "
-        "c = Client(); c.force_login(u, backend='django.contrib.auth.backends.ModelBackend'); "
-        "print('sessionid=' + c.cookies['sessionid'].value)"
-    )
-    return prod.manage(code)
-
-
 def test_two_nodes_each_with_gunicorn_and_daphne_behind_one_nginx(prod):
     assert [n["name"] for n in prod.nodes] == ["web1", "web2"]
     # Each node answers on its own ports, and nginx spreads requests over both.
@@ -90,7 +79,7 @@ def test_two_nodes_each_with_gunicorn_and_daphne_behind_one_nginx(prod):
 
 
 def test_gate_event_posted_to_node_1_reaches_a_websocket_client_on_node_2(prod, device):
-    cookie = _session_cookie(prod, "ops-watcher", superuser=True)
+    cookie = prod.session_cookie("ops-watcher", superuser=True)
     ws = WebSocket(prod.nodes[1]["daphne_port"], "/ws/", cookie=cookie)
     try:
         assert ws.status == 101, ws.head

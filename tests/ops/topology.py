@@ -275,6 +275,16 @@ class Prod:
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
+    def session_cookie(self, username: str, *, superuser: bool = False) -> str:
+        """A ``sessionid=...`` cookie of a user made (or updated) for the test."""
+        return self.manage(
+            "from django.contrib.auth import get_user_model; from django.test import Client; "
+            f"u, _ = get_user_model().objects.get_or_create(username={username!r}); "
+            f"u.is_staff = u.is_superuser = {superuser}; u.save(); "
+            "c = Client(); c.force_login(u, backend='django.contrib.auth.backends.ModelBackend'); "
+            "print('sessionid=' + c.cookies['sessionid'].value)"
+        )
+
     def stop(self) -> None:
         if self.proc is not None:
             stop_group(self.proc, timeout=30)
