@@ -23,6 +23,8 @@ from .models import (
     ChargeItem,
     LateFeePolicy,
     Merchant,
+    Meter,
+    MeterReading,
     Payment,
     PaymentNotification,
     PrepaidEntry,
@@ -282,5 +284,66 @@ class LateFeePolicyAdmin(ServiceAdminMixin, ScopedModelAdmin):
             clause_reference=data["clause_reference"],
             daily_rate=data["daily_rate"],
             grace_days=data["grace_days"],
+            by=request.user,
+        )
+
+
+@admin.register(Meter)
+class MeterAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    list_display = ["serial", "kind", "unit", "multiplier", "installed_on", "verified_on", "archived"]
+    list_filter = ["kind", "archived"]
+    search_fields = ["serial"]
+    raw_id_fields = ["unit"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["estate", "unit", "kind", "serial", "multiplier", "digits", "installed_on"] if obj else []
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        if change:
+            return services.meter_update(
+                meter=form.instance,
+                verified_on=data["verified_on"],
+                archived=data["archived"],
+                by=request.user,
+            )
+        return services.meter_create(
+            estate=data["estate"],
+            unit=data["unit"],
+            kind=data["kind"],
+            serial=data["serial"],
+            installed_on=data["installed_on"],
+            multiplier=data["multiplier"],
+            digits=data["digits"],
+            by=request.user,
+        )
+
+
+@admin.register(MeterReading)
+class MeterReadingAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    list_display = ["meter", "read_on", "value", "usage", "source", "rollover", "replacement", "created_by"]
+    list_filter = ["source", "meter__kind"]
+    fields = ["meter", "read_on", "value", "rollover", "replacement", "photo"]
+    raw_id_fields = ["meter"]
+    list_select_related = ["meter"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def service_save(self, request, form, change):
+        from django.utils import timezone
+
+        data = form.cleaned_data
+        return services.meter_reading_record(
+            meter=data["meter"],
+            value=data["value"],
+            read_on=data["read_on"],
+            today=timezone.localdate(),
+            rollover=data["rollover"],
+            replacement=data["replacement"],
+            photo=data.get("photo"),
             by=request.user,
         )

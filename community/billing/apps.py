@@ -9,7 +9,7 @@ def _perms(models: list[str], actions: list[str]) -> list[str]:
 # Records the platform writes (bills come from the bill run or another app's charge; payments
 # and notifications from providers): staff look, and correct them only through services.
 _LEDGER = ["bill", "billline", "payment", "paymentnotification", "receipt", "prepaidentry", "refund"]
-_SETUP = ["chargeitem", "tariff", "assignment", "merchant", "latefeepolicy"]
+_SETUP = ["chargeitem", "tariff", "assignment", "merchant", "latefeepolicy", "meter", "meterreading"]
 
 
 class BillingConfig(AppConfig):

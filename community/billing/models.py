@@ -633,3 +633,92 @@ class LateFeePolicy(models.Model):
 
     def __str__(self) -> str:
         return self.clause_reference
+
+
+class MeterKind(models.TextChoices):
+    WATER = "water", _("Water")
+    ELECTRICITY = "electricity", _("Electricity")
+    GAS = "gas", _("Gas")
+
+
+class Meter(models.Model):
+    """A water, electricity or gas meter: a unit's own, or a shared (公摊) one with no unit."""
+
+    estate_path = "estate"
+
+    estate = models.ForeignKey("residents.Estate", on_delete=models.PROTECT, related_name="meters")
+    unit = models.ForeignKey(
+        "residents.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meters",
+        verbose_name=_("unit"),
+        help_text=_("Empty for a shared (公摊) meter."),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=MeterKind.choices)
+    serial = models.CharField(_("meter number"), max_length=40)
+    multiplier = models.DecimalField(
+        _("multiplier"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    digits = models.PositiveSmallIntegerField(
+        _("register digits"), default=6, help_text=_("It rolls over after 10^digits.")
+    )
+    installed_on = models.DateField(_("installed on"))
+    verified_on = models.DateField(_("last verified on"), null=True, blank=True)
+    archived = models.BooleanField(_("archived"), default=False)
+
+    class Meta:
+        verbose_name = _("meter")
+        verbose_name_plural = _("meters")
+        ordering = ["estate", "serial"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "serial"], name="billing_meter_unique_serial")
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class ReadingSource(models.TextChoices):
+    MANUAL = "manual", _("Entered by staff")
+    IMPORT = "import", _("Excel import")
+    DEVICE = "device", _("Smart meter")
+
+
+class MeterReading(models.Model):
+    """One reading; ``usage`` is what was used since the previous reading (× multiplier)."""
+
+    estate_path = "meter__estate"
+
+    meter = models.ForeignKey(
+        Meter, on_delete=models.PROTECT, related_name="readings", verbose_name=_("meter")
+    )
+    read_on = models.DateField(_("read on"))
+    value = models.DecimalField(
+        _("reading"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+    usage = models.DecimalField(_("usage"), max_digits=14, decimal_places=2, default=Decimal(0))
+    source = models.CharField(
+        _("source"), max_length=8, choices=ReadingSource.choices, default=ReadingSource.MANUAL
+    )
+    rollover = models.BooleanField(_("register rolled over"), default=False)
+    replacement = models.BooleanField(_("first reading of a replaced meter"), default=False)
+    photo = models.ImageField(_("photo"), upload_to="billing/readings/%Y/%m/", null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.CharField(_("created by"), max_length=80)
+
+    class Meta:
+        verbose_name = _("meter reading")
+        verbose_name_plural = _("meter readings")
+        ordering = ["meter", "-read_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["meter", "read_on"], name="billing_reading_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meter_id} {self.read_on} {self.value}"

@@ -16,6 +16,7 @@ from .charges import (
     late_fees_post,
     tariff_create,
 )
+from .meters import ImportResult, meter_create, meter_reading_record, meter_readings_import, meter_update
 from .payments import (
     NotifyAnswer,
     alipay_notification_receive,
@@ -30,6 +31,7 @@ from .payments import (
 
 __all__ = [
     "BillRunResult",
+    "ImportResult",
     "NotifyAnswer",
     "alipay_notification_receive",
     "assignment_create",
@@ -44,6 +46,10 @@ __all__ = [
     "late_fee_policy_save",
     "late_fee_waive",
     "late_fees_post",
+    "meter_create",
+    "meter_reading_record",
+    "meter_readings_import",
+    "meter_update",
     "payment_close",
     "payment_create",
     "payment_refund",
