@@ -164,6 +164,10 @@ CELERY_BEAT_SCHEDULE = {
     "voting-advance": {"task": "voting.advance", "schedule": 60.0},
     "access-devices-check-offline": {"task": "access.devices_check_offline", "schedule": 60.0},
     "access-partitions-maintain": {"task": "access.partitions_maintain", "schedule": 6 * 3600.0},
+    "billing-bill-run": {"task": "billing.bill_run", "schedule": 6 * 3600.0},
+    "billing-reconcile": {"task": "billing.reconcile", "schedule": 600.0},
+    "billing-late-fees": {"task": "billing.late_fees", "schedule": 24 * 3600.0},
+    "billing-reminders": {"task": "billing.reminders", "schedule": 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

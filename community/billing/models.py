@@ -722,3 +722,68 @@ class MeterReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meter_id} {self.read_on} {self.value}"
+
+
+class Reminder(models.Model):
+    """A reminder (催缴) sent or due for a bill, at most once per level."""
+
+    estate_path = "bill__estate"
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="reminders", verbose_name=_("bill"))
+    level = models.PositiveSmallIntegerField(_("level"))
+    channel = models.CharField(_("channel"), max_length=10)
+    days_overdue = models.PositiveIntegerField(_("days overdue"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.CharField(_("created by"), max_length=80)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["bill", "level"], name="billing_reminder_once_per_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id} L{self.level}"
+
+
+class FapiaoStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ISSUED = "issued", _("Issued")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class FapiaoRequest(models.Model):
+    """A resident's request for a fapiao (发票) for a payment; staff upload the issued file."""
+
+    estate_path = "payment__estate"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="fapiao_requests")
+    title = models.CharField(_("invoice title (抬头)"), max_length=100)
+    tax_id = models.CharField(_("tax id (税号)"), max_length=20, blank=True, default="")
+    email = models.EmailField(_("email"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=FapiaoStatus.choices, default=FapiaoStatus.REQUESTED
+    )
+    issued_file = models.FileField(_("issued fapiao"), upload_to="billing/fapiao/%Y/%m/", blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True, default="")
+    requested_by = models.CharField(_("requested by"), max_length=80)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_by = models.CharField(_("decided by"), max_length=80, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("fapiao request")
+        verbose_name_plural = _("fapiao requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(status__in=["requested", "issued"]),
+                name="billing_fapiao_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"

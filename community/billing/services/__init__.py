@@ -16,6 +16,7 @@ from .charges import (
     late_fees_post,
     tariff_create,
 )
+from .collection import fapiao_request_create, fapiao_request_decide, reminders_send
 from .meters import ImportResult, meter_create, meter_reading_record, meter_readings_import, meter_update
 from .payments import (
     NotifyAnswer,
@@ -43,6 +44,8 @@ __all__ = [
     "charge_item_update",
     "charge_post",
     "demo_payment_complete",
+    "fapiao_request_create",
+    "fapiao_request_decide",
     "late_fee_policy_save",
     "late_fee_waive",
     "late_fees_post",
@@ -55,6 +58,7 @@ __all__ = [
     "payment_refund",
     "payments_reconcile",
     "prepaid_top_up",
+    "reminders_send",
     "tariff_create",
     "wechatpay_notification_receive",
 ]
