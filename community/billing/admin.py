@@ -21,6 +21,7 @@ from .models import (
     BillLine,
     Channel,
     ChargeItem,
+    FapiaoRequest,
     LateFeePolicy,
     Merchant,
     Meter,
@@ -30,6 +31,7 @@ from .models import (
     PrepaidEntry,
     Receipt,
     Refund,
+    Reminder,
     Tariff,
 )
 
@@ -345,5 +347,45 @@ class MeterReadingAdmin(ServiceAdminMixin, ScopedModelAdmin):
             rollover=data["rollover"],
             replacement=data["replacement"],
             photo=data.get("photo"),
+            by=request.user,
+        )
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Printed notices and visits are listed here for staff to carry out."""
+
+    list_display = ["bill", "level", "channel", "days_overdue", "created_at"]
+    list_filter = ["channel", "level"]
+    list_select_related = ["bill"]
+
+
+class FapiaoDecisionForm(forms.ModelForm):
+    action = forms.ChoiceField(choices=[("issue", "issue"), ("reject", "reject")])
+
+    class Meta:
+        model = FapiaoRequest
+        fields = ["issued_file", "note"]
+
+
+@admin.register(FapiaoRequest)
+class FapiaoRequestAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    """Staff issue a fapiao elsewhere and upload it here, or reject the request with a note."""
+
+    form = FapiaoDecisionForm
+    list_display = ["title", "tax_id", "email", "payment", "status", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = ["payment", "title", "tax_id", "email", "status", "requested_by", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        return services.fapiao_request_decide(
+            request=form.instance,
+            action=data["action"],
+            issued_file=data.get("issued_file"),
+            note=data.get("note", ""),
             by=request.user,
         )

@@ -13,7 +13,7 @@ from django.db.models import Prefetch, QuerySet, Sum
 from community.scoping import my_households_q, staff_scope
 
 from . import calc, reminders
-from .models import Bill, BillLine, Payment, PrepaidEntry, Receipt
+from .models import Bill, BillLine, MeterReading, Payment, PrepaidEntry, Receipt
 
 ZERO = Decimal("0.00")
 
@@ -88,3 +88,14 @@ def arrears_notice(*, estate, as_of: dt.date, min_days: int = 90) -> list[tuple[
     for occupancy in owners:
         rows[occupancy.unit_id][1] = reminders.mask_name(occupancy.resident.name)
     return [tuple(r) for r in sorted(rows.values())]
+
+
+def my_meter_readings(user) -> QuerySet[MeterReading]:
+    """Readings of the meters in the user's homes, newest first (shared meters are the office's)."""
+    if not user.is_authenticated:
+        return MeterReading.objects.none()
+    return (
+        MeterReading.objects.filter(my_households_q(user, unit_path="meter__unit"))
+        .select_related("meter")
+        .order_by("-read_on", "meter_id")
+    )
