@@ -132,6 +132,30 @@ def assignment_lines(
     return lines
 
 
+def metered_lines(*, item_name: str, usage: Decimal, unit_price: Decimal, period: Period) -> list[LineSpec]:
+    """A metered item's line: the period's recorded use × unit price (no proration: use is use)."""
+    if usage <= 0:
+        return []
+    return [LineSpec("charge", f"{item_name} {period.label}", usage, unit_price, to_fen(usage * unit_price))]
+
+
+def share_by_weight(
+    total: Decimal, weights: dict[object, Decimal], *, step: Decimal = FEN
+) -> dict[object, Decimal]:
+    """Split a shared (公摊) total by weights (area, or sub-meter use), rounded to ``step``; the
+    parts add up to the total exactly (largest remainder gets the leftover steps)."""
+    positive = {k: Decimal(w) for k, w in weights.items() if w > 0}
+    whole = sum(positive.values(), Decimal(0))
+    if not positive or total <= 0:
+        return dict.fromkeys(weights, ZERO)
+    exact = {k: Decimal(total) * w / whole for k, w in positive.items()}
+    floored = {k: (v // step) * step for k, v in exact.items()}
+    left = int((Decimal(total) - sum(floored.values(), Decimal(0))) / step)
+    for key in sorted(exact, key=lambda k: (exact[k] - floored[k], str(k)), reverse=True)[:left]:
+        floored[key] += step
+    return {k: floored.get(k, ZERO) for k in weights}
+
+
 def lines_total(amounts: Iterable[Decimal]) -> Decimal:
     return sum((Decimal(a) for a in amounts), ZERO)
 

@@ -157,3 +157,20 @@ def test_worked_example_half_month_by_actual_days():
         ("vacancy", Decimal("-33.56")),
     ]
     assert lines[0].description == "物业费 2026-02 (14/28)"
+
+
+@given(
+    st.decimals(min_value=0, max_value=100000, places=2),
+    st.dictionaries(
+        st.integers(0, 50), st.decimals(min_value=0, max_value=500, places=2), min_size=1, max_size=12
+    ),
+)
+def test_shared_meter_split_adds_up_exactly_and_follows_the_weights(total, weights):
+    parts = calc.share_by_weight(total, weights)
+    assert set(parts) == set(weights)
+    if any(w > 0 for w in weights.values()) and total > 0:
+        assert sum(parts.values(), calc.ZERO) == total
+        whole = sum(weights.values())
+        for key, weight in weights.items():
+            assert abs(parts[key] - total * weight / whole) < Decimal("0.01")
+    assert all(p >= 0 for p in parts.values())

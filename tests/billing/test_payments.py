@@ -223,7 +223,9 @@ def test_portal_top_up_then_fapiao_request_and_meter_history(client_for, estate_
     meter = services.meter_create(
         estate=estate_a, unit=unit, kind="water", serial="W-1", installed_on=dt.date(2025, 1, 1), by=SYSTEM
     )
-    services.meter_reading_record(meter=meter, value="12.00", read_on=dt.date(2025, 6, 1), today=dt.date(2025, 6, 1), by=SYSTEM)
+    services.meter_reading_record(
+        meter=meter, value="12.00", read_on=dt.date(2025, 6, 1), today=dt.date(2025, 6, 1), by=SYSTEM
+    )
     index = client.get("/portal/bills/")
     assert "W-1" in index.content.decode()
     assert "50.00" in index.content.decode()
