@@ -11,7 +11,9 @@ sent again) and 5 % out of order (a payment's notification delivered after later
 Prints notifications/s, p50/p99, payments applied twice (must be 0) and bills whose paid
 amount does not reconcile with their allocations (must be 0). Baseline: /healthz, same clients.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/billing_run.py [--http]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/billing_run.py [--http | --http-only]
+
+``BENCH_NOTIFICATIONS`` (default 10000) sets the number of distinct notifications.
 """
 
 from __future__ import annotations
@@ -291,8 +293,9 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     try:
-        bill_run_part()
-        if "--http" in sys.argv:
+        if "--http-only" not in sys.argv:
+            bill_run_part()
+        if "--http" in sys.argv or "--http-only" in sys.argv:
             http_part()
     finally:
         from django.db import connections

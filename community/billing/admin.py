@@ -44,6 +44,7 @@ class TariffInline(EstateScopedAdminMixin, ReadOnlyInlineMixin, admin.TabularInl
 @admin.register(ChargeItem)
 class ChargeItemAdmin(ServiceAdminMixin, ScopedModelAdmin):
     list_display = ["name", "estate", "item_type", "basis", "cycle", "prepaid", "active"]
+    list_select_related = ["estate"]
     list_filter = ["item_type", "basis", "cycle", "active"]
     search_fields = ["name"]
     inlines = [TariffInline]
@@ -230,6 +231,7 @@ class PaymentAdmin(ServiceAdminMixin, ScopedModelAdmin):
 @admin.register(Refund)
 class RefundAdmin(ServiceAdminMixin, ScopedModelAdmin):
     list_display = ["out_refund_no", "payment", "amount", "reason", "created_by", "created_at"]
+    list_select_related = ["payment"]
     fields = ["payment", "amount", "reason"]
     raw_id_fields = ["payment"]
 
@@ -249,6 +251,7 @@ class RefundAdmin(ServiceAdminMixin, ScopedModelAdmin):
 @admin.register(PaymentNotification)
 class PaymentNotificationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = ["received_at", "provider", "merchant_code", "outcome", "flagged", "deliveries", "payment"]
+    list_select_related = ["payment"]
     list_filter = ["provider", "outcome", "flagged"]
     search_fields = ["event_id", "merchant_code"]
 
@@ -271,6 +274,7 @@ class MerchantAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """Merchant accounts hold keys: set up by a command on the server, only shown here."""
 
     list_display = ["code", "provider", "estate", "mch_id", "app_id", "is_demo"]
+    list_select_related = ["estate"]
     exclude = ["api_v3_key"]
 
 
@@ -293,6 +297,7 @@ class LateFeePolicyAdmin(ServiceAdminMixin, ScopedModelAdmin):
 @admin.register(Meter)
 class MeterAdmin(ServiceAdminMixin, ScopedModelAdmin):
     list_display = ["serial", "kind", "unit", "multiplier", "installed_on", "verified_on", "archived"]
+    list_select_related = ["unit__building"]
     list_filter = ["kind", "archived"]
     search_fields = ["serial"]
     raw_id_fields = ["unit"]
@@ -374,6 +379,7 @@ class FapiaoRequestAdmin(ServiceAdminMixin, ScopedModelAdmin):
 
     form = FapiaoDecisionForm
     list_display = ["title", "tax_id", "email", "payment", "status", "created_at"]
+    list_select_related = ["payment"]
     list_filter = ["status"]
     readonly_fields = ["payment", "title", "tax_id", "email", "status", "requested_by", "decided_by"]
 
