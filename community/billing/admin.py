@@ -52,7 +52,17 @@ class ChargeItemAdmin(ServiceAdminMixin, ScopedModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # An item that has billed keeps its meaning; a new item or a new tariff changes prices.
         if obj is not None:
-            return ["estate", "name", "item_type", "basis", "cycle", "prepaid", "due_days", "vacancy_rate"]
+            return [
+                "estate",
+                "name",
+                "item_type",
+                "basis",
+                "cycle",
+                "prepaid",
+                "due_days",
+                "vacancy_rate",
+                "prepay_discount_rate",
+            ]
         return []
 
     def service_save(self, request, form, change):
@@ -74,6 +84,7 @@ class ChargeItemAdmin(ServiceAdminMixin, ScopedModelAdmin):
             due_days=data["due_days"],
             vacancy_rate=data["vacancy_rate"],
             payable_from_prepaid=data["payable_from_prepaid"],
+            prepay_discount_rate=data["prepay_discount_rate"],
             by=request.user,
         )
 

@@ -102,9 +102,11 @@ def assignment_lines(
     active_until: dt.date | None,
     vacancy_rate: Decimal = Decimal(1),
     vacant: bool = False,
+    prepay_discount_rate: Decimal = Decimal(0),
 ) -> list[LineSpec]:
-    """The lines of one assignment's bill for ``period``: the (prorated) charge and, for a
-    vacant unit, the vacancy discount as its own line. Empty when nothing is owed."""
+    """The lines of one assignment's bill for ``period``: the (prorated) charge and, as lines of
+    their own, the vacancy discount of a vacant unit and the discount for paying a quarter or a
+    year in advance. Empty when nothing is owed."""
     days = period.overlap_days(active_from, active_until)
     if days <= 0:
         return []
@@ -129,6 +131,13 @@ def assignment_lines(
         discount = to_fen(amount * (1 - vacancy_rate))
         if discount > 0:
             lines.append(LineSpec("vacancy", f"空置优惠 {item_name}", Decimal(1), -discount, -discount))
+    if prepay_discount_rate > 0 and months_in(period) > 1:
+        base = amount + sum((line.amount for line in lines[1:]), ZERO)
+        discount = min(to_fen(base * prepay_discount_rate), base)
+        if discount > 0:
+            lines.append(
+                LineSpec("prepay_discount", f"预缴优惠 {item_name}", Decimal(1), -discount, -discount)
+            )
     return lines
 
 

@@ -78,6 +78,14 @@ class ChargeItem(models.Model):
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
         help_text=_("Share of the charge a vacant (空置) unit pays, e.g. 0.700."),
     )
+    prepay_discount_rate = models.DecimalField(
+        _("prepay discount"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.000"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal("0.5"))],
+        help_text=_("Share taken off a quarter's or year's charge billed in advance, e.g. 0.050 (预缴优惠)."),
+    )
     payable_from_prepaid = models.BooleanField(_("payable from the prepaid balance"), default=True)
     active = models.BooleanField(_("active"), default=True)
 
@@ -262,6 +270,7 @@ class Bill(models.Model):
 class LineKind(models.TextChoices):
     CHARGE = "charge", _("Charge")
     VACANCY = "vacancy", _("Vacancy discount")
+    PREPAY_DISCOUNT = "prepay_discount", _("Prepay discount")
     ADJUSTMENT = "adjustment", _("Adjustment")
     CREDIT = "credit", _("Credit")
     LATE_FEE = "late_fee", _("Late fee (违约金)")

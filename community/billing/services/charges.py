@@ -60,6 +60,7 @@ def charge_item_create(
     due_days: int = 30,
     vacancy_rate: Decimal = Decimal("1.000"),
     payable_from_prepaid: bool = True,
+    prepay_discount_rate: Decimal = Decimal("0.000"),
     by,
 ) -> ChargeItem:
     actor_label(by)
@@ -87,6 +88,7 @@ def charge_item_create(
             due_days=due_days,
             vacancy_rate=vacancy_rate,
             payable_from_prepaid=payable_from_prepaid,
+            prepay_discount_rate=prepay_discount_rate,
         )
 
 
@@ -305,6 +307,7 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
                     active_until=end,
                     vacancy_rate=item.vacancy_rate,
                     vacant=vacant,
+                    prepay_discount_rate=item.prepay_discount_rate if item.prepaid else Decimal(0),
                 )
             if not specs:
                 continue
