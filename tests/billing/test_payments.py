@@ -229,3 +229,16 @@ def test_portal_top_up_then_fapiao_request_and_meter_history(client_for, estate_
     index = client.get("/portal/bills/")
     assert "W-1" in index.content.decode()
     assert "50.00" in index.content.decode()
+
+
+def test_a_provider_that_is_not_connected_refuses_and_leaves_no_open_payment(estate_a, household_a):
+    from community.billing.models import Merchant, Payment
+
+    _user, unit = household_a
+    Merchant.objects.create(
+        code="sunshine-live", estate=estate_a, provider="wechatpay", mch_id="1", app_id="wx1"
+    )
+    bill = _bill(estate_a, unit, "10.00", "a")
+    with pytest.raises(ServiceError):
+        services.payment_create(bills=[bill], provider="wechatpay", channel="jsapi", by=SYSTEM)
+    assert list(Payment.objects.values_list("status", flat=True)) == ["closed"]
