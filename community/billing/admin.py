@@ -36,6 +36,17 @@ from .models import (
 )
 
 
+class AddOnlyAdminMixin:
+    """Records that are added (through their service) and never edited or deleted afterwards:
+    tariff versions, correction lines, refunds, meter readings."""
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class TariffInline(EstateScopedAdminMixin, ReadOnlyInlineMixin, admin.TabularInline):
     model = Tariff
     fields = ["unit_price", "effective_from"]
@@ -90,13 +101,10 @@ class ChargeItemAdmin(ServiceAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(Tariff)
-class TariffAdmin(ServiceAdminMixin, ScopedModelAdmin):
+class TariffAdmin(AddOnlyAdminMixin, ServiceAdminMixin, ScopedModelAdmin):
     list_display = ["item", "unit_price", "effective_from"]
     list_filter = ["item__item_type"]
     list_select_related = ["item"]
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)  # versions, never edits
 
     def service_save(self, request, form, change):
         data = form.cleaned_data
@@ -166,7 +174,7 @@ class AdjustmentForm(forms.ModelForm):
 
 
 @admin.register(BillLine)
-class BillLineAdmin(ServiceAdminMixin, ScopedModelAdmin):
+class BillLineAdmin(AddOnlyAdminMixin, ServiceAdminMixin, ScopedModelAdmin):
     """Add = an adjustment (positive) or credit (negative) line with a reason."""
 
     form = AdjustmentForm
@@ -174,12 +182,6 @@ class BillLineAdmin(ServiceAdminMixin, ScopedModelAdmin):
     list_filter = ["kind"]
     raw_id_fields = ["bill"]
     list_select_related = ["bill"]
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def service_save(self, request, form, change):
         data = form.cleaned_data
@@ -240,17 +242,11 @@ class PaymentAdmin(ServiceAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ServiceAdminMixin, ScopedModelAdmin):
+class RefundAdmin(AddOnlyAdminMixin, ServiceAdminMixin, ScopedModelAdmin):
     list_display = ["out_refund_no", "payment", "amount", "reason", "created_by", "created_at"]
     list_select_related = ["payment"]
     fields = ["payment", "amount", "reason"]
     raw_id_fields = ["payment"]
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def service_save(self, request, form, change):
         data = form.cleaned_data
@@ -338,18 +334,12 @@ class MeterAdmin(ServiceAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(MeterReading)
-class MeterReadingAdmin(ServiceAdminMixin, ScopedModelAdmin):
+class MeterReadingAdmin(AddOnlyAdminMixin, ServiceAdminMixin, ScopedModelAdmin):
     list_display = ["meter", "read_on", "value", "usage", "source", "rollover", "replacement", "created_by"]
     list_filter = ["source", "meter__kind"]
     fields = ["meter", "read_on", "value", "rollover", "replacement", "photo"]
     raw_id_fields = ["meter"]
     list_select_related = ["meter"]
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def service_save(self, request, form, change):
         from django.utils import timezone
