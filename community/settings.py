@@ -186,6 +186,10 @@ CELERY_BEAT_SCHEDULE = {
     "exchange-deliver": {"task": "exchange.deliver", "schedule": 30.0},
     "affairs-escalate": {"task": "affairs.escalate", "schedule": 300.0},
     "exchange-statistics-daily": {"task": "exchange.statistics_daily", "schedule": 6 * 3600.0},
+    "billing-bill-run": {"task": "billing.bill_run", "schedule": 6 * 3600.0},
+    "billing-reconcile": {"task": "billing.reconcile", "schedule": 600.0},
+    "billing-late-fees": {"task": "billing.late_fees", "schedule": 24 * 3600.0},
+    "billing-reminders": {"task": "billing.reminders", "schedule": 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Reliability: a task is acknowledged only after it ran (acks_late), and a worker process that

@@ -21,15 +21,30 @@ from .models import (
     BillLine,
     Channel,
     ChargeItem,
+    FapiaoRequest,
     LateFeePolicy,
     Merchant,
+    Meter,
+    MeterReading,
     Payment,
     PaymentNotification,
     PrepaidEntry,
     Receipt,
     Refund,
+    Reminder,
     Tariff,
 )
+
+
+class AddOnlyAdminMixin:
+    """Records that are added (through their service) and never edited or deleted afterwards:
+    tariff versions, correction lines, refunds, meter readings."""
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class TariffInline(EstateScopedAdminMixin, ReadOnlyInlineMixin, admin.TabularInline):
@@ -40,6 +55,7 @@ class TariffInline(EstateScopedAdminMixin, ReadOnlyInlineMixin, admin.TabularInl
 @admin.register(ChargeItem)
 class ChargeItemAdmin(ServiceAdminMixin, ScopedModelAdmin):
     list_display = ["name", "estate", "item_type", "basis", "cycle", "prepaid", "active"]
+    list_select_related = ["estate"]
     list_filter = ["item_type", "basis", "cycle", "active"]
     search_fields = ["name"]
     inlines = [TariffInline]
@@ -47,7 +63,17 @@ class ChargeItemAdmin(ServiceAdminMixin, ScopedModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # An item that has billed keeps its meaning; a new item or a new tariff changes prices.
         if obj is not None:
-            return ["estate", "name", "item_type", "basis", "cycle", "prepaid", "due_days", "vacancy_rate"]
+            return [
+                "estate",
+                "name",
+                "item_type",
+                "basis",
+                "cycle",
+                "prepaid",
+                "due_days",
+                "vacancy_rate",
+                "prepay_discount_rate",
+            ]
         return []
 
     def service_save(self, request, form, change):
@@ -69,18 +95,16 @@ class ChargeItemAdmin(ServiceAdminMixin, ScopedModelAdmin):
             due_days=data["due_days"],
             vacancy_rate=data["vacancy_rate"],
             payable_from_prepaid=data["payable_from_prepaid"],
+            prepay_discount_rate=data["prepay_discount_rate"],
             by=request.user,
         )
 
 
 @admin.register(Tariff)
-class TariffAdmin(ServiceAdminMixin, ScopedModelAdmin):
+class TariffAdmin(AddOnlyAdminMixin, ServiceAdminMixin, ScopedModelAdmin):
     list_display = ["item", "unit_price", "effective_from"]
     list_filter = ["item__item_type"]
     list_select_related = ["item"]
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)  # versions, never edits
 
     def service_save(self, request, form, change):
         data = form.cleaned_data
@@ -150,7 +174,7 @@ class AdjustmentForm(forms.ModelForm):
 
 
 @admin.register(BillLine)
-class BillLineAdmin(ServiceAdminMixin, ScopedModelAdmin):
+class BillLineAdmin(AddOnlyAdminMixin, ServiceAdminMixin, ScopedModelAdmin):
     """Add = an adjustment (positive) or credit (negative) line with a reason."""
 
     form = AdjustmentForm
@@ -158,12 +182,6 @@ class BillLineAdmin(ServiceAdminMixin, ScopedModelAdmin):
     list_filter = ["kind"]
     raw_id_fields = ["bill"]
     list_select_related = ["bill"]
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def service_save(self, request, form, change):
         data = form.cleaned_data
@@ -224,16 +242,11 @@ class PaymentAdmin(ServiceAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ServiceAdminMixin, ScopedModelAdmin):
+class RefundAdmin(AddOnlyAdminMixin, ServiceAdminMixin, ScopedModelAdmin):
     list_display = ["out_refund_no", "payment", "amount", "reason", "created_by", "created_at"]
+    list_select_related = ["payment"]
     fields = ["payment", "amount", "reason"]
     raw_id_fields = ["payment"]
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def service_save(self, request, form, change):
         data = form.cleaned_data
@@ -245,6 +258,7 @@ class RefundAdmin(ServiceAdminMixin, ScopedModelAdmin):
 @admin.register(PaymentNotification)
 class PaymentNotificationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = ["received_at", "provider", "merchant_code", "outcome", "flagged", "deliveries", "payment"]
+    list_select_related = ["payment"]
     list_filter = ["provider", "outcome", "flagged"]
     search_fields = ["event_id", "merchant_code"]
 
@@ -267,6 +281,7 @@ class MerchantAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """Merchant accounts hold keys: set up by a command on the server, only shown here."""
 
     list_display = ["code", "provider", "estate", "mch_id", "app_id", "is_demo"]
+    list_select_related = ["estate"]
     exclude = ["api_v3_key"]
 
 
@@ -282,5 +297,102 @@ class LateFeePolicyAdmin(ServiceAdminMixin, ScopedModelAdmin):
             clause_reference=data["clause_reference"],
             daily_rate=data["daily_rate"],
             grace_days=data["grace_days"],
+            by=request.user,
+        )
+
+
+@admin.register(Meter)
+class MeterAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    list_display = ["serial", "kind", "unit", "multiplier", "installed_on", "verified_on", "archived"]
+    list_select_related = ["unit__building"]
+    list_filter = ["kind", "archived"]
+    search_fields = ["serial"]
+    raw_id_fields = ["unit"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["estate", "unit", "kind", "serial", "multiplier", "digits", "installed_on"] if obj else []
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        if change:
+            return services.meter_update(
+                meter=form.instance,
+                verified_on=data["verified_on"],
+                archived=data["archived"],
+                by=request.user,
+            )
+        return services.meter_create(
+            estate=data["estate"],
+            unit=data["unit"],
+            kind=data["kind"],
+            serial=data["serial"],
+            installed_on=data["installed_on"],
+            multiplier=data["multiplier"],
+            digits=data["digits"],
+            by=request.user,
+        )
+
+
+@admin.register(MeterReading)
+class MeterReadingAdmin(AddOnlyAdminMixin, ServiceAdminMixin, ScopedModelAdmin):
+    list_display = ["meter", "read_on", "value", "usage", "source", "rollover", "replacement", "created_by"]
+    list_filter = ["source", "meter__kind"]
+    fields = ["meter", "read_on", "value", "rollover", "replacement", "photo"]
+    raw_id_fields = ["meter"]
+    list_select_related = ["meter"]
+
+    def service_save(self, request, form, change):
+        from django.utils import timezone
+
+        data = form.cleaned_data
+        return services.meter_reading_record(
+            meter=data["meter"],
+            value=data["value"],
+            read_on=data["read_on"],
+            today=timezone.localdate(),
+            rollover=data["rollover"],
+            replacement=data["replacement"],
+            photo=data.get("photo"),
+            by=request.user,
+        )
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Printed notices and visits are listed here for staff to carry out."""
+
+    list_display = ["bill", "level", "channel", "days_overdue", "created_at"]
+    list_filter = ["channel", "level"]
+    list_select_related = ["bill"]
+
+
+class FapiaoDecisionForm(forms.ModelForm):
+    action = forms.ChoiceField(choices=[("issue", "issue"), ("reject", "reject")])
+
+    class Meta:
+        model = FapiaoRequest
+        fields = ["issued_file", "note"]
+
+
+@admin.register(FapiaoRequest)
+class FapiaoRequestAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    """Staff issue a fapiao elsewhere and upload it here, or reject the request with a note."""
+
+    form = FapiaoDecisionForm
+    list_display = ["title", "tax_id", "email", "payment", "status", "created_at"]
+    list_select_related = ["payment"]
+    list_filter = ["status"]
+    readonly_fields = ["payment", "title", "tax_id", "email", "status", "requested_by", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        return services.fapiao_request_decide(
+            request=form.instance,
+            action=data["action"],
+            issued_file=data.get("issued_file"),
+            note=data.get("note", ""),
             by=request.user,
         )

@@ -8,8 +8,18 @@ def _perms(models: list[str], actions: list[str]) -> list[str]:
 
 # Records the platform writes (bills come from the bill run or another app's charge; payments
 # and notifications from providers): staff look, and correct them only through services.
-_LEDGER = ["bill", "billline", "payment", "paymentnotification", "receipt", "prepaidentry", "refund"]
-_SETUP = ["chargeitem", "tariff", "assignment", "merchant", "latefeepolicy"]
+_LEDGER = [
+    "bill",
+    "billline",
+    "payment",
+    "paymentnotification",
+    "receipt",
+    "prepaidentry",
+    "refund",
+    "reminder",
+    "fapiaorequest",
+]
+_SETUP = ["chargeitem", "tariff", "assignment", "merchant", "latefeepolicy", "meter", "meterreading"]
 
 
 class BillingConfig(AppConfig):
@@ -20,6 +30,7 @@ class BillingConfig(AppConfig):
     role_permissions = {
         "manager": _perms(_SETUP, ["view", "add", "change", "delete"])
         + _perms(_LEDGER, ["view"])
-        + _perms(["billline", "payment", "refund"], ["add"]),
+        + _perms(["billline", "payment", "refund"], ["add"])
+        + _perms(["fapiaorequest"], ["change"]),
         "front_desk": _perms(_SETUP, ["view"]) + _perms(_LEDGER, ["view"]) + _perms(["payment"], ["add"]),
     }

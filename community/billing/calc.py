@@ -102,9 +102,11 @@ def assignment_lines(
     active_until: dt.date | None,
     vacancy_rate: Decimal = Decimal(1),
     vacant: bool = False,
+    prepay_discount_rate: Decimal = Decimal(0),
 ) -> list[LineSpec]:
-    """The lines of one assignment's bill for ``period``: the (prorated) charge and, for a
-    vacant unit, the vacancy discount as its own line. Empty when nothing is owed."""
+    """The lines of one assignment's bill for ``period``: the (prorated) charge and, as lines of
+    their own, the vacancy discount of a vacant unit and the discount for paying a quarter or a
+    year in advance. Empty when nothing is owed."""
     days = period.overlap_days(active_from, active_until)
     if days <= 0:
         return []
@@ -129,7 +131,38 @@ def assignment_lines(
         discount = to_fen(amount * (1 - vacancy_rate))
         if discount > 0:
             lines.append(LineSpec("vacancy", f"空置优惠 {item_name}", Decimal(1), -discount, -discount))
+    if prepay_discount_rate > 0 and months_in(period) > 1:
+        base = amount + sum((line.amount for line in lines[1:]), ZERO)
+        discount = min(to_fen(base * prepay_discount_rate), base)
+        if discount > 0:
+            lines.append(
+                LineSpec("prepay_discount", f"预缴优惠 {item_name}", Decimal(1), -discount, -discount)
+            )
     return lines
+
+
+def metered_lines(*, item_name: str, usage: Decimal, unit_price: Decimal, period: Period) -> list[LineSpec]:
+    """A metered item's line: the period's recorded use × unit price (no proration: use is use)."""
+    if usage <= 0:
+        return []
+    return [LineSpec("charge", f"{item_name} {period.label}", usage, unit_price, to_fen(usage * unit_price))]
+
+
+def share_by_weight(
+    total: Decimal, weights: dict[object, Decimal], *, step: Decimal = FEN
+) -> dict[object, Decimal]:
+    """Split a shared (公摊) total by weights (area, or sub-meter use), rounded to ``step``; the
+    parts add up to the total exactly (largest remainder gets the leftover steps)."""
+    positive = {k: Decimal(w) for k, w in weights.items() if w > 0}
+    whole = sum(positive.values(), Decimal(0))
+    if not positive or total <= 0:
+        return dict.fromkeys(weights, ZERO)
+    exact = {k: Decimal(total) * w / whole for k, w in positive.items()}
+    floored = {k: (v // step) * step for k, v in exact.items()}
+    left = int((Decimal(total) - sum(floored.values(), Decimal(0))) / step)
+    for key in sorted(exact, key=lambda k: (exact[k] - floored[k], str(k)), reverse=True)[:left]:
+        floored[key] += step
+    return {k: floored.get(k, ZERO) for k in weights}
 
 
 def lines_total(amounts: Iterable[Decimal]) -> Decimal:

@@ -78,6 +78,14 @@ class ChargeItem(models.Model):
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
         help_text=_("Share of the charge a vacant (空置) unit pays, e.g. 0.700."),
     )
+    prepay_discount_rate = models.DecimalField(
+        _("prepay discount"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.000"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal("0.5"))],
+        help_text=_("Share taken off a quarter's or year's charge billed in advance, e.g. 0.050 (预缴优惠)."),
+    )
     payable_from_prepaid = models.BooleanField(_("payable from the prepaid balance"), default=True)
     active = models.BooleanField(_("active"), default=True)
 
@@ -262,6 +270,7 @@ class Bill(models.Model):
 class LineKind(models.TextChoices):
     CHARGE = "charge", _("Charge")
     VACANCY = "vacancy", _("Vacancy discount")
+    PREPAY_DISCOUNT = "prepay_discount", _("Prepay discount")
     ADJUSTMENT = "adjustment", _("Adjustment")
     CREDIT = "credit", _("Credit")
     LATE_FEE = "late_fee", _("Late fee (违约金)")
@@ -633,3 +642,157 @@ class LateFeePolicy(models.Model):
 
     def __str__(self) -> str:
         return self.clause_reference
+
+
+class MeterKind(models.TextChoices):
+    WATER = "water", _("Water")
+    ELECTRICITY = "electricity", _("Electricity")
+    GAS = "gas", _("Gas")
+
+
+class Meter(models.Model):
+    """A water, electricity or gas meter: a unit's own, or a shared (公摊) one with no unit."""
+
+    estate_path = "estate"
+
+    estate = models.ForeignKey("residents.Estate", on_delete=models.PROTECT, related_name="meters")
+    unit = models.ForeignKey(
+        "residents.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meters",
+        verbose_name=_("unit"),
+        help_text=_("Empty for a shared (公摊) meter."),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=MeterKind.choices)
+    serial = models.CharField(_("meter number"), max_length=40)
+    multiplier = models.DecimalField(
+        _("multiplier"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    digits = models.PositiveSmallIntegerField(
+        _("register digits"), default=6, help_text=_("It rolls over after 10^digits.")
+    )
+    installed_on = models.DateField(_("installed on"))
+    verified_on = models.DateField(_("last verified on"), null=True, blank=True)
+    archived = models.BooleanField(_("archived"), default=False)
+
+    class Meta:
+        verbose_name = _("meter")
+        verbose_name_plural = _("meters")
+        ordering = ["estate", "serial"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "serial"], name="billing_meter_unique_serial")
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class ReadingSource(models.TextChoices):
+    MANUAL = "manual", _("Entered by staff")
+    IMPORT = "import", _("Excel import")
+    DEVICE = "device", _("Smart meter")
+
+
+class MeterReading(models.Model):
+    """One reading; ``usage`` is what was used since the previous reading (× multiplier)."""
+
+    estate_path = "meter__estate"
+
+    meter = models.ForeignKey(
+        Meter, on_delete=models.PROTECT, related_name="readings", verbose_name=_("meter")
+    )
+    read_on = models.DateField(_("read on"))
+    value = models.DecimalField(
+        _("reading"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+    usage = models.DecimalField(_("usage"), max_digits=14, decimal_places=2, default=Decimal(0))
+    source = models.CharField(
+        _("source"), max_length=8, choices=ReadingSource.choices, default=ReadingSource.MANUAL
+    )
+    rollover = models.BooleanField(_("register rolled over"), default=False)
+    replacement = models.BooleanField(_("first reading of a replaced meter"), default=False)
+    photo = models.ImageField(_("photo"), upload_to="billing/readings/%Y/%m/", null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.CharField(_("created by"), max_length=80)
+
+    class Meta:
+        verbose_name = _("meter reading")
+        verbose_name_plural = _("meter readings")
+        ordering = ["meter", "-read_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["meter", "read_on"], name="billing_reading_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meter_id} {self.read_on} {self.value}"
+
+
+class Reminder(models.Model):
+    """A reminder (催缴) sent or due for a bill, at most once per level."""
+
+    estate_path = "bill__estate"
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="reminders", verbose_name=_("bill"))
+    level = models.PositiveSmallIntegerField(_("level"))
+    channel = models.CharField(_("channel"), max_length=10)
+    days_overdue = models.PositiveIntegerField(_("days overdue"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.CharField(_("created by"), max_length=80)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["bill", "level"], name="billing_reminder_once_per_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id} L{self.level}"
+
+
+class FapiaoStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ISSUED = "issued", _("Issued")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class FapiaoRequest(models.Model):
+    """A resident's request for a fapiao (发票) for a payment; staff upload the issued file."""
+
+    estate_path = "payment__estate"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="fapiao_requests")
+    title = models.CharField(_("invoice title (抬头)"), max_length=100)
+    tax_id = models.CharField(_("tax id (税号)"), max_length=20, blank=True, default="")
+    email = models.EmailField(_("email"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=FapiaoStatus.choices, default=FapiaoStatus.REQUESTED
+    )
+    issued_file = models.FileField(_("issued fapiao"), upload_to="billing/fapiao/%Y/%m/", blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True, default="")
+    requested_by = models.CharField(_("requested by"), max_length=80)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_by = models.CharField(_("decided by"), max_length=80, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("fapiao request")
+        verbose_name_plural = _("fapiao requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(status__in=["requested", "issued"]),
+                name="billing_fapiao_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"

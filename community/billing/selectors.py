@@ -5,13 +5,15 @@ Residents read through their households (``my_households_q``), staff through ``s
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet, Sum
 
 from community.scoping import my_households_q, staff_scope
 
-from .models import Bill, BillLine, Payment, PrepaidEntry, Receipt
+from . import calc, reminders
+from .models import Bill, BillLine, MeterReading, Payment, PrepaidEntry, Receipt
 
 ZERO = Decimal("0.00")
 
@@ -58,3 +60,42 @@ def my_receipts(user) -> QuerySet[Receipt]:
 
 def prepaid_balance(unit) -> Decimal:
     return PrepaidEntry.objects.filter(unit=unit).aggregate(s=Sum("amount"))["s"] or ZERO
+
+
+def arrears_notice(*, estate, as_of: dt.date, min_days: int = 90) -> list[tuple[str, str, object]]:
+    """Rows for a notice on the estate board: unit, masked name, amount owed. Names are masked."""
+    from community.residents.models import Occupancy
+
+    rows: dict[int, list] = {}
+    bills = (
+        Bill.objects.open()
+        .filter(
+            estate=estate,
+            due_date__lt=as_of - dt.timedelta(days=min_days),
+            payer_unit__isnull=False,
+            disputed=False,
+        )
+        .select_related("payer_unit__building")
+    )
+    for bill in bills:
+        entry = rows.setdefault(bill.payer_unit_id, [bill.payer_unit.label, "", calc.ZERO])
+        entry[2] += bill.amount_due
+    owners = (
+        Occupancy.objects.active(as_of)
+        .filter(unit_id__in=rows, is_primary_contact=True)
+        .select_related("resident")
+    )
+    for occupancy in owners:
+        rows[occupancy.unit_id][1] = reminders.mask_name(occupancy.resident.name)
+    return [tuple(r) for r in sorted(rows.values())]
+
+
+def my_meter_readings(user) -> QuerySet[MeterReading]:
+    """Readings of the meters in the user's homes, newest first (shared meters are the office's)."""
+    if not user.is_authenticated:
+        return MeterReading.objects.none()
+    return (
+        MeterReading.objects.filter(my_households_q(user, unit_path="meter__unit"))
+        .select_related("meter")
+        .order_by("-read_on", "meter_id")
+    )

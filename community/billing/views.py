@@ -69,6 +69,7 @@ def index(request):
             "total_due": sum((b.amount_due for b in open_bills), selectors.ZERO),
             "balances": balances,
             "receipts": selectors.my_receipts(request.user).order_by("-issued_at")[:20],
+            "readings": selectors.my_meter_readings(request.user)[:24],
         },
     )
 
@@ -109,7 +110,58 @@ def pay(request, pk: int):
 def receipt(request, pk: int):
     receipt = get_object_or_404(selectors.my_receipts(request.user), pk=pk)
     allocations = receipt.payment.allocations.select_related("bill").order_by("id")
-    return render(request, "portal/billing/receipt.html", {"receipt": receipt, "allocations": allocations})
+    fapiao = receipt.payment.fapiao_requests.order_by("-created_at").first()
+    return render(
+        request,
+        "portal/billing/receipt.html",
+        {"receipt": receipt, "allocations": allocations, "fapiao": fapiao},
+    )
+
+
+@login_required
+@require_POST
+def fapiao_request(request, pk: int):
+    receipt = get_object_or_404(selectors.my_receipts(request.user), pk=pk)
+    try:
+        services.fapiao_request_create(
+            payment=receipt.payment,
+            title=request.POST.get("title", ""),
+            tax_id=request.POST.get("tax_id", ""),
+            email=request.POST.get("email", ""),
+            by=request.user,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("Your fapiao request is with the property office."))
+    return redirect("portal-billing:receipt", pk=receipt.pk)
+
+
+@login_required
+@require_POST
+def top_up(request):
+    """Money into the prepaid balance, paid with the demo provider."""
+    from decimal import Decimal, InvalidOperation
+
+    from community.scoping import my_units
+
+    unit = my_units(request.user).filter(pk=request.POST.get("unit") or 0).first()
+    try:
+        amount = Decimal(request.POST.get("amount", ""))
+    except InvalidOperation:
+        amount = None
+    if unit is None or amount is None:
+        messages.error(request, _("Choose your home and an amount."))
+        return redirect("portal-billing:index")
+    try:
+        payment = services.prepaid_top_up(
+            unit=unit, amount=amount, provider=Provider.DEMO, channel="h5", by=request.user
+        )
+        payment = services.demo_payment_complete(payment=payment, by=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("portal-billing:index")
+    return redirect("portal-billing:receipt", pk=payment.receipt.pk)
 
 
 @login_required

@@ -60,3 +60,30 @@ def test_offline_payment_through_the_admin(
     )
     assert response.status_code == 302, [str(e) for e in response.context["adminform"].form.errors.items()]
     assert Bill.objects.get(pk=bill.pk).status == "paid"
+
+
+def test_admin_lists_keep_a_constant_number_of_queries(client_for, estate_a, household_a, manager_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(manager_a)
+    pages = ["bill", "billline", "payment", "receipt", "prepaidentry", "paymentnotification"]
+
+    def counts():
+        result = {}
+        for page in pages:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(f"/admin/billing/{page}/").status_code == 200
+            result[page] = len(ctx.captured_queries)
+        return result
+
+    for i in range(2):
+        services.payment_create(
+            bills=[_bill(estate_a, household_a[1], f"s{i}")], provider="offline", channel="cash", by=manager_a
+        )
+    small = counts()
+    for i in range(12):
+        services.payment_create(
+            bills=[_bill(estate_a, household_a[1], f"l{i}")], provider="offline", channel="cash", by=manager_a
+        )
+    assert counts() == small

@@ -151,3 +151,54 @@ def test_two_concurrent_runs_create_each_bill_once(estate_a, fee):
     assert sorted(results) == [0, 40]
     assert Bill.objects.count() == 40
     assert len(set(Bill.objects.values_list("number", flat=True))) == 40
+
+
+def test_metered_item_bills_the_periods_recorded_use_once_read(estate_a):
+    item = ChargeItemFactory(estate=estate_a, name="水费", item_type="water", basis="metered", prepaid=False)
+    TariffFactory(item=item, unit_price=Decimal("3.45"), effective_from=dt.date(2020, 1, 1))
+    assignment = AssignmentFactory(item=item, start_date=dt.date(2025, 1, 1))
+    meter = services.meter_create(
+        estate=estate_a,
+        unit=assignment.unit,
+        kind="water",
+        serial="W-9",
+        installed_on=dt.date(2025, 1, 1),
+        by=SYSTEM,
+    )
+    services.meter_reading_record(
+        meter=meter, value="100", read_on=dt.date(2025, 12, 31), today=dt.date(2026, 2, 1), by=SYSTEM
+    )
+    assert (
+        services.bill_run(estate=estate_a, on=dt.date(2026, 2, 1), by=SYSTEM).created == 0
+    )  # nothing read in January
+    services.meter_reading_record(
+        meter=meter, value="112.5", read_on=dt.date(2026, 1, 31), today=dt.date(2026, 2, 1), by=SYSTEM
+    )
+    services.bill_run(estate=estate_a, on=dt.date(2026, 2, 1), by=SYSTEM)
+    bill = Bill.objects.get()
+    line = bill.lines.get()
+    assert (line.quantity, line.unit_price, line.amount) == (
+        Decimal("12.50"),
+        Decimal("3.45"),
+        Decimal("43.13"),
+    )
+    assert services.bill_run(estate=estate_a, on=dt.date(2026, 2, 2), by=SYSTEM).created == 0
+
+
+def test_yearly_item_billed_in_advance_shows_the_prepay_discount_as_a_line(estate_a):
+    item = ChargeItemFactory(
+        estate=estate_a,
+        name="物业费（年缴）",
+        cycle="year",
+        prepaid=True,
+        prepay_discount_rate=Decimal("0.050"),
+    )
+    TariffFactory(item=item, unit_price=Decimal("2.00"), effective_from=dt.date(2020, 1, 1))
+    AssignmentFactory(item=item, unit__exclusive_area=Decimal("100.00"), start_date=dt.date(2025, 1, 1))
+    services.bill_run(estate=estate_a, on=dt.date(2026, 1, 5), by=SYSTEM)
+    bill = Bill.objects.get()
+    assert [(line.kind, line.amount) for line in bill.lines.order_by("id")] == [
+        ("charge", Decimal("2400.00")),
+        ("prepay_discount", Decimal("-120.00")),
+    ]
+    assert bill.total == Decimal("2280.00")

@@ -47,10 +47,18 @@ def test_prorated_parts_add_up_to_the_whole_within_a_fen_per_part(area, price, d
         assert amount >= 0 and amount == amount.quantize(calc.FEN)
 
 
-@given(areas, prices, days, cycles, st.decimals(min_value=0, max_value=1, places=3), st.booleans())
+@given(
+    areas,
+    prices,
+    days,
+    cycles,
+    st.decimals(min_value=0, max_value=1, places=3),
+    st.booleans(),
+    st.decimals(min_value=0, max_value=Decimal("0.5"), places=3),
+)
 @settings(max_examples=200, deadline=None)
 def test_lines_are_never_negative_in_total_and_each_line_is_quantity_times_price(
-    area, price, day, cycle, rate, vacant
+    area, price, day, cycle, rate, vacant, prepay
 ):
     period = calc.period_containing(day, cycle)
     lines = calc.assignment_lines(
@@ -62,6 +70,7 @@ def test_lines_are_never_negative_in_total_and_each_line_is_quantity_times_price
         active_until=None,
         vacancy_rate=rate,
         vacant=vacant,
+        prepay_discount_rate=prepay,
     )
     assert calc.lines_total(line.amount for line in lines) >= 0
     for line in lines:
@@ -157,3 +166,20 @@ def test_worked_example_half_month_by_actual_days():
         ("vacancy", Decimal("-33.56")),
     ]
     assert lines[0].description == "物业费 2026-02 (14/28)"
+
+
+@given(
+    st.decimals(min_value=0, max_value=100000, places=2),
+    st.dictionaries(
+        st.integers(0, 50), st.decimals(min_value=0, max_value=500, places=2), min_size=1, max_size=12
+    ),
+)
+def test_shared_meter_split_adds_up_exactly_and_follows_the_weights(total, weights):
+    parts = calc.share_by_weight(total, weights)
+    assert set(parts) == set(weights)
+    if any(w > 0 for w in weights.values()) and total > 0:
+        assert sum(parts.values(), calc.ZERO) == total
+        whole = sum(weights.values())
+        for key, weight in weights.items():
+            assert abs(parts[key] - total * weight / whole) < Decimal("0.01")
+    assert all(p >= 0 for p in parts.values())

@@ -204,3 +204,41 @@ def test_portal_bill_list_keeps_a_constant_number_of_queries(
             _pay([bill])
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get("/portal/bills/")
+
+
+def test_portal_top_up_then_fapiao_request_and_meter_history(client_for, estate_a, household_a, household_b):
+    user, unit = household_a
+    _other_user, other_unit = household_b
+    _bill(estate_a, unit, "10.00", "a")
+    client = client_for(user)
+    # Another household's unit is not a choice: nothing is topped up.
+    client.post("/portal/bills/top-up/", {"unit": other_unit.pk, "amount": "50.00"})
+    assert selectors.prepaid_balance(other_unit) == 0
+    response = client.post("/portal/bills/top-up/", {"unit": unit.pk, "amount": "50.00"}, follow=True)
+    assert selectors.prepaid_balance(unit) == Decimal("50.00")
+    receipt = response.context["receipt"]
+    client.post(f"/portal/bills/receipts/{receipt.pk}/fapiao/", {"title": "张三", "email": "zs@example.com"})
+    page = client.get(f"/portal/bills/receipts/{receipt.pk}/")
+    assert page.context["fapiao"].status == "requested"
+    meter = services.meter_create(
+        estate=estate_a, unit=unit, kind="water", serial="W-1", installed_on=dt.date(2025, 1, 1), by=SYSTEM
+    )
+    services.meter_reading_record(
+        meter=meter, value="12.00", read_on=dt.date(2025, 6, 1), today=dt.date(2025, 6, 1), by=SYSTEM
+    )
+    index = client.get("/portal/bills/")
+    assert "W-1" in index.content.decode()
+    assert "50.00" in index.content.decode()
+
+
+def test_a_provider_that_is_not_connected_refuses_and_leaves_no_open_payment(estate_a, household_a):
+    from community.billing.models import Merchant, Payment
+
+    _user, unit = household_a
+    Merchant.objects.create(
+        code="sunshine-live", estate=estate_a, provider="wechatpay", mch_id="1", app_id="wx1"
+    )
+    bill = _bill(estate_a, unit, "10.00", "a")
+    with pytest.raises(ServiceError):
+        services.payment_create(bills=[bill], provider="wechatpay", channel="jsapi", by=SYSTEM)
+    assert list(Payment.objects.values_list("status", flat=True)) == ["closed"]

@@ -16,6 +16,8 @@ from .charges import (
     late_fees_post,
     tariff_create,
 )
+from .collection import fapiao_request_create, fapiao_request_decide, reminders_send
+from .meters import ImportResult, meter_create, meter_reading_record, meter_readings_import, meter_update
 from .payments import (
     NotifyAnswer,
     alipay_notification_receive,
@@ -30,6 +32,7 @@ from .payments import (
 
 __all__ = [
     "BillRunResult",
+    "ImportResult",
     "NotifyAnswer",
     "alipay_notification_receive",
     "assignment_create",
@@ -41,14 +44,21 @@ __all__ = [
     "charge_item_update",
     "charge_post",
     "demo_payment_complete",
+    "fapiao_request_create",
+    "fapiao_request_decide",
     "late_fee_policy_save",
     "late_fee_waive",
     "late_fees_post",
+    "meter_create",
+    "meter_reading_record",
+    "meter_readings_import",
+    "meter_update",
     "payment_close",
     "payment_create",
     "payment_refund",
     "payments_reconcile",
     "prepaid_top_up",
+    "reminders_send",
     "tariff_create",
     "wechatpay_notification_receive",
 ]

@@ -60,6 +60,7 @@ def charge_item_create(
     due_days: int = 30,
     vacancy_rate: Decimal = Decimal("1.000"),
     payable_from_prepaid: bool = True,
+    prepay_discount_rate: Decimal = Decimal("0.000"),
     by,
 ) -> ChargeItem:
     actor_label(by)
@@ -87,6 +88,7 @@ def charge_item_create(
             due_days=due_days,
             vacancy_rate=vacancy_rate,
             payable_from_prepaid=payable_from_prepaid,
+            prepay_discount_rate=prepay_discount_rate,
         )
 
 
@@ -275,6 +277,7 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
                 "pk", "item_id", "unit_id", "start_date", "end_date", "vacant", "unit__exclusive_area"
             )
         )
+        usage = _metered_usage(estate, items, periods)
         now = timezone.now()
         bills: list[list] = []
         lines: list[list[calc.LineSpec]] = []
@@ -284,20 +287,28 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
             if (pk, period.start) in billed:
                 skipped += 1
                 continue
-            quantity = _quantity(item.basis, area)
             price = tariffs.price(item_id, period.start)
-            if quantity is None or price is None:
-                continue
-            specs = calc.assignment_lines(
-                item_name=item.name,
-                quantity=quantity,
-                unit_price=price,
-                period=period,
-                active_from=start,
-                active_until=end,
-                vacancy_rate=item.vacancy_rate,
-                vacant=vacant,
-            )
+            if item.basis == Basis.METERED:
+                # No reading for the period yet: no bill; a later run bills it once read.
+                used = usage.get((unit_id, item_id))
+                if used is None or price is None:
+                    continue
+                specs = calc.metered_lines(item_name=item.name, usage=used, unit_price=price, period=period)
+            else:
+                quantity = _quantity(item.basis, area)
+                if quantity is None or price is None:
+                    continue
+                specs = calc.assignment_lines(
+                    item_name=item.name,
+                    quantity=quantity,
+                    unit_price=price,
+                    period=period,
+                    active_from=start,
+                    active_until=end,
+                    vacancy_rate=item.vacancy_rate,
+                    vacant=vacant,
+                    prepay_discount_rate=item.prepay_discount_rate if item.prepaid else Decimal(0),
+                )
             if not specs:
                 continue
             anchor = period.start if item.prepaid else period.end
@@ -351,6 +362,36 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
         )
         applied = _apply_prepaid_to_new(estate, ids, bills, items, actor=actor)
         return BillRunResult(created=len(bills), skipped=skipped, prepaid_applied=applied)
+
+
+METER_KIND_OF = {ItemType.WATER: "water", ItemType.ELECTRICITY: "electricity", ItemType.GAS: "gas"}
+
+
+def _metered_usage(estate, items: dict, periods: dict) -> dict[tuple[int, int], Decimal]:
+    """(unit, item) -> use recorded by the unit's meters of the item's kind within the item's
+    period (readings dated in [start, end)), one query per metered item."""
+    from ..models import MeterReading
+
+    result: dict[tuple[int, int], Decimal] = {}
+    for item_id, item in items.items():
+        kind = METER_KIND_OF.get(item.item_type)
+        if item.basis != Basis.METERED or kind is None:
+            continue
+        period = periods[item_id]
+        rows = (
+            MeterReading.objects.filter(
+                meter__estate=estate,
+                meter__kind=kind,
+                meter__unit__isnull=False,
+                read_on__gte=period.start,
+                read_on__lt=period.end,
+            )
+            .values("meter__unit_id")
+            .annotate(used=Sum("usage"))
+        )
+        for row in rows:
+            result[(row["meter__unit_id"], item_id)] = row["used"]
+    return result
 
 
 def _insert(model, columns: list[str], rows, *, returning_ids: bool = False) -> list[int]:

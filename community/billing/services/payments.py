@@ -158,7 +158,11 @@ def payment_create(
             _settle(payment, transaction_id="", by=actor)
             return payment
     # The provider is asked outside the database transaction: a slow network holds no locks.
-    params = gateways.for_provider(provider).prepay(payment=payment, channel=channel)
+    try:
+        params = gateways.for_provider(provider).prepay(payment=payment, channel=channel)
+    except ServiceError:
+        payment_close(payment=payment, by=by)  # never handed to the payer: nothing to wait for
+        raise
     with transaction.atomic():
         locked_payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if locked_payment.status == PaymentStatus.CREATED:
