@@ -109,3 +109,13 @@ def test_family_books_weekday_lunches_for_a_month_from_the_portal(elder_a, lunch
     generated = Order.objects.filter(plan=plan)
     assert 4 <= generated.count() <= 6  # the weekdays of the first week
     assert all(o.scheduled_at.astimezone(timezone.get_current_timezone()).weekday() < 5 for o in generated)
+
+
+def test_the_elder_sees_her_own_page_in_large_type(estate_a, station_a, coordinator_a, client_for):
+    from tests.factories import ElderFactory, ResidentFactory, UserFactory, consent_all
+
+    user = UserFactory(phone="+8613800000999")
+    elder = ElderFactory(estate=estate_a, resident=ResidentFactory(estate=estate_a, user=user, name="李德福"))
+    consent_all(elder, coordinator_a)
+    page = client_for(user).get("/portal/care/").content.decode()
+    assert "care-elder-view" in page and "李德福" in page
