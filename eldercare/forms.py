@@ -22,6 +22,16 @@ class BookForm(forms.Form):
     )
     meal_slot = forms.ChoiceField(label=_("Meal"), choices=[("", "—"), *MealSlot.choices], required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    repeat_weekdays = forms.TypedMultipleChoiceField(
+        label=_("Repeat every"),
+        coerce=int,
+        required=False,
+        choices=list(enumerate([_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")])),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    repeat_until = forms.DateField(
+        label=_("Repeat until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, elders, items, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,6 +42,8 @@ class BookForm(forms.Form):
         data = super().clean()
         if data.get("day") and data.get("time"):
             data["scheduled_at"] = dt.datetime.combine(data["day"], data["time"])
+        if data.get("repeat_weekdays") and not data.get("repeat_until"):
+            self.add_error("repeat_until", _("Say until when to repeat."))
         return data
 
 

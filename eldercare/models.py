@@ -568,6 +568,8 @@ class Alarm(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=AlarmOutcome.choices, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # Welfare checks: the last sign of life seen (rendered in the reader's language, not stored as text).
+    quiet_since = models.DateTimeField(_("no sign of life since"), null=True, blank=True)
     raised_by = models.CharField(_("raised by"), max_length=60)
 
     class Meta:

@@ -273,6 +273,22 @@ def portal_book(request):
         if scheduled_at is not None:
             scheduled_at = timezone.make_aware(scheduled_at, _local(elder.estate))
         try:
+            if data["repeat_weekdays"]:
+                plan = services.plan_create(
+                    elder=elder,
+                    item=items[data["item"]],
+                    weekdays=data["repeat_weekdays"],
+                    time_of_day=data["time"] or dt.time(9),
+                    meal_slot=data["meal_slot"],
+                    start_date=data["day"],
+                    end_date=data["repeat_until"],
+                    by=request.user,
+                )
+                messages.success(
+                    request,
+                    _("Booked. Visits are added a week ahead until %(until)s.") % {"until": plan.end_date},
+                )
+                return redirect("portal-care:index")
             order = services.order_book(
                 elder=elder,
                 item=items[data["item"]],

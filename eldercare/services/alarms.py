@@ -89,6 +89,7 @@ def alarm_raise(
     device_event_id: str = "",
     occurred_at: dt.datetime | None = None,
     note: str = "",
+    quiet_since: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Alarm, bool]:
     """Store the alarm (once per device event id) and tell whoever must answer.
@@ -114,6 +115,7 @@ def alarm_raise(
                 raised_at=now,
                 raised_by=actor_label(by),
                 note=note[:300],
+                quiet_since=quiet_since,
             )
             coordinators = _staff_users(elder.estate_id, (StaffRole.ELDERCARE_COORDINATOR,))
             _tell(
@@ -250,11 +252,7 @@ def wellbeing_watch(*, now: dt.datetime | None = None, by: str = "system:wellbei
         last = last_sign_of_life(elder) or elder.created_at
         if now - last > quiet:
             alarm, _created = alarm_raise(
-                elder=elder,
-                kind=AlarmKind.WELFARE_CHECK,
-                by=by,
-                now=now,
-                note=_("No sign of life since %(at)s") % {"at": f"{last:%Y-%m-%d %H:%M}"},
+                elder=elder, kind=AlarmKind.WELFARE_CHECK, by=by, now=now, quiet_since=last
             )
             raised.append(alarm)
     return raised

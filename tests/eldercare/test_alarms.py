@@ -166,6 +166,7 @@ def test_wellbeing_watch_raises_a_welfare_check_after_a_quiet_day(client, elder_
     _gate_event(client, elder_a.resident, now - dt.timedelta(hours=30))
     raised = services.wellbeing_watch(now=now)
     assert [(a.elder, a.kind) for a in raised] == [(elder_a, "welfare_check")]
+    assert abs((raised[0].quiet_since - (now - dt.timedelta(hours=30))).total_seconds()) < 1
     # One open welfare check at a time.
     assert services.wellbeing_watch(now=now + dt.timedelta(hours=1)) == []
 

@@ -87,3 +87,35 @@ def test_list_pages_keep_a_constant_number_of_queries(
     for n in range(6):
         book(elder_a, cleaning_a, scheduled_at=timezone.now() + dt.timedelta(hours=n + 1))
     assert _count_queries(client, url) == small
+
+
+def test_family_books_weekday_lunches_for_a_month_from_the_portal(elder_a, lunch_a, household_a, client_for):
+    from eldercare.models import Order, RecurringPlan
+
+    start = timezone.localdate() + dt.timedelta(days=1)
+    response = client_for(household_a[0]).post(
+        "/portal/care/book/",
+        {
+            "elder": elder_a.pk,
+            "item": lunch_a.pk,
+            "day": start.isoformat(),
+            "meal_slot": "lunch",
+            "repeat_weekdays": ["0", "1", "2", "3", "4"],
+            "repeat_until": (start + dt.timedelta(days=30)).isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    plan = RecurringPlan.objects.get()
+    generated = Order.objects.filter(plan=plan)
+    assert 4 <= generated.count() <= 6  # the weekdays of the first week
+    assert all(o.scheduled_at.astimezone(timezone.get_current_timezone()).weekday() < 5 for o in generated)
+
+
+def test_the_elder_sees_her_own_page_in_large_type(estate_a, station_a, coordinator_a, client_for):
+    from tests.factories import ElderFactory, ResidentFactory, UserFactory, consent_all
+
+    user = UserFactory(phone="+8613800000999")
+    elder = ElderFactory(estate=estate_a, resident=ResidentFactory(estate=estate_a, user=user, name="李德福"))
+    consent_all(elder, coordinator_a)
+    page = client_for(user).get("/portal/care/").content.decode()
+    assert "care-elder-view" in page and "李德福" in page
