@@ -71,3 +71,10 @@ class EldercareConfig(AppConfig):
             badge=_worker_badge,
             order=20,
         )
+        # The community office's roster of elders living alone is this app's data; the core
+        # asks for it by kind and imports nothing of eldercare.
+        from community.affairs.rosters import register_roster_provider
+
+        from .selectors import elders_living_alone_for_roster
+
+        register_roster_provider("elders_alone", elders_living_alone_for_roster)

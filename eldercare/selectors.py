@@ -225,3 +225,13 @@ def last_gate_event_at(*, resident_id: int) -> dt.datetime | None:
 
 def estates_of_station(station) -> QuerySet:
     return Estate.objects.filter(care_stations=station)
+
+
+def elders_living_alone_for_roster(roster):
+    """The community office's roster of elders living alone (community.affairs.rosters)."""
+    profiles = (
+        ElderProfile.objects.filter(estate_id=roster.estate_id, lives_alone=True)
+        .select_related("resident")
+        .order_by("resident__name")
+    )
+    return [(p.resident, str(p.get_category_display())) for p in profiles]

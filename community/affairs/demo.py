@@ -51,7 +51,9 @@ def _office_user():
 def seed(ctx: DemoContext) -> None:
     estate = ctx.estate
     office = _office_user()
-    staff_membership_create(user=office, estate=estate, role=StaffRole.COMMUNITY_OFFICE, by="system:seed_demo")
+    staff_membership_create(
+        user=office, estate=estate, role=StaffRole.COMMUNITY_OFFICE, by="system:seed_demo"
+    )
     items = {}
     for code, name, days, certificate, materials in ITEMS:
         items[code], _created = ServiceItem.objects.get_or_create(

@@ -13,7 +13,7 @@ from community.affairs.models import Application, Certificate
 from community.affairs.transitions import Action, Status
 from community.errors import NotAllowed, ServiceError, TransitionRefused
 from community.residents.models import Occupancy
-from tests.factories import ServiceItemFactory, StaffFactory, pdf_upload
+from tests.factories import AffairsItemFactory, StaffFactory, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def office_a(estate_a):
 
 @pytest.fixture
 def item_a(estate_a):
-    return ServiceItemFactory(estate=estate_a)
+    return AffairsItemFactory(estate=estate_a)
 
 
 def _family(unit):

@@ -13,12 +13,12 @@ from community.accounts.roles import StaffRole
 from community.affairs import appointments
 from community.affairs.models import Appointment, AppointmentSlot, AppointmentStatus
 from community.errors import AlreadyDone, NotAllowed, ServiceError, TransitionRefused
-from tests.factories import ServiceItemFactory, StaffFactory
+from tests.factories import AffairsItemFactory, StaffFactory
 
 
 @pytest.fixture
 def slot(estate_a):
-    item = ServiceItemFactory(estate=estate_a, needs_appointment=True)
+    item = AffairsItemFactory(estate=estate_a, needs_appointment=True)
     start = timezone.now() + dt.timedelta(hours=2)
     return AppointmentSlot.objects.create(
         item=item, starts_at=start, ends_at=start + dt.timedelta(minutes=30), capacity=1

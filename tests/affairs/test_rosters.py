@@ -90,3 +90,23 @@ def test_a_provider_fills_a_roster_without_the_core_importing_its_app(estate_a, 
             rosters.roster_entry_add(roster=r, resident=owner_resident, by=office)
     finally:
         rosters._PROVIDERS.pop("elders_alone", None)
+
+
+def test_eldercare_keeps_the_elders_living_alone_roster(estate_a):
+    from tests.factories import ElderFactory
+
+    office = StaffFactory(estate=estate_a, role=StaffRole.COMMUNITY_OFFICE, username="office3")
+    alone = ElderFactory(estate=estate_a, lives_alone=True)
+    ElderFactory(
+        estate=estate_a, lives_alone=False, resident__name="李大爷", resident__phone="+8613800007001"
+    )
+    r = Roster.objects.create(
+        estate=estate_a,
+        name="独居老人",
+        kind="elders_alone",
+        purpose="寒潮预警逐户联系",
+        legal_basis="emergency",
+        visible_roles=["community_office"],
+    )
+    rows = rosters.roster_view(roster=r, reason="寒潮预警逐户联系", by=office)
+    assert [row.name for row in rows] == [alone.resident.name[0] + "*" * (len(alone.resident.name) - 1)]

@@ -11,7 +11,7 @@ from community.accounts.roles import StaffRole
 from community.affairs import services
 from community.affairs.models import Application
 from community.affairs.transitions import Action
-from tests.factories import ServiceItemFactory, StaffFactory
+from tests.factories import AffairsItemFactory, StaffFactory
 
 PDF = {"name": "id.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%scan\n"}
 
@@ -30,7 +30,7 @@ def test_resident_applies_is_told_once_completes_and_the_certificate_verifies(
 ):
     _owner, unit = household_a
     estate = unit.building.estate
-    item = ServiceItemFactory(estate=estate)
+    item = AffairsItemFactory(estate=estate)
     office = StaffFactory(estate=estate, role=StaffRole.COMMUNITY_OFFICE)
     base = live_server.url
 

@@ -3,7 +3,7 @@ import factory
 from community.affairs.models import ServiceItem
 from tests.factories.residents import EstateFactory
 
-__all__ = ["ServiceItemFactory", "pdf_upload"]
+__all__ = ["AffairsItemFactory", "pdf_upload"]
 
 MATERIALS = [
     {"key": "id_card", "label": "身份证复印件", "required": True},
@@ -11,7 +11,7 @@ MATERIALS = [
 ]
 
 
-class ServiceItemFactory(factory.django.DjangoModelFactory):
+class AffairsItemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ServiceItem
 
