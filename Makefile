@@ -53,7 +53,7 @@ run: $(VENV)/.installed
 	@echo "  Portal (residents, phone-sized)   http://$(HOST):$(PORT)/portal/"
 	@echo "  Admin (property staff)            http://$(HOST):$(PORT)/admin/"
 	@echo "  Worker pages                      http://$(HOST):$(PORT)/worker/"
-	@echo "  Staff pages                       http://$(HOST):$(PORT)/staff/tickets/  http://$(HOST):$(PORT)/staff/access/"
+	@echo "  Staff pages                       http://$(HOST):$(PORT)/staff/tickets/  /staff/access/  /staff/billing/  /staff/parking/  /staff/affairs/"
 	@echo "  API docs / schema                 http://$(HOST):$(PORT)/api/docs/  http://$(HOST):$(PORT)/api/schema/"
 	@echo "  Health                            http://$(HOST):$(PORT)/healthz"
 	@echo ""

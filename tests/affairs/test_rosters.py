@@ -82,6 +82,7 @@ def test_a_provider_fills_a_roster_without_the_core_importing_its_app(estate_a, 
         legal_basis="emergency",
         visible_roles=["community_office"],
     )
+    before = rosters._PROVIDERS.get("elders_alone")
     rosters.register_roster_provider("elders_alone", lambda roster: [(owner_resident, "独居")])
     try:
         [row] = rosters.roster_view(roster=r, reason="寒潮预警逐户联系", by=office)
@@ -90,6 +91,8 @@ def test_a_provider_fills_a_roster_without_the_core_importing_its_app(estate_a, 
             rosters.roster_entry_add(roster=r, resident=owner_resident, by=office)
     finally:
         rosters._PROVIDERS.pop("elders_alone", None)
+        if before is not None:
+            rosters.register_roster_provider("elders_alone", before)
 
 
 def test_eldercare_keeps_the_elders_living_alone_roster(estate_a):
