@@ -193,19 +193,20 @@ def _latest_valid(queryset, at: dt.datetime):
 def _valid_permit(vehicle: Vehicle | None, lot: Lot, at: dt.datetime) -> Permit | None:
     if vehicle is None:
         return None
-    lots = [lot.pk] + ([lot.parent_id] if lot.parent_id else [])
-    return _latest_valid(Permit.objects.filter(vehicle_id=vehicle.pk, lot_id__in=lots), at)
+    # A permit for an inner lot (厂中厂) also lets the car through the outer lot's barriers.
+    in_lot = Q(lot_id=lot.pk) | Q(lot__parent_id=lot.pk)
+    return _latest_valid(Permit.objects.filter(in_lot, vehicle_id=vehicle.pk), at)
 
 
-def _space_has_room(space: Space) -> bool:
-    """Cars of one space (and its tandem partner) inside now, against the room they hold."""
+def _space_has_room(space: Space, lot: Lot) -> bool:
+    """Cars of one space (and its tandem partner) inside ``lot`` now, against the room they hold."""
     group = [space.pk]
     room = space.cars_inside
     partner = space.tandem_with or getattr(space, "tandem_of", None)
     if partner is not None:
         group.append(partner.pk)
         room += partner.cars_inside
-    inside = Session.objects.filter(space_id__in=group, status__in=LIVE_STATUSES).count()
+    inside = Session.objects.filter(lot_id=lot.pk, space_id__in=group, status__in=LIVE_STATUSES).count()
     return inside < room
 
 
@@ -215,7 +216,7 @@ def _visitor_pass(lot: Lot, plate: str, at: dt.datetime) -> VisitorPass | None:
 
 def _approved_vehicle(estate_id: int, plate: str) -> Vehicle | None:
     return (
-        Vehicle.objects.select_related("space", "space__tandem_with", "space__tandem_of")
+        Vehicle.objects.select_related("space__lot", "space__tandem_with", "space__tandem_of")
         .filter(estate_id=estate_id, plate=plate, approved=True)
         .first()
     )
@@ -228,8 +229,10 @@ def _entitlement(lot: Lot, plate: str, colour: str, at: dt.datetime) -> tuple[st
         return d.PERMIT, {"kind": SessionKind.PERMIT, "vehicle": vehicle, "permit_id": permit.pk}
     space = vehicle.space if vehicle is not None else None
     temporary_reason = d.TEMPORARY
-    if space is not None and space.lot_id in (lot.pk, lot.parent_id) and space.kind in ("owned", "rented"):
-        if _space_has_room(space):
+    # A space in this lot, or in a lot inside it (its car passes the outer barrier first).
+    here = space is not None and (space.lot_id == lot.pk or space.lot.parent_id == lot.pk)
+    if here and space.kind in ("owned", "rented"):
+        if _space_has_room(space, lot):
             return d.SPACE, {"kind": SessionKind.SPACE, "vehicle": vehicle, "space": space}
         temporary_reason = d.SPACE_TAKEN_TEMPORARY
     if (visitor_pass := _visitor_pass(lot, plate, at)) is not None:
