@@ -25,7 +25,8 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
 from access.models import Device, VisitorPass
@@ -211,7 +212,11 @@ def _space_has_room(space: Space, lot: Lot) -> bool:
 
 
 def _visitor_pass(lot: Lot, plate: str, at: dt.datetime) -> VisitorPass | None:
-    return _latest_valid(VisitorPass.objects.filter(estate_id=lot.estate_id, plate=plate), at)
+    # access keeps the plate as the resident typed it (upper-cased): compare without the
+    # spaces and dots people type, among the estate's passes (few are valid at one time).
+    typed = Upper(Replace(Replace(F("plate"), Value(" "), Value("")), Value("·"), Value("")))
+    passes = VisitorPass.objects.filter(estate_id=lot.estate_id).exclude(plate="").alias(typed=typed)
+    return _latest_valid(passes.filter(typed=plate), at)
 
 
 def _approved_vehicle(estate_id: int, plate: str) -> Vehicle | None:

@@ -55,8 +55,8 @@ def test_permit_car_enters_and_leaves_free(lanes, vz, lot):
 
 def test_visitor_pre_registered_by_a_resident_enters_and_leaves(lanes, vz, lot, household_a):
     user, unit = household_a
-    VisitorPassFactory(unit=unit, created_by=user, plate="粤BD12345")
-    _status, answer = vz(alarm("粤B D12345"))
+    VisitorPassFactory(unit=unit, created_by=user, plate="粤B D12345")  # as the resident typed it
+    _status, answer = vz(alarm("粤BD12345"))
     assert response_of(answer)["info"] == "ok"
     session = Session.objects.get(plate="粤BD12345")
     assert session.kind == "visitor"
