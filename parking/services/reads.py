@@ -10,8 +10,8 @@ Rules (issue #13):
   with this plate and a valid window, or a temporary car when the lot allows them and has room;
 * exit: permit / space / visitor leave; a temporary car leaves when its fee is paid (within the
   lot's minutes to leave) or zero; otherwise "no" with the amount due;
-* arrears of property fees never block a car: nothing here looks at property bills. Only the
-  session's own parking fee may keep the barrier down;
+* unpaid property fees never block a car (Civil Code Art. 944): nothing here looks at
+  property bills. Only the session's own parking fee may keep the barrier down;
 * offline records (replayed from the camera's store) are history: they open and close sessions
   at the camera's time but never lift a barrier and never ask anyone to pay at a gate;
 * reads that do not pair up are reconciled by the lot's rule, never a crash.
