@@ -147,7 +147,12 @@ def _provider(estate_id: int) -> str:
 
 
 def on_bill_paid(sender=None, *, bill, source: str, source_ref: str, **kwargs) -> None:
-    """billing's ``bill_paid``: a stay's bill is paid (inside the paying transaction)."""
+    """billing's ``bill_paid``: a stay's or a permit's bill is paid (inside the paying transaction)."""
+    if source == PERMIT_SOURCE:
+        Permit.objects.filter(pk=int(source_ref) if source_ref.isdigit() else 0).update(
+            paid_amount=bill.amount_paid
+        )
+        return
     if source != SESSION_SOURCE:
         return
     pk = source_ref.partition(".")[0]

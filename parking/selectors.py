@@ -17,7 +17,7 @@ from community.residents.models import Occupancy, Resident
 from community.scoping import my_units, staff_estate_ids_for_perm, staff_scope
 
 from .fees import to_fen
-from .models import Lot, Permit, PlateEvent, Session, SessionKind, Vehicle
+from .models import GateAction, GateActionKind, Lot, Permit, PlateEvent, Session, SessionKind, Vehicle
 from .transitions import LIVE_STATUSES, Status
 
 LIVE_PERMISSION = "parking.view_session"
@@ -64,6 +64,18 @@ def reads_needing_staff(user, *, estate_id: int, within: dt.timedelta = dt.timed
         .select_related("device", "device__parking_lane", "lot")
         .defer("raw_body")
         .order_by("-received_at")[:50]
+    )
+
+
+def failed_barrier_calls(user, *, estate_id: int, within: dt.timedelta = dt.timedelta(hours=12)):
+    """Barrier calls to cameras that did not go through: staff open those barriers by hand."""
+    return list(
+        staff_scope(
+            GateAction.objects.filter(estate_id=estate_id, kind=GateActionKind.BARRIER_CALL, ok=False), user
+        )
+        .filter(at__gte=timezone.now() - within)
+        .select_related("lane")
+        .order_by("-at")[:20]
     )
 
 

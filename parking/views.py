@@ -54,6 +54,7 @@ def staff_index(request):
             "reads": selectors.recent_reads(request.user, estate_id=estate.pk),
             "pending": selectors.reads_needing_staff(request.user, estate_id=estate.pk),
             "awaiting": selectors.awaiting_payment(request.user, estate_id=estate.pk),
+            "failed_calls": selectors.failed_barrier_calls(request.user, estate_id=estate.pk),
             "inside": selectors.sessions_live(request.user, estate_id=estate.pk, limit=100),
             "group": services.parking_group(estate.pk),
             "labels": {code: str(label) for code, label in decisions.LABELS.items()},

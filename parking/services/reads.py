@@ -10,8 +10,8 @@ Rules (issue #13):
   with this plate and a valid window, or a temporary car when the lot allows them and has room;
 * exit: permit / space / visitor leave; a temporary car leaves when its fee is paid (within the
   lot's minutes to leave) or zero; otherwise "no" with the amount due;
-* arrears of property fees never block a car: nothing here looks at property bills. Only the
-  session's own parking fee may keep the barrier down;
+* unpaid property fees never block a car (Civil Code Art. 944): nothing here looks at
+  property bills. Only the session's own parking fee may keep the barrier down;
 * offline records (replayed from the camera's store) are history: they open and close sessions
   at the camera's time but never lift a barrier and never ask anyone to pay at a gate;
 * reads that do not pair up are reconciled by the lot's rule, never a crash.
@@ -25,7 +25,8 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
 from access.models import Device, VisitorPass
@@ -193,29 +194,34 @@ def _latest_valid(queryset, at: dt.datetime):
 def _valid_permit(vehicle: Vehicle | None, lot: Lot, at: dt.datetime) -> Permit | None:
     if vehicle is None:
         return None
-    lots = [lot.pk] + ([lot.parent_id] if lot.parent_id else [])
-    return _latest_valid(Permit.objects.filter(vehicle_id=vehicle.pk, lot_id__in=lots), at)
+    # A permit for an inner lot (厂中厂) also lets the car through the outer lot's barriers.
+    in_lot = Q(lot_id=lot.pk) | Q(lot__parent_id=lot.pk)
+    return _latest_valid(Permit.objects.filter(in_lot, vehicle_id=vehicle.pk), at)
 
 
-def _space_has_room(space: Space) -> bool:
-    """Cars of one space (and its tandem partner) inside now, against the room they hold."""
+def _space_has_room(space: Space, lot: Lot) -> bool:
+    """Cars of one space (and its tandem partner) inside ``lot`` now, against the room they hold."""
     group = [space.pk]
     room = space.cars_inside
     partner = space.tandem_with or getattr(space, "tandem_of", None)
     if partner is not None:
         group.append(partner.pk)
         room += partner.cars_inside
-    inside = Session.objects.filter(space_id__in=group, status__in=LIVE_STATUSES).count()
+    inside = Session.objects.filter(lot_id=lot.pk, space_id__in=group, status__in=LIVE_STATUSES).count()
     return inside < room
 
 
 def _visitor_pass(lot: Lot, plate: str, at: dt.datetime) -> VisitorPass | None:
-    return _latest_valid(VisitorPass.objects.filter(estate_id=lot.estate_id, plate=plate), at)
+    # access keeps the plate as the resident typed it (upper-cased): compare without the
+    # spaces and dots people type, among the estate's passes (few are valid at one time).
+    typed = Upper(Replace(Replace(F("plate"), Value(" "), Value("")), Value("·"), Value("")))
+    passes = VisitorPass.objects.filter(estate_id=lot.estate_id).exclude(plate="").alias(typed=typed)
+    return _latest_valid(passes.filter(typed=plate), at)
 
 
 def _approved_vehicle(estate_id: int, plate: str) -> Vehicle | None:
     return (
-        Vehicle.objects.select_related("space", "space__tandem_with", "space__tandem_of")
+        Vehicle.objects.select_related("space__lot", "space__tandem_with", "space__tandem_of")
         .filter(estate_id=estate_id, plate=plate, approved=True)
         .first()
     )
@@ -228,8 +234,10 @@ def _entitlement(lot: Lot, plate: str, colour: str, at: dt.datetime) -> tuple[st
         return d.PERMIT, {"kind": SessionKind.PERMIT, "vehicle": vehicle, "permit_id": permit.pk}
     space = vehicle.space if vehicle is not None else None
     temporary_reason = d.TEMPORARY
-    if space is not None and space.lot_id in (lot.pk, lot.parent_id) and space.kind in ("owned", "rented"):
-        if _space_has_room(space):
+    # A space in this lot, or in a lot inside it (its car passes the outer barrier first).
+    here = space is not None and (space.lot_id == lot.pk or space.lot.parent_id == lot.pk)
+    if here and space.kind in ("owned", "rented"):
+        if _space_has_room(space, lot):
             return d.SPACE, {"kind": SessionKind.SPACE, "vehicle": vehicle, "space": space}
         temporary_reason = d.SPACE_TAKEN_TEMPORARY
     if (visitor_pass := _visitor_pass(lot, plate, at)) is not None:

@@ -50,6 +50,12 @@
         showOccupancy(event.occupancy);
       } else if (event.type === "parking.occupancy") {
         showOccupancy(event.occupancy);
+      } else if (event.type === "parking.barrier_failed") {
+        var box = document.getElementById("parking-barrier-failures");
+        if (box) {
+          box.hidden = false;
+          box.querySelector(".list").insertBefore(text("li", "list-item parking-row is-new", event.detail), box.querySelector(".list").firstChild);
+        }
       }
     }, {
       onSubscribed: function () { if (state) { state.textContent = feed.dataset.labelLive; state.className = "badge badge-ok"; } },

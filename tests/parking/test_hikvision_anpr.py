@@ -129,6 +129,12 @@ def test_barrier_call_failure_is_recorded_for_staff(
     action = GateAction.objects.get(kind="barrier_call")
     assert not action.ok
     assert "unreachable" in action.detail
+    from community.accounts.roles import StaffRole
+    from tests.factories import StaffFactory
+
+    guard = StaffFactory(estate=hik_lane.lot.estate, role=StaffRole.SECURITY, username="gate_guard")
+    camera_client.force_login(guard, backend="django.contrib.auth.backends.ModelBackend")
+    assert "unreachable" in camera_client.get("/staff/parking/").content.decode()
 
 
 def test_barrier_call_with_digest_auth_succeeds(hik_lane, camera_client, django_capture_on_commit_callbacks):

@@ -83,6 +83,12 @@ def test_a_permit_price_is_a_bill_to_the_owners_household(lot, manager_a, househ
     )
     bill = bill_for_source(source="parking.permit", source_ref=str(permit.pk))
     assert bill.total == Decimal("300.00") and bill.payer_unit == unit
+    from community.billing.services import demo_payment_complete, payment_create
+
+    payment = payment_create(bills=[bill], provider="demo", channel="native", by=user)
+    demo_payment_complete(payment=payment, by=user)
+    permit.refresh_from_db()
+    assert permit.paid_amount == Decimal("300.00")
     assert permit.valid_until - permit.valid_from == dt.timedelta(days=30)
 
 

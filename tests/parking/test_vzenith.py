@@ -55,8 +55,8 @@ def test_permit_car_enters_and_leaves_free(lanes, vz, lot):
 
 def test_visitor_pre_registered_by_a_resident_enters_and_leaves(lanes, vz, lot, household_a):
     user, unit = household_a
-    VisitorPassFactory(unit=unit, created_by=user, plate="粤BD12345")
-    _status, answer = vz(alarm("粤B D12345"))
+    VisitorPassFactory(unit=unit, created_by=user, plate="粤B D12345")  # as the resident typed it
+    _status, answer = vz(alarm("粤BD12345"))
     assert response_of(answer)["info"] == "ok"
     session = Session.objects.get(plate="粤BD12345")
     assert session.kind == "visitor"
@@ -313,3 +313,23 @@ def test_pass_of_another_estate_does_not_open(lanes, vz, estate_b):
     VisitorPassFactory(unit=unit, created_by=UserFactory(), plate="湘A40404")
     vz(alarm("湘A40404"))
     assert Session.objects.get(plate="湘A40404").kind == "temporary"
+
+
+def test_inner_lot_permit_opens_the_outer_barrier_but_not_the_reverse(lanes, vz, lot, estate_a):
+    """厂中厂: a garage inside the lot, behind its own barrier, not charged separately."""
+    from tests.factories import LaneFactory, LotFactory, PlateCameraFactory
+
+    garage = LotFactory(
+        estate=estate_a, parent=lot, name="地下车库", allow_temporary=False, charge_separately=False
+    )
+    LaneFactory(
+        lot=garage, device=PlateCameraFactory(estate=estate_a, token="garage-entry-token-1"), direction="in"
+    )
+    PermitFactory(vehicle=VehicleFactory(estate=estate_a, plate="鄂C80001"), lot=garage)
+    PermitFactory(vehicle=VehicleFactory(estate=estate_a, plate="鄂C80002"), lot=lot)
+    for plate in ("鄂C80001", "鄂C80002"):
+        vz(alarm(plate))  # the outer barrier
+    assert set(Session.objects.filter(lot=lot).values_list("kind", flat=True)) == {"permit"}
+    assert response_of(vz(alarm("鄂C80001"), token="garage-entry-token-1")[1])["info"] == "ok"
+    assert response_of(vz(alarm("鄂C80002"), token="garage-entry-token-1")[1])["info"] == "no"
+    assert not garage.charges
