@@ -1,17 +1,17 @@
 """Site-wide request guards and response headers.
 
 ``BadInputGuardMiddleware`` — bad input is a 4xx, not a 500, wherever it lands (issue #15
-item 11). Two classes of input reached the database unchecked from views that read
-``request.POST`` / ``request.GET`` directly or from serializers without bounds:
+item 11). Views and forms answer the input they understand (a form error, "nothing found");
+what escapes them as one of these two database refusals is the client's doing, answered 400:
 
-* NUL characters: PostgreSQL text cannot hold them (psycopg raises on the query). Refused in
-  the path, the query string and form fields before any view runs (file contents are not
-  checked: they are bytes, stored as files). API bodies are left to DRF, whose CharField
-  already refuses NUL, and whose parsers answer an oversized body with 413.
-* integers beyond 64 bits: SQLite raises ``OverflowError`` binding them (ids in JSON bodies,
-  admin date filters at year 1 whose time-zone shift leaves the calendar). Any
-  ``OverflowError`` escaping a view is answered 400; the request's writes were rolled back by
-  the service's transaction.
+* a NUL character reaching PostgreSQL (text cannot hold it; psycopg refuses the query) from a
+  view that reads ``request.GET`` / ``request.POST`` directly;
+* an integer beyond 64 bits (SQLite raises ``OverflowError`` binding it: ids in JSON bodies,
+  an admin date filter at year 1 whose time-zone shift leaves the calendar).
+
+The request's writes were rolled back by the service's (or the admin's) transaction, so
+nothing is half written. Device endpoints keep their own rules (a NUL in a ZKTeco line is kept
+raw and the rest stored): they handle their input before it reaches a query.
 
 ``ContentSecurityPolicyMiddleware`` — sends ``CONTENT_SECURITY_POLICY``: scripts, styles,
 images and connections from this origin only, no inline scripts, no framing.
@@ -27,11 +27,12 @@ from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
+def _is_nul_refusal(exception: BaseException) -> bool:
+    """psycopg's refusal of a NUL character, as Django re-raises it (DataError)."""
+    from django.db import DataError
 
-def _has_nul(querydict) -> bool:
-    return any("\x00" in key or any("\x00" in v for v in values) for key, values in querydict.lists())
+    return isinstance(exception, DataError | ValueError) and "NUL" in str(exception)
 
 
 def _bad_request(request, message: str, code: str):
@@ -47,21 +48,17 @@ class BadInputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        form_body = (
-            request.method == "POST"
-            and request.content_type in FORM_TYPES
-            and not request.path.startswith("/api/")
-        )
-        if "\x00" in request.path or _has_nul(request.GET) or (form_body and _has_nul(request.POST)):
-            return _bad_request(
-                request, _("The request contains a NUL character, which no field accepts."), "nul_character"
-            )
         return self.get_response(request)
 
     def process_exception(self, request, exception):
         if isinstance(exception, OverflowError):
             logger.info("refused a number out of range on %s: %s", request.path, exception)
             return _bad_request(request, _("A number in the request is out of range."), "out_of_range")
+        if _is_nul_refusal(exception):
+            logger.info("refused a NUL character on %s", request.path)
+            return _bad_request(
+                request, _("The request contains a NUL character, which no field accepts."), "nul_character"
+            )
         return None
 
 

@@ -143,10 +143,9 @@ def test_prod_topology_routes_http_to_wsgi_and_ws_to_asgi(prod_server):
     with urllib.request.urlopen(f"{url}/healthz", timeout=5) as r:
         body = json.loads(r.read())
         assert r.headers["Server"].startswith("nginx")
-    assert body["status"] == "ok"
-    assert body["checks"]["database"]["vendor"] == "postgresql"
-    assert body["checks"]["broker"]["mode"] == "redis"
-    assert body["checks"]["cache"]["backend"] == "RedisCache"
+    # Anonymous callers get the status word only (issue #15): "ok" means PostgreSQL, the Redis
+    # cache and the Redis broker all answered.
+    assert body == {"status": "ok"}
 
     # Static files come from the collected root, served by nginx itself (whitenoise would add
     # its CORS header; nginx's static location does not).
