@@ -13,11 +13,11 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from community.accounts.services import api_token_issue
 from tests.factories import CategoryFactory, TicketFactory
 
 from .conftest import require_postgres_suite
@@ -68,8 +68,8 @@ def headers_for(estate_a, household_a, manager_a):
     resident, unit = household_a
     TicketFactory(category=CategoryFactory(estate=estate_a), unit=unit)
     tokens = {
-        "resident": Token.objects.create(user=resident).key,
-        "manager": Token.objects.create(user=manager_a).key,
+        "resident": api_token_issue(user=resident, by=resident)[1],
+        "manager": api_token_issue(user=manager_a, by=manager_a)[1],
     }
     return lambda role: {"Authorization": f"Token {tokens[role]}"} if role in tokens else {}
 
