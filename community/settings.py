@@ -183,6 +183,8 @@ CELERY_BEAT_SCHEDULE = {
     "eldercare-vouchers-issue": {"task": "eldercare.vouchers_issue", "schedule": 24 * 3600.0},
     # Proof of life for beat and the workers (community/ops/tasks.py); monitoring reads its age.
     "ops-heartbeat": {"task": "ops.heartbeat", "schedule": env.float("OPS_HEARTBEAT_SECONDS", default=60.0)},
+    # Hikvision ANPR bodies spooled to disk while the database was down are ingested once it is back.
+    "parking-spool-ingest": {"task": "parking.spool_ingest", "schedule": 60.0},
     "exchange-deliver": {"task": "exchange.deliver", "schedule": 30.0},
     "affairs-escalate": {"task": "affairs.escalate", "schedule": 300.0},
     "exchange-statistics-daily": {"task": "exchange.statistics_daily", "schedule": 6 * 3600.0},
