@@ -400,6 +400,13 @@ SPECTACULAR_SETTINGS = {
 # --- Domain settings ------------------------------------------------------------------------
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=180)
 
+# --- Operations -----------------------------------------------------------------------------
+# Which node a process belongs to (make prod NODES=2 sets web1, web2 ...); in logs and /healthz.
+NODE_NAME = env.str("NODE_NAME", default="")
+# /metrics answers only a scraper presenting this bearer token; unset, /metrics is a 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
 # LOG_FORMAT=json (production: one JSON object per line, for the log collector) or plain.
 # Device tokens in URL paths (Hikvision /isapi/<token>/…, /lpr/vzenith/<token>) are masked in
 # every log line: on our handler, and on the loggers that write request lines through their own.
