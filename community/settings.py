@@ -74,11 +74,13 @@ INSTALLED_APPS = [
     "community.tickets",
     "community.voting",
     "community.billing",
-    "community.affairs",
     "access",
     "parking",
     "eldercare",
     "exchange",
+    # Last of our apps: its catalogue must not override another app's translation of a shared
+    # word (Django takes an msgid from the first app catalogue that has it).
+    "community.affairs",
 ]
 
 MIDDLEWARE = [

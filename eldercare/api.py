@@ -80,7 +80,7 @@ class CheckSerializer(serializers.Serializer):
     idempotency_key = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
 
 
-class RateSerializer(serializers.Serializer):
+class OrderRateSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
 
@@ -174,10 +174,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def confirm(self, request, pk=None):
         return self._answer(services.order_confirm(order=self._order(pk), by=request.user))
 
-    @extend_schema(request=RateSerializer, responses={200: OrderSerializer})
+    @extend_schema(request=OrderRateSerializer, responses={200: OrderSerializer})
     @action(detail=True, methods=["post"])
     def rate(self, request, pk=None):
-        data = RateSerializer(data=request.data)
+        data = OrderRateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order = services.order_rate(order=self._order(pk), by=request.user, **data.validated_data)
         return self._answer(order)
@@ -212,6 +212,8 @@ class DeviceMessageSerializer(serializers.Serializer):
 class CareAlarmView(DeviceAPIView):
     """Care devices (SOS button, fall detector, smoke/gas, water meter) post alarms and
     heartbeats. An alarm is stored once per device event id; the answer comes after it is."""
+
+    serializer_class = DeviceMessageSerializer
 
     @extend_schema(operation_id="eldercare_alarms_post", tags=["devices"], request=DeviceMessageSerializer)
     def post(self, request):

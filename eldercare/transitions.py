@@ -94,7 +94,7 @@ class AlarmAction(models.TextChoices):
 
 
 class AlarmRole(models.TextChoices):
-    STAFF = "staff", _("Care staff")
+    STAFF = "care_staff", _("Care staff")
     SYSTEM = "system", _("System")
 
 

@@ -24,7 +24,7 @@ from .services.common import alarms_group, order_group, orders_group
 from .services.orders import _local
 from .services.visits import EXCEPTION_LABELS
 from .settlement import settlement_workbook
-from .transitions import ALARM_OPEN, ORDER_DELIVERED, alarm_actions, order_actions
+from .transitions import ALARM_OPEN, ORDER_DELIVERED, AlarmRole, alarm_actions, order_actions
 
 
 def _error_text(exc: Exception) -> str:
@@ -163,7 +163,7 @@ def worker_order_act(request, pk: int, action: str):
 def worker_alarm(request, pk: int):
     _require_care_staff(request)
     alarm = get_object_or_404(selectors.staff_alarms(request.user), pk=pk)
-    actions = alarm_actions(alarm.status, {"staff"})
+    actions = alarm_actions(alarm.status, {AlarmRole.STAFF})
     return render(
         request, "worker/care/alarm.html", {"alarm": alarm, "actions": actions, "resolve_form": ResolveForm()}
     )

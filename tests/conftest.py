@@ -107,3 +107,15 @@ def _clear_cache():
     yield
     cache.clear()
     device_cache_clear()
+
+
+@pytest.fixture
+def calendar_2026(db):
+    """The 2026 holiday table exactly as its data migration seeds it. A transactional test run
+    earlier in the same worker flushes every table, migration data included, so tests that
+    read the table seed it again (idempotently) instead of trusting the order they run in."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("community.calendar.migrations.0002_seed_2026").seed(apps, None)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.errors import NotAllowed, TransitionRefused
 
 
 class GridStatus(models.TextChoices):
     REPORTED = "reported", _("Reported")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("grid event", "Accepted")
     HANDLING = "handling", _("Being handled")
     REVIEW = "review", _("Awaiting review")
     CLOSED = "closed", _("Closed")

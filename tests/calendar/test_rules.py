@@ -50,7 +50,7 @@ def test_holidays_are_skipped_and_make_up_days_worked():
 
 
 @pytest.mark.django_db
-def test_the_current_year_is_seeded_and_editable():
+def test_the_current_year_is_seeded_and_editable(calendar_2026):
     assert CalendarDay.objects.filter(date=dt.date(2026, 10, 1), kind="holiday").exists()
     assert CalendarDay.objects.filter(date=dt.date(2026, 9, 20), kind="workday").exists()
     calendar = work_calendar(around=dt.date(2026, 10, 1))

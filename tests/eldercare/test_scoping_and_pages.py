@@ -62,7 +62,7 @@ def test_worker_shell_lists_sections_by_role(estate_a, worker_a, client_for):
     both = StaffFactory(estate=estate_a, role=StaffRole.TECHNICIAN)
     from community.residents.services import staff_membership_create
 
-    staff_membership_create(user=both, estate=estate_a, role=StaffRole.ELDERCARE_WORKER)
+    staff_membership_create(user=both, estate=estate_a, role=StaffRole.ELDERCARE_WORKER, by="system:test")
     page = client_for(both).get("/worker/").content.decode()
     assert 'data-worker-section="tickets"' in page and 'data-worker-section="care"' in page
     # A care worker has one section: /worker/ is that section's page.

@@ -31,7 +31,7 @@ def test_owner_of_101_renting_102_keeps_the_card_when_leaving_101(household_a, m
     OccupancyFactory(
         unit=rented, resident=resident, role="tenant", end_date=timezone.localdate() + dt.timedelta(days=200)
     )
-    card = credential_issue(resident=resident, kind="card", value="55667788")
+    card = credential_issue(resident=resident, kind="card", value="55667788", by="system:test")
     occupancy_end(occupancy=_owner_tie(user, home), by=manager_a)
     card.refresh_from_db()
     assert card.revoked_at is None  # still lives in 102, on a lease with an end date
@@ -71,7 +71,7 @@ def test_move_out_revokes_the_leavers_passes_then_all_when_nobody_is_left(househ
 def test_a_future_end_date_is_carried_out_on_that_day(household_a, manager_a, capsys):
     user, unit = household_a
     resident = user.resident_records.get()
-    card = credential_issue(resident=resident, kind="card", value="99887766")
+    card = credential_issue(resident=resident, kind="card", value="99887766", by="system:test")
     pass_ = VisitorPassFactory(unit=unit, created_by=user)
     today = timezone.localdate()
     leaving = today + dt.timedelta(days=10)
@@ -96,7 +96,7 @@ def test_a_future_end_date_is_carried_out_on_that_day(household_a, manager_a, ca
 def test_credentials_of_other_people_stay(household_a, manager_a):
     user, unit = household_a
     family = Occupancy.objects.get(unit=unit, role="family").resident
-    their_card = credential_issue(resident=family, kind="card", value="12121212")
+    their_card = credential_issue(resident=family, kind="card", value="12121212", by="system:test")
     occupancy_end(occupancy=_owner_tie(user, unit), by=manager_a)
     assert Credential.objects.get(pk=their_card.pk).revoked_at is None
     assert VisitorPass.objects.count() == 0

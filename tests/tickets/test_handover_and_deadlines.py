@@ -218,7 +218,7 @@ def test_resident_cancels_an_assigned_ticket_and_the_technician_is_told(
     assert Notification.objects.filter(recipient=technician_a, message=messages.CANCELLED).exists()
 
 
-def test_normal_priority_on_business_hours_urgent_stays_round_the_clock(estate_a, file_ticket):
+def test_normal_priority_on_business_hours_urgent_stays_round_the_clock(estate_a, file_ticket, calendar_2026):
     TicketSettings.objects.create(estate=estate_a, business_hours=True)
     # Wednesday 17:00, the eve of the National Day holidays (Oct 1–7, 2026): one working hour
     # left that day, the other three on Thursday Oct 8.
