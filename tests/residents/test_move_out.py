@@ -55,7 +55,7 @@ def test_move_out_revokes_the_leavers_passes_then_all_when_nobody_is_left(househ
     # On move-out day the leaver has no home here: no new pass for it.
     with pytest.raises(PermissionDenied):
         visitor_pass_create(
-            user=user,
+            by=user,
             unit=unit,
             visitor_name="朋友",
             valid_from=timezone.now(),
