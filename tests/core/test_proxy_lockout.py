@@ -54,8 +54,11 @@ def nginx(live_server, tmp_path):
             "prod_dir": str(tmp_path),
             "mime_types": "/etc/nginx/mime.types" if Path("/etc/nginx/mime.types").exists() else "mime.types",
             "access_log": "off",
-            "gunicorn_port": str(live_server.thread.port),
-            "daphne_port": str(_free_port()),
+            "http_servers": prod.upstream_servers(
+                [{"gunicorn_port": live_server.thread.port}], "gunicorn_port"
+            ),
+            "ws_servers": prod.upstream_servers([{"daphne_port": _free_port()}], "daphne_port"),
+            "client_timeout": "15s",
             "host": "127.0.0.1",
             "port": str(port),
             "static_root": str(tmp_path),
