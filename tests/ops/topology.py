@@ -219,6 +219,9 @@ class Prod:
             PORT=str(self.port),
             HOST="127.0.0.1",
             NODES=str(nodes),
+            # These tests prove the topology; the staff-MFA gate (which also refuses a staff
+            # websocket without an authenticator) is proven in tests/accounts and tests/core.
+            STAFF_MFA_REQUIRED="false",
             WEB_CONCURRENCY="2",
             CELERY_CONCURRENCY="1",
             NGINX_WORKERS="1",
