@@ -8,11 +8,13 @@ names from here. The cache-clearing receivers are connected in ``AccessConfig.re
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from redis.exceptions import RedisError
 from rest_framework import authentication, exceptions, permissions
 
 from community.api.throttling import FailedLoginByClientThrottle
@@ -32,6 +34,8 @@ __all__ = [
     "guess_failed",
     "guessing_blocked",
 ]
+
+logger = logging.getLogger(__name__)
 
 
 class DevicePrincipal:
@@ -107,16 +111,29 @@ def client_address(request) -> str:
     return DeviceGuessThrottle().get_ident(request)
 
 
+# The guess counters live in the shared cache (Redis in production). When it is down the
+# limit is not enforced and a warning is logged: devices must go on being stored and
+# acknowledged while Redis is down (issue #16), and the token itself still has to be right.
+_CACHE_DOWN = (ConnectionError, TimeoutError, OSError, RedisError)
+
+
 def guessing_blocked(request) -> bool:
-    return not DeviceGuessThrottle().allow_request(request, None)
+    try:
+        return not DeviceGuessThrottle().allow_request(request, None)
+    except _CACHE_DOWN as exc:
+        logger.warning("device guess limit not checked, cache unreachable: %s", type(exc).__name__)
+        return False
 
 
 def guess_failed(request, credential: str) -> None:
     """Count a failed ``credential`` (a token or an SN) against the caller, once per window."""
     throttle = DeviceGuessThrottle()
     ident = throttle.get_ident(request)
-    if cache.add(f"access:guess-seen:{ident}:{token_hash(credential)}", 1, throttle.duration):
-        throttle.record_failure(request, None)
+    try:
+        if cache.add(f"access:guess-seen:{ident}:{token_hash(credential)}", 1, throttle.duration):
+            throttle.record_failure(request, None)
+    except _CACHE_DOWN as exc:
+        logger.warning("device guess not counted, cache unreachable: %s", type(exc).__name__)
 
 
 class DeviceTokenAuthentication(authentication.BaseAuthentication):

@@ -70,8 +70,9 @@ def test_redis_down_devices_still_acknowledged_health_degraded_then_recovers(pro
         assert (status, answer.get("accepted")) == (200, 1), answer
     status, body = _health(prod)
     assert status == 200, body
-    assert body["status"] == "degraded" and body["down"] == ["cache", "broker"]
-    assert body["checks"]["database"]["ok"] is True
+    # What a load balancer sees: the status word only (which parts are down is for signed-in
+    # staff, issue #15; tests/core/test_health.py checks the parts).
+    assert body["status"] == "degraded" and "down" not in body and "checks" not in body
     stored = prod.manage(
         f"from access.models import AccessEvent; print(AccessEvent.objects.filter(device_id={device_id}, "
         f"idempotency_key__in={during!r}).count())"
