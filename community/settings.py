@@ -207,7 +207,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # SIGKILL of the whole worker) is handed out again after visibility_timeout. 15 minutes: above
 # the longest task (partition maintenance, a few minutes), far below Celery's default hour.
 # No task here uses a countdown/ETA beyond it (such a task would be delivered twice).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
+# kombu 5.7 sweeps for such messages only on every 10th tick of 10 s (unacked_restore_throttle):
+# a lost message would wait up to 100 s past its timeout. One ZRANGE per tick is cheap, so scan
+# on every tick, and tick at least twice per timeout so a short one (the drills) is kept too.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_throttle": 1,
+    "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 2)),
+}
 # Keep reconnecting to Redis for ever: a Redis restart must not end the worker (the default
 # gives up after 100 tries, and the process manager would then restart everything).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None

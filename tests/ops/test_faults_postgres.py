@@ -87,16 +87,21 @@ def test_postgres_restart_under_device_traffic_every_acknowledged_event_stored_o
         time.sleep(3)
         status, body, _ = get(f"{prod.url}/healthz", timeout=15)
         assert status == 503 and json.loads(body)["status"] == "failing", body
+        # Measured before the start: a request sent during the outage may reach a database that
+        # already accepts connections while pg_ctl has not yet returned, and be stored rightly.
+        restarting_at = time.monotonic()
         cluster.start()
-        up_at = time.monotonic()
         before_recovery = len(acknowledged)
         wait_for(lambda: len(acknowledged) >= before_recovery + 20, timeout=90, what="traffic after recovery")
     finally:
         stop.set()
         for t in threads:
             t.join(timeout=30)
-    during = [status for sent, answered, status in log if sent > down_at and answered < up_at]
-    assert during and 200 not in during, during  # devices were told to try again, never "OK"
+    during = [status for sent, answered, status in log if sent > down_at and answered < restarting_at]
+    # Devices were told to try again, never "OK".
+    assert during and 200 not in during, [
+        (round(s - down_at, 2), round(a - down_at, 2), st) for s, a, st in log
+    ]
     assert get(f"{prod.url}/healthz")[0] == 200
     ids = json.dumps(acknowledged)
     counts = prod.manage(
