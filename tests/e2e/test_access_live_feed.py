@@ -113,19 +113,21 @@ def test_security_sees_a_gate_event_appear_live(page, asgi_server, estate_a, est
     DeviceFactory(estate=estate_a, gate=gate, name="东门闸机", token=TOKEN)
     DeviceFactory(estate=estate_b, name="别的小区", token="other-estate-token-0001")
 
+    # Frames are collected from the moment the socket opens: the server's "subscribed" answer can
+    # arrive while the login redirect is still being checked, before a wait_for_event would listen.
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+
     page.goto(f"{asgi_server}/staff/access/")
     page.fill('input[name="login"]', "13900000201")
     page.fill('input[name="password"]', "demo12345")
-    with page.expect_websocket() as ws_info:
-        page.click('form button[type="submit"]')
-        expect(page).to_have_url(f"{asgi_server}/staff/access/")
-    websocket = ws_info.value
+    page.click('form button[type="submit"]')
+    expect(page).to_have_url(f"{asgi_server}/staff/access/")
     # Wait for the server to confirm the subscription before the device posts.
-    websocket.wait_for_event(
-        "framereceived",
-        predicate=lambda frame: "subscribed" in str(frame) and ".access" in str(frame),
-        timeout=10_000,
-    )
+    deadline = time.monotonic() + 20
+    while not any("subscribed" in f and ".access" in f for f in frames):
+        assert time.monotonic() < deadline, f"no subscription confirmed; frames: {frames}"
+        page.wait_for_timeout(100)
     expect(page.locator("#access-feed .access-feed-empty")).to_be_visible()
     feed = page.locator("#access-feed")
     expect(page.locator("[data-feed-state]")).to_have_text(feed.get_attribute("data-label-live"))
@@ -134,7 +136,7 @@ def test_security_sees_a_gate_event_appear_live(page, asgi_server, estate_a, est
     assert _post_event(asgi_server, "e2e-live-1", "denied") == 200
 
     row = page.locator("#access-feed li.access-event").first
-    expect(row).to_be_visible(timeout=10_000)
+    expect(row).to_be_visible(timeout=20_000)
     if viewport:  # the phone layout hides the gate column
         expect(row).to_contain_text("东门")
     labels = page.evaluate("JSON.parse(document.getElementById('access-feed-labels').textContent)")
