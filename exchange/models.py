@@ -150,6 +150,26 @@ class OutboxRecord(models.Model):
         return f"#{self.pk} {self.category}"
 
 
+class PassageQueued(models.Model):
+    """An access event not yet relayed to the outbox.
+
+    Written by the access ingest statement itself (``access.services.event_sinks``: a CTE of the
+    autocommitted INSERT on PostgreSQL, the same transaction elsewhere), so a stored event
+    always has its row here; ``exchange.passages.gate_passages_relay`` turns rows into outbox
+    records and deletes them in one transaction, so each event is relayed exactly once. Only the
+    id: the ingest path pays one narrow row, the relay reads the rest.
+    """
+
+    event_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("gate passage awaiting the outbox")
+        verbose_name_plural = _("gate passages awaiting the outbox")
+
+    def __str__(self) -> str:
+        return f"access event {self.event_id}"
+
+
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     DELIVERED = "delivered", _("Delivered")

@@ -142,6 +142,46 @@ def outbox_append(
     return record
 
 
+def outbox_append_many(*, records: list[OutboxRecord]) -> list[OutboxRecord]:
+    """``outbox_append`` for a batch (the passage relay), in the caller's transaction.
+
+    ``records`` are unsaved, each with its ``estate`` set. Causes already recorded are skipped
+    (one query), the rest stored with one INSERT and their deliveries with another, whatever
+    the batch size: a burst of gate passages costs a constant number of queries.
+    """
+    if not records:
+        return []
+    existing = set(
+        OutboxRecord.objects.filter(
+            category__in={r.category for r in records},
+            source__in={r.source for r in records},
+            source_ref__in=[r.source_ref for r in records],
+        ).values_list("category", "source", "source_ref")
+    )
+    fresh = [r for r in records if (r.category, r.source, r.source_ref) not in existing]
+    if not fresh:
+        return []
+    stored = OutboxRecord.objects.bulk_create(fresh)
+    systems: dict[tuple[int, str], list[ExternalSystem]] = defaultdict(list)
+    for grant in DataGrant.objects.filter(
+        system__estate_id__in={r.estate_id for r in stored}, category__in={r.category for r in stored}
+    ).select_related("system"):
+        systems[grant.system.estate_id, grant.category].append(grant.system)
+    now = timezone.now()
+    deliveries = []
+    for record in stored:
+        for system in systems.get((record.estate_id, record.category), []):
+            deliveries.append(
+                Delivery(
+                    record=record, system=system, next_attempt_at=now, remote_key=remote_key(system, record)
+                )
+            )
+    Delivery.objects.bulk_create(deliveries)
+    if deliveries:
+        current_app.tasks[DELIVER_TASK].delay_on_commit()
+    return stored
+
+
 # --- Delivery -------------------------------------------------------------------------------
 
 

@@ -2,11 +2,13 @@
 
 from celery import shared_task
 
-from . import receivers, services
+from . import passages, receivers, services
 
 
 @shared_task(name=services.DELIVER_TASK)
 def deliver() -> int:
+    # Queued gate passages become outbox records first, so this run already sends them.
+    passages.gate_passages_relay_all(by="system:exchange.deliver")
     return services.exchange_deliver(by="system:exchange.deliver").delivered
 
 
