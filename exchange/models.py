@@ -22,6 +22,9 @@ class Category(models.TextChoices):
     RESIDENT_CHANGE = "resident_change", _("Resident registration change")
     GRID_EVENT = "grid_event", _("Grid event")
     STATISTICS = "statistics", _("Daily statistics")
+    # Registries (state, not events): a record per version of a door device or a vehicle.
+    DOOR_DEVICE = "door_device", _("Door device (registry)")
+    CAR_INFO = "car_info", _("Vehicle information (registry)")
 
 
 class SystemKind(models.TextChoices):

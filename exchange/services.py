@@ -48,6 +48,7 @@ DELIVER_TASK = "exchange.deliver"
 LEASE = dt.timedelta(minutes=5)
 BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_CAP = dt.timedelta(hours=1)
+REGISTRY_CATEGORIES = {"door_device", "car_info"}
 GAT1400_KIND = {"car_passage": "motor_vehicle", "resident_change": "person", "gate_passage": "door_record"}
 
 
@@ -63,8 +64,26 @@ def _actor(by) -> dict:
 
 
 def remote_key(system: ExternalSystem, record: OutboxRecord) -> str:
-    """The key the destination deduplicates on; the same for every resend of the record."""
-    if system.kind == SystemKind.GAT1400 and record.category in GAT1400_KIND and system.device_id:
+    """The key the destination deduplicates on; the same for every resend of the record.
+
+    Registry versions (door devices, vehicles; ``source_ref`` "<pk>:<version>") keep one object
+    id per device or vehicle, so GA/T 1400 overwrites it; the key adds the version, so each
+    version is one delivery.
+    """
+    gat1400 = system.kind == SystemKind.GAT1400 and system.device_id
+    if gat1400 and record.category in REGISTRY_CATEGORIES:
+        entity, version = (int(part) for part in record.source_ref.split(":"))
+        if record.category == "door_device":
+            object_id = gat1400_ids.door_device_id(system_device=system.device_id, sequence=entity)
+        else:
+            object_id = gat1400_ids.object_id(
+                device=system.device_id,
+                at=timezone.localtime(dt.datetime.fromisoformat(record.payload["registered_at"])),
+                sequence=entity,
+                kind="car_info",
+            )
+        return f"{object_id}:{version}"
+    if gat1400 and record.category in GAT1400_KIND:
         return gat1400_ids.object_id(
             device=system.device_id,
             at=timezone.localtime(record.occurred_at),

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import passages, receivers, services
+from . import passages, receivers, registries, services
 
 
 @shared_task(name=services.DELIVER_TASK)
@@ -14,4 +14,6 @@ def deliver() -> int:
 
 @shared_task(name="exchange.statistics_daily")
 def statistics_daily() -> int:
+    # Door devices and vehicles (registries) are synchronised on the same six-hourly beat.
+    registries.registries_sync_all(by="system:exchange.statistics_daily")
     return receivers.statistics_append_yesterday(by="system:exchange.statistics_daily")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from exchange import passages, services
+from exchange import passages, registries, services
 
 
 class Command(BaseCommand):
@@ -9,6 +9,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         relayed = passages.gate_passages_relay_all(by="system:manage.exchange_deliver")
         self.stdout.write(f"gate passages relayed to the outbox: {relayed}")
+        versions = registries.registries_sync_all(by="system:manage.exchange_deliver")
+        self.stdout.write(f"door device and vehicle versions recorded: {versions}")
         report = services.exchange_deliver(by="system:manage.exchange_deliver")
         self.stdout.write(
             f"delivered {report.delivered}, to retry {report.retried}, rejected {report.rejected}, "
