@@ -24,6 +24,11 @@ FIELDS: dict[str, list[str]] = {
         "date", "estate_code", "population", "passages", "tickets_opened", "tickets_closed",
         "eldercare_orders", "eldercare_alarms",
     ],
+    "door_device": ["estate_code", "name", "gate", "serial_number", "status", "registered_at"],
+    "car_info": [
+        "estate_code", "plate", "plate_color", "owner_name", "owner_phone", "owner_id_number", "status",
+        "registered_at",
+    ],
 }  # fmt: skip
 
 # Masks applied when a grant does not say otherwise.
@@ -33,6 +38,8 @@ DEFAULT_MASKS: dict[str, dict[str, str]] = {
     "resident_change": {"person_name": "name", "person_phone": "phone", "person_id_number": "id_number"},
     "grid_event": {},
     "statistics": {},
+    "door_device": {},
+    "car_info": {"owner_name": "name", "owner_phone": "phone", "owner_id_number": "id_number"},
 }
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from community.demo import DemoContext, register_seeder
 
-from . import receivers
+from . import receivers, registries
 from .models import DataGrant, ExternalSystem
 
 
@@ -23,11 +23,11 @@ def seed(ctx: DemoContext) -> None:
             "endpoint": "http://127.0.0.1:18400",
             "credentials_ref": "DEMO_VIID",
             "device_id": "42010200001190000001",
-            "extensions": ["PersonInfos", "DoorInfos"],
+            "extensions": ["PersonInfos", "DoorInfos", "DoorDevices", "CarInfos"],
             "enabled": False,
         },
     )
-    for category in ("resident_change", "gate_passage", "car_passage"):
+    for category in ("resident_change", "gate_passage", "car_passage", "door_device", "car_info"):
         DataGrant.objects.get_or_create(
             system=viid,
             category=category,
@@ -44,3 +44,4 @@ def seed(ctx: DemoContext) -> None:
             system=files, category=category, defaults={"legal_basis": "legal_obligation"}
         )
     receivers.statistics_append(estate=estate, day=timezone.localdate(), by="system:seed_demo")
+    registries.registries_sync(estate=estate, by="system:seed_demo")

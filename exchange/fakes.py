@@ -106,7 +106,13 @@ class FakeViid(_Fake):
         "/VIID/MotorVehicles": ("MotorVehicleListObject", "MotorVehicleObject", "MotorVehicleID"),
         "/VIID/Community/PersonInfos": ("PersonInfoListObject", "PersonInfoObject", "PersonID"),
         "/VIID/Community/DoorInfos": ("DoorInfoListObject", "DoorInfoObject", "DoorInfoID"),
+        "/VIID/Community/DoorDevices": ("DoorDeviceListObject", "DoorDeviceObject", "DeviceID"),
+        "/VIID/Community/CarInfos": ("CarInfoListObject", "CarInfoObject", "CarInfoID"),
     }
+    # Registries: one object per id, overwritten by a changed version (an update, not a
+    # duplicate); the same version again is a duplicate. Door devices carry 20-digit device ids.
+    REGISTRIES = {"/VIID/Community/DoorDevices", "/VIID/Community/CarInfos"}
+    ID_LENGTHS = {"/VIID/Community/DoorDevices": 20}
 
     def __init__(self, *, username: str, password: str, realm: str = "viid"):
         super().__init__()
@@ -116,6 +122,8 @@ class FakeViid(_Fake):
         self.registrations = 0
         self.challenges = 0
         self.refused_unregistered = 0
+        self.updates = 0
+        self.by_path: dict[str, int] = {}
 
     def _status(self, path: str, code: int, ident: str, text: str = "正常") -> dict:
         return {
@@ -146,14 +154,28 @@ class FakeViid(_Fake):
         statuses = []
         for obj in data.get(list_key, {}).get(item_key, []):
             key = str(obj.get(id_key, ""))
-            if len(key) != 48:
+            if len(key) != self.ID_LENGTHS.get(path, 48):
                 statuses.append(self._status(path, 8, key, "ID长度错误"))
                 continue
-            self._apply(key, obj)
+            if path in self.REGISTRIES:
+                self._upsert(key, obj)
+            else:
+                self._apply(key, obj)
+            with self.lock:
+                self.by_path[path] = self.by_path.get(path, 0) + 1
             statuses.append(self._status(path, 0, key))
         if self._drop(handler):
             return None
         return self._answer(handler, 200, {"ResponseStatusListObject": {"ResponseStatusObject": statuses}})
+
+    def _upsert(self, key: str, obj: dict) -> None:
+        with self.lock:
+            self.received += 1
+            if self.applied.get(key) == obj:
+                self.duplicates += 1
+            else:
+                self.updates += key in self.applied
+                self.applied[key] = obj
 
     def _system(self, handler, path: str, data: dict):
         name = path.rsplit("/", 1)[-1]

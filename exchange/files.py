@@ -25,6 +25,14 @@ SHEETS = {
         ("date", "日期"), ("population", "人口"), ("passages", "通行次数"), ("tickets_opened", "新增工单"),
         ("tickets_closed", "办结工单"), ("eldercare_orders", "养老服务单"), ("eldercare_alarms", "养老告警"),
     ]),
+    "door_device": ("门禁设备", [
+        ("name", "设备名称"), ("gate", "出入口"), ("serial_number", "设备序列号"), ("status", "状态"),
+        ("registered_at", "登记时间"),
+    ]),
+    "car_info": ("车辆信息", [
+        ("plate", "号牌号码"), ("plate_color", "号牌颜色"), ("owner_name", "车主姓名"),
+        ("owner_id_number", "车主公民身份号码"), ("owner_phone", "车主联系电话"), ("registered_at", "登记时间"),
+    ]),
 }  # fmt: skip
 
 

@@ -19,7 +19,10 @@ SOURCE_ID_LENGTH = 41
 OBJECT_ID_LENGTH = 48
 
 SOURCE_TYPE_IMAGE = "02"
-OBJECT_TYPES = {"person": "01", "motor_vehicle": "02", "door_record": "10"}
+OBJECT_TYPES = {"person": "01", "motor_vehicle": "02", "door_record": "10", "car_info": "11"}
+# The device type of a door device's own 20-digit id. GB/T 28181 Annex D lists no access-control
+# type; 139 is "other peripheral". A destination that assigns another changes it here.
+DOOR_DEVICE_TYPE = "139"
 
 _DEVICE_ID = re.compile(r"^\d{20}$")
 
@@ -59,6 +62,17 @@ def object_id(*, device: str, at: dt.datetime, sequence: int, kind: str) -> str:
     )
     assert len(value) == OBJECT_ID_LENGTH
     return value
+
+
+def door_device_id(*, system_device: str, sequence: int) -> str:
+    """A door device's 20-digit id under our system's area and unit code (stable per device)."""
+    if not is_device_id(system_device):
+        raise ValueError("system_device must be a 20-digit GA/T 1400 id")
+    if not 0 < sequence < 1_000_000:
+        raise ValueError("a door device id holds a sequence of at most 6 digits")
+    return device_id(
+        area_code=system_device[:6], unit=system_device[6:8], type_code=DOOR_DEVICE_TYPE, sequence=sequence
+    )
 
 
 def viid_time(at: dt.datetime) -> str:

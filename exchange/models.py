@@ -22,6 +22,9 @@ class Category(models.TextChoices):
     RESIDENT_CHANGE = "resident_change", _("Resident registration change")
     GRID_EVENT = "grid_event", _("Grid event")
     STATISTICS = "statistics", _("Daily statistics")
+    # Registries (state, not events): a record per version of a door device or a vehicle.
+    DOOR_DEVICE = "door_device", _("Door device (registry)")
+    CAR_INFO = "car_info", _("Vehicle information (registry)")
 
 
 class SystemKind(models.TextChoices):
@@ -148,6 +151,26 @@ class OutboxRecord(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.category}"
+
+
+class PassageQueued(models.Model):
+    """An access event not yet relayed to the outbox.
+
+    Written by the access ingest statement itself (``access.services.event_sinks``: a CTE of the
+    autocommitted INSERT on PostgreSQL, the same transaction elsewhere), so a stored event
+    always has its row here; ``exchange.passages.gate_passages_relay`` turns rows into outbox
+    records and deletes them in one transaction, so each event is relayed exactly once. Only the
+    id: the ingest path pays one narrow row, the relay reads the rest.
+    """
+
+    event_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("gate passage awaiting the outbox")
+        verbose_name_plural = _("gate passages awaiting the outbox")
+
+    def __str__(self) -> str:
+        return f"access event {self.event_id}"
 
 
 class DeliveryStatus(models.TextChoices):

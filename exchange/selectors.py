@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.apps import apps
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from community.residents.models import Occupancy, current_q
@@ -22,6 +22,15 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def daily_statistics(*, estate, day: dt.date) -> dict:
+    """One estate's figures for one local day: a fixed number of queries (one per app read,
+    each an aggregate), whatever the day's volume.
+
+    - ``passages``: access events that occurred that day;
+    - ``tickets_opened`` / ``tickets_closed``: tickets created / closed that day;
+    - ``eldercare_orders``: care orders booked that day (any state now, cancelled included:
+      the figure is demand); ``eldercare_alarms``: alarms raised that day (false alarms
+      included: each one was a call someone had to answer).
+    """
     start, end = _day_bounds(day)
     population = dict(
         Occupancy.objects.filter(current_q(day), unit__building__estate=estate)
@@ -44,9 +53,23 @@ def daily_statistics(*, estate, day: dt.date) -> dict:
         ).count()
     if apps.is_installed("community.tickets"):
         Ticket = apps.get_model("tickets", "Ticket")
-        scoped = Ticket.objects.filter(estate=estate)
-        figures["tickets_opened"] = scoped.filter(created_at__gte=start, created_at__lt=end).count()
-        figures["tickets_closed"] = scoped.filter(closed_at__gte=start, closed_at__lt=end).count()
+        figures.update(
+            Ticket.objects.filter(estate=estate)
+            .filter(Q(created_at__gte=start, created_at__lt=end) | Q(closed_at__gte=start, closed_at__lt=end))
+            .aggregate(
+                tickets_opened=Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
+                tickets_closed=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
+            )
+        )
+    if apps.is_installed("eldercare"):
+        Order = apps.get_model("eldercare", "Order")
+        Alarm = apps.get_model("eldercare", "Alarm")
+        figures["eldercare_orders"] = Order.objects.filter(
+            estate=estate, created_at__gte=start, created_at__lt=end
+        ).count()
+        figures["eldercare_alarms"] = Alarm.objects.filter(
+            estate=estate, raised_at__gte=start, raised_at__lt=end
+        ).count()
     return figures
 
 

@@ -48,6 +48,7 @@ DELIVER_TASK = "exchange.deliver"
 LEASE = dt.timedelta(minutes=5)
 BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_CAP = dt.timedelta(hours=1)
+REGISTRY_CATEGORIES = {"door_device", "car_info"}
 GAT1400_KIND = {"car_passage": "motor_vehicle", "resident_change": "person", "gate_passage": "door_record"}
 
 
@@ -63,8 +64,26 @@ def _actor(by) -> dict:
 
 
 def remote_key(system: ExternalSystem, record: OutboxRecord) -> str:
-    """The key the destination deduplicates on; the same for every resend of the record."""
-    if system.kind == SystemKind.GAT1400 and record.category in GAT1400_KIND and system.device_id:
+    """The key the destination deduplicates on; the same for every resend of the record.
+
+    Registry versions (door devices, vehicles; ``source_ref`` "<pk>:<version>") keep one object
+    id per device or vehicle, so GA/T 1400 overwrites it; the key adds the version, so each
+    version is one delivery.
+    """
+    gat1400 = system.kind == SystemKind.GAT1400 and system.device_id
+    if gat1400 and record.category in REGISTRY_CATEGORIES:
+        entity, version = (int(part) for part in record.source_ref.split(":"))
+        if record.category == "door_device":
+            object_id = gat1400_ids.door_device_id(system_device=system.device_id, sequence=entity)
+        else:
+            object_id = gat1400_ids.object_id(
+                device=system.device_id,
+                at=timezone.localtime(dt.datetime.fromisoformat(record.payload["registered_at"])),
+                sequence=entity,
+                kind="car_info",
+            )
+        return f"{object_id}:{version}"
+    if gat1400 and record.category in GAT1400_KIND:
         return gat1400_ids.object_id(
             device=system.device_id,
             at=timezone.localtime(record.occurred_at),
@@ -140,6 +159,46 @@ def outbox_append(
         # By name: tasks import services, never the reverse (no import cycle to hide).
         current_app.tasks[DELIVER_TASK].delay_on_commit()
     return record
+
+
+def outbox_append_many(*, records: list[OutboxRecord]) -> list[OutboxRecord]:
+    """``outbox_append`` for a batch (the passage relay), in the caller's transaction.
+
+    ``records`` are unsaved, each with its ``estate`` set. Causes already recorded are skipped
+    (one query), the rest stored with one INSERT and their deliveries with another, whatever
+    the batch size: a burst of gate passages costs a constant number of queries.
+    """
+    if not records:
+        return []
+    existing = set(
+        OutboxRecord.objects.filter(
+            category__in={r.category for r in records},
+            source__in={r.source for r in records},
+            source_ref__in=[r.source_ref for r in records],
+        ).values_list("category", "source", "source_ref")
+    )
+    fresh = [r for r in records if (r.category, r.source, r.source_ref) not in existing]
+    if not fresh:
+        return []
+    stored = OutboxRecord.objects.bulk_create(fresh)
+    systems: dict[tuple[int, str], list[ExternalSystem]] = defaultdict(list)
+    for grant in DataGrant.objects.filter(
+        system__estate_id__in={r.estate_id for r in stored}, category__in={r.category for r in stored}
+    ).select_related("system"):
+        systems[grant.system.estate_id, grant.category].append(grant.system)
+    now = timezone.now()
+    deliveries = []
+    for record in stored:
+        for system in systems.get((record.estate_id, record.category), []):
+            deliveries.append(
+                Delivery(
+                    record=record, system=system, next_attempt_at=now, remote_key=remote_key(system, record)
+                )
+            )
+    Delivery.objects.bulk_create(deliveries)
+    if deliveries:
+        current_app.tasks[DELIVER_TASK].delay_on_commit()
+    return stored
 
 
 # --- Delivery -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from community.realtime import publish_on_commit
 from ..inbound import EventError, EventIn, is_id, too_long
 from ..models import AccessEvent, Credential, Device, Gate, VisitorPass
 from .devices import access_group, device_seen
+from .event_sinks import event_sinks_fill, with_event_sinks
 from .passes import visitor_pass_id_from_token
 
 # An event this much older than its arrival came from the device's offline buffer.
@@ -260,6 +261,7 @@ def _ingest(
                     rows, AccessEvent.objects.bulk_create([AccessEvent(**r) for r in rows]), strict=True
                 )
             ]
+            event_sinks_fill([r["id"] for r in stored])
         result.accepted = len(stored)
         result.rows = stored
         device_seen(device=device, at=received_at)
@@ -318,9 +320,11 @@ def _insert_postgresql(rows: list[dict]) -> list[dict]:
             # A few rows: one INSERT … VALUES round trip beats three for the staging table.
             values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(rows))
             cursor.execute(
-                f"INSERT INTO access_accessevent ({_COLUMN_NAMES}) VALUES {values} "  # noqa: S608 - placeholders only
-                "ON CONFLICT (device_id, idempotency_key, occurred_at) DO NOTHING "
-                "RETURNING id, idempotency_key, occurred_at",
+                with_event_sinks(
+                    f"INSERT INTO access_accessevent ({_COLUMN_NAMES}) VALUES {values} "  # noqa: S608 - placeholders only
+                    "ON CONFLICT (device_id, idempotency_key, occurred_at) DO NOTHING "
+                    "RETURNING id, idempotency_key, occurred_at"
+                ),
                 [row[name] for row in rows for name in names],
             )
         else:
@@ -328,7 +332,7 @@ def _insert_postgresql(rows: list[dict]) -> list[dict]:
             with cursor.cursor.copy(f"COPY access_event_stage ({_COLUMN_NAMES}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row([row[name] for name in names])
-            cursor.execute(_MERGE_SQL)
+            cursor.execute(with_event_sinks(_MERGE_SQL))
         inserted = {(key, at): pk for pk, key, at in cursor.fetchall()}
     stored = []
     for row in rows:

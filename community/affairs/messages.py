@@ -1,8 +1,12 @@
-"""Application history rendered in the reader's language (stored as a type plus parameters)."""
+"""Application history and the applicant's notifications, rendered in the reader's language
+(both stored as a type plus parameters)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from community.notifications.messages import register
 
 from .models import ApplicationEvent, EventType, ServiceItem
 from .transitions import Action, Status
@@ -38,3 +42,32 @@ def event_text(event: ApplicationEvent, item: ServiceItem) -> str:
     if event.type == EventType.RATED:
         return _("Rated %(n)s stars.") % {"n": p.get("rating")}
     return event.type
+
+
+# --- Notifications to the applicant ---------------------------------------------------------
+# Parameters are data: the application number, the item's and the materials' names as the office
+# wrote them; the status is stored as its code and labelled when read.
+
+
+def _status_label(params: dict) -> dict:
+    return {**params, "status": _label(Status, params.get("status"))}
+
+
+def _missing_list(params: dict) -> dict:
+    return {**params, "missing": "、".join(params.get("missing") or [])}
+
+
+APPLICATION_MOVED = register(
+    "affairs.application.moved",
+    gettext_noop("Your application %(n)s (%(item)s) is now “%(status)s”"),
+    prepare=_status_label,
+)
+APPLICATION_MISSING = register(
+    "affairs.application.missing",
+    gettext_noop("Your application %(n)s (%(item)s) needs more materials: %(missing)s"),
+    prepare=_missing_list,
+)
+CERTIFICATE_READY = register(
+    "affairs.certificate.ready",
+    gettext_noop("Approved: the certificate %(number)s for your application %(n)s is ready"),
+)

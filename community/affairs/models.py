@@ -34,7 +34,9 @@ class ServiceItem(models.Model):
     # [{"key": "id_card", "label": "身份证复印件", "required": true}, …]
     materials = models.JSONField(_("materials"), default=list, blank=True)
     time_limit_days = models.PositiveSmallIntegerField(
-        _("promised time limit (days)"), default=5, validators=[MinValueValidator(1), MaxValueValidator(90)]
+        _("promised time limit (working days)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
     needs_appointment = models.BooleanField(_("needs an appointment"), default=False)
     issues_certificate = models.BooleanField(_("ends in a certificate"), default=False)
@@ -86,6 +88,10 @@ class Application(models.Model):
     sla_started_at = models.DateTimeField()
     sla_paused_seconds = models.PositiveIntegerField(default=0)
     sla_paused_since = models.DateTimeField(null=True, blank=True)
+    # The time limit counts working days (community.affairs.time_limits): working time used in
+    # earlier runs of the clock, and the start of the current run (None while on hold or decided).
+    sla_worked_seconds = models.PositiveIntegerField(default=0)
+    sla_run_since = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     at_risk_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)

@@ -12,14 +12,18 @@ import secrets
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.calendar.selectors import work_calendar
 from community.errors import NotAllowed, ServiceError, StaleVersion, TransitionRefused
+from community.notifications.services import notification_send
 from community.residents.models import Occupancy, Resident, Unit
 from community.scoping import staff_estate_ids_for_perm
-from community.tickets.sla import Clock, SLAState, at_risk_from
+from community.tickets.sla import Clock, SLAState
 
+from . import messages, time_limits
 from .models import Application, ApplicationEvent, ApplicationMaterial, Certificate, EventType, ServiceItem
 from .transitions import FINAL_STATUSES, NEEDS_REASON, PAUSED_STATUSES, Action, Role, Status, next_status
 
@@ -45,16 +49,30 @@ def _clock(a: Application) -> Clock:
 
 
 def _store_clock(a: Application, clock: Clock, now: dt.datetime) -> None:
-    budget = dt.timedelta(days=a.item.time_limit_days)
+    """Store the clock and the deadline marks; the limit runs in working days (see time_limits)."""
+    was_paused = a.sla_paused_since is not None
+    calendar = None
+    if clock.is_paused and not was_paused and a.sla_run_since is not None:
+        # Paused now: bank the working time of the run that ends here.
+        calendar = work_calendar(around=timezone.localdate(now))
+        a.sla_worked_seconds += int(calendar.working_time_between(a.sla_run_since, now).total_seconds())
+        a.sla_run_since = None
+    elif was_paused and not clock.is_paused:
+        a.sla_run_since = now
     a.sla_paused_seconds, a.sla_paused_since = clock.paused_seconds, clock.paused_since
     if a.status in FINAL_STATUSES:
-        a.due_at = a.at_risk_at = None
-    elif clock.is_paused:
+        a.due_at = a.at_risk_at = a.sla_run_since = None
+    elif clock.is_paused or a.sla_run_since is None:
         # On hold the deadline moves with the clock; nothing is at risk while the resident acts.
         a.due_at = a.at_risk_at = None
     else:
-        a.due_at = clock.due_at(budget, now)
-        a.at_risk_at = at_risk_from(a.due_at, budget)
+        calendar = calendar or work_calendar(around=timezone.localdate(a.sla_run_since))
+        a.due_at, a.at_risk_at = time_limits.marks(
+            calendar,
+            run_since=a.sla_run_since,
+            worked=dt.timedelta(seconds=a.sla_worked_seconds),
+            budget=time_limits.budget_of(a.item.time_limit_days, calendar),
+        )
 
 
 def roles_for(user, application: Application) -> frozenset[str]:
@@ -121,6 +139,7 @@ def application_submit(
                     unit=unit,
                     note=note,
                     sla_started_at=now,
+                    sla_run_since=now,
                 )
             break
         except IntegrityError:  # two submissions took the same number: take the next one
@@ -128,7 +147,7 @@ def application_submit(
     else:
         raise ServiceError(_("Please try again."), code="busy")
     _store_clock(application, _clock(application), now)
-    application.save(update_fields=["due_at", "at_risk_at"])
+    application.save(update_fields=["due_at", "at_risk_at", "sla_run_since"])
     for key, upload in files.items():
         ApplicationMaterial.objects.create(application=application, key=key, file=upload, uploaded_by=by)
     _event(application, EventType.SUBMITTED, by, materials=sorted(files))
@@ -240,9 +259,39 @@ def application_move(
             "missing": application.missing if action == Action.NOTIFY_MISSING else [],
         },
     )
+    certificate = None
     if target == Status.APPROVED and application.item.issues_certificate:
-        _certificate_issue(application, by=by)
+        certificate = _certificate_issue(application, by=by)
+    _notify_applicant(application, action=action, reason=reason, certificate=certificate, by=by)
     return application
+
+
+def _notify_applicant(
+    application: Application, *, action: str, reason: str, certificate: Certificate | None, by
+) -> None:
+    """Tell the applicant what the office did (not what they did themselves): one notification
+    per change, a type plus parameters rendered in their language; the office's reason is a
+    person's words and goes as written."""
+    if getattr(by, "pk", None) == application.applicant_id:
+        return
+    params = {"n": application.number, "item": application.item.name}
+    if certificate is not None:
+        message, params = messages.CERTIFICATE_READY, {"n": application.number, "number": certificate.number}
+    elif action == Action.NOTIFY_MISSING:
+        message = messages.APPLICATION_MISSING
+        params["missing"] = [application.item.material_label(k) for k in application.missing]
+    else:
+        message = messages.APPLICATION_MOVED
+        params["status"] = application.status
+    notification_send(
+        recipients=[application.applicant],
+        verb=message,
+        message=message,
+        params=params,
+        body=reason,
+        url=reverse("portal-affairs:detail", args=[application.pk]),
+        estate=application.estate,
+    )
 
 
 def _certificate_issue(application: Application, *, by) -> Certificate:

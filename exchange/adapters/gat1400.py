@@ -4,9 +4,9 @@
   is ``401`` with a Digest challenge, the second carries ``Authorization``; then every request
   carries ``User-Identify: <DeviceID>``. A registration lapses after about five minutes without a
   request, so a data request answered ``401`` registers again once and retries.
-- Car passages go to ``/VIID/MotorVehicles``; people and door records to the community
-  extensions as deployed in Zhejiang (``/VIID/Community/PersonInfos``, ``DoorInfos`` …), only
-  where the destination lists that extension.
+- Car passages go to ``/VIID/MotorVehicles``; people, door records, door devices and vehicle
+  information to the community extensions as deployed in Zhejiang (``/VIID/Community/PersonInfos``,
+  ``DoorInfos``, ``DoorDevices``, ``CarInfos``), only where the destination lists that extension.
 - The answer is a ``ResponseStatusListObject``: one ``ResponseStatusObject`` per record with
   its ``Id``; ``StatusCode`` 0 is success. Each record is judged by its own status.
 """
@@ -28,16 +28,39 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 STATUS_OK = 0
 RETRY_STATUSES = {1, 2, 3, 9}
 
-# category -> (path, list object, item object, the extension that must be enabled or None)
+# category -> (path, list object, item object, the extension that must be enabled or None, the
+# item's id field, which its ResponseStatusObject answers with)
 ROUTES = {
-    "car_passage": ("/VIID/MotorVehicles", "MotorVehicleListObject", "MotorVehicleObject", None),
+    "car_passage": (
+        "/VIID/MotorVehicles",
+        "MotorVehicleListObject",
+        "MotorVehicleObject",
+        None,
+        "MotorVehicleID",
+    ),
     "resident_change": (
         "/VIID/Community/PersonInfos",
         "PersonInfoListObject",
         "PersonInfoObject",
         "PersonInfos",
+        "PersonID",
     ),
-    "gate_passage": ("/VIID/Community/DoorInfos", "DoorInfoListObject", "DoorInfoObject", "DoorInfos"),
+    "gate_passage": (
+        "/VIID/Community/DoorInfos",
+        "DoorInfoListObject",
+        "DoorInfoObject",
+        "DoorInfos",
+        "DoorInfoID",
+    ),
+    # Registries: the destination keeps one object per id and overwrites it with each version.
+    "door_device": (
+        "/VIID/Community/DoorDevices",
+        "DoorDeviceListObject",
+        "DoorDeviceObject",
+        "DoorDevices",
+        "DeviceID",
+    ),
+    "car_info": ("/VIID/Community/CarInfos", "CarInfoListObject", "CarInfoObject", "CarInfos", "CarInfoID"),
 }
 # GA 24.8 plate colours as GA/T 1400 codes them.
 PLATE_COLORS = {"black": "1", "white": "2", "grey": "3", "red": "4", "blue": "5", "yellow": "6", "green": "9"}
@@ -89,6 +112,27 @@ def to_object(category: str, item: SendItem, *, device_id: str) -> dict:
             "Name": p.get("person_name"),
             "IDNumber": p.get("person_id_number"),
             "Mobile": p.get("person_phone"),
+        }
+    elif category == "door_device":
+        obj = {
+            # The remote key of a registry version is "<object id>:<version>".
+            "DeviceID": item.remote_key.split(":")[0],
+            "Name": p.get("name"),
+            "PlaceName": p.get("gate"),
+            "SerialNumber": p.get("serial_number"),
+            "Status": {"in_service": "1", "out_of_service": "0"}.get(p.get("status") or ""),
+            "CreateTime": _local(p.get("registered_at")),
+        }
+    elif category == "car_info":
+        obj = {
+            "CarInfoID": item.remote_key.split(":")[0],
+            "PlateNo": p.get("plate"),
+            "PlateColor": PLATE_COLORS.get(p.get("plate_color") or "", "99") if "plate_color" in p else None,
+            "OwnerName": p.get("owner_name"),
+            "OwnerIDNumber": p.get("owner_id_number"),
+            "OwnerMobile": p.get("owner_phone"),
+            "Status": {"registered": "1", "removed": "0"}.get(p.get("status") or ""),
+            "CreateTime": _local(p.get("registered_at")),
         }
     else:
         raise KeyError(category)
@@ -167,11 +211,9 @@ class Gat1400Adapter:
                 i.delivery_id: Outcome(OutcomeKind.REJECTED, "destination does not take this category")
                 for i in items
             }
-        path, list_name, item_name, _ext = ROUTES[category]
-        body = json.dumps(
-            {list_name: {item_name: [to_object(category, i, device_id=self.device_id) for i in items]}},
-            ensure_ascii=False,
-        ).encode()
+        path, list_name, item_name, _ext, id_field = ROUTES[category]
+        objects = [to_object(category, i, device_id=self.device_id) for i in items]
+        body = json.dumps({list_name: {item_name: objects}}, ensure_ascii=False).encode()
         if not self.registered:
             self.register()
         reply = http_request(self.base + path, body=body, headers=self._headers(), timeout=self.timeout)
@@ -186,8 +228,8 @@ class Gat1400Adapter:
             raise TransportError(f"{path}: unreadable answer") from exc
         by_id = {str(s.get("Id")): s for s in statuses if isinstance(s, dict)}
         outcomes = {}
-        for item in items:
-            status = by_id.get(item.remote_key)
+        for item, obj in zip(items, objects, strict=True):
+            status = by_id.get(str(obj.get(id_field)))
             if status is None:
                 outcomes[item.delivery_id] = Outcome(OutcomeKind.RETRY, "no status for this record")
                 continue

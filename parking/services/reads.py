@@ -49,6 +49,7 @@ from ..models import (
 )
 from ..plates import NO_PLATE, normalise_plate
 from ..protocols.base import PlateRead
+from ..signals import plate_read_stored
 from ..transitions import LIVE_STATUSES, Action, Role, Status, next_status
 from ._common import actor_label, lock_plate, note, parking_group
 
@@ -130,6 +131,7 @@ def plate_read_record(*, device: Device, read: PlateRead, by=None) -> Decision:
         event.session = decision.session
         event.save(update_fields=["opened", "reason", "amount_due", "needs_staff", "session"])
         decision.event = event
+        plate_read_stored.send(sender=PlateEvent, event=event, lane=lane, device=device)
         decision.led_text = (
             ""
             if read.offline
