@@ -141,6 +141,13 @@ class DeviceAdmin(ServiceAdminMixin, ScopedModelAdmin):
             return services.device_update(device=form.instance, by=request.user, **data)
         return services.device_create(by=request.user, **data)
 
+    def delete_model(self, request, obj):
+        services.device_delete(device=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for device in self.scope_for_action(request, queryset, "delete"):
+            services.device_delete(device=device, by=request.user)
+
     @admin.action(description=_("Approve selected devices"), permissions=["change"])
     def approve(self, request, queryset):
         # Actions check no object: keep to estates where the user's role may change devices.

@@ -608,6 +608,7 @@ class AuditAction(models.TextChoices):
     CREDENTIAL_SYNCED = "credential_synced", _("Credential sent to devices")
     DEVICE_CREATED = "device_created", _("Device added")
     DEVICE_UPDATED = "device_updated", _("Device changed")
+    DEVICE_DELETED = "device_deleted", _("Device deleted")
     DEVICE_APPROVED = "device_approved", _("Device approved")
     DEVICE_TOKEN_SET = "device_token_set", _("Device token set")
     DEVICE_MARKED_OFFLINE = "device_marked_offline", _("Device marked offline")

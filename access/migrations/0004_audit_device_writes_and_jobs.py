@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='accessaudit',
             name='action',
-            field=models.CharField(choices=[('credential_issued', 'Credential issued'), ('credential_updated', 'Credential validity changed'), ('credential_revoked', 'Credential revoked'), ('credential_synced', 'Credential sent to devices'), ('device_created', 'Device added'), ('device_updated', 'Device changed'), ('device_approved', 'Device approved'), ('device_token_set', 'Device token set'), ('device_marked_offline', 'Device marked offline'), ('device_command_queued', 'Device command queued'), ('visitor_passes_revoked', 'Visitor passes revoked'), ('raw_message_replayed', 'Raw message replayed')], max_length=32, verbose_name='action'),
+            field=models.CharField(choices=[('credential_issued', 'Credential issued'), ('credential_updated', 'Credential validity changed'), ('credential_revoked', 'Credential revoked'), ('credential_synced', 'Credential sent to devices'), ('device_created', 'Device added'), ('device_updated', 'Device changed'), ('device_deleted', 'Device deleted'), ('device_approved', 'Device approved'), ('device_token_set', 'Device token set'), ('device_marked_offline', 'Device marked offline'), ('device_command_queued', 'Device command queued'), ('visitor_passes_revoked', 'Visitor passes revoked'), ('raw_message_replayed', 'Raw message replayed')], max_length=32, verbose_name='action'),
         ),
         migrations.RunPython(offline_notifications_to_type_and_params, migrations.RunPython.noop),
     ]

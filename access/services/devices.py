@@ -132,6 +132,20 @@ def device_update(*, device: Device, by: Actor, **changes) -> Device:
     return device
 
 
+@transaction.atomic
+def device_delete(*, device: Device, by: Actor) -> None:
+    """Remove a device that never sent an event (one that did is protected by its access log:
+    disable it instead). The audit row keeps what it was called, since the device goes."""
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    audit_record(
+        action=AuditAction.DEVICE_DELETED,
+        by=by,
+        estate_id=device.estate_id,
+        params={"device": device.pk, "name": device.name, "serial_number": device.serial_number},
+    )
+    device.delete()
+
+
 def device_token_rotate(*, device: Device, by: Actor) -> str:
     """Give the device a new secret token; returns it once (only its hash is stored)."""
     token = secrets.token_urlsafe(32)

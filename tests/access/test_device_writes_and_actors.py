@@ -89,6 +89,20 @@ def test_changing_a_device_in_the_admin_records_the_fields_old_and_new(
     assert AccessAudit.objects.filter(action=AuditAction.DEVICE_UPDATED).count() == 1
 
 
+def test_deleting_a_device_in_the_admin_is_recorded(estate_a, superuser, client_for):
+    spare, other = DeviceFactory(estate=estate_a, name="备用机"), DeviceFactory(estate=estate_a, name="旧机")
+    client = client_for(superuser)
+    response = client.post(f"/admin/access/device/{spare.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not Device.objects.filter(pk=spare.pk).exists()
+    client.post(
+        "/admin/access/device/",
+        {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"},
+    )
+    assert not Device.objects.filter(pk=other.pk).exists()
+    rows = AccessAudit.objects.filter(action=AuditAction.DEVICE_DELETED).order_by("pk")
+    assert [(a.by_user, a.params["name"]) for a in rows] == [(superuser, "备用机"), (superuser, "旧机")]
+
+
 def test_the_admin_form_cannot_approve_a_device(estate_a, manager_a, client_for):
     gate = GateFactory(estate=estate_a)
     client_for(manager_a).post("/admin/access/device/add/", _device_form(estate_a, gate, approved="on"))
