@@ -24,8 +24,18 @@ class AnnouncementAdmin(ServiceAdminMixin, ScopedModelAdmin):
     search_fields = ["title", "body"]
     autocomplete_fields = ["estate"]
     date_hierarchy = "publish_at"
-    fields = ["estate", "title", "body", "pinned", "publish_at", "expires_at", "created_by", "created_at"]
-    readonly_fields = ["created_by", "created_at"]
+    fields = [
+        "estate",
+        "title",
+        "body",
+        "pinned",
+        "publish_at",
+        "expires_at",
+        "created_by",
+        "created_at",
+        "updated_by",
+    ]
+    readonly_fields = ["created_by", "created_at", "updated_by"]
 
     @admin.display(description=_("current"), boolean=True)
     def is_current(self, obj):

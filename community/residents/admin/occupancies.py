@@ -190,11 +190,26 @@ class OccupancyAdmin(ExactPersonalSearchMixin, ServiceAdminMixin, ScopedModelAdm
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["resident", "unit", "role", "start_date", "is_primary_contact"]
-        return ["resident", "unit", "role", "start_date", "end_date", "is_primary_contact"]
+        return [
+            "resident",
+            "unit",
+            "role",
+            "start_date",
+            "end_date",
+            "is_primary_contact",
+            "created_by",
+            "updated_by",
+            "ended_by",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
-        # Ending is a move-out (the action below); unit and resident define the tie.
-        return ["resident", "unit", "end_date"] if obj is not None else []
+        # Ending is a move-out (the action below); unit and resident define the tie; who entered,
+        # changed and ended it is recorded by the services.
+        return (
+            ["resident", "unit", "end_date", "created_by", "updated_by", "ended_by"]
+            if obj is not None
+            else []
+        )
 
     @admin.display(description=_("current"), boolean=True)
     def is_current(self, obj):
