@@ -101,7 +101,7 @@ class GateAdmin(ScopedModelAdmin):
 
 
 @admin.register(Device)
-class DeviceAdmin(ScopedModelAdmin):
+class DeviceAdmin(ServiceAdminMixin, ScopedModelAdmin):
     list_display = [
         "name",
         "estate",
@@ -133,6 +133,20 @@ class DeviceAdmin(ScopedModelAdmin):
     @admin.display(boolean=True, description=_("token set"))
     def has_token(self, obj):
         return bool(obj.token_hash)
+
+    def service_save(self, request, form, change):
+        # The form's fields that staff set; read-only ones (approval, liveness) are not in it.
+        data = {name: form.cleaned_data[name] for name in form.fields if name in services.DEVICE_FIELDS}
+        if change:
+            return services.device_update(device=form.instance, by=request.user, **data)
+        return services.device_create(by=request.user, **data)
+
+    def delete_model(self, request, obj):
+        services.device_delete(device=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for device in self.scope_for_action(request, queryset, "delete"):
+            services.device_delete(device=device, by=request.user)
 
     @admin.action(description=_("Approve selected devices"), permissions=["change"])
     def approve(self, request, queryset):

@@ -605,8 +605,15 @@ class AuditAction(models.TextChoices):
     CREDENTIAL_ISSUED = "credential_issued", _("Credential issued")
     CREDENTIAL_UPDATED = "credential_updated", _("Credential validity changed")
     CREDENTIAL_REVOKED = "credential_revoked", _("Credential revoked")
+    CREDENTIAL_SYNCED = "credential_synced", _("Credential sent to devices")
+    DEVICE_CREATED = "device_created", _("Device added")
+    DEVICE_UPDATED = "device_updated", _("Device changed")
+    DEVICE_DELETED = "device_deleted", _("Device deleted")
     DEVICE_APPROVED = "device_approved", _("Device approved")
     DEVICE_TOKEN_SET = "device_token_set", _("Device token set")
+    DEVICE_MARKED_OFFLINE = "device_marked_offline", _("Device marked offline")
+    DEVICE_COMMAND_QUEUED = "device_command_queued", _("Device command queued")
+    VISITOR_PASSES_REVOKED = "visitor_passes_revoked", _("Visitor passes revoked")
     RAW_MESSAGE_REPLAYED = "raw_message_replayed", _("Raw message replayed")
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import AlarmOutcome, FailOutcome, MealSlot
 
@@ -13,7 +14,7 @@ from .models import AlarmOutcome, FailOutcome, MealSlot
 class BookForm(forms.Form):
     elder = forms.TypedChoiceField(label=_("For"), coerce=int)
     item = forms.TypedChoiceField(label=_("Service"), coerce=int)
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=pgettext_lazy("date", "Day"), widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(
         label=_("Time"),
         required=False,
@@ -21,7 +22,7 @@ class BookForm(forms.Form):
         help_text=_("Not for meals."),
     )
     meal_slot = forms.ChoiceField(label=_("Meal"), choices=[("", "—"), *MealSlot.choices], required=False)
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note = forms.CharField(label=pgettext_lazy("remark", "Note"), max_length=300, required=False)
     repeat_weekdays = forms.TypedMultipleChoiceField(
         label=_("Repeat every"),
         coerce=int,
@@ -51,7 +52,7 @@ class RateForm(forms.Form):
     rating = forms.TypedChoiceField(
         label=_("Stars"), coerce=int, choices=[(n, "★" * n) for n in range(5, 0, -1)]
     )
-    comment = forms.CharField(label=_("Comment"), max_length=300, required=False)
+    comment = forms.CharField(label=pgettext_lazy("rating", "Comment"), max_length=300, required=False)
 
 
 class CheckForm(forms.Form):
@@ -69,9 +70,9 @@ class CheckForm(forms.Form):
 
 class FailForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Why"), choices=FailOutcome.choices)
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note = forms.CharField(label=pgettext_lazy("remark", "Note"), max_length=300, required=False)
 
 
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=AlarmOutcome.choices)
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note = forms.CharField(label=pgettext_lazy("remark", "Note"), max_length=300, required=False)

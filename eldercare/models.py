@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from access.models import Device
 from community.residents.models import Estate, Resident
@@ -117,7 +118,7 @@ class EmergencyContact(models.Model):
         related_name="+",
         verbose_name=_("resident"),
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     relation = models.CharField(_("relation"), max_length=30, blank=True)
     priority = models.PositiveSmallIntegerField(_("call order"), default=1)
@@ -267,7 +268,9 @@ class ServiceItem(models.Model):
     station = models.ForeignKey(CareStation, on_delete=models.CASCADE, related_name="items")
     name = models.CharField(_("name"), max_length=100)
     category = models.CharField(_("category"), max_length=20, choices=ServiceCategory.choices)
-    unit = models.CharField(_("unit"), max_length=8, choices=ServiceUnit.choices, default=ServiceUnit.VISIT)
+    unit = models.CharField(
+        pgettext_lazy("price", "unit"), max_length=8, choices=ServiceUnit.choices, default=ServiceUnit.VISIT
+    )
     price = models.DecimalField(
         _("price (yuan)"), max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
@@ -527,7 +530,7 @@ class AlarmKind(models.TextChoices):
     SOS = "sos", _("SOS button")
     FALL = "fall", _("Fall detected")
     SMOKE = "smoke", _("Smoke")
-    GAS = "gas", _("Gas")
+    GAS = "gas", pgettext_lazy("alarm", "Gas")
     WATER = "water", _("Water-meter anomaly")
     WELFARE_CHECK = "welfare_check", _("No sign of life (welfare check)")
 

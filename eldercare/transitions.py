@@ -12,7 +12,7 @@ and ``system`` (periodic jobs). Alarm roles: ``staff`` and ``system``.
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from community.errors import NotAllowed, TransitionRefused
@@ -27,7 +27,7 @@ class OrderStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     RATED = "rated", _("Rated")
     CANCELLED = "cancelled", _("Cancelled")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("order", "Failed")
 
 
 class OrderAction(models.TextChoices):

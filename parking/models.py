@@ -17,6 +17,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from access.models import Device
 from community.residents.models import Estate, Resident, Unit
@@ -59,7 +60,9 @@ class Lot(models.Model):
         help_text=_("For a lot inside another lot's barriers (厂中厂)."),
     )
     name = models.CharField(_("name"), max_length=100)
-    capacity = models.PositiveIntegerField(_("capacity"), help_text=_("Spaces for cars, all kinds."))
+    capacity = models.PositiveIntegerField(
+        pgettext_lazy("parking lot", "capacity"), help_text=_("Spaces for cars, all kinds.")
+    )
     temporary_capacity = models.PositiveIntegerField(
         _("spaces for temporary cars"),
         null=True,
@@ -149,7 +152,7 @@ class Lane(models.Model):
 class SpaceKind(models.TextChoices):
     OWNED = "owned", _("Owned")
     RENTED = "rented", _("Rented")
-    PUBLIC = "public", _("Public")
+    PUBLIC = "public", pgettext_lazy("parking space", "Public")
     DEVELOPER = "developer", _("Developer's")
 
 
@@ -263,8 +266,8 @@ class Vehicle(models.Model):
 
 
 class PermitKind(models.TextChoices):
-    MONTHLY = "monthly", _("Monthly")
-    YEARLY = "yearly", _("Yearly")
+    MONTHLY = "monthly", pgettext_lazy("parking permit", "Monthly")
+    YEARLY = "yearly", pgettext_lazy("parking permit", "Yearly")
     SOLD = "sold", _("Space sold (permanent)")
     INTERNAL = "internal", _("Internal (staff)")
     FREE = "free", _("Free")
@@ -398,7 +401,7 @@ class PlateEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("session"),
+        verbose_name=pgettext_lazy("parking", "session"),
     )
     needs_staff = models.BooleanField(_("needs a staff decision"), default=False)
     handled_by = models.CharField(_("handled by"), max_length=100, blank=True)
@@ -490,7 +493,7 @@ class Session(models.Model):
         related_name="+",
         verbose_name=_("exit read"),
     )
-    entered_at = models.DateTimeField(_("entered at"), null=True, blank=True)
+    entered_at = models.DateTimeField(pgettext_lazy("parking", "entered at"), null=True, blank=True)
     exited_at = models.DateTimeField(_("left at"), null=True, blank=True)
     fee_rule = models.ForeignKey(
         FeeRule,
@@ -577,7 +580,7 @@ class GateAction(models.Model):
         null=True,
         blank=True,
         related_name="actions",
-        verbose_name=_("session"),
+        verbose_name=pgettext_lazy("parking", "session"),
     )
     plate_event = models.ForeignKey(
         PlateEvent,

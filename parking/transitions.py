@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.errors import NotAllowed, TransitionRefused
 
@@ -21,7 +22,7 @@ class Status(models.TextChoices):
     OPEN = "open", _("Inside")
     AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
     PAID = "paid", _("Paid (grace to leave)")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("parking session", "Closed")
     FORCED = "forced", _("Closed by staff")
 
 

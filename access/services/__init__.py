@@ -1,7 +1,7 @@
 """Writes for access control, one module per concern; every public name is importable from
 here (``from access.services import credential_issue``).
 
-- ``devices``: tokens, approval, liveness, the device command queue
+- ``devices``: registration, tokens, approval, liveness, the device command queue
 - ``ingest``: storing device events (what the protocol adapters call)
 - ``raw_messages``: keeping requests that could not be processed (replay: ``access.replay``)
 - ``credentials``: cards, faces, PINs and their sync to devices with a user list
@@ -19,6 +19,7 @@ from .credentials import (
 )
 from .devices import (
     COMMAND_RESEND_AFTER,
+    DEVICE_FIELDS,
     OFFLINE_AFTER,
     SEEN_WRITE_EVERY,
     access_group,
@@ -26,10 +27,13 @@ from .devices import (
     device_command_complete,
     device_command_queue,
     device_commands_fetch,
+    device_create,
+    device_delete,
     device_heartbeat,
     device_seen,
     device_token_rotate,
     device_token_set,
+    device_update,
     devices_mark_offline,
 )
 from .ingest import (
@@ -60,6 +64,7 @@ from .verify import IDEMPOTENCY_WINDOW, VerifyResult, access_verify
 
 __all__ = [
     "COMMAND_RESEND_AFTER",
+    "DEVICE_FIELDS",
     "FUTURE_TOLERANCE",
     "IDEMPOTENCY_WINDOW",
     "LATE_AFTER",
@@ -89,10 +94,13 @@ __all__ = [
     "device_command_complete",
     "device_command_queue",
     "device_commands_fetch",
+    "device_create",
+    "device_delete",
     "device_heartbeat",
     "device_seen",
     "device_token_rotate",
     "device_token_set",
+    "device_update",
     "devices_mark_offline",
     "event_payload",
     "gates_of",

@@ -36,7 +36,6 @@ DEVICE_NAME_LENGTH = 24
 # credentials_sync_due looks this far back for validities that began or ended, so a job that
 # did not run for a while (embedded mode, an outage) still catches up.
 SYNC_LOOKBACK = dt.timedelta(days=1)
-MOVE_OUT_ACTOR = "system:move-out"
 
 
 def _user_command(resident: Resident, card: Credential | None, at: dt.datetime) -> str:
@@ -173,12 +172,10 @@ def credential_revoke(*, credential: Credential, reason: str, by: Actor) -> Cred
     return credential
 
 
-def credentials_revoke_on_move_out(
-    sender=None, *, occupancy: Occupancy, by: Actor | None = None, **kwargs
-) -> int:
+def credentials_revoke_on_move_out(sender=None, *, occupancy: Occupancy, by: Actor, **kwargs) -> int:
     """Signal receiver: a resident who no longer lives anywhere in the estate loses their
-    credentials. The actor is whoever ended the occupancy when the signal says, else the
-    move-out itself."""
+    credentials, recorded as revoked by whoever ended the occupancy (``occupancy_ended`` always
+    names them: a user, or the ``system:<job>`` that carried out a scheduled move-out)."""
     # "Still lives elsewhere" is any other tie active today, leases with an end date included:
     # an owner of 101 who rents 102 keeps their card when they leave 101.
     still_living = (
@@ -188,16 +185,17 @@ def credentials_revoke_on_move_out(
         return 0
     count = 0
     for credential in Credential.objects.active().filter(resident_id=occupancy.resident_id):
-        credential_revoke(credential=credential, reason=RevokeReason.MOVE_OUT, by=by or MOVE_OUT_ACTOR)
+        credential_revoke(credential=credential, reason=RevokeReason.MOVE_OUT, by=by)
         count += 1
     return count
 
 
 @transaction.atomic
-def credentials_sync_due(*, now: dt.datetime | None = None) -> int:
+def credentials_sync_due(*, by: Actor, now: dt.datetime | None = None) -> int:
     """Queue device commands for credentials whose validity began or ended since their last
     sync, so a card starts or stops opening gates that decide locally at the right time (the
-    device has no notion of validity). Returns how many credentials were synced."""
+    device has no notion of validity). Each sync is recorded with ``by`` (the periodic job).
+    Returns how many credentials were synced."""
     now = now or timezone.now()
     recent = Credential.objects.filter(revoked_at__isnull=True).select_related("resident").order_by("pk")
     since = now - SYNC_LOOKBACK
@@ -209,6 +207,8 @@ def credentials_sync_due(*, now: dt.datetime | None = None) -> int:
     )
     synced = 0
     for credential in [*began, *ended]:
-        if _queue_sync(credential, now):
+        commands = _queue_sync(credential, now)
+        if commands:
+            _audit(credential, AuditAction.CREDENTIAL_SYNCED, by=by, params={"commands": len(commands)})
             synced += 1
     return synced

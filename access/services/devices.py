@@ -1,4 +1,10 @@
-"""Devices: tokens, approval, liveness (seen, heartbeat, offline sweep) and their command queue."""
+"""Devices: registration (add, change), tokens, approval, liveness (seen, heartbeat, offline
+sweep) and their command queue.
+
+What a device reports about itself (seen, heartbeat, commands fetched and answered) is written
+for that device, which is the actor and is on the rows it writes. Everything done *to* a device
+takes ``by`` and leaves an ``AccessAudit`` row.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from community.accounts.roles import StaffRole
 from community.errors import ServiceError
@@ -18,8 +23,9 @@ from community.notifications.services import notification_send
 from community.realtime import group_for_estate, publish_on_commit
 from community.residents.models import StaffMembership
 
+from .. import messages
 from ..inbound import scrub_json
-from ..models import AuditAction, CommandStatus, Device, DeviceCommand, token_hash
+from ..models import AuditAction, CommandStatus, Device, DeviceCommand, Gate, token_hash
 from .audit import Actor, audit_record
 
 # last_seen_at is written at most this often per device, to keep heartbeats off the hot path.
@@ -40,6 +46,104 @@ TOKEN_MIN_LENGTH = 12
 
 def access_group(estate_id: int) -> str:
     return group_for_estate(estate_id, "access")
+
+
+# What staff set on a device (the admin form). Approval, the token and what the device reports
+# change only through their own services.
+DEVICE_FIELDS = frozenset(
+    {
+        "estate",
+        "gate",
+        "name",
+        "kind",
+        "protocol",
+        "serial_number",
+        "mac_address",
+        "time_zone",
+        "enabled",
+        "network",
+    }
+)
+
+
+def _check_device(device: Device) -> None:
+    if (
+        device.gate_id is not None
+        and Gate.objects.filter(pk=device.gate_id).values_list("estate_id", flat=True).first()
+        != device.estate_id
+    ):
+        raise ServiceError({"gate": _("Choose a gate of the device's own estate.")})
+    # Blank means "none": the column is unique, and two blank serial numbers are not a clash.
+    device.serial_number = (device.serial_number or "").strip() or None
+    device.full_clean(exclude=["token_hash"])
+
+
+def _recorded(value):
+    return value.pk if hasattr(value, "pk") else value
+
+
+@transaction.atomic
+def device_create(*, by: Actor, estate, name: str, **details) -> Device:
+    """Register a device (not yet approved, no token yet: both are separate, recorded acts)."""
+    unknown = set(details) - DEVICE_FIELDS
+    if unknown:
+        raise TypeError(f"device_create: not settable: {sorted(unknown)}")
+    device = Device(estate=estate, name=name, **details)
+    _check_device(device)
+    device.save()
+    audit_record(
+        action=AuditAction.DEVICE_CREATED,
+        by=by,
+        estate_id=device.estate_id,
+        device=device,
+        params={"name": device.name, "protocol": device.protocol, "kind": device.kind},
+    )
+    return device
+
+
+@transaction.atomic
+def device_update(*, device: Device, by: Actor, **changes) -> Device:
+    """Change what staff set on a device; records the fields changed, old and new values.
+
+    Changing nothing records nothing."""
+    unknown = set(changes) - DEVICE_FIELDS
+    if unknown:
+        raise TypeError(f"device_update: not settable: {sorted(unknown)}")
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    before = {name: _recorded(getattr(device, name)) for name in changes}
+    for name, value in changes.items():
+        setattr(device, name, value)
+    _check_device(device)
+    changed = {
+        name: {"was": before[name], "now": _recorded(getattr(device, name))}
+        for name in sorted(changes)
+        if _recorded(getattr(device, name)) != before[name]
+    }
+    if not changed:
+        return device
+    device.save()
+    audit_record(
+        action=AuditAction.DEVICE_UPDATED,
+        by=by,
+        estate_id=device.estate_id,
+        device=device,
+        params={"changed": changed},
+    )
+    return device
+
+
+@transaction.atomic
+def device_delete(*, device: Device, by: Actor) -> None:
+    """Remove a device that never sent an event (one that did is protected by its access log:
+    disable it instead). The audit row keeps what it was called, since the device goes."""
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    audit_record(
+        action=AuditAction.DEVICE_DELETED,
+        by=by,
+        estate_id=device.estate_id,
+        params={"device": device.pk, "name": device.name, "serial_number": device.serial_number},
+    )
+    device.delete()
 
 
 def device_token_rotate(*, device: Device, by: Actor) -> str:
@@ -127,9 +231,10 @@ def device_heartbeat(*, device: Device, reported: dict | None = None) -> Device:
 
 
 def devices_mark_offline(
-    *, now: dt.datetime | None = None, silent_for: dt.timedelta = OFFLINE_AFTER
+    *, by: Actor, now: dt.datetime | None = None, silent_for: dt.timedelta = OFFLINE_AFTER
 ) -> list[Device]:
-    """Mark devices silent for ``silent_for`` offline and tell their estate's security staff."""
+    """Mark devices silent for ``silent_for`` offline (recorded with ``by``, the periodic job)
+    and tell their estate's security staff."""
     now = now or timezone.now()
     marked: list[Device] = []
     with transaction.atomic():
@@ -143,6 +248,13 @@ def devices_mark_offline(
         Device.objects.filter(pk__in=[d.pk for d in devices]).update(online=False)
         for device in devices:
             device.online = False
+            audit_record(
+                action=AuditAction.DEVICE_MARKED_OFFLINE,
+                by=by,
+                estate_id=device.estate_id,
+                device=device,
+                params={"last_seen_at": device.last_seen_at.isoformat()},
+            )
             publish_on_commit(access_group(device.estate_id), _device_status_payload(device))
             marked.append(device)
         by_estate: dict[int, list[Device]] = {}
@@ -163,13 +275,14 @@ def _notify_security(estate_id: int, devices: list[Device]) -> None:
     )
     if not recipients:
         return
+    # Device names are data (what staff called them), so they are parameters; the sentence is
+    # rendered when read, in each reader's language.
     names = "、".join(d.name for d in devices[:OFFLINE_NAMES_SHOWN])
     notification_send(
         recipients=recipients,
         verb="access.device_offline",
-        title=ngettext("%(n)d device offline", "%(n)d devices offline", len(devices)) % {"n": len(devices)},
-        body=_("No message for %(minutes)d minutes from: %(names)s")
-        % {"minutes": int(OFFLINE_AFTER.total_seconds() // 60), "names": names},
+        message=messages.DEVICES_OFFLINE,
+        params={"n": len(devices), "minutes": int(OFFLINE_AFTER.total_seconds() // 60), "names": names},
         url="/staff/access/",
         estate=devices[0].estate,
     )
@@ -211,7 +324,16 @@ def device_command_complete(*, device: Device, command_id: int, return_code: int
 
 
 @transaction.atomic
-def device_command_queue(*, device: Device, command: str) -> DeviceCommand:
+def device_command_queue(*, device: Device, command: str, by: Actor) -> DeviceCommand:
+    """Queue one command for the device's next poll, recorded with who queued it."""
     if "\n" in command or not command.strip():
         raise ServiceError({"command": _("One command, on one line.")})
-    return DeviceCommand.objects.create(device=device, command=command.strip())
+    queued = DeviceCommand.objects.create(device=device, command=command.strip())
+    audit_record(
+        action=AuditAction.DEVICE_COMMAND_QUEUED,
+        by=by,
+        estate_id=device.estate_id,
+        device=device,
+        params={"command": queued.pk},
+    )
+    return queued

@@ -16,7 +16,8 @@ from community.errors import NotAllowed, ServiceError
 from community.residents.models import Occupancy, Resident, Unit
 from community.scoping import my_units
 
-from ..models import VisitorPass
+from ..models import AuditAction, RevokeReason, VisitorPass
+from .audit import Actor, actor_columns, audit_record
 
 VISITOR_PASS_SALT = "access.visitor-pass"
 MAX_PASS_DAYS = 30
@@ -108,9 +109,10 @@ def visitor_pass_revoke(*, visitor_pass: VisitorPass, by) -> VisitorPass:
     return visitor_pass
 
 
-def visitor_passes_revoke_on_move_out(sender=None, *, occupancy: Occupancy, **kwargs) -> int:
+def visitor_passes_revoke_on_move_out(sender=None, *, occupancy: Occupancy, by: Actor, **kwargs) -> int:
     """Signal receiver: the leaver's live visitor passes for that unit are revoked; when nobody
-    is left living there, every live pass of the unit is.
+    is left living there, every live pass of the unit is. Recorded as revoked by ``by``, whoever
+    ended the occupancy (a user on the pass itself; a system actor in the audit row).
 
     Passes are checked by the server at each scan (QR token, plate), not stored on the devices,
     so the revocation takes effect at every gate as soon as it commits.
@@ -127,4 +129,15 @@ def visitor_passes_revoke_on_move_out(sender=None, *, occupancy: Occupancy, **kw
         if leaver_user_id is None:
             return 0
         live = live.filter(created_by_id=leaver_user_id)
-    return live.update(revoked_at=now)
+    revoked = list(live.order_by("pk").values_list("pk", flat=True))
+    if not revoked:
+        return 0
+    user = actor_columns(by)["by_user"]
+    VisitorPass.objects.filter(pk__in=revoked).update(revoked_at=now, revoked_by=user)
+    audit_record(
+        action=AuditAction.VISITOR_PASSES_REVOKED,
+        by=by,
+        estate_id=VisitorPass.objects.filter(pk=revoked[0]).values_list("estate_id", flat=True).get(),
+        params={"reason": RevokeReason.MOVE_OUT, "unit": occupancy.unit_id, "passes": revoked},
+    )
+    return len(revoked)

@@ -16,17 +16,17 @@ from community.errors import NotAllowed, TransitionRefused
 
 
 class GridStatus(models.TextChoices):
-    REPORTED = "reported", _("Reported")
+    REPORTED = "reported", pgettext_lazy("grid event", "Reported")
     ACCEPTED = "accepted", pgettext_lazy("grid event", "Accepted")
     HANDLING = "handling", _("Being handled")
     REVIEW = "review", _("Awaiting review")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("grid event", "Closed")
     DISPUTED = "disputed", _("Disputed")
     ESCALATED = "escalated", _("With the street office")
 
 
 class GridAction(models.TextChoices):
-    ACCEPT = "accept", _("Accept")
+    ACCEPT = "accept", pgettext_lazy("grid event", "Accept")
     START = "start", _("Start handling")
     SUBMIT = "submit", _("Submit for review")
     APPROVE = "approve", _("Approve and close")

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.residents.models import Estate, Resident, Unit
 
@@ -44,8 +45,8 @@ class ServiceItem(models.Model):
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        verbose_name = _("service item")
-        verbose_name_plural = _("service items")
+        verbose_name = pgettext_lazy("community office", "service item")
+        verbose_name_plural = pgettext_lazy("community office", "service items")
         ordering = ["estate", "name"]
         constraints = [models.UniqueConstraint(fields=["estate", "code"], name="affairs_item_unique_code")]
 
@@ -66,7 +67,10 @@ class Application(models.Model):
     estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"))
     number = models.CharField(_("number"), max_length=24, unique=True)
     item = models.ForeignKey(
-        ServiceItem, on_delete=models.PROTECT, related_name="applications", verbose_name=_("item")
+        ServiceItem,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=pgettext_lazy("community office", "item"),
     )
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("applicant")
@@ -169,7 +173,7 @@ class Certificate(models.Model):
     number = models.CharField(_("number"), max_length=24, unique=True)
     code = models.CharField(max_length=43, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=60)
-    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    issued_at = models.DateTimeField(pgettext_lazy("certificate", "issued at"), auto_now_add=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
@@ -384,11 +388,16 @@ class AppointmentSlot(models.Model):
     estate_path = "item__estate"
 
     item = models.ForeignKey(
-        ServiceItem, on_delete=models.CASCADE, related_name="slots", verbose_name=_("item")
+        ServiceItem,
+        on_delete=models.CASCADE,
+        related_name="slots",
+        verbose_name=pgettext_lazy("community office", "item"),
     )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
-    capacity = models.PositiveSmallIntegerField(_("capacity"), default=4, validators=[MinValueValidator(1)])
+    capacity = models.PositiveSmallIntegerField(
+        pgettext_lazy("appointment slot", "capacity"), default=4, validators=[MinValueValidator(1)]
+    )
     place = models.CharField(_("place"), max_length=100, blank=True)
 
     class Meta:

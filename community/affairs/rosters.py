@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from community.errors import NotAllowed, ServiceError
@@ -120,7 +121,9 @@ def roster_export(*, roster: Roster, reason: str, by) -> bytes:
     sheet.append([_("Purpose"), roster.purpose])
     sheet.append([_("Legal basis"), roster.get_legal_basis_display()])
     sheet.append([])
-    sheet.append([_("Name"), _("Phone"), _("ID number"), _("Home"), _("Note")])
+    sheet.append(
+        [_("Name"), _("Phone"), _("ID number"), pgettext("dwelling", "Home"), pgettext("roster", "Note")]
+    )
     for row in rows:
         sheet.append([row.name, row.phone, row.id_number, row.home, row.note])
     out = io.BytesIO()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.errors import NotAllowed, TransitionRefused
 
@@ -19,7 +20,7 @@ class Status(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     NEEDS_MATERIALS = "needs_materials", _("Materials missing")
     IN_REVIEW = "in_review", _("In review")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", pgettext_lazy("application", "Approved")
     REFUSED = "refused", _("Refused")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .transitions import PaymentStatus
 
@@ -29,7 +30,7 @@ class ItemType(models.TextChoices):
     SHARED_UTILITIES = "shared_utilities", _("Shared utilities (公摊水电)")
     WATER = "water", _("Water")
     ELECTRICITY = "electricity", _("Electricity")
-    GAS = "gas", _("Gas")
+    GAS = "gas", pgettext_lazy("fee", "Gas")
     GARBAGE = "garbage", _("Garbage disposal")
     PARKING_MANAGEMENT = "parking_management", _("Parking space management fee")
     PARKING = "parking", _("Parking fee")
@@ -47,9 +48,9 @@ class Basis(models.TextChoices):
 
 
 class Cycle(models.TextChoices):
-    MONTH = "month", _("Monthly")
+    MONTH = "month", pgettext_lazy("billing cycle", "Monthly")
     QUARTER = "quarter", _("Quarterly")
-    YEAR = "year", _("Yearly")
+    YEAR = "year", pgettext_lazy("billing cycle", "Yearly")
 
 
 class ChargeItem(models.Model):
@@ -359,7 +360,7 @@ class Merchant(models.Model):
         related_name="merchants",
         verbose_name=_("estate"),
     )
-    provider = models.CharField(_("provider"), max_length=12, choices=Provider.choices)
+    provider = models.CharField(pgettext_lazy("payment", "provider"), max_length=12, choices=Provider.choices)
     app_id = models.CharField(_("app id"), max_length=64, blank=True, default="")
     mch_id = models.CharField(_("merchant id / seller id"), max_length=64, blank=True, default="")
     api_v3_key = models.CharField(_("APIv3 key"), max_length=32, blank=True, default="")
@@ -396,7 +397,7 @@ class Payment(models.Model):
         "residents.Estate", on_delete=models.PROTECT, related_name="payments", verbose_name=_("estate")
     )
     out_trade_no = models.CharField(_("out trade no"), max_length=32, unique=True)
-    provider = models.CharField(_("provider"), max_length=12, choices=Provider.choices)
+    provider = models.CharField(pgettext_lazy("payment", "provider"), max_length=12, choices=Provider.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, blank=True, default="")
     merchant = models.ForeignKey(
         Merchant,
@@ -582,7 +583,7 @@ class PaymentNotification(models.Model):
 
     estate_path = "merchant__estate"
 
-    provider = models.CharField(_("provider"), max_length=12, choices=Provider.choices)
+    provider = models.CharField(pgettext_lazy("payment", "provider"), max_length=12, choices=Provider.choices)
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     merchant_code = models.CharField(_("merchant code"), max_length=60)
     # The provider's id of the notification (WeChat ``id``, Alipay ``notify_id``), set only
@@ -596,7 +597,7 @@ class PaymentNotification(models.Model):
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
     )
-    deliveries = models.PositiveIntegerField(_("deliveries"), default=1)
+    deliveries = models.PositiveIntegerField(pgettext_lazy("payment notification", "deliveries"), default=1)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
@@ -647,7 +648,7 @@ class LateFeePolicy(models.Model):
 class MeterKind(models.TextChoices):
     WATER = "water", _("Water")
     ELECTRICITY = "electricity", _("Electricity")
-    GAS = "gas", _("Gas")
+    GAS = "gas", pgettext_lazy("meter", "Gas")
 
 
 class Meter(models.Model):
@@ -711,7 +712,9 @@ class MeterReading(models.Model):
     value = models.DecimalField(
         _("reading"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
     )
-    usage = models.DecimalField(_("usage"), max_digits=14, decimal_places=2, default=Decimal(0))
+    usage = models.DecimalField(
+        pgettext_lazy("meter", "usage"), max_digits=14, decimal_places=2, default=Decimal(0)
+    )
     source = models.CharField(
         _("source"), max_length=8, choices=ReadingSource.choices, default=ReadingSource.MANUAL
     )

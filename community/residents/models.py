@@ -265,6 +265,15 @@ class Occupancy(models.Model):
         related_name="+",
         verbose_name=_("move-out entered by"),
     )
+    # Who last changed the role, start date or primary-contact flag (occupancy_update).
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last changed by"),
+    )
     move_out_done_at = models.DateTimeField(_("move-out processed at"), null=True, blank=True)
 
     objects = OccupancyQuerySet.as_manager()
@@ -364,6 +373,14 @@ class Announcement(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("created by"),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last changed by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

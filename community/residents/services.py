@@ -124,8 +124,9 @@ def occupancy_update(
     occupancy.role = role
     occupancy.start_date = start_date
     occupancy.is_primary_contact = is_primary_contact
+    occupancy.updated_by = _user_or_none(by)
     occupancy.full_clean()
-    occupancy.save(update_fields=["role", "start_date", "is_primary_contact"])
+    occupancy.save(update_fields=["role", "start_date", "is_primary_contact", "updated_by"])
     return occupancy
 
 
@@ -206,7 +207,7 @@ def announcement_create(
         pinned=pinned,
         publish_at=publish_at or timezone.now(),
         expires_at=expires_at,
-        created_by=by,
+        created_by=_user_or_none(by),
     )
     _check_announcement_window(announcement.publish_at, announcement.expires_at)
     announcement.full_clean()
@@ -225,6 +226,7 @@ def announcement_update(*, announcement: Announcement, by, **changes) -> Announc
     announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
     for name, value in changes.items():
         setattr(announcement, name, value)
+    announcement.updated_by = _user_or_none(by)
     _check_announcement_window(announcement.publish_at, announcement.expires_at)
     announcement.full_clean()
     announcement.save()

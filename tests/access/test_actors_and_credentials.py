@@ -35,6 +35,7 @@ from community.residents.services import occupancy_end
 from tests.factories import DeviceFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
+SYNC_JOB = "system:credentials-sync"
 SN = "ZKACTOR001"
 
 
@@ -129,11 +130,11 @@ def test_a_validity_shortened_to_later_reaches_the_device_when_it_ends(zk, manag
     end = timezone.now() + dt.timedelta(seconds=1)
     credential_update(credential=credential, valid_from=None, valid_until=end, by=manager_a)
     assert _commands(zk)[-1].startswith("DATA UPDATE USERINFO")  # still valid: kept on the panel
-    assert credentials_sync_due() == 0
+    assert credentials_sync_due(by=SYNC_JOB) == 0
     time.sleep(max((end - timezone.now()).total_seconds(), 0) + 0.05)
-    assert credentials_sync_due() == 1
+    assert credentials_sync_due(by=SYNC_JOB) == 1
     assert _commands(zk)[-1] == f"DATA DELETE USERINFO PIN={resident.pk}"
-    assert credentials_sync_due() == 0  # once
+    assert credentials_sync_due(by=SYNC_JOB) == 0  # once
 
 
 def test_a_card_valid_from_later_reaches_the_device_when_it_begins(zk, manager_a, estate_a):
@@ -142,7 +143,7 @@ def test_a_card_valid_from_later_reaches_the_device_when_it_begins(zk, manager_a
     credential_issue(resident=resident, kind="card", value="55550009", valid_from=start, by=manager_a)
     assert "Card=55550009" not in _commands(zk)[-1]  # not valid yet: the panel must not open for it
     time.sleep(max((start - timezone.now()).total_seconds(), 0) + 0.05)
-    assert credentials_sync_due() == 1
+    assert credentials_sync_due(by=SYNC_JOB) == 1
     assert _commands(zk)[-1] == f"DATA UPDATE USERINFO PIN={resident.pk}\tName=吴九\tPri=0\tCard=55550009"
 
 

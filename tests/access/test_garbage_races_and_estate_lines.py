@@ -322,7 +322,7 @@ def test_staff_feed_page_runs_a_constant_number_of_queries(native_device, manage
         )
         for i in range(n):
             device = DeviceFactory(estate=estate_a, gate=GateFactory(estate=estate_a), token=None)
-            device_command_queue(device=device, command=f"REBOOT {start}-{i}")
+            device_command_queue(device=device, command=f"REBOOT {start}-{i}", by=manager_a)
 
     def count():
         with CaptureQueriesContext(conn) as ctx:

@@ -236,7 +236,7 @@ def test_silent_devices_go_offline_and_security_is_notified(native_device, estat
     call_command("devices_check_offline")
     assert not Device.objects.get(pk=native_device.pk).online and Device.objects.get(pk=fresh.pk).online
     note = Notification.objects.get()
-    assert note.recipient == guard and native_device.name in note.body
+    assert note.recipient == guard and native_device.name in note.title_for(guard)
     call_command("devices_check_offline")
     assert Notification.objects.count() == 1
 

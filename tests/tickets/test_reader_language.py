@@ -111,3 +111,16 @@ def test_legacy_text_in_either_language_becomes_type_and_params(ticket_a, techni
         assert free.title_text == "随便写的"  # legacy text, shown as written
     with translation.override("zh-hans"):
         assert legacy_event.text == "已派给 刘师傅"
+
+
+def test_live_updates_show_the_status_in_the_readers_language(
+    ticket_a, household_a, technician_a, desk_a, client_for
+):
+    # The websocket event is written in the actor's language; the page carries its own labels.
+    services.ticket_assign(ticket=ticket_a, technician=technician_a, by=desk_a)
+    for user, url in (
+        (household_a[0], f"/portal/tickets/{ticket_a.pk}/"),
+        (technician_a, f"/worker/tickets/{ticket_a.pk}/"),
+    ):
+        page = client_for(user).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert 'id="ticket-status-labels"' in page and '"in_progress": "In progress"' in page

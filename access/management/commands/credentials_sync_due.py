@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from access.services import credentials_sync_due
+from access.tasks import SYNC_ACTOR
 
 
 class Command(BaseCommand):
@@ -9,4 +10,4 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        self.stdout.write(f"{credentials_sync_due()} credential(s) synced to devices")
+        self.stdout.write(f"{credentials_sync_due(by=SYNC_ACTOR)} credential(s) synced to devices")

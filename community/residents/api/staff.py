@@ -1,11 +1,5 @@
-"""REST API of the community core: "my" households and announcements for residents, and the
-estate-scoped staff endpoints (estates, buildings, units, residents, announcements).
-
-Residents' reads go through ``community.scoping.my_households_q`` (the selectors); staff reads
-through ``community.scoping.staff_scope``. An object outside either scope answers 404, never
-403, so ids cannot be probed. Writes check the role *in the object's estate*
-(``community.api.permissions``).
-"""
+"""Staff endpoints: estates, buildings, units, residents and announcements, read through
+``staff_scope`` and written only where the role allows it in the object's estate."""
 
 from __future__ import annotations
 
@@ -13,10 +7,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.filters import SearchFilter
-from rest_framework.permissions import IsAuthenticated
 
 from community.api.filters import IdFilter, SmallIntFilter
 from community.api.permissions import StaffModelPermissions, estate_ids_with_permission, roles_with_permission
@@ -24,138 +17,8 @@ from community.api.schema import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS
 from community.api.views import ApiDefaults
 from community.scoping import staff_scope
 
-from . import selectors
-from .models import Announcement, Building, Estate, Occupancy, OccupancyRole, Resident, Unit, UnitUsage
-from .services import announcement_create, announcement_delete, announcement_update
-
-# --- Shared small serializers --------------------------------------------------------------------
-
-
-class EstateRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Estate
-        fields = ["id", "name"]
-
-
-class BuildingRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Building
-        fields = ["id", "name"]
-
-
-# --- Resident ("me") endpoints -------------------------------------------------------------------
-
-
-class HouseholdMemberSerializer(serializers.ModelSerializer):
-    """A current member of one of my households. Never the ID number; others' phones masked."""
-
-    name = serializers.CharField(source="resident.name")
-    role_display = serializers.CharField(source="get_role_display")
-    is_me = serializers.SerializerMethodField()
-    phone = serializers.SerializerMethodField(help_text="Full for yourself, masked (138****0001) for others.")
-
-    class Meta:
-        model = Occupancy
-        fields = ["name", "role", "role_display", "is_primary_contact", "is_me", "phone"]
-
-    def get_is_me(self, occupancy: Occupancy) -> bool:
-        return (
-            occupancy.resident.user_id is not None
-            and occupancy.resident.user_id == self.context["request"].user.pk
-        )
-
-    def get_phone(self, occupancy: Occupancy) -> str:
-        resident = occupancy.resident
-        if self.get_is_me(occupancy):
-            return str(resident.phone) if resident.phone else ""
-        return resident.masked_phone
-
-
-class MyUnitSerializer(serializers.ModelSerializer):
-    estate = EstateRefSerializer(source="building.estate")
-    building = BuildingRefSerializer()
-    label = serializers.CharField()
-    my_role = serializers.SerializerMethodField(help_text="Your occupancy role in this unit.")
-    members = HouseholdMemberSerializer(source="current_members", many=True)
-
-    class Meta:
-        model = Unit
-        fields = [
-            "id",
-            "label",
-            "estate",
-            "building",
-            "entrance",
-            "floor",
-            "number",
-            "exclusive_area",
-            "usage",
-            "my_role",
-            "members",
-        ]
-
-    @extend_schema_field(serializers.ChoiceField(choices=OccupancyRole.choices, allow_null=True))
-    def get_my_role(self, unit: Unit) -> str | None:
-        user_id = self.context["request"].user.pk
-        return next((o.role for o in unit.current_members if o.resident.user_id == user_id), None)
-
-
-class AnnouncementSerializer(serializers.ModelSerializer):
-    estate = EstateRefSerializer()
-
-    class Meta:
-        model = Announcement
-        fields = ["id", "estate", "title", "body", "pinned", "publish_at", "expires_at"]
-
-
-class MyAnnouncementFilter(filters.FilterSet):
-    estate = IdFilter(field_name="estate_id", help_text="Only this estate's announcements.")
-
-    class Meta:
-        model = Announcement
-        fields = ["estate"]
-
-
-@extend_schema_view(
-    list=extend_schema(summary="My units", responses={200: MyUnitSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(summary="One of my units", responses={200: MyUnitSerializer, **DETAIL_ERRORS}),
-)
-class MyUnitViewSet(ApiDefaults, viewsets.ReadOnlyModelViewSet):
-    """The units where I hold an active occupancy, with building, estate, my role and members."""
-
-    serializer_class = MyUnitSerializer
-    permission_classes = [IsAuthenticated]
-    queryset = Unit.objects.none()  # for the schema; get_queryset is what runs
-
-    def get_queryset(self) -> QuerySet[Unit]:
-        return selectors.my_units_with_members(self.request.user)
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="Current announcements of my estates",
-        responses={200: AnnouncementSerializer(many=True), **READ_ERRORS},
-    ),
-    retrieve=extend_schema(
-        summary="One current announcement of my estates",
-        responses={200: AnnouncementSerializer, **DETAIL_ERRORS},
-    ),
-)
-class MyAnnouncementViewSet(ApiDefaults, viewsets.ReadOnlyModelViewSet):
-    """Current announcements of the estates where I live; filter by estate, search title and body."""
-
-    serializer_class = AnnouncementSerializer
-    permission_classes = [IsAuthenticated]
-    filter_backends = [filters.DjangoFilterBackend, SearchFilter]
-    filterset_class = MyAnnouncementFilter
-    search_fields = ["title", "body"]
-    queryset = Announcement.objects.none()
-
-    def get_queryset(self) -> QuerySet[Announcement]:
-        return selectors.announcements_for_user(self.request.user)
-
-
-# --- Staff endpoints -----------------------------------------------------------------------------
+from ..models import Announcement, Building, Estate, Occupancy, Resident, Unit, UnitUsage
+from ..services import announcement_create, announcement_delete, announcement_update
 
 
 class EstateSerializer(serializers.ModelSerializer):
