@@ -2,6 +2,9 @@
 
 Every staff-visible model reaches an Estate through a declared path (``estate_path``), which
 ``community.scoping`` uses to filter every staff query.
+
+About 400 lines on purpose: one module holds the app's models (Django's convention; the
+migrations' autodetector and every reader look in one place), and each class is small.
 """
 
 from __future__ import annotations
