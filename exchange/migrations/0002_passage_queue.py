@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exchange', '0001_initial'),
+        ("exchange", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PassageQueued',
+            name="PassageQueued",
             fields=[
-                ('event_id', models.BigIntegerField(primary_key=True, serialize=False)),
+                ("event_id", models.BigIntegerField(primary_key=True, serialize=False)),
             ],
             options={
-                'verbose_name': 'gate passage awaiting the outbox',
-                'verbose_name_plural': 'gate passages awaiting the outbox',
+                "verbose_name": "gate passage awaiting the outbox",
+                "verbose_name_plural": "gate passages awaiting the outbox",
             },
         ),
     ]

@@ -4,20 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exchange', '0002_passage_queue'),
+        ("exchange", "0002_passage_queue"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='datagrant',
-            name='category',
-            field=models.CharField(choices=[('gate_passage', 'Gate passage'), ('car_passage', 'Car passage'), ('resident_change', 'Resident registration change'), ('grid_event', 'Grid event'), ('statistics', 'Daily statistics'), ('door_device', 'Door device (registry)'), ('car_info', 'Vehicle information (registry)')], max_length=20, verbose_name='category'),
+            model_name="datagrant",
+            name="category",
+            field=models.CharField(
+                choices=[
+                    ("gate_passage", "Gate passage"),
+                    ("car_passage", "Car passage"),
+                    ("resident_change", "Resident registration change"),
+                    ("grid_event", "Grid event"),
+                    ("statistics", "Daily statistics"),
+                    ("door_device", "Door device (registry)"),
+                    ("car_info", "Vehicle information (registry)"),
+                ],
+                max_length=20,
+                verbose_name="category",
+            ),
         ),
         migrations.AlterField(
-            model_name='outboxrecord',
-            name='category',
-            field=models.CharField(choices=[('gate_passage', 'Gate passage'), ('car_passage', 'Car passage'), ('resident_change', 'Resident registration change'), ('grid_event', 'Grid event'), ('statistics', 'Daily statistics'), ('door_device', 'Door device (registry)'), ('car_info', 'Vehicle information (registry)')], max_length=20, verbose_name='category'),
+            model_name="outboxrecord",
+            name="category",
+            field=models.CharField(
+                choices=[
+                    ("gate_passage", "Gate passage"),
+                    ("car_passage", "Car passage"),
+                    ("resident_change", "Resident registration change"),
+                    ("grid_event", "Grid event"),
+                    ("statistics", "Daily statistics"),
+                    ("door_device", "Door device (registry)"),
+                    ("car_info", "Vehicle information (registry)"),
+                ],
+                max_length=20,
+                verbose_name="category",
+            ),
         ),
     ]

@@ -5,26 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('affairs', '0001_initial'),
+        ("affairs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='application',
-            name='sla_run_since',
+            model_name="application",
+            name="sla_run_since",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='application',
-            name='sla_worked_seconds',
+            model_name="application",
+            name="sla_worked_seconds",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name='serviceitem',
-            name='time_limit_days',
-            field=models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(90)], verbose_name='promised time limit (working days)'),
+            model_name="serviceitem",
+            name="time_limit_days",
+            field=models.PositiveSmallIntegerField(
+                default=5,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(90),
+                ],
+                verbose_name="promised time limit (working days)",
+            ),
         ),
     ]
 
