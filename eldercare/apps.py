@@ -58,10 +58,10 @@ class EldercareConfig(AppConfig):
         from community.consumers import register_group
         from community.worker import register_section
 
-        from . import payments
+        from . import receivers
 
         register_group("care.", authorise_care_group)
-        payments.connect()
+        receivers.connect()
         register_section(
             key="care",
             title=_("Home care"),

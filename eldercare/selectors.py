@@ -25,6 +25,7 @@ from .models import (
     ServiceItem,
 )
 from .transitions import ORDER_OPEN, OrderRole, OrderStatus
+from .visit_rules import visit_exceptions
 
 WORKER_ROLES = (StaffRole.ELDERCARE_WORKER,)
 COORDINATOR_ROLES = (StaffRole.ELDERCARE_COORDINATOR, StaffRole.MANAGER)
@@ -194,8 +195,6 @@ def suggest_worker(order: Order):
 
 def exception_orders(user, *, since: dt.datetime | None = None) -> list[tuple[Order, list[str]]]:
     """Visits the coordinator should look at: late check-in, no location, too short, synced late."""
-    from .services.visits import visit_exceptions
-
     since = since or timezone.now() - dt.timedelta(days=30)
     qs = (
         staff_orders(user, roles=COORDINATOR_ROLES)

@@ -22,9 +22,9 @@ from .forms import BookForm, CheckForm, FailForm, RateForm, ResolveForm
 from .models import CareStation, Order
 from .services.common import alarms_group, order_group, orders_group
 from .services.orders import _local
-from .services.visits import EXCEPTION_LABELS
 from .settlement import settlement_workbook
 from .transitions import ALARM_OPEN, ORDER_DELIVERED, AlarmRole, alarm_actions, order_actions
+from .visit_rules import EXCEPTION_LABELS
 
 
 def _error_text(exc: Exception) -> str:
