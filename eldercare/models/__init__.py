@@ -26,6 +26,7 @@ from .elders import (  # _new_salt: migration 0001 names it as eldercare.models.
     _new_salt,  # noqa: F401
 )
 from .orders import BookedVia, CheckMethod, FailOutcome, Order, RecurringPlan
+from .staff import CareAudit, DutyShift, WorkerPosition
 from .subsidies import SubsidyKind, SubsidyPolicy, Voucher
 
 __all__ = [
@@ -36,12 +37,14 @@ __all__ = [
     "AlarmOutcome",
     "AssessmentReason",
     "BookedVia",
+    "CareAudit",
     "CareSettings",
     "CareStation",
     "CheckMethod",
     "Consent",
     "ConsentCategory",
     "ConsentGiver",
+    "DutyShift",
     "ElderCategory",
     "ElderProfile",
     "EmergencyContact",
@@ -55,4 +58,5 @@ __all__ = [
     "SubsidyKind",
     "SubsidyPolicy",
     "Voucher",
+    "WorkerPosition",
 ]

@@ -1,9 +1,10 @@
 """Remote-care alarms and the wellbeing watch.
 
 An alarm is stored once per device event id, and whoever must answer is told at once: the
-estate's care coordinators (websocket + inbox) and the elder's contacts who have a login.
-Nobody answered within the estate's setting (2 minutes by default)? ``alarms_escalate`` tells
-the manager and books an urgent 助急 order. Every step is timestamped for response-time
+estate's on-duty care coordinator (the duty roster; every coordinator when nobody is on duty)
+over the websocket and the inbox, and the elder's contacts who have a login. Nobody answered
+within the estate's setting (2 minutes by default)? ``alarms_escalate`` tells the manager and
+the coordinator on duty then, and books an urgent 助急 order. Every step is timestamped for response-time
 reports.
 
 An SOS is always handled, whatever the elder consented to (PIPL Art. 13: protecting the
@@ -26,6 +27,7 @@ from community.notifications.services import notification_send
 from community.realtime import publish_on_commit
 from community.residents.models import StaffMembership
 
+from .. import messages
 from ..models import (
     Alarm,
     AlarmKind,
@@ -35,7 +37,7 @@ from ..models import (
     ElderProfile,
     Order,
 )
-from ..selectors import care_settings, consent_given, is_care_staff, last_gate_event_at
+from ..selectors import alarm_coordinators, care_settings, consent_given, is_care_staff, last_gate_event_at
 from ..transitions import AlarmAction, AlarmRole, AlarmStatus, alarm_next
 from .common import actor_label, alarms_group, now_or
 from .orders import urgent_order_create
@@ -70,11 +72,12 @@ def _alarm_event(alarm: Alarm, kind: str) -> dict:
     }
 
 
-def _tell(alarm: Alarm, recipients, *, verb: str, title: str) -> None:
+def _tell(alarm: Alarm, recipients, *, verb: str, message: str, params: dict) -> None:
     notification_send(
         recipients=recipients,
         verb=verb,
-        title=title,
+        message=message,
+        params=params,
         url=f"/worker/care/alarms/{alarm.pk}/",
         estate=alarm.estate,
     )
@@ -117,13 +120,12 @@ def alarm_raise(
                 note=note[:300],
                 quiet_since=quiet_since,
             )
-            coordinators = _staff_users(elder.estate_id, (StaffRole.ELDERCARE_COORDINATOR,))
             _tell(
                 alarm,
-                list(coordinators) + list(_contact_users(elder)),
+                alarm_coordinators(elder.estate_id, now) + list(_contact_users(elder)),
                 verb=f"care.alarm.{kind}",
-                title=_("%(kind)s: %(elder)s")
-                % {"kind": alarm.get_kind_display(), "elder": elder.resident.name},
+                message=messages.ALARM_RAISED,
+                params={"kind": kind, "elder": elder.resident.name},
             )
             publish_on_commit(alarms_group(elder.estate_id), _alarm_event(alarm, "care.alarm.raised"))
     except IntegrityError:
@@ -179,8 +181,8 @@ def alarm_resolve(*, alarm: Alarm, outcome: str, by, note: str = "", now: dt.dat
         alarm,
         _contact_users(alarm.elder),
         verb="care.alarm.resolved",
-        title=_("Alarm for %(elder)s resolved: %(outcome)s")
-        % {"elder": alarm.elder.resident.name, "outcome": alarm.get_outcome_display()},
+        message=messages.ALARM_RESOLVED,
+        params={"elder": alarm.elder.resident.name, "outcome": outcome},
     )
     return alarm
 
@@ -206,12 +208,15 @@ def alarms_escalate(*, now: dt.datetime | None = None, by: str = "system:alarm_e
             alarm.escalated_at = now
             alarm.urgent_order = urgent_order_create(elder=alarm.elder, by=by, now=now)
             alarm.save(update_fields=["escalated_at", "urgent_order"])
+            # The manager, and again whoever is on duty now (the shift may have changed since
+            # the alarm was raised).
             _tell(
                 alarm,
-                _staff_users(alarm.estate_id, (StaffRole.MANAGER,)),
+                list(_staff_users(alarm.estate_id, (StaffRole.MANAGER,)))
+                + alarm_coordinators(alarm.estate_id, now),
                 verb="care.alarm.escalated",
-                title=_("Unanswered alarm: %(kind)s, %(elder)s")
-                % {"kind": alarm.get_kind_display(), "elder": alarm.elder.resident.name},
+                message=messages.ALARM_ESCALATED,
+                params={"kind": alarm.kind, "elder": alarm.elder.resident.name},
             )
             publish_on_commit(alarms_group(alarm.estate_id), _alarm_event(alarm, "care.alarm.escalated"))
             escalated.append(alarm)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from community.errors import AlreadyDone, NotAllowed, ServiceError
 from community.notifications.services import notification_send
 
+from .. import messages
 from ..models import (
     MEAL_SLOT_TIMES,
     BookedVia,
@@ -275,7 +276,8 @@ def order_assign(*, order: Order, worker, by, now: dt.datetime | None = None) ->
     notification_send(
         recipients=[worker],
         verb="care.order.assigned",
-        title=_("New care visit assigned: %(number)s") % {"number": order.number},
+        message=messages.ORDER_ASSIGNED,
+        params={"number": order.number},
         url=f"/worker/care/orders/{order.pk}/",
         estate=order.estate,
     )
