@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.accounts.roles import StaffRole
 from community.admin_services import ReadOnlyAdminMixin, ReadOnlyInlineMixin, ServiceAdminMixin
@@ -183,11 +184,14 @@ class CareSettingsAdmin(NoDeleteMixin, ServiceAdminMixin, ScopedModelAdmin):
 
 
 class OnDutyFilter(admin.SimpleListFilter):
-    title = _("on duty")
+    title = pgettext_lazy("care duty", "on duty")
     parameter_name = "when"
 
     def lookups(self, request, model_admin):
-        return [("now", _("Now")), ("upcoming", _("Upcoming"))]
+        return [
+            ("now", pgettext_lazy("care duty", "Now")),
+            ("upcoming", pgettext_lazy("care duty", "Upcoming")),
+        ]
 
     def queryset(self, request, queryset):
         now = timezone.now()

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.residents.models import Estate
 
@@ -24,11 +25,11 @@ class DutyShift(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="care_duty_shifts",
-        verbose_name=_("coordinator"),
+        verbose_name=pgettext_lazy("care duty", "coordinator"),
     )
     starts_at = models.DateTimeField(_("on duty from"))
     ends_at = models.DateTimeField(_("on duty until"))
-    note = models.CharField(_("note"), max_length=200, blank=True)
+    note = models.CharField(pgettext_lazy("care duty", "note"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -85,16 +86,21 @@ class CareAudit(models.Model):
 
     estate_path = "estates"
 
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(pgettext_lazy("care audit", "at"), auto_now_add=True, db_index=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("care audit", "by"),
     )
-    action = models.CharField(_("action"), max_length=40)
-    object_type = models.CharField(_("record type"), max_length=40)
-    object_id = models.PositiveBigIntegerField(_("record id"))
-    object_repr = models.CharField(_("record"), max_length=200)
-    changes = models.JSONField(_("changes"), default=dict, blank=True)
-    estates = models.ManyToManyField(Estate, related_name="+", verbose_name=_("estates"))
+    action = models.CharField(pgettext_lazy("care audit", "action"), max_length=40)
+    object_type = models.CharField(pgettext_lazy("care audit", "record type"), max_length=40)
+    object_id = models.PositiveBigIntegerField(pgettext_lazy("care audit", "record id"))
+    object_repr = models.CharField(pgettext_lazy("care audit", "record"), max_length=200)
+    changes = models.JSONField(pgettext_lazy("care audit", "changes"), default=dict, blank=True)
+    estates = models.ManyToManyField(
+        Estate, related_name="+", verbose_name=pgettext_lazy("care audit", "estates")
+    )
 
     class Meta:
         verbose_name = _("eldercare audit entry")

@@ -28,8 +28,9 @@ def apply_changes(obj: models.Model, data: dict, fields: list[str]) -> dict:
     for name in fields:
         if name not in data:
             continue
-        old, new = getattr(obj, name), data[name]
-        if _plain(old) != _plain(new):
+        old, new = getattr(obj, name, None), data[name]  # None: a new row's unset relation
+        # Equal values are no change, whatever their form (Decimal("0.00") == Decimal("0")).
+        if old != new and _plain(old) != _plain(new):
             changes[name] = [_plain(old), _plain(new)]
             setattr(obj, name, new)
     return changes
