@@ -261,6 +261,9 @@ def _per_object(modeladmin, request, queryset, call) -> None:
 
 @admin.register(models.Order)
 class OrderAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Orders are changed through the actions (services). The suggested worker is on the worker
+    order page, not a column here: a suggestion per row would cost queries per row."""
+
     list_display = [
         "number",
         "elder",
@@ -268,7 +271,6 @@ class OrderAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
         "scheduled_at",
         "status",
         "worker",
-        "suggested_worker",
         "price",
         "subsidy_amount",
     ]
@@ -276,12 +278,6 @@ class OrderAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     search_fields = ["number", "elder__resident__name"]
     list_select_related = ["elder__resident", "item", "worker"]
     actions = ["assign_suggested"]
-
-    @admin.display(description=_("suggested worker"))
-    def suggested_worker(self, obj):
-        if obj.status not in ("pending", "accepted"):
-            return "—"
-        return selectors.suggest_worker(obj) or "—"
 
     def has_change_permission(self, request, obj=None):
         # Changes go through the actions (services); the list must still offer them.

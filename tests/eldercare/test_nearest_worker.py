@@ -134,3 +134,18 @@ def test_a_coordinator_cannot_assign_another_estates_worker(
     client_for(coordinator_a).post(f"/worker/care/orders/{order.pk}/assign/", {"worker": worker_b.pk})
     order.refresh_from_db()
     assert (order.status, order.worker) == ("pending", None)
+
+
+def test_the_admin_order_list_costs_the_same_queries_for_more_orders(
+    elder_a, cleaning_a, book, coordinator_a, client_for
+):
+    client = client_for(coordinator_a)
+    for _ in range(2):
+        book(elder_a, cleaning_a)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/admin/eldercare/order/").status_code == 200
+    for _ in range(6):
+        book(elder_a, cleaning_a)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/admin/eldercare/order/").status_code == 200
+    assert len(many) == len(few)
