@@ -69,7 +69,6 @@ def worker_order(request, pk: int):
         {
             "order": order,
             "actions": order_actions(order.status, roles),
-            "check_form": CheckForm(),
             "fail_form": FailForm(),
             "group": order_group(order.pk),
             "care_notes": order.elder.care_notes,

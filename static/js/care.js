@@ -65,9 +65,19 @@
     renderOutbox();
   }
 
+  function revealCheckOut(items) {
+    // A check-in of this order still waiting on the phone: the page cannot learn from the
+    // server that the visit started, so it offers the check-out now (queued behind it).
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-offline-next]"), function (next) {
+      var order = next.getAttribute("data-order");
+      if (items.some(function (i) { return i.action === "check_in" && i.order === order; })) { next.hidden = false; }
+    });
+  }
+
   function renderOutbox(error) {
-    if (!box) { return; }
     var items = outbox();
+    revealCheckOut(items);
+    if (!box) { return; }
     var errorLine = box.querySelector("[data-outbox-error]");
     if (error !== undefined) {
       errorLine.textContent = error;
@@ -161,6 +171,7 @@
       enqueue({
         key: key.value,
         order: form.getAttribute("data-order"),
+        action: form.getAttribute("data-check"),
         url: form.getAttribute("data-api"),
         queued_at: new Date().toISOString(),
         body: {

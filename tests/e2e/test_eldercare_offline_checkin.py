@@ -1,6 +1,6 @@
-"""On a phone without signal: the worker's check-in waits on the phone ("1 waiting to send"),
-survives a reload, and reaches the server once when the signal is back — even when the phone
-sends it again because the first answer was lost."""
+"""On a phone without signal: the worker's check-in and check-out wait on the phone ("N waiting
+to send") and reach the server, in order and once each, when the signal is back — even when the
+phone sends one again because the first answer was lost."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_a_check_in_made_offline_is_sent_when_back_online_and_arrives_once(
     page = context.new_page()
     base = live_server.url
     login(page, base, "137 0000 0778", f"/worker/care/orders/{order.pk}/")
-    expect(page.locator('[data-geo-status][data-geo-ready="1"]')).to_have_count(1)
+    expect(page.locator('form:not([hidden]) [data-geo-status][data-geo-ready="1"]')).to_have_count(1)
     outbox = page.locator("[data-care-outbox]")
     expect(outbox).to_be_hidden()
 
@@ -56,13 +56,20 @@ def test_a_check_in_made_offline_is_sent_when_back_online_and_arrives_once(
     assert len(queued) == 1 and queued[0]["body"]["claimed_at"] and queued[0]["body"]["idempotency_key"]
     key = queued[0]["key"]
 
-    # The signal is back: it is sent by itself and the page shows the visit under way.
+    # Still without signal, the visit ends: the check-out is offered and waits behind the check-in.
+    page.click('button[data-action="check_out"]')
+    expect(outbox.locator("[data-outbox-count]")).to_have_text("2")
+    order.refresh_from_db()
+    assert order.status == "accepted"
+
+    # The signal is back: both are sent by themselves, in order, and the page shows the visit done.
     context.set_offline(False)
-    expect(page.locator("[data-order-status]")).to_have_text("服务中", timeout=15_000)
+    expect(page.locator("[data-order-status]")).to_have_text("已完成", timeout=15_000)
     expect(outbox).to_be_hidden()
     order.refresh_from_db()
-    assert (order.status, order.check_in_key, order.check_in_method) == ("checked_in", key, "geo")
+    assert (order.status, order.check_in_key, order.check_in_method) == ("completed", key, "geo")
     assert order.check_in_claimed_at is not None and order.check_in_claimed_at <= order.checked_in_at
+    assert order.check_out_claimed_at >= order.check_in_claimed_at and order.check_out_key not in (None, key)
     first_time = order.checked_in_at
 
     # The phone never heard the answer and sends the same check-in again: stored once.
@@ -71,6 +78,6 @@ def test_a_check_in_made_offline_is_sent_when_back_online_and_arrives_once(
     expect(page.locator("[data-care-outbox]")).to_be_hidden(timeout=15_000)
     assert page.evaluate("localStorage.getItem('care.outbox.v1')") == "[]"
     order.refresh_from_db()
-    assert (order.status, order.checked_in_at, order.check_in_key) == ("checked_in", first_time, key)
+    assert (order.status, order.checked_in_at, order.check_in_key) == ("completed", first_time, key)
     assert Order.objects.filter(check_in_key=key).count() == 1
     context.close()
