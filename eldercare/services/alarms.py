@@ -39,7 +39,7 @@ from ..models import (
 )
 from ..selectors import alarm_coordinators, care_settings, consent_given, is_care_staff, last_gate_event_at
 from ..transitions import AlarmAction, AlarmRole, AlarmStatus, alarm_next
-from .common import actor_label, alarms_group, now_or
+from .common import actor_label, alarms_group, now_or, within_limit
 from .orders import urgent_order_create
 
 
@@ -102,6 +102,8 @@ def alarm_raise(
     if device is not None and not device_event_id:
         raise ServiceError({"event_id": [_("A device alarm needs its event id.")]})
     now = now_or(now)
+    device_event_id = within_limit(device_event_id, Alarm, "device_event_id", key="event_id")
+    note = within_limit(note, Alarm, "note")
     if device is not None:
         found = Alarm.objects.filter(device=device, device_event_id=device_event_id).first()
         if found is not None:
@@ -112,12 +114,12 @@ def alarm_raise(
                 estate_id=elder.estate_id,
                 elder=elder,
                 device=device,
-                device_event_id=device_event_id[:100],
+                device_event_id=device_event_id,
                 kind=kind,
                 occurred_at=occurred_at,
                 raised_at=now,
                 raised_by=actor_label(by),
-                note=note[:300],
+                note=note,
                 quiet_since=quiet_since,
             )
             _tell(
@@ -171,10 +173,11 @@ def alarm_arrive(*, alarm: Alarm, by, now: dt.datetime | None = None) -> Alarm:
 def alarm_resolve(*, alarm: Alarm, outcome: str, by, note: str = "", now: dt.datetime | None = None) -> Alarm:
     if outcome not in AlarmOutcome.values:
         raise ServiceError({"outcome": [_("Say whether it was handled or a false alarm.")]})
+    note = within_limit(note, Alarm, "note")
     alarm = _lock(alarm)
     alarm.status = alarm_next(alarm.status, AlarmAction.RESOLVE, _staff_roles(by, alarm))
     alarm.resolved_at, alarm.resolved_by, alarm.outcome = now_or(now), by, outcome
-    alarm.note = (note.strip() or alarm.note)[:300]
+    alarm.note = note or alarm.note
     alarm.save(update_fields=["status", "resolved_at", "resolved_by", "outcome", "note"])
     publish_on_commit(alarms_group(alarm.estate_id), _alarm_event(alarm, "care.alarm.changed"))
     _tell(
