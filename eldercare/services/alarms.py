@@ -64,8 +64,7 @@ def _alarm_event(alarm: Alarm, kind: str) -> dict:
     return {
         "type": kind,
         "alarm": alarm.pk,
-        "kind": alarm.kind,
-        "kind_display": str(alarm.get_kind_display()),
+        "kind": alarm.kind,  # codes: each page labels them in its reader's language
         "status": alarm.status,
         "elder": alarm.elder.resident.name,
         "raised_at": alarm.raised_at.isoformat(),

@@ -62,8 +62,8 @@ def publish_order(order, *, kind: str = "care.order.changed") -> None:
         "type": kind,
         "order": order.pk,
         "number": order.number,
+        # A code: each page shows it in its reader's language (one event reaches many readers).
         "status": order.status,
-        "status_display": str(order.get_status_display()),
         "worker": order.worker_id,
     }
     publish_on_commit(order_group(order.pk), event)

@@ -22,7 +22,7 @@ from ..forms import BookForm, RateForm
 from ..models import Order
 from ..services.common import order_group
 from ..services.orders import _local
-from ..transitions import ORDER_DELIVERED, order_actions
+from ..transitions import ORDER_DELIVERED, OrderStatus, order_actions
 from .common import error_text, month_param, run
 
 # --- Family and elder portal ------------------------------------------------------------------
@@ -110,6 +110,7 @@ def portal_order(request, pk: int):
         "portal/care/order.html",
         {
             "order": order,
+            "status_labels": {code: str(label) for code, label in OrderStatus.choices},
             "actions": order_actions(order.status, roles),
             "rate_form": RateForm(),
             "group": order_group(order.pk),

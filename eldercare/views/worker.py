@@ -20,7 +20,7 @@ from ..forms import CheckForm, FailForm, ResolveForm
 from ..models import CareStation, WorkerPosition
 from ..services.common import alarms_group, order_group, orders_group
 from ..settlement import settlement_workbook
-from ..transitions import ALARM_OPEN, AlarmRole, alarm_actions, order_actions
+from ..transitions import ALARM_OPEN, AlarmRole, OrderStatus, alarm_actions, order_actions
 from ..visit_rules import EXCEPTION_LABELS
 from .common import month_param, require_care_staff, run
 
@@ -68,6 +68,7 @@ def worker_order(request, pk: int):
         "worker/care/order.html",
         {
             "order": order,
+            "status_labels": {code: str(label) for code, label in OrderStatus.choices},
             "actions": order_actions(order.status, roles),
             "fail_form": FailForm(),
             "group": order_group(order.pk),

@@ -26,9 +26,11 @@
   var head = document.querySelector("[data-care-order][data-group]");
   if (head && typeof window.communitySocket === "function") {
     window.communitySocket([head.getAttribute("data-group")], function (group, event) {
-      if (!event || !event.status_display) { return; }
+      if (!event || !event.status) { return; }
+      // The event carries the status code; the page holds its labels in the reader's language.
+      var labels = JSON.parse((document.getElementById("care-status-labels") || {}).textContent || "{}");
       var badge = head.querySelector("[data-order-status]");
-      if (badge) { badge.textContent = event.status_display; }
+      if (badge) { badge.textContent = labels[event.status] || event.status; }
       var note = head.querySelector("[data-order-changed]");
       if (note) { note.hidden = false; }
     });
