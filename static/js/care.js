@@ -140,7 +140,15 @@
       });
     }).then(function (error) {
       flushing = false;
-      if (error) { renderOutbox(error); }
+      if (error) {
+        renderOutbox(error);
+        // Refused (nothing stored): the worker may correct the form and send it again.
+        Array.prototype.forEach.call(document.querySelectorAll("form[data-geolocate]"), function (form) {
+          var key = form.querySelector("input[name=idempotency_key]");
+          var button = form.querySelector("button[type=submit]");
+          if (key && button && key.value === entry.key) { button.disabled = false; }
+        });
+      }
       if (outbox().length) { flush(); return; }
       var here = document.querySelector("[data-care-order]");
       if (!error && here && here.getAttribute("data-care-order") === String(entry.order)) {
@@ -185,6 +193,7 @@
           idempotency_key: key.value
         }
       });
+      renderOutbox("");  // a new try: the last refusal no longer applies
       var button = form.querySelector("button[type=submit]");
       if (button) { button.disabled = true; }
       flush();

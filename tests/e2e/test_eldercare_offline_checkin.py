@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from community.accounts.roles import StaffRole
 from eldercare import services
+from eldercare.doorcode import door_code
 from eldercare.models import Order
 from tests.e2e.helpers import login
 from tests.factories import CareStationFactory, ElderFactory, ServiceItemFactory, StaffFactory, consent_all
@@ -42,6 +43,16 @@ def test_a_check_in_made_offline_is_sent_when_back_online_and_arrives_once(
     expect(page.locator('form:not([hidden]) [data-geo-status][data-geo-ready="1"]')).to_have_count(1)
     outbox = page.locator("[data-care-outbox]")
     expect(outbox).to_be_hidden()
+
+    # With signal, a wrong door code is refused and said so; the worker can try again.
+    right = door_code(elder_id=elder.pk, salt=elder.door_code_salt, on=timezone.localdate())
+    page.fill("#id_door_code_check_in", "000001" if right == "000000" else "000000")
+    page.click('button[data-action="check_in"]')
+    expect(outbox.locator("[data-outbox-error]")).to_contain_text("服务器拒绝")
+    expect(page.locator('button[data-action="check_in"]')).to_be_enabled()
+    order.refresh_from_db()
+    assert order.status == "accepted"
+    page.fill("#id_door_code_check_in", "")
 
     # No signal: the tap is kept on the phone and said so; nothing reaches the server.
     context.set_offline(True)
