@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from community.admin_services import ReadOnlyAdminMixin, ServiceAdminMixin
+from community.accounts.roles import StaffRole
+from community.admin_services import ReadOnlyAdminMixin, ReadOnlyInlineMixin, ServiceAdminMixin
 from community.scoping import ScopedModelAdmin
 
 from . import models, selectors, services
@@ -87,14 +90,26 @@ class AbilityAssessmentAdmin(ServiceAdminMixin, ScopedModelAdmin):
         return services.assessment_record(**form.cleaned_data, by=request.user)
 
 
-class ServiceItemInline(admin.TabularInline):
+class NoDeleteMixin:
+    """Catalog rows are referenced by orders and settlements: deactivate them, never delete
+    (a delete would also bypass the service and its audit)."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ServiceItemInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """Shown on the station; items are added and changed on their own page (through the service)."""
+
     model = models.ServiceItem
-    extra = 0
+    fields = ["name", "category", "unit", "price", "active"]
+    show_change_link = True
 
 
 @admin.register(models.CareStation)
-class CareStationAdmin(ScopedModelAdmin):
+class CareStationAdmin(NoDeleteMixin, ServiceAdminMixin, ScopedModelAdmin):
     list_display = ["name", "phone"]
+    fields = ["name", "estates", "phone", "latitude", "longitude"]
     filter_horizontal = ["estates"]
     inlines = [ServiceItemInline]
 
@@ -108,9 +123,31 @@ class CareStationAdmin(ScopedModelAdmin):
         ids = self.estate_ids_for(request, *actions)
         return ids is None or obj.estates.filter(pk__in=ids).exists()
 
+    def service_save(self, request, form, change):
+        if change:
+            return services.station_update(station=form.instance, data=form.cleaned_data, by=request.user)
+        return services.station_create(data=form.cleaned_data, by=request.user)
+
+
+@admin.register(models.ServiceItem)
+class ServiceItemAdmin(NoDeleteMixin, ServiceAdminMixin, ScopedModelAdmin):
+    list_display = ["name", "station", "category", "unit", "price", "active"]
+    list_filter = ["category", "active"]
+    search_fields = ["name"]
+    list_select_related = ["station"]
+    fields = services.catalog.ITEM_FIELDS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()
+
+    def service_save(self, request, form, change):
+        if change:
+            return services.service_item_update(item=form.instance, data=form.cleaned_data, by=request.user)
+        return services.service_item_create(data=form.cleaned_data, by=request.user)
+
 
 @admin.register(models.SubsidyPolicy)
-class SubsidyPolicyAdmin(ScopedModelAdmin):
+class SubsidyPolicyAdmin(NoDeleteMixin, ServiceAdminMixin, ScopedModelAdmin):
     list_display = [
         "name",
         "estate",
@@ -120,12 +157,87 @@ class SubsidyPolicyAdmin(ScopedModelAdmin):
         "kind",
         "monthly_amount",
         "percent",
+        "valid_from",
+        "valid_until",
     ]
+    fields = services.catalog.POLICY_FIELDS
+
+    def service_save(self, request, form, change):
+        if change:
+            return services.subsidy_policy_update(
+                policy=form.instance, data=form.cleaned_data, by=request.user
+            )
+        return services.subsidy_policy_create(data=form.cleaned_data, by=request.user)
 
 
 @admin.register(models.CareSettings)
-class CareSettingsAdmin(ScopedModelAdmin):
+class CareSettingsAdmin(NoDeleteMixin, ServiceAdminMixin, ScopedModelAdmin):
     list_display = ["estate", "alarm_escalate_after", "wellbeing_quiet_hours", "late_after_minutes"]
+    fields = ["estate", *services.catalog.SETTINGS_FIELDS]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["estate"] if obj else []
+
+    def service_save(self, request, form, change):
+        estate = form.instance.estate if change else form.cleaned_data["estate"]
+        return services.care_settings_save(estate=estate, data=form.cleaned_data, by=request.user)
+
+
+class OnDutyFilter(admin.SimpleListFilter):
+    title = pgettext_lazy("care duty", "on duty")
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("now", pgettext_lazy("care duty", "Now")),
+            ("upcoming", pgettext_lazy("care duty", "Upcoming")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "now":
+            return queryset.filter(starts_at__lte=now, ends_at__gt=now)
+        if self.value() == "upcoming":
+            return queryset.filter(starts_at__gt=now)
+        return queryset
+
+
+@admin.register(models.DutyShift)
+class DutyShiftAdmin(NoDeleteMixin, ServiceAdminMixin, ScopedModelAdmin):
+    list_display = ["coordinator", "estate", "starts_at", "ends_at", "note", "updated_by"]
+    list_filter = [OnDutyFilter, "estate"]
+    list_select_related = ["coordinator", "estate", "updated_by"]
+    fields = ["estate", "coordinator", "starts_at", "ends_at", "note"]
+    actions = ["remove_shifts"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "coordinator" and field is not None:
+            field.queryset = field.queryset.filter(
+                staff_memberships__role=StaffRole.ELDERCARE_COORDINATOR
+            ).distinct()
+        return field
+
+    def service_save(self, request, form, change):
+        if change:
+            return services.duty_shift_update(shift=form.instance, data=form.cleaned_data, by=request.user)
+        return services.duty_shift_create(**form.cleaned_data, by=request.user)
+
+    @admin.action(description=_("Remove the selected shifts"), permissions=["change"])
+    def remove_shifts(self, request, queryset):
+        _per_object(
+            self, request, queryset, lambda shift: services.duty_shift_remove(shift=shift, by=request.user)
+        )
+
+
+@admin.register(models.CareAudit)
+class CareAuditAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = ["at", "by", "action", "object_repr", "changes"]
+    list_filter = ["action", "object_type"]
+    list_select_related = ["by"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()
 
 
 @admin.register(models.Voucher)
@@ -149,6 +261,9 @@ def _per_object(modeladmin, request, queryset, call) -> None:
 
 @admin.register(models.Order)
 class OrderAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Orders are changed through the actions (services). The suggested worker is on the worker
+    order page, not a column here: a suggestion per row would cost queries per row."""
+
     list_display = [
         "number",
         "elder",
@@ -156,7 +271,6 @@ class OrderAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
         "scheduled_at",
         "status",
         "worker",
-        "suggested_worker",
         "price",
         "subsidy_amount",
     ]
@@ -164,12 +278,6 @@ class OrderAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     search_fields = ["number", "elder__resident__name"]
     list_select_related = ["elder__resident", "item", "worker"]
     actions = ["assign_suggested"]
-
-    @admin.display(description=_("suggested worker"))
-    def suggested_worker(self, obj):
-        if obj.status not in ("pending", "accepted"):
-            return "—"
-        return selectors.suggest_worker(obj) or "—"
 
     def has_change_permission(self, request, obj=None):
         # Changes go through the actions (services); the list must still offer them.

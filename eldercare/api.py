@@ -13,6 +13,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from access.device_api import DeviceAPIView
 from access.models import DeviceKind
@@ -190,6 +191,46 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self._answer(
             services.order_cancel(order=self._order(pk), by=request.user, **data.validated_data)
         )
+
+
+class PositionSerializer(serializers.Serializer):
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    accuracy = serializers.FloatField(required=False, allow_null=True, min_value=0)
+
+
+class SharingSerializer(serializers.Serializer):
+    sharing = serializers.BooleanField()
+
+
+class PositionAnswerSerializer(serializers.Serializer):
+    sharing = serializers.BooleanField()
+    reported_at = serializers.DateTimeField(allow_null=True)
+
+
+def _position_answer(row) -> Response:
+    return Response(PositionAnswerSerializer({"sharing": row.sharing, "reported_at": row.reported_at}).data)
+
+
+class MyPositionView(APIView):
+    """A care worker's phone reports where it is (only while the worker shares the position);
+    the coordinator's nearest-worker suggestion reads the last report."""
+
+    @extend_schema(request=PositionSerializer, responses={200: PositionAnswerSerializer})
+    def post(self, request):
+        data = PositionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _position_answer(services.worker_position_report(by=request.user, **data.validated_data))
+
+
+class MyPositionSharingView(APIView):
+    """The worker turns position sharing on or off (off erases the stored position)."""
+
+    @extend_schema(request=SharingSerializer, responses={200: PositionAnswerSerializer})
+    def post(self, request):
+        data = SharingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _position_answer(services.worker_position_sharing_set(by=request.user, **data.validated_data))
 
 
 class DeviceMessageSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ _MANAGED = [
     "subsidypolicy",
     "alarm",
     "caresettings",
+    "dutyshift",
 ]
 
 
@@ -49,8 +50,9 @@ class EldercareConfig(AppConfig):
     verbose_name = _("Home eldercare")
 
     role_permissions = {
-        "manager": _perms(_MANAGED, ["view", "add", "change"]) + _perms(["voucher"], ["view"]),
-        "eldercare_coordinator": _perms(_MANAGED, ["view", "add", "change"]) + _perms(["voucher"], ["view"]),
+        "manager": _perms(_MANAGED, ["view", "add", "change"]) + _perms(["voucher", "careaudit"], ["view"]),
+        "eldercare_coordinator": _perms(_MANAGED, ["view", "add", "change"])
+        + _perms(["voucher", "careaudit"], ["view"]),
         "eldercare_worker": _perms(["order", "elderprofile", "alarm", "serviceitem"], ["view"]),
     }
 
@@ -58,10 +60,10 @@ class EldercareConfig(AppConfig):
         from community.consumers import register_group
         from community.worker import register_section
 
-        from . import payments
+        from . import receivers
 
         register_group("care.", authorise_care_group)
-        payments.connect()
+        receivers.connect()
         register_section(
             key="care",
             title=_("Home care"),

@@ -22,6 +22,7 @@ from . import services
 from .models import (
     CareStation,
     ConsentCategory,
+    DutyShift,
     ElderCategory,
     ElderProfile,
     Order,
@@ -133,6 +134,27 @@ def _month_of_orders(elders, items, worker, coordinator, now) -> int:
     return count
 
 
+def _duty_week(estate, coordinator, *, by) -> None:
+    """The coordinator's day shifts (08:00–20:00) for this week; nights fall back to every
+    coordinator of the estate, as an empty roster does."""
+    if (
+        _staff(estate, StaffRole.ELDERCARE_COORDINATOR) is None
+        or DutyShift.objects.filter(estate=estate).exists()
+    ):
+        return
+    today = timezone.localdate()
+    for offset in range(7):
+        start = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=offset), dt.time(8)))
+        services.duty_shift_create(
+            estate=estate,
+            coordinator=coordinator,
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=12),
+            note="白班",
+            by=by,
+        )
+
+
 # Before access (40): its seeder gives residents their cards, elders included.
 @register_seeder(order=35)
 @transaction.atomic
@@ -234,6 +256,7 @@ def seed_eldercare(ctx: DemoContext) -> None:
             approved=True,
         )
     first.devices.add(device)
+    _duty_week(estate, coordinator, by=ctx.users["manager"])
     if Order.objects.filter(station=station).exists():
         return
     now = timezone.now()

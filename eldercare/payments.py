@@ -2,17 +2,17 @@
 
 One small module holds the billing dependency: ``charge_post`` is idempotent on (source,
 source_ref), so posting twice bills once; billing's ``bill_paid`` signal (sent inside the
-payment's transaction) marks the order's self-pay paid. The bill is posted after the order's
-completion commits, so a rolled-back completion never leaves a bill behind.
+payment's transaction) marks the order's self-pay paid, in ``receivers`` (the services import
+this module, so the handler that calls a service lives above both). The bill is posted after
+the order's completion commits, so a rolled-back completion never leaves a bill behind.
 """
 
 from __future__ import annotations
 
-import logging
-
 from django.db import transaction
 
-logger = logging.getLogger(__name__)
+from community.billing.selectors import bill_for_source
+from community.billing.services import charge_post
 
 SOURCE = "eldercare.order"
 
@@ -23,8 +23,6 @@ def _payer_unit(order):
 
 
 def self_pay_charge(*, order, by):
-    from community.billing.services import charge_post
-
     return charge_post(
         estate=order.estate,
         payer_unit=_payer_unit(order),
@@ -42,20 +40,4 @@ def self_pay_charge_on_commit(*, order, by) -> None:
 
 
 def self_pay_bill(order):
-    from community.billing.selectors import bill_for_source
-
     return bill_for_source(source=SOURCE, source_ref=str(order.pk))
-
-
-def on_bill_paid(sender, *, bill, source: str, source_ref: str, **kwargs) -> None:
-    if source != SOURCE:
-        return
-    from .services.subsidies import order_self_pay_paid
-
-    order_self_pay_paid(order_id=int(source_ref), by="system:billing")
-
-
-def connect() -> None:
-    from community.billing.signals import bill_paid
-
-    bill_paid.connect(on_bill_paid, dispatch_uid="eldercare.payments.on_bill_paid")

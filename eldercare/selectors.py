@@ -7,24 +7,28 @@ elders linked to the user (an elder in one of their households, or the user as a
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils import timezone
 
 from community.accounts.roles import StaffRole
 from community.residents.models import Estate, Occupancy, StaffMembership
 from community.scoping import my_households_q, staff_estate_ids, staff_scope
 
+from .geo import distance_m
 from .models import (
     AbilityAssessment,
     Alarm,
     CareSettings,
     Consent,
+    DutyShift,
     ElderProfile,
     Order,
     ServiceItem,
 )
 from .transitions import ORDER_OPEN, OrderRole, OrderStatus
+from .visit_rules import visit_exceptions
 
 WORKER_ROLES = (StaffRole.ELDERCARE_WORKER,)
 COORDINATOR_ROLES = (StaffRole.ELDERCARE_COORDINATOR, StaffRole.MANAGER)
@@ -161,11 +165,37 @@ def worker_badge(user) -> int:
     return available_orders(user).count()
 
 
-def suggest_worker(order: Order):
-    """The worker to propose for ``order``: a care worker of its estate with no open visit at
-    that hour, the least loaded that day (ties: the lowest id, so the suggestion is stable)."""
+# A position older than this says little about where the worker is now.
+POSITION_FRESH_FOR = dt.timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class WorkerSuggestion:
+    worker: object
+    distance_m: int | None  # None: no fresh shared position
+    load: int  # open visits that day
+
+    def __str__(self) -> str:
+        name = getattr(self.worker, "name", "") or str(self.worker)
+        return name if self.distance_m is None else f"{name} · {self.distance_m} m"
+
+
+def _order_home(order: Order) -> tuple[float, float] | None:
+    lat = order.elder.home_latitude or order.estate.latitude
+    lng = order.elder.home_longitude or order.estate.longitude
+    return (float(lat), float(lng)) if lat is not None and lng is not None else None
+
+
+def suggest_workers(
+    order: Order, *, limit: int = 3, now: dt.datetime | None = None
+) -> list[WorkerSuggestion]:
+    """Care workers of the order's estate free at its hour, nearest first (by their last shared
+    position, fresh within POSITION_FRESH_FOR, to the elder's home), then the least loaded that
+    day, then the lowest id so the suggestion is stable. Workers without a fresh position come
+    after those with one. Two queries, whatever the number of workers."""
     from django.contrib.auth import get_user_model
 
+    now = now or timezone.now()
     day_start = order.scheduled_at - dt.timedelta(hours=12)
     day_end = order.scheduled_at + dt.timedelta(hours=12)
     busy_at = order.scheduled_at - dt.timedelta(minutes=order.item.duration_minutes)
@@ -175,10 +205,15 @@ def suggest_worker(order: Order):
         care_orders__scheduled_at__gte=day_start,
         care_orders__scheduled_at__lt=day_end,
     )
-    busy = Order.objects.filter(
-        status__in=ORDER_OPEN, scheduled_at__gt=busy_at, scheduled_at__lt=busy_until, worker__isnull=False
-    ).values("worker_id")
-    return (
+    busy = (
+        Order.objects.filter(
+            status__in=ORDER_OPEN, scheduled_at__gt=busy_at, scheduled_at__lt=busy_until, worker__isnull=False
+        )
+        .exclude(pk=order.pk)
+        .values("worker_id")
+    )
+    fresh = Q(care_position__sharing=True, care_position__reported_at__gte=now - POSITION_FRESH_FOR)
+    workers = (
         get_user_model()
         .objects.filter(
             is_active=True,
@@ -186,16 +221,73 @@ def suggest_worker(order: Order):
             staff_memberships__role=StaffRole.ELDERCARE_WORKER,
         )
         .exclude(pk__in=busy)
-        .annotate(load=Count("care_orders", filter=open_that_day, distinct=True))
-        .order_by("load", "pk")
-        .first()
+        .annotate(
+            load=Count("care_orders", filter=open_that_day, distinct=True),
+            pos_lat=Case(When(fresh, then=F("care_position__latitude"))),
+            pos_lng=Case(When(fresh, then=F("care_position__longitude"))),
+        )
+        .distinct()
+    )
+    home = _order_home(order)
+    found = []
+    for worker in workers:
+        distance = None
+        if home is not None and worker.pos_lat is not None and worker.pos_lng is not None:
+            distance = distance_m(float(worker.pos_lat), float(worker.pos_lng), *home)
+        found.append(WorkerSuggestion(worker=worker, distance_m=distance, load=worker.load))
+    found.sort(key=lambda s: (s.distance_m is None, s.distance_m or 0, s.load, s.worker.pk))
+    return found[:limit]
+
+
+def suggest_worker(order: Order):
+    """The one worker to propose for ``order`` (see suggest_workers)."""
+    found = suggest_workers(order, limit=1)
+    return found[0].worker if found else None
+
+
+# --- Duty roster ------------------------------------------------------------------------------
+
+
+def on_duty_coordinators(estate_id: int, at: dt.datetime) -> QuerySet:
+    """Active coordinators of the estate with a shift covering ``at``."""
+    from django.contrib.auth import get_user_model
+
+    on_duty = DutyShift.objects.filter(estate_id=estate_id, starts_at__lte=at, ends_at__gt=at).values(
+        "coordinator_id"
+    )
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            pk__in=on_duty,
+            staff_memberships__estate_id=estate_id,
+            staff_memberships__role=StaffRole.ELDERCARE_COORDINATOR,
+        )
+        .distinct()
+    )
+
+
+def alarm_coordinators(estate_id: int, at: dt.datetime) -> list:
+    """Who answers the estate's alarms at ``at``: the coordinators on duty, or every
+    coordinator of the estate when the roster has a gap (an alarm is never unheard)."""
+    from django.contrib.auth import get_user_model
+
+    on_duty = list(on_duty_coordinators(estate_id, at))
+    if on_duty:
+        return on_duty
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            staff_memberships__estate_id=estate_id,
+            staff_memberships__role=StaffRole.ELDERCARE_COORDINATOR,
+        )
+        .distinct()
     )
 
 
 def exception_orders(user, *, since: dt.datetime | None = None) -> list[tuple[Order, list[str]]]:
     """Visits the coordinator should look at: late check-in, no location, too short, synced late."""
-    from .services.visits import visit_exceptions
-
     since = since or timezone.now() - dt.timedelta(days=30)
     qs = (
         staff_orders(user, roles=COORDINATOR_ROLES)

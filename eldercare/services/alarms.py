@@ -1,9 +1,10 @@
 """Remote-care alarms and the wellbeing watch.
 
 An alarm is stored once per device event id, and whoever must answer is told at once: the
-estate's care coordinators (websocket + inbox) and the elder's contacts who have a login.
-Nobody answered within the estate's setting (2 minutes by default)? ``alarms_escalate`` tells
-the manager and books an urgent 助急 order. Every step is timestamped for response-time
+estate's on-duty care coordinator (the duty roster; every coordinator when nobody is on duty)
+over the websocket and the inbox, and the elder's contacts who have a login. Nobody answered
+within the estate's setting (2 minutes by default)? ``alarms_escalate`` tells the manager and
+the coordinator on duty then, and books an urgent 助急 order. Every step is timestamped for response-time
 reports.
 
 An SOS is always handled, whatever the elder consented to (PIPL Art. 13: protecting the
@@ -26,6 +27,7 @@ from community.notifications.services import notification_send
 from community.realtime import publish_on_commit
 from community.residents.models import StaffMembership
 
+from .. import messages
 from ..models import (
     Alarm,
     AlarmKind,
@@ -35,9 +37,9 @@ from ..models import (
     ElderProfile,
     Order,
 )
-from ..selectors import care_settings, consent_given, is_care_staff, last_gate_event_at
+from ..selectors import alarm_coordinators, care_settings, consent_given, is_care_staff, last_gate_event_at
 from ..transitions import AlarmAction, AlarmRole, AlarmStatus, alarm_next
-from .common import actor_label, alarms_group, now_or
+from .common import actor_label, alarms_group, now_or, within_limit
 from .orders import urgent_order_create
 
 
@@ -62,19 +64,19 @@ def _alarm_event(alarm: Alarm, kind: str) -> dict:
     return {
         "type": kind,
         "alarm": alarm.pk,
-        "kind": alarm.kind,
-        "kind_display": str(alarm.get_kind_display()),
+        "kind": alarm.kind,  # codes: each page labels them in its reader's language
         "status": alarm.status,
         "elder": alarm.elder.resident.name,
         "raised_at": alarm.raised_at.isoformat(),
     }
 
 
-def _tell(alarm: Alarm, recipients, *, verb: str, title: str) -> None:
+def _tell(alarm: Alarm, recipients, *, verb: str, message: str, params: dict) -> None:
     notification_send(
         recipients=recipients,
         verb=verb,
-        title=title,
+        message=message,
+        params=params,
         url=f"/worker/care/alarms/{alarm.pk}/",
         estate=alarm.estate,
     )
@@ -99,6 +101,8 @@ def alarm_raise(
     if device is not None and not device_event_id:
         raise ServiceError({"event_id": [_("A device alarm needs its event id.")]})
     now = now_or(now)
+    device_event_id = within_limit(device_event_id, Alarm, "device_event_id", key="event_id")
+    note = within_limit(note, Alarm, "note")
     if device is not None:
         found = Alarm.objects.filter(device=device, device_event_id=device_event_id).first()
         if found is not None:
@@ -109,21 +113,20 @@ def alarm_raise(
                 estate_id=elder.estate_id,
                 elder=elder,
                 device=device,
-                device_event_id=device_event_id[:100],
+                device_event_id=device_event_id,
                 kind=kind,
                 occurred_at=occurred_at,
                 raised_at=now,
                 raised_by=actor_label(by),
-                note=note[:300],
+                note=note,
                 quiet_since=quiet_since,
             )
-            coordinators = _staff_users(elder.estate_id, (StaffRole.ELDERCARE_COORDINATOR,))
             _tell(
                 alarm,
-                list(coordinators) + list(_contact_users(elder)),
+                alarm_coordinators(elder.estate_id, now) + list(_contact_users(elder)),
                 verb=f"care.alarm.{kind}",
-                title=_("%(kind)s: %(elder)s")
-                % {"kind": alarm.get_kind_display(), "elder": elder.resident.name},
+                message=messages.ALARM_RAISED,
+                params={"kind": kind, "elder": elder.resident.name},
             )
             publish_on_commit(alarms_group(elder.estate_id), _alarm_event(alarm, "care.alarm.raised"))
     except IntegrityError:
@@ -169,18 +172,19 @@ def alarm_arrive(*, alarm: Alarm, by, now: dt.datetime | None = None) -> Alarm:
 def alarm_resolve(*, alarm: Alarm, outcome: str, by, note: str = "", now: dt.datetime | None = None) -> Alarm:
     if outcome not in AlarmOutcome.values:
         raise ServiceError({"outcome": [_("Say whether it was handled or a false alarm.")]})
+    note = within_limit(note, Alarm, "note")
     alarm = _lock(alarm)
     alarm.status = alarm_next(alarm.status, AlarmAction.RESOLVE, _staff_roles(by, alarm))
     alarm.resolved_at, alarm.resolved_by, alarm.outcome = now_or(now), by, outcome
-    alarm.note = (note.strip() or alarm.note)[:300]
+    alarm.note = note or alarm.note
     alarm.save(update_fields=["status", "resolved_at", "resolved_by", "outcome", "note"])
     publish_on_commit(alarms_group(alarm.estate_id), _alarm_event(alarm, "care.alarm.changed"))
     _tell(
         alarm,
         _contact_users(alarm.elder),
         verb="care.alarm.resolved",
-        title=_("Alarm for %(elder)s resolved: %(outcome)s")
-        % {"elder": alarm.elder.resident.name, "outcome": alarm.get_outcome_display()},
+        message=messages.ALARM_RESOLVED,
+        params={"elder": alarm.elder.resident.name, "outcome": outcome},
     )
     return alarm
 
@@ -206,12 +210,15 @@ def alarms_escalate(*, now: dt.datetime | None = None, by: str = "system:alarm_e
             alarm.escalated_at = now
             alarm.urgent_order = urgent_order_create(elder=alarm.elder, by=by, now=now)
             alarm.save(update_fields=["escalated_at", "urgent_order"])
+            # The manager, and again whoever is on duty now (the shift may have changed since
+            # the alarm was raised).
             _tell(
                 alarm,
-                _staff_users(alarm.estate_id, (StaffRole.MANAGER,)),
+                list(_staff_users(alarm.estate_id, (StaffRole.MANAGER,)))
+                + alarm_coordinators(alarm.estate_id, now),
                 verb="care.alarm.escalated",
-                title=_("Unanswered alarm: %(kind)s, %(elder)s")
-                % {"kind": alarm.get_kind_display(), "elder": alarm.elder.resident.name},
+                message=messages.ALARM_ESCALATED,
+                params={"kind": alarm.kind, "elder": alarm.elder.resident.name},
             )
             publish_on_commit(alarms_group(alarm.estate_id), _alarm_event(alarm, "care.alarm.escalated"))
             escalated.append(alarm)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from community.errors import AlreadyDone, NotAllowed, ServiceError
 from community.notifications.services import notification_send
 
+from .. import messages
 from ..models import (
     MEAL_SLOT_TIMES,
     BookedVia,
@@ -29,7 +30,7 @@ from ..models import (
 )
 from ..selectors import is_care_staff, latest_assessment, order_roles
 from ..transitions import OrderAction, OrderRole, OrderStatus, order_next
-from .common import now_or, publish_order
+from .common import now_or, publish_order, within_limit
 
 PLAN_HORIZON = dt.timedelta(days=7)
 
@@ -107,6 +108,7 @@ def order_book(
     """Book one visit. Meals are booked by day and slot: the promised time is the slot's, and
     booking after the cut-off is refused."""
     now = now_or(now)
+    note = within_limit(note, Order, "note")
     _validate_booking(elder=elder, item=item, by=by)
     promised = None
     if item.category == ServiceCategory.MEALS:
@@ -142,7 +144,7 @@ def order_book(
         meal_slot=meal_slot if promised else "",
         promised_at=promised,
         quantity=quantity,
-        note=note[:300],
+        note=note,
         urgent=urgent,
     )
     publish_order(order, kind="care.order.new")
@@ -275,7 +277,8 @@ def order_assign(*, order: Order, worker, by, now: dt.datetime | None = None) ->
     notification_send(
         recipients=[worker],
         verb="care.order.assigned",
-        title=_("New care visit assigned: %(number)s") % {"number": order.number},
+        message=messages.ORDER_ASSIGNED,
+        params={"number": order.number},
         url=f"/worker/care/orders/{order.pk}/",
         estate=order.estate,
     )
@@ -295,6 +298,7 @@ def order_depart(*, order: Order, by, now: dt.datetime | None = None) -> Order:
 
 @transaction.atomic
 def order_cancel(*, order: Order, by, reason: str = "", now: dt.datetime | None = None) -> Order:
+    reason = within_limit(reason, Order, "cancel_reason", key="reason")
     order = _lock(order)
     roles = order_roles(by, order)
     was = order.status
@@ -302,10 +306,10 @@ def order_cancel(*, order: Order, by, reason: str = "", now: dt.datetime | None 
     by_staff_only = OrderRole.STAFF in roles and (
         was != OrderStatus.PENDING or OrderRole.REQUESTER not in roles
     )
-    if by_staff_only and not reason.strip():
+    if by_staff_only and not reason:
         raise ServiceError({"reason": [_("Give the reason for cancelling.")]})
     order.cancelled_at = now_or(now)
-    order.cancel_reason = reason.strip()[:300]
+    order.cancel_reason = reason
     order.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
     publish_order(order)
     return order
@@ -316,10 +320,11 @@ def order_fail(*, order: Order, outcome: str, by, note: str = "", now: dt.dateti
     """The visit could not happen (not home, refused): kept, never deleted."""
     if outcome not in FailOutcome.values:
         raise ServiceError({"outcome": [_("Say why the visit failed.")]})
+    note = within_limit(note, Order, "cancel_reason", key="note")
     order = _lock(order)
     _check(order, OrderAction.FAIL, by)
     order.fail_outcome = outcome
-    order.cancel_reason = note.strip()[:300]
+    order.cancel_reason = note
     order.cancelled_at = now_or(now)
     order.save(update_fields=["status", "fail_outcome", "cancel_reason", "cancelled_at", "updated_at"])
     publish_order(order)
@@ -340,12 +345,13 @@ def order_confirm(*, order: Order, by, now: dt.datetime | None = None) -> Order:
 def order_rate(*, order: Order, rating: int, by, comment: str = "", now: dt.datetime | None = None) -> Order:
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ServiceError({"rating": [_("Give 1 to 5 stars.")]})
+    comment = within_limit(comment, Order, "rating_comment", key="comment")
     order = _lock(order)
     if order.rating is not None:
         raise AlreadyDone(_("This visit has already been rated."))
     _check(order, OrderAction.RATE, by)
     order.rating = rating
-    order.rating_comment = comment.strip()[:300]
+    order.rating_comment = comment
     order.confirmed_at = order.confirmed_at or now_or(now)
     order.save(update_fields=["status", "rating", "rating_comment", "confirmed_at", "updated_at"])
     publish_order(order)

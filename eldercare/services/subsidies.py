@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 
+from .. import payments
 from ..models import ElderProfile, Order, SubsidyKind, SubsidyPolicy, Voucher
 from ..money import ZERO, split_price, to_fen
 from ..selectors import latest_assessment
@@ -68,7 +69,6 @@ def vouchers_issue(*, month: dt.date, by: str = "system:care_vouchers") -> int:
 @transaction.atomic
 def order_split(*, order: Order, by) -> Order:
     """Fix the order's price, subsidy and self-pay (at completion, once)."""
-    from .. import payments
     from .orders import _local
 
     if order.price is not None:

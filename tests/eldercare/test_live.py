@@ -4,6 +4,8 @@ after the commit; another estate's worker and a resident are refused the group."
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -38,6 +40,8 @@ def test_workers_hear_new_orders_live_and_outsiders_are_refused(
         order = await sync_to_async(book)()
         message = await socket.receive_json_from(timeout=3)
         assert message["event"]["type"] == "care.order.new" and message["event"]["order"] == order.pk
+        # One event reaches readers of different languages: it carries codes, not translated text.
+        assert message["event"]["status"] == "pending" and "status_display" not in message["event"]
         await socket.disconnect()
 
     async_to_sync(scenario)()  # (the consumer closes this thread's connection when done)
@@ -53,3 +57,20 @@ def test_the_order_group_is_for_its_family_and_the_estates_care_staff(
     assert can_subscribe(worker_a, f"care.order.{order.pk}")
     assert not can_subscribe(household_b[0], f"care.order.{order.pk}")
     assert not can_subscribe(worker_b, f"care.order.{order.pk}")
+
+
+def test_order_pages_hold_the_status_labels_in_the_readers_language(
+    elder_a, cleaning_a, worker_a, household_a, client_for
+):
+    order = services.order_book(
+        elder=elder_a, item=cleaning_a, by=household_a[0], scheduled_at=timezone.now() + dt.timedelta(hours=3)
+    )
+
+    def labels(html: str) -> dict:
+        found = re.search(r'<script id="care-status-labels" type="application/json">(.*?)</script>', html)
+        return json.loads(found.group(1))
+
+    page = client_for(worker_a).get(f"/worker/care/orders/{order.pk}/").content.decode()
+    assert labels(page)["checked_in"] == "服务中"
+    english = client_for(household_a[0]).get(f"/portal/care/orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert labels(english.content.decode())["checked_in"] != "服务中"

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from community.errors import AlreadyDone, NotAllowed, ServiceError, TransitionRefused
-from eldercare import selectors, services
+from eldercare import selectors, services, visit_rules
 from eldercare.doorcode import door_code
 from eldercare.models import CareSettings, Order
 from tests.factories import StaffFactory
@@ -227,7 +227,7 @@ def test_offline_check_in_is_stored_once_and_flagged_synced_late(
     assert first.json()["checked_in_at"] == again.json()["checked_in_at"]
     assert first.json()["check_in_synced_late"] is True
     order.refresh_from_db()
-    assert "synced_late" in services.visits.visit_exceptions(order, CareSettings())
+    assert "synced_late" in visit_rules.visit_exceptions(order, CareSettings())
 
 
 def test_exception_list_flags_late_no_location_and_too_short(
