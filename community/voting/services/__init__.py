@@ -41,6 +41,7 @@ from .meetings import (
     NOTICE_MIN_DAYS,
     WINDOW_MAX_DAYS,
     WINDOW_MIN_DAYS,
+    committee_elected,
     meeting_cancel,
     meeting_close,
     meeting_create,
@@ -53,6 +54,8 @@ from .meetings import (
     meetings_advance,
 )
 from .motions import (
+    candidate_add,
+    candidate_remove,
     motion_attachment_add,
     motion_create,
     motion_delete,
@@ -76,7 +79,10 @@ __all__ = [
     "ballot_cast_by_owner",
     "ballot_hash",
     "ballot_submit_by_owner",
+    "candidate_add",
+    "candidate_remove",
     "canonical_ballot",
+    "committee_elected",
     "duplicate_groups",
     "duplicates_undecided",
     "identity_decide",
