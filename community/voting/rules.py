@@ -9,6 +9,7 @@ so a result exactly at a bound ("以上" includes it, "过半数" does not) is d
   the participating owners.
 * Special matter (6–8): yes votes hold ≥ 3/4 of both.
 * Abstentions participate: they count toward quorum and the denominator, never toward yes.
+* Candidate lists (``elect``): each candidate passes the above alone; seats by votes in order.
 """
 
 from __future__ import annotations

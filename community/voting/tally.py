@@ -1,7 +1,10 @@
 """The tally: SQL aggregates over the roll and the current ballots (exact Decimals on every
 database), the figures and decision of each motion, the candidates of a candidate-list motion
 (``rules.elect``), and the "non-voters follow the majority" figures beside them where an estate
-adopted that rule (never for elections: who is elected comes from actual votes only)."""
+adopted that rule (never for elections: who is elected comes from actual votes only).
+
+Slightly over ~400 lines on purpose: the live tally, the frozen (published) one and the Python
+recount share the figures types and must stay side by side to stay equal."""
 
 from __future__ import annotations
 

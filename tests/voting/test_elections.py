@@ -199,3 +199,45 @@ def test_an_election_without_candidates_cannot_be_noticed_and_yes_no_motions_tak
     with pytest.raises(ValidationError, match="already on the list"):
         services.candidate_add(motion=election, name="张三", by=staff_a)
     services.meeting_publish_notice(meeting=meeting, by=staff_a, now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+
+
+def test_the_portal_ballot_ticks_candidates_confirms_and_shows_who_was_elected(build, staff_a, client_for):
+    from django.urls import reverse
+
+    owner = _owners(build, 1)[0]
+    meeting, election, (zhang, li, wang) = _election_meeting(build.estate, staff_a)
+    client = client_for(owner.user)
+    page = client.get(reverse("portal-voting:detail", args=[meeting.pk])).content.decode()
+    assert 'data-seats="2"' in page and f'value="{wang.pk}"' in page
+    submit = reverse("portal-voting:submit", args=[meeting.pk])
+    review = client.post(submit, {f"motion-{election.pk}": [str(zhang.pk), str(wang.pk)]}).content.decode()
+    assert "张三、王五" in review
+    # Three ticked for two seats: sent back with the reason, nothing recorded.
+    response = client.post(
+        submit, {f"motion-{election.pk}": [str(zhang.pk), str(li.pk), str(wang.pk)]}, follow=True
+    )
+    assert "at most 2 candidate" in response.content.decode()
+    assert not Ballot.objects.exists()
+    client.post(submit, {f"motion-{election.pk}": [str(zhang.pk), str(wang.pk)], "confirm": "1"})
+    ballot = Ballot.objects.get(motion=election)
+    assert (ballot.choice, ballot.candidates) == (Choice.SELECTED, sorted([zhang.pk, wang.pk]))
+    meeting_closed(meeting, by=staff_a)
+    page = client.get(reverse("portal-voting:detail", args=[meeting.pk])).content.decode()
+    assert f'data-candidate-result="{zhang.pk}" data-elected="yes"' in page
+    assert f'data-candidate-result="{li.pk}" data-elected="no"' in page
+    assert audit.meeting_verify(meeting).ok
+
+
+def test_the_legacy_texts_of_voting_notifications_are_recognised_in_chinese():
+    from django.utils import translation
+
+    from community.notifications.messages import match_legacy, render
+    from community.voting import messages
+
+    with translation.override("zh-hans"):
+        text = render(messages.BALLOT_CHANGED, {"t": "第一次业主大会", "who": "王五", "n": 3})
+    assert text != "" and "王五" in text
+    assert match_legacy(text, messages.LEGACY_KEYS) == (
+        messages.BALLOT_CHANGED,
+        {"t": "第一次业主大会", "who": "王五", "n": 3},
+    )

@@ -1,4 +1,7 @@
-"""Meetings, motions, attachments, the estate's settings and the meeting's event log."""
+"""Meetings, motions, candidates, attachments, the estate's settings and the meeting's event log.
+
+One module (just over ~400 lines) because these admins link to each other's pages and share
+the meeting form's scope fields; each is thin over ``voting.services``."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@
 * ``roll`` — the frozen roll, possible duplicates, roll notifications;
 * ``corrections`` — typed corrections of the roll;
 * ``ballots`` — the hash chain, precedence, owners' ballots, proxies;
+* ``answers`` — what one answer on a ballot means (choices, an election's candidates);
 * ``counting`` — returned paper/proxy ballots keyed in and confirmed by scrutineers.
 
 Services raise ``community.errors`` exceptions and never import ``voting.tasks``: the tasks

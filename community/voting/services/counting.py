@@ -30,10 +30,9 @@ from ..models import (
     Scrutineer,
 )
 from ..transitions import MeetingStatus
+from .answers import answer_for, candidate_ids_of
 from .ballots import (
-    answer_for,
     append,
-    candidate_ids_of,
     check_entry,
     notify_co_owners,
     revoke_proxy_by_own_ballot,
