@@ -206,6 +206,7 @@ def run() -> None:
         "hash",
         "receipt_code",
         "nonce",
+        "candidates",
     ]
     choices = ["agree"] * 6 + ["oppose"] * 3 + ["abstain"]
     with connection.cursor() as cursor:
@@ -242,6 +243,7 @@ def run() -> None:
                             ballot.hash,
                             services.receipt_code_for(ballot.hash),
                             ballot.nonce,
+                            "[]",  # yes/no motions: no candidates (JSON)
                         ]
                     )
                     prev = ballot.hash

@@ -283,3 +283,17 @@ def test_no_staff_member_lists_named_choices_before_publication(build, staff_a, 
     rows = api_rows()
     assert [r["choice"] for r in rows] == ["oppose"]
     assert "Oppose" in admin_list()
+
+
+def test_meetings_recorded_as_convened_by_the_street_office_become_the_preparatory_groups(estate_a):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("community.voting.migrations.0004_candidate_lists_entrance_scope_convenors")
+    old = MeetingFactory(estate=estate_a, convenor="subdistrict_office")
+    kept = MeetingFactory(estate=estate_a, convenor=Convenor.OWNERS_COMMITTEE)
+    migration.street_office_to_preparatory_group(apps, None)
+    old.refresh_from_db()
+    kept.refresh_from_db()
+    assert (old.convenor, kept.convenor) == (Convenor.PREPARATORY_GROUP, Convenor.OWNERS_COMMITTEE)
