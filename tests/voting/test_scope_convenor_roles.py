@@ -297,3 +297,31 @@ def test_meetings_recorded_as_convened_by_the_street_office_become_the_preparato
     old.refresh_from_db()
     kept.refresh_from_db()
     assert (old.convenor, kept.convenor) == (Convenor.PREPARATORY_GROUP, Convenor.OWNERS_COMMITTEE)
+
+
+def test_in_the_admin_a_keyed_sheet_shows_its_choices_only_to_who_keyed_it(
+    build, staff_a, client_for, estate_a, media
+):
+    from tests.voting.conftest import pdf
+
+    owner, _ = build.owner()
+    meeting = meeting_open(estate=build.estate, by=staff_a)
+    desk = StaffFactory(estate=estate_a, role=StaffRole.FRONT_DESK)
+    other_desk = StaffFactory(estate=estate_a, role=StaffRole.FRONT_DESK)
+    entry = RollEntry.objects.get(meeting=meeting, members=owner)
+    at = meeting.voting_opens_at + dt.timedelta(hours=1)
+    paper = services.paper_ballot_enter(
+        meeting=meeting,
+        roll_entry=entry,
+        signer_name="业主",
+        received_at=at,
+        scan=pdf(),
+        choices={meeting.motions.first().pk: "oppose"},
+        by=desk,
+        now=at,
+    )
+    url = f"/admin/voting/paperballot/{paper.pk}/change/"
+    assert "oppose" in client_for(desk).get(url).content.decode()
+    for user in (other_desk, staff_a):
+        page = client_for(user).get(url).content.decode()
+        assert "oppose" not in page and "shown to the person who keyed it" in page
