@@ -87,7 +87,7 @@ def run() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from community.residents.models import Building, Estate, Occupancy, Resident, Unit
+    from community.residents.models import Building, Estate, Occupancy, Resident, StaffMembership, Unit
     from community.voting import selectors, services
     from community.voting.audit import meeting_verify
     from community.voting.models import Ballot, Meeting, RollEntry
@@ -100,6 +100,8 @@ def run() -> None:
     t0 = time.perf_counter()
     staff = get_user_model().objects.create_user(username="bench", password=secrets.token_hex(8))
     estate = Estate.objects.create(name="基准小区", code="bench")
+    # Meetings are run by a manager of the estate (the services check the role).
+    StaffMembership.objects.create(user=staff, estate=estate, role="manager")
     buildings = Building.objects.bulk_create([Building(estate=estate, name=f"{i}栋") for i in range(1, 41)])
     garage = Building.objects.create(estate=estate, name="地下车库")
     units = []
@@ -204,6 +206,7 @@ def run() -> None:
         "hash",
         "receipt_code",
         "nonce",
+        "candidates",
     ]
     choices = ["agree"] * 6 + ["oppose"] * 3 + ["abstain"]
     with connection.cursor() as cursor:
@@ -240,6 +243,7 @@ def run() -> None:
                             ballot.hash,
                             services.receipt_code_for(ballot.hash),
                             ballot.nonce,
+                            "[]",  # yes/no motions: no candidates (JSON)
                         ]
                     )
                     prev = ballot.hash

@@ -1,4 +1,9 @@
-"""REST API of the owners' assembly (/api/v1/voting/): thin views over selectors and services."""
+"""REST API of the owners' assembly (/api/v1/voting/): thin views over selectors and services.
+
+Meetings, motions (with an election's candidates), results, the one-motion cast, receipts and
+the staff's ballot list; whole ballots and paper ballots are in ``api_ballots``. Staff never
+list named choices before the results are published (``selectors.choice_visible_to_staff``).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,15 @@ from community.api.errors import Conflict
 from community.api.filters import IdFilter
 
 from . import selectors, services
-from .models import OWNER_CHOICES, Ballot, Meeting, MeetingStatus, Motion, MotionAttachment
+from .models import (
+    OWNER_CHOICES,
+    Ballot,
+    Candidate,
+    Meeting,
+    MeetingStatus,
+    Motion,
+    MotionAttachment,
+)
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -31,13 +44,26 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return reverse("portal-voting:attachment", args=[obj.pk])
 
 
+class CandidateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Candidate
+        fields = ["id", "position", "name", "statement"]
+
+
 class MotionSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    seats = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="An election (candidate list): how many may be elected; choose up to this many. "
+        "Null for a yes/no motion.",
+    )
+    candidates = CandidateSerializer(many=True, read_only=True)
 
     class Meta:
         model = Motion
-        fields = ["id", "position", "title", "text", "matter", "kind", "attachments"]
+        fields = ["id", "position", "title", "text", "matter", "kind", "seats", "candidates", "attachments"]
 
 
 class MeetingSerializer(serializers.ModelSerializer):
@@ -74,6 +100,7 @@ class MeetingDetailSerializer(MeetingSerializer):
 class BallotSerializer(serializers.ModelSerializer):
     motion_title = serializers.CharField(source="motion.title", read_only=True)
     counted = serializers.SerializerMethodField()
+    candidates = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
     class Meta:
         model = Ballot
@@ -83,6 +110,7 @@ class BallotSerializer(serializers.ModelSerializer):
             "motion",
             "motion_title",
             "choice",
+            "candidates",
             "channel",
             "cast_at",
             "receipt_code",
@@ -104,6 +132,7 @@ class StaffBallotSerializer(serializers.ModelSerializer):
             "roll_entry",
             "roll_entry_name",
             "choice",
+            "candidates",
             "channel",
             "cast_at",
             "superseded",
@@ -112,7 +141,9 @@ class StaffBallotSerializer(serializers.ModelSerializer):
     def to_representation(self, obj):
         data = super().to_representation(obj)
         if not self.context["show_choice"]:
-            data.pop("choice")  # secret meeting: who took part, never what they chose
+            # Secret meeting, or results not yet published: who took part, never what they chose.
+            data.pop("choice")
+            data.pop("candidates")
         return data
 
 
@@ -129,6 +160,21 @@ class FiguresSerializer(serializers.Serializer):
     abstain_owners = serializers.IntegerField()
 
 
+class CandidateTallySerializer(serializers.Serializer):
+    candidate = serializers.IntegerField(source="candidate_id")
+    name = serializers.CharField()
+    yes_area = serializers.DecimalField(max_digits=14, decimal_places=2)
+    yes_owners = serializers.IntegerField()
+    passed = serializers.BooleanField(
+        source="outcome.decision.passed", help_text="Reached the Art. 278 thresholds alone."
+    )
+    rank = serializers.IntegerField(source="outcome.rank", allow_null=True)
+    elected = serializers.BooleanField(source="outcome.elected")
+    tied = serializers.BooleanField(
+        source="outcome.tied", help_text="Tied for the last seat(s): a runoff decides."
+    )
+
+
 class TallySerializer(serializers.Serializer):
     motion = serializers.IntegerField(source="motion_id")
     title = serializers.CharField()
@@ -143,6 +189,10 @@ class TallySerializer(serializers.Serializer):
         "shown beside the raw figures; null when the estate does not use it.",
     )
     imputed_passed = serializers.SerializerMethodField()
+    seats = serializers.IntegerField(allow_null=True)
+    candidates = CandidateTallySerializer(
+        many=True, help_text="An election: each candidate's votes and outcome; empty for a yes/no motion."
+    )
 
     def get_imputed_passed(self, obj) -> bool | None:
         return obj.imputed_decision.passed if obj.imputed_decision else None
@@ -255,16 +305,17 @@ class Results(APIView):
 
 
 class StaffBallotList(generics.ListAPIView):
-    """Staff of the meeting's estate: every ballot; the choice only in a named meeting."""
+    """Staff whose role may see ballots in the meeting's estate: who took part; the choice only
+    in a named meeting whose results are published."""
 
     serializer_class = StaffBallotSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Ballot.objects.none()
-        meeting = get_object_or_404(selectors.meetings_for_staff(self.request.user), pk=self.kwargs["pk"])
-        if not selectors.is_meeting_staff(self.request.user, meeting):
-            raise exceptions.PermissionDenied()
+        meeting = get_object_or_404(
+            selectors.meetings_for_staff(self.request.user, selectors.VIEW_BALLOT), pk=self.kwargs["pk"]
+        )
         self.meeting = meeting
         return selectors.staff_ballots(meeting)
 

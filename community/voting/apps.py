@@ -11,20 +11,45 @@ class VotingConfig(AppConfig):
     label = "voting"
     verbose_name = _("Owners' assembly")
 
+    # Only the roles named here touch the assembly (#15: roles, not membership): technicians,
+    # security, eldercare and the community office see no meetings and no ballots.
     # Managers assist the convenor (owners' committee or preparatory group) in running meetings;
     # the front desk takes paper and proxy ballots over the counter and keys them in. Nobody on
     # the staff confirms a paper ballot: scrutineers are residents, in the portal. Ballots,
     # results and events are never edited by hand: services write them.
     role_permissions = {
-        "manager": _perms(["meeting", "motion", "motionattachment"], ["view", "add", "change", "delete"])
-        + _perms(["rollentry", "rollunit", "motionresult", "ballot", "meetingevent"], ["view"])
+        "manager": _perms(
+            ["meeting", "motion", "motionattachment", "candidate"], ["view", "add", "change", "delete"]
+        )
+        + _perms(
+            [
+                "rollentry",
+                "rollunit",
+                "motionresult",
+                "candidateresult",
+                "ballot",
+                "meetingevent",
+                "scopeentrance",
+            ],
+            ["view"],
+        )
         + _perms(
             ["rollcorrection", "proxyauthorisation", "paperballot", "identitydecision", "scrutineer"],
             ["view", "add"],
         )
         + _perms(["votingsettings"], ["view", "add", "change"]),
         "front_desk": _perms(
-            ["meeting", "motion", "motionattachment", "rollentry", "rollunit", "motionresult", "ballot"],
+            [
+                "meeting",
+                "motion",
+                "motionattachment",
+                "candidate",
+                "rollentry",
+                "rollunit",
+                "motionresult",
+                "candidateresult",
+                "ballot",
+            ],
             ["view"],
         )
         + _perms(["proxyauthorisation", "paperballot"], ["view", "add"]),
@@ -32,4 +57,9 @@ class VotingConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the tasks with Celery in every process (services schedule them by name).
-        from . import tasks  # noqa: F401
+        # Registers the notification messages, so stored rows render even in a process that
+        # never imported the services.
+        from . import (
+            messages,  # noqa: F401
+            tasks,  # noqa: F401
+        )

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from . import selectors, services
-from .models import Ballot, Choice, Meeting, MotionResult, RollEntry
+from .models import Ballot, CandidateResult, Choice, Meeting, MotionResult, RollEntry
 
 
 @dataclass
@@ -22,6 +22,10 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def stored_differs(row, fields: dict) -> bool:
+    return any(getattr(row, name) != value for name, value in fields.items())
 
 
 def meeting_verify(meeting: Meeting) -> Report:
@@ -86,6 +90,17 @@ def meeting_verify(meeting: Meeting) -> Report:
     total_area = sum((e.area for e in entries.values() if not e.excluded), Decimal(0))
     total_owners = sum(1 for e in entries.values() if not e.excluded)
 
+    # Candidate lists: each candidate's figures from the chain's current ballots.
+    chosen: dict[int, tuple[Decimal, int]] = {}
+    for (_motion_id, entry_id), ballot in current.items():
+        entry = entries.get(entry_id)
+        if entry is None or entry.excluded or ballot.choice != Choice.SELECTED:
+            continue
+        for pk in ballot.candidates:
+            area, owners = chosen.get(pk, (Decimal(0), 0))
+            chosen[pk] = (area + entry.area, owners + 1)
+    frozen = {r.candidate_id: r for r in CandidateResult.objects.filter(candidate__motion__meeting=meeting)}
+
     results = {r.motion_id: r for r in MotionResult.objects.filter(motion__meeting=meeting)}
     for tally in selectors.meeting_tally(meeting, follow_majority=False):
         f = tally.figures
@@ -99,6 +114,14 @@ def meeting_verify(meeting: Meeting) -> Report:
                 )
         if (f.total_area, f.total_owners) != (total_area, total_owners):
             report.problems.append(f"motion {tally.motion_id}: roll totals differ")
+        for c in tally.candidates:
+            if chosen.get(c.candidate_id, (Decimal(0), 0)) != (c.yes_area, c.yes_owners):
+                report.problems.append(f"candidate {c.candidate_id}: chain and database tally differ")
+            kept = frozen.get(c.candidate_id)
+            if kept is not None and stored_differs(kept, c.result_fields()):
+                report.problems.append(
+                    f"candidate {c.candidate_id}: published result differs from the recount"
+                )
         stored = results.get(tally.motion_id)
         if stored is not None:
             for name, value in tally.result_fields().items():

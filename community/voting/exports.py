@@ -67,6 +67,33 @@ def _rows(meeting: Meeting) -> tuple[list[str], list[list]]:
                 strict.get(Choice.INVALID, 0),
             ]
         )
+        for c in t.candidates:
+            # One row per candidate: the area and owners who chose them (the "agree" columns),
+            # judged against the motion's participation; "passed" is whether they were elected.
+            outcome = (
+                _("elected") if c.outcome.elected else (_("tied: runoff") if c.outcome.tied else _("no"))
+            )
+            rows.append(
+                [
+                    _("%(title)s — candidate %(name)s") % {"title": t.title, "name": c.name},
+                    t.matter,
+                    "",
+                    f.total_area,
+                    f.total_owners,
+                    f.participating_area,
+                    f.participating_owners,
+                    c.yes_area,
+                    c.yes_owners,
+                    "",
+                    "",
+                    "",
+                    "",
+                    _("yes") if t.decision.quorum_met else _("no"),
+                    outcome,
+                    "",
+                    "",
+                ]
+            )
         if t.imputed is not None:
             g = t.imputed
             rows.append(

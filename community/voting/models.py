@@ -30,6 +30,7 @@ __all__ = ["MeetingAction", "MeetingStatus"]  # re-exported: models are where ca
 ATTACHMENT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"]
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_PROXY_PRINCIPAL_LIMIT = 3
+MAX_SEATS = 50
 MAX_PROXY_PRINCIPAL_LIMIT = 50
 AUTHORISATION_EXTENSIONS = ["pdf", "jpg", "jpeg", "png"]
 
@@ -43,9 +44,12 @@ def validate_file_size(value) -> None:
 
 
 class Convenor(models.TextChoices):
+    """Who convenes the assembly: the owners' committee, or — for the first assembly, before
+    any committee is elected — the preparatory group (筹备组) formed under the street office.
+    The street office itself never convenes, and the property company only assists (#10)."""
+
     OWNERS_COMMITTEE = "owners_committee", _("Owners' committee")
-    PREPARATORY_GROUP = "preparatory_group", _("Preparatory group")
-    SUBDISTRICT_OFFICE = "subdistrict_office", _("Sub-district office")
+    PREPARATORY_GROUP = "preparatory_group", _("Preparatory group (first assembly)")
 
 
 class BallotMode(models.TextChoices):
@@ -116,7 +120,8 @@ class Meeting(models.Model):
         _("ballot mode"), max_length=8, choices=BallotMode.choices, default=BallotMode.NAMED
     )
     # The meeting's scope: none chosen = the whole estate; else the owners of these buildings
-    # decide (e.g. using the maintenance funds for one building's lift).
+    # and of the entrances in ``scope_entrances`` decide (e.g. using the maintenance funds for
+    # one building's or one entrance's lift).
     scope_buildings = models.ManyToManyField(
         Building,
         blank=True,
@@ -177,6 +182,33 @@ class Meeting(models.Model):
         return self.ballot_mode == BallotMode.SECRET
 
 
+class ScopeEntrance(models.Model):
+    """One entrance (单元) of a building in a meeting's scope: its units' owners are on the roll.
+
+    Entrances are not rows of their own (``Unit.entrance`` is text), so the pair names one."""
+
+    estate_path = "meeting__estate"
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="scope_entrances", verbose_name=_("meeting")
+    )
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="+", verbose_name=_("building")
+    )
+    entrance = models.CharField(_("entrance (单元)"), max_length=20)
+
+    class Meta:
+        verbose_name = _("entrance in scope")
+        verbose_name_plural = _("entrances in scope")
+        ordering = ["meeting", "building__name", "entrance"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "building", "entrance"], name="scopeentrance_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.building.name}-{self.entrance}单元"
+
+
 class Choice(models.TextChoices):
     AGREE = "agree", _("Agree")
     OPPOSE = "oppose", _("Oppose")
@@ -186,6 +218,8 @@ class Choice(models.TextChoices):
     # no part in that motion. The export keeps both apart (the strict figures).
     INVALID = "invalid", _("Invalid (counted as abstention)")
     BLANK = "blank", _("Blank")
+    # A candidate-list motion: the owner chose one or more candidates (``Ballot.candidates``).
+    SELECTED = "selected", _("Chose candidates")
 
 
 # What an owner chooses in the portal; blank and invalid come only from returned paper.
@@ -224,6 +258,17 @@ class Motion(models.Model):
     justification = models.TextField(_("why this classification"), blank=True)
     # The kind may be raised (ordinary -> special) after the notice, never lowered.
     raised_to_special = models.BooleanField(_("raised to the special majority"), default=False)
+    # Set: a candidate-list motion (an election with more candidates than seats): each owner
+    # chooses up to ``seats`` candidates; ``rules.elect`` decides who is elected.
+    seats = models.PositiveSmallIntegerField(
+        _("seats"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SEATS)],
+        help_text=_(
+            "Only for an election: how many candidates can be elected. Leave empty for a yes/no motion."
+        ),
+    )
 
     class Meta:
         verbose_name = _("motion")
@@ -239,6 +284,31 @@ class Motion(models.Model):
 
     def get_kind_display(self) -> str:
         return str(MotionKind(self.kind).label)
+
+    @property
+    def is_election(self) -> bool:
+        return self.seats is not None
+
+
+class Candidate(models.Model):
+    """One candidate on a candidate-list motion (e.g. for the owners' committee)."""
+
+    estate_path = "motion__meeting__estate"
+
+    motion = models.ForeignKey(
+        Motion, on_delete=models.CASCADE, related_name="candidates", verbose_name=_("motion")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    name = models.CharField(_("name"), max_length=100)
+    statement = models.TextField(_("statement"), blank=True)
+
+    class Meta:
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        ordering = ["motion", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class MotionAttachment(models.Model):
@@ -461,6 +531,8 @@ class Ballot(models.Model):
         RollEntry, on_delete=models.PROTECT, related_name="ballots", verbose_name=_("roll entry")
     )
     choice = models.CharField(_("choice"), max_length=8, choices=Choice.choices)
+    # Candidate-list motions: the chosen candidates' ids, sorted (choice "selected"); hashed.
+    candidates = models.JSONField(_("chosen candidates"), default=list, blank=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     proxy = models.ForeignKey(
         ProxyAuthorisation,
@@ -548,6 +620,29 @@ class MotionResult(models.Model):
 
     def __str__(self) -> str:
         return str(self.motion_id)
+
+
+class CandidateResult(models.Model):
+    """One candidate's frozen figures and outcome (``rules.elect``), beside the MotionResult."""
+
+    estate_path = "candidate__motion__meeting__estate"
+
+    candidate = models.OneToOneField(
+        Candidate, on_delete=models.CASCADE, related_name="result", verbose_name=_("candidate")
+    )
+    yes_area = models.DecimalField(_("area choosing the candidate"), max_digits=14, decimal_places=2)
+    yes_owners = models.PositiveIntegerField(_("owners choosing the candidate"))
+    passed = models.BooleanField(_("reached the Art. 278 thresholds"))
+    elected = models.BooleanField(_("elected"))
+    tied = models.BooleanField(_("tied for the last seat"), default=False)
+    rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("candidate result")
+        verbose_name_plural = _("candidate results")
+
+    def __str__(self) -> str:
+        return str(self.candidate_id)
 
 
 class MeetingEventType(models.TextChoices):

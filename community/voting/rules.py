@@ -9,6 +9,7 @@ so a result exactly at a bound ("以上" includes it, "过半数" does not) is d
   the participating owners.
 * Special matter (6–8): yes votes hold ≥ 3/4 of both.
 * Abstentions participate: they count toward quorum and the denominator, never toward yes.
+* Candidate lists (``elect``): each candidate passes the above alone; seats by votes in order.
 """
 
 from __future__ import annotations
@@ -179,3 +180,97 @@ def quorum_shortfall(
     area = still_needed(participating_area, total_area, QUORUM, inclusive=True, step=CENT)
     owners = still_needed(participating_owners, total_owners, QUORUM, inclusive=True, step=Fraction(1))
     return Decimal(area.numerator) / Decimal(area.denominator), int(owners)
+
+
+# --- Candidate lists (an election with more candidates than seats) -----------------------------
+
+
+@dataclass(frozen=True)
+class CandidateVotes:
+    """What one candidate received: the area and heads of the owners who chose them."""
+
+    key: object
+    yes_area: Number
+    yes_owners: int
+
+
+@dataclass(frozen=True)
+class CandidateOutcome:
+    key: object
+    decision: Decision  # the Art. 278 test of this candidate alone (quorum, majority)
+    rank: int | None  # 1 = most votes among those who reached the thresholds; None otherwise
+    elected: bool
+    tied: bool  # tied for the last seat(s) with more candidates than seats left: a runoff decides
+
+
+def vote_order(votes: CandidateVotes) -> tuple[Fraction, Fraction]:
+    """Votes in order: heads (得票人数) first, then area; both equal is a tie."""
+    return (Fraction(votes.yes_owners), Fraction(votes.yes_area))
+
+
+def elect(
+    kind: str,
+    *,
+    seats: int,
+    total_area: Number,
+    total_owners: int,
+    participating_area: Number,
+    participating_owners: int,
+    candidates: list[CandidateVotes],
+) -> list[CandidateOutcome]:
+    """Who is elected on a candidate-list motion, one outcome per candidate in the given order.
+
+    * Every owner who returned the ballot takes part in the motion (a blank or spoiled list is
+      an abstention), so each candidate is tested on the motion's own participation: elected
+      only if the quorum is met and the owners choosing them pass the Art. 278 majority of
+      ``kind`` (more than half of the participating area AND heads; three quarters if special).
+    * Of those who pass, seats are filled by votes in order (``vote_order``: heads, then area).
+    * A group tied on both for more seats than are left takes none of them: the tied seats stay
+      vacant for a runoff, and no one ranked below the tie is elected in their place.
+    """
+    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
+        raise ValueError(f"seats must be a whole number ≥ 1, not {seats!r}.")
+    keys = [c.key for c in candidates]
+    if len(set(keys)) != len(keys):
+        raise ValueError("Each candidate appears once.")
+    decisions = {
+        c.key: decide(
+            kind,
+            total_area=total_area,
+            total_owners=total_owners,
+            participating_area=participating_area,
+            participating_owners=participating_owners,
+            yes_area=c.yes_area,
+            yes_owners=c.yes_owners,
+        )
+        for c in candidates
+    }
+    qualified = sorted((c for c in candidates if decisions[c.key].passed), key=vote_order, reverse=True)
+    rank: dict[object, int] = {}
+    for i, c in enumerate(qualified):  # equal votes, equal rank ("1, 2, 2, 4")
+        rank[c.key] = (
+            rank[qualified[i - 1].key] if i and vote_order(c) == vote_order(qualified[i - 1]) else i + 1
+        )
+    elected: set = set()
+    tied: set = set()
+    left = seats
+    i = 0
+    while i < len(qualified) and left > 0:
+        group = [c.key for c in qualified[i:] if vote_order(c) == vote_order(qualified[i])]
+        if len(group) <= left:
+            elected.update(group)
+            left -= len(group)
+        else:
+            tied.update(group)
+            left = 0
+        i += len(group)
+    return [
+        CandidateOutcome(
+            key=c.key,
+            decision=decisions[c.key],
+            rank=rank.get(c.key),
+            elected=c.key in elected,
+            tied=c.key in tied,
+        )
+        for c in candidates
+    ]

@@ -9,10 +9,11 @@ import re
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from community.scoping import my_estate_ids, staff_estate_ids, staff_scope
+from community.scoping import my_estate_ids, staff_estate_ids_for_perm
 
 from .models import (
     Ballot,
+    Candidate,
     Meeting,
     MeetingEvent,
     MeetingStatus,
@@ -67,32 +68,48 @@ def meetings_for_resident(user) -> QuerySet[Meeting]:
     )
 
 
-def meetings_for_staff(user) -> QuerySet[Meeting]:
-    return staff_scope(Meeting.objects.select_related("estate"), user)
+# Roles, not membership (#15): staff see an estate's meetings only where one of their roles
+# there declares it (managers, the front desk); eldercare, security and technicians see none.
+VIEW_MEETING = "voting.view_meeting"
+VIEW_BALLOT = "voting.view_ballot"
+KEY_PAPER = "voting.add_paperballot"
+
+
+def staff_estates(user, perm: str = VIEW_MEETING) -> frozenset[int] | None:
+    """Estates where the user's roles declare ``perm`` (None: every estate, superusers)."""
+    if not (user.is_authenticated and user.is_staff):
+        return frozenset()
+    return staff_estate_ids_for_perm(user, perm)
+
+
+def meetings_for_staff(user, perm: str = VIEW_MEETING) -> QuerySet[Meeting]:
+    ids = staff_estates(user, perm)
+    qs = Meeting.objects.select_related("estate")
+    return qs if ids is None else qs.filter(estate_id__in=ids)
 
 
 def meetings_visible_to(user) -> QuerySet[Meeting]:
-    """Staff see their estates' meetings (drafts too); residents see theirs (API)."""
+    """Staff see the meetings (drafts too) of estates where their role may; residents see
+    theirs (API)."""
     if not user.is_authenticated:
         return Meeting.objects.none()
     resident_q = Q(status__in=RESIDENT_STATUSES) & (Q(estate_id__in=my_estate_ids(user)) | _on_roll(user))
-    ids = staff_estate_ids(user) if user.is_staff else frozenset()
+    ids = staff_estates(user)
     if ids is None:
         return Meeting.objects.select_related("estate")
     staff_q = Q(estate_id__in=ids) if ids else Q(pk__in=[])
     return Meeting.objects.filter(staff_q | resident_q).select_related("estate")
 
 
-def is_meeting_staff(user, meeting: Meeting) -> bool:
-    if not (user.is_authenticated and user.is_staff):
-        return False
-    ids = staff_estate_ids(user)
+def is_meeting_staff(user, meeting: Meeting, perm: str = VIEW_MEETING) -> bool:
+    ids = staff_estates(user, perm)
     return ids is None or meeting.estate_id in ids
 
 
 def motions_with_attachments(meeting: Meeting) -> QuerySet[Motion]:
     return meeting.motions.prefetch_related(
-        Prefetch("attachments", queryset=MotionAttachment.objects.order_by("id"))
+        Prefetch("attachments", queryset=MotionAttachment.objects.order_by("id")),
+        Prefetch("candidates", queryset=Candidate.objects.order_by("position", "id")),
     ).order_by("position", "id")
 
 
@@ -158,10 +175,18 @@ def meeting_events(meeting: Meeting) -> QuerySet[MeetingEvent]:
     return MeetingEvent.objects.filter(meeting=meeting).select_related("actor").order_by("at", "id")
 
 
+def paper_ballots(meeting: Meeting) -> QuerySet[PaperBallot]:
+    return (
+        PaperBallot.objects.filter(meeting=meeting)
+        .select_related("roll_entry", "meeting")
+        .order_by("received_at", "id")
+    )
+
+
 def paper_ballots_pending(meeting: Meeting) -> QuerySet[PaperBallot]:
     return (
         PaperBallot.objects.filter(meeting=meeting, status=PaperBallotStatus.PENDING)
-        .select_related("roll_entry", "entered_by")
+        .select_related("roll_entry", "entered_by", "meeting")
         .order_by("received_at", "id")
     )
 
@@ -175,8 +200,18 @@ def staff_ballots(meeting: Meeting) -> QuerySet[Ballot]:
 
 
 def choice_visible_to_staff(meeting: Meeting) -> bool:
-    """Named meetings: staff see who voted what. Secret: only who took part."""
-    return not meeting.is_secret
+    """Named meetings, once the results are published: staff see who voted what. Before
+    publication nobody on the staff lists or searches named choices (#15: a technician
+    listing 807 named ballots while voting was open); secret meetings: only who took part."""
+    return not meeting.is_secret and meeting.status == MeetingStatus.PUBLISHED
+
+
+def paper_choices_visible(paper: PaperBallot, user) -> bool:
+    """A keyed sheet's choices: to the person who keyed it, or to everyone with access once
+    the results are published (named meetings). Scrutineers read them in the portal."""
+    if paper.entered_by_id == getattr(user, "pk", None):
+        return True
+    return choice_visible_to_staff(paper.meeting)
 
 
 def results_visible_to_residents(meeting: Meeting) -> bool:

@@ -1,6 +1,10 @@
 """The tally: SQL aggregates over the roll and the current ballots (exact Decimals on every
-database), the figures and decision of each motion, and the "non-voters follow the majority"
-figures beside them where an estate adopted that rule."""
+database), the figures and decision of each motion, the candidates of a candidate-list motion
+(``rules.elect``), and the "non-voters follow the majority" figures beside them where an estate
+adopted that rule (never for elections: who is elected comes from actual votes only).
+
+Slightly over ~400 lines on purpose: the live tally, the frozen (published) one and the Python
+recount share the figures types and must stay side by side to stay equal."""
 
 from __future__ import annotations
 
@@ -13,7 +17,17 @@ from django.db.models import BigIntegerField, Count, F, Q, Sum
 from django.db.models.functions import Cast, Round
 
 from . import rules
-from .models import Ballot, Choice, Meeting, Motion, MotionResult, RollEntry, VotingSettings
+from .models import (
+    Ballot,
+    Candidate,
+    CandidateResult,
+    Choice,
+    Meeting,
+    Motion,
+    MotionResult,
+    RollEntry,
+    VotingSettings,
+)
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -82,6 +96,25 @@ class Figures:
 
 
 @dataclass(frozen=True)
+class CandidateTally:
+    candidate_id: int
+    name: str
+    yes_area: Decimal
+    yes_owners: int
+    outcome: rules.CandidateOutcome
+
+    def result_fields(self) -> dict:
+        return {
+            "yes_area": self.yes_area,
+            "yes_owners": self.yes_owners,
+            "passed": self.outcome.decision.passed,
+            "elected": self.outcome.elected,
+            "tied": self.outcome.tied,
+            "rank": self.outcome.rank,
+        }
+
+
+@dataclass(frozen=True)
 class MotionTally:
     motion_id: int
     title: str
@@ -94,6 +127,10 @@ class MotionTally:
     imputed_decision: rules.Decision | None = None
     imputed_side: str = ""
     extra: dict = field(default_factory=dict)
+    # A candidate-list motion: one row per candidate, in list order; ``decision.passed`` is
+    # whether anyone was elected.
+    seats: int | None = None
+    candidates: list[CandidateTally] = field(default_factory=list)
 
     @property
     def quorum_shortfall(self) -> tuple[Decimal, int]:
@@ -152,7 +189,37 @@ def _impute(figures: Figures) -> tuple[Figures, str] | None:
     return Figures(total_area=figures.total_area, total_owners=figures.total_owners, **values), side
 
 
-def _tally(motion: Motion, figures: Figures, follow_majority: bool) -> MotionTally:
+def _election(motion: Motion, figures: Figures, votes: list[tuple[int, str, Decimal, int]]) -> MotionTally:
+    """A candidate-list motion: each candidate tested alone on the motion's participation."""
+    outcomes = rules.elect(
+        motion.kind,
+        seats=motion.seats,
+        total_area=figures.total_area,
+        total_owners=figures.total_owners,
+        participating_area=figures.participating_area,
+        participating_owners=figures.participating_owners,
+        candidates=[rules.CandidateVotes(pk, area, owners) for pk, _name, area, owners in votes],
+    )
+    decision = figures.decide(motion.kind)
+    decision = dataclasses.replace(decision, passed=any(o.elected for o in outcomes))
+    return MotionTally(
+        motion_id=motion.pk,
+        title=motion.title,
+        matter=motion.matter,
+        kind=motion.kind,
+        figures=figures,
+        decision=decision,
+        seats=motion.seats,
+        candidates=[
+            CandidateTally(pk, name, area, owners, outcome)
+            for (pk, name, area, owners), outcome in zip(votes, outcomes, strict=True)
+        ],
+    )
+
+
+def _tally(motion: Motion, figures: Figures, follow_majority: bool, votes=None) -> MotionTally:
+    if motion.is_election:
+        return _election(motion, figures, votes or [])
     decision = figures.decide(motion.kind)
     imputed = _impute(figures) if follow_majority else None
     imputed_decision = None
@@ -194,6 +261,8 @@ def counted_as(choice: str, blank_is_abstention: bool) -> str | None:
     estate says so (default), else it takes no part in the motion."""
     if choice == Choice.INVALID:
         return Choice.ABSTAIN
+    if choice == Choice.SELECTED:  # an election: chose someone (took part, on the "agree" column)
+        return Choice.AGREE
     if choice == Choice.BLANK:
         return Choice.ABSTAIN if blank_is_abstention else None
     return choice
@@ -233,8 +302,10 @@ def meeting_tally(meeting: Meeting, *, follow_majority: bool | None = None) -> l
         per = counts.setdefault(row["motion_id"], {})
         area, owners = per.get(side, (ZERO, 0))
         per[side] = (area + to_cents(row["area"]), owners + row["owners"])
+    motions = list(meeting.motions.order_by("position", "id"))
+    votes = _candidate_votes(meeting) if any(m.is_election for m in motions) else {}
     result = []
-    for motion in meeting.motions.order_by("position", "id"):
+    for motion in motions:
         c = counts.get(motion.pk, {})
 
         def get(choice: str, c=c) -> tuple[Decimal, int]:
@@ -250,14 +321,50 @@ def meeting_tally(meeting: Meeting, *, follow_majority: bool | None = None) -> l
             abstain_area=get(Choice.ABSTAIN)[0],
             abstain_owners=get(Choice.ABSTAIN)[1],
         )
-        result.append(_tally(motion, figures, follow_majority))
+        result.append(_tally(motion, figures, follow_majority, votes.get(motion.pk)))
     return result
+
+
+def _candidate_votes(meeting: Meeting) -> dict[int, list[tuple[int, str, Decimal, int]]]:
+    """Motion id -> (candidate id, name, area, owners) of the counted ballots choosing each
+    candidate, in list order. Two queries; the lists are summed here (JSON columns are not
+    aggregated alike on every database)."""
+    votes: dict[int, dict[int, list]] = {}
+    names: dict[int, list[tuple[int, str]]] = {}
+    for motion_id, pk, name in (
+        Candidate.objects.filter(motion__meeting=meeting)
+        .order_by("motion_id", "position", "id")
+        .values_list("motion_id", "pk", "name")
+    ):
+        names.setdefault(motion_id, []).append((pk, name))
+        votes.setdefault(motion_id, {})[pk] = [ZERO, 0]
+    rows = (
+        _counted_ballots(meeting)
+        .filter(choice=Choice.SELECTED)
+        .values_list("motion_id", "candidates", "roll_entry__area")
+    )
+    for motion_id, chosen, area in rows.iterator(chunk_size=5000):
+        per = votes.get(motion_id, {})
+        for pk in chosen:
+            if pk in per:
+                per[pk][0] += Decimal(area).quantize(CENT)
+                per[pk][1] += 1
+    return {
+        motion_id: [(pk, name, *votes[motion_id][pk]) for pk, name in listed]
+        for motion_id, listed in names.items()
+    }
 
 
 def published_tally(meeting: Meeting) -> list[MotionTally]:
     """The results frozen at close (as published), one query for motions and results."""
     follow_majority = follows_majority(meeting)
     tallies = []
+    frozen = {
+        c.candidate_id: c
+        for c in CandidateResult.objects.filter(candidate__motion__meeting=meeting).select_related(
+            "candidate"
+        )
+    }
     for motion in meeting.motions.select_related("result").order_by("position", "id"):
         try:
             r: MotionResult = motion.result
@@ -273,7 +380,12 @@ def published_tally(meeting: Meeting) -> list[MotionTally]:
             abstain_area=r.abstain_area,
             abstain_owners=r.abstain_owners,
         )
-        tallies.append(_tally(motion, figures, follow_majority))
+        votes = sorted(
+            (c.candidate.position, c.candidate_id, c.candidate.name, c.yes_area, c.yes_owners)
+            for c in frozen.values()
+            if c.candidate.motion_id == motion.pk
+        )
+        tallies.append(_tally(motion, figures, follow_majority, [v[1:] for v in votes]))
     return tallies
 
 

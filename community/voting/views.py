@@ -70,6 +70,7 @@ def detail(request, pk: int):
         "settings": estate_settings,
         "blank_is_abstention": estate_settings.blank_is_abstention,
         "scope_buildings": list(meeting.scope_buildings.order_by("name")),
+        "scope_entrances": list(meeting.scope_entrances.select_related("building")),
         "not_on_roll_message": services.not_on_roll_message(),
         "tallies": selectors.published_tally(meeting)
         if selectors.results_visible_to_residents(meeting)
@@ -85,6 +86,34 @@ def _refused(request, meeting, message: str):
     return render(request, "portal/voting/refused.html", {"meeting": meeting, "message": message}, status=403)
 
 
+def _answer(motion, values: list[str]):
+    """A motion's answer as posted: one choice, or for an election the ticked candidates
+    ("abstain" ticked wins: the owner abstains on the whole list)."""
+    if not motion.seats:
+        return values[0] if values else ""
+    if "abstain" in values:
+        return "abstain"
+    return [int(v) for v in values if v.isdigit()]
+
+
+def _confirm_row(motion, answer):
+    """(motion, label shown, values to post again) for the confirmation page."""
+    if isinstance(answer, list):
+        if not answer:
+            return motion, None, []
+        names = {c.pk: c.name for c in motion.candidates.all()}
+        if not set(answer) <= set(names):
+            raise ValidationError(_("Choose candidates listed for “%(t)s”.") % {"t": motion.title})
+        if len(answer) > motion.seats:
+            raise ValidationError(
+                _("Choose at most %(n)d candidate(s) for “%(t)s”.") % {"n": motion.seats, "t": motion.title}
+            )
+        return motion, "、".join(names[pk] for pk in answer), [str(pk) for pk in answer]
+    if answer and answer not in OWNER_CHOICES:
+        raise ValidationError(_("Choose agree, oppose or abstain."))
+    return motion, Choice(answer).label if answer else None, [answer] if answer else []
+
+
 @login_required
 @require_POST
 def submit(request, pk: int):
@@ -95,13 +124,14 @@ def submit(request, pk: int):
     entry = _chosen_entry(entries, request.POST.get("entry"))
     if entry is None:
         return _refused(request, meeting, services.not_on_roll_message())
-    motions = list(meeting.motions.order_by("position", "id"))
-    choices = {m.pk: request.POST.get(f"motion-{m.pk}", "") for m in motions}
+    motions = list(selectors.motions_with_attachments(meeting))
+    choices = {m.pk: _answer(m, request.POST.getlist(f"motion-{m.pk}")) for m in motions}
     if request.POST.get("confirm") != "1":
-        if any(c and c not in OWNER_CHOICES for c in choices.values()):
-            messages.error(request, _("Choose agree, oppose or abstain."))
+        try:
+            rows = [_confirm_row(m, choices[m.pk]) for m in motions]
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
             return redirect("portal-voting:detail", meeting.pk)
-        rows = [(m, Choice(choices[m.pk]).label if choices[m.pk] else None, choices[m.pk]) for m in motions]
         return render(
             request,
             "portal/voting/confirm.html",

@@ -6,15 +6,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from community.accounts.roles import StaffRole
 from community.voting import services
 from community.voting.models import Ballot, Meeting, ProxyAuthorisation, RollCorrection, RollEntry
-from tests.factories import MeetingFactory, meeting_closed, meeting_open
+from tests.factories import MeetingFactory, StaffFactory, meeting_closed, meeting_open
 from tests.voting.helpers import meeting_announced
 
 
@@ -199,6 +201,9 @@ def test_secret_meeting_hides_choices_from_staff(build, staff_a, client_for, mod
     meeting = meeting_open(estate=build.estate, by=staff_a, ballot_mode=mode)
     ballot = services.ballot_cast_by_owner(user=owner.user, motion=meeting.motions.first(), choice="oppose")
     client = client_for(staff_a)
+    # Before publication no staff member sees a named choice either (#15).
+    assert "Oppose" not in client.get(reverse("admin:voting_ballot_changelist")).content.decode()
+    meeting_closed(meeting, by=staff_a)
     listing = client.get(reverse("admin:voting_ballot_changelist")).content.decode()
     assert owner.name in listing or RollEntry.objects.get(meeting=meeting).name in listing
     assert ("Oppose" in listing) is shown
@@ -222,13 +227,15 @@ def test_secret_choices_cannot_be_filtered_from_the_query_string(build, staff_a,
 
 
 def test_a_role_in_another_estate_does_not_allow_running_its_meetings(build, staff_a, client_for, estate_b):
-    from community.accounts.roles import StaffRole
     from community.residents.models import StaffMembership
 
     # Manager in A, only front desk in B: may see B's meeting, may not publish its notice.
     StaffMembership.objects.create(user=staff_a, estate=estate_b, role=StaffRole.FRONT_DESK)
     other = MeetingFactory(estate=estate_b)
-    services.motion_create(meeting=other, title="议题", text="…", matter=4, by=staff_a)
+    with pytest.raises(PermissionDenied):  # the service refuses too, not only the admin
+        services.motion_create(meeting=other, title="议题", text="…", matter=4, by=staff_a)
+    manager_b = StaffFactory(estate=estate_b, role=StaffRole.MANAGER)
+    services.motion_create(meeting=other, title="议题", text="…", matter=4, by=manager_b)
     client = client_for(staff_a)
     client.post(
         reverse("admin:voting_meeting_changelist"),

@@ -118,6 +118,9 @@ def test_staff_see_choices_only_in_named_meetings(build, staff_a, api, mode, sho
     owner, _ = build.owner()
     meeting = meeting_open(estate=build.estate, by=staff_a, ballot_mode=mode)
     services.ballot_cast_by_owner(user=owner.user, motion=meeting.motions.first(), choice="oppose")
+    before = api(staff_a).get(f"{API}/meetings/{meeting.pk}/ballots/").json()["results"]
+    assert "choice" not in before[0] and "oppose" not in str(before)  # not before publication
+    meeting_closed(meeting, by=staff_a)
     rows = api(staff_a).get(f"{API}/meetings/{meeting.pk}/ballots/").json()["results"]
     assert len(rows) == 1 and rows[0]["roll_entry_name"]  # who took part: always
     assert ("choice" in rows[0]) is shows_choice

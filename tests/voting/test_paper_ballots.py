@@ -90,13 +90,17 @@ def test_staff_may_key_in_but_never_confirm(build, staff_a, desk, scrutineer, me
     assert not Ballot.objects.exists()
 
 
-def test_the_person_who_keyed_a_ballot_cannot_confirm_it(build, staff_a, scrutineer, media):
+def test_a_scrutineer_cannot_key_in_the_ballot_they_would_confirm(build, staff_a, scrutineer, media):
+    # Keying needs a desk role in the estate, confirming a scrutineer's appointment (never
+    # staff): one person cannot do both.
     owner, _ = build.owner("100.00")
     meeting = _open(build, staff_a, scrutineer)
     entry = RollEntry.objects.get(meeting=meeting, members=owner)
-    paper = _key_in(meeting, entry, scrutineer.user, at=meeting.voting_opens_at)
-    with pytest.raises(PermissionDenied, match="someone other"):
-        services.paper_ballot_confirm(paper=paper, by=scrutineer.user)
+    with pytest.raises(PermissionDenied, match="role"):
+        _key_in(meeting, entry, scrutineer.user, at=meeting.voting_opens_at)
+    paper = _key_in(meeting, entry, staff_a, at=meeting.voting_opens_at)
+    with pytest.raises(PermissionDenied, match="scrutineer"):
+        services.paper_ballot_confirm(paper=paper, by=staff_a)
 
 
 def test_only_ballots_received_before_the_close_are_entered_during_counting(
@@ -226,7 +230,7 @@ def test_co_owners_are_told_when_their_ballot_changes_and_by_whom(build, staff_a
     meeting = meeting_open(estate=build.estate, by=staff_a)
     services.ballot_submit_by_owner(user=owner.user, meeting=meeting, choices={})
     [note] = Notification.objects.filter(recipient=co_owner.user, verb="voting.ballot_changed")
-    assert owner.name in note.title
+    assert owner.name in note.title_text and note.params["who"] == owner.name
     assert not Notification.objects.filter(recipient=owner.user, verb="voting.ballot_changed").exists()
 
 

@@ -9,9 +9,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from community.admin_services import ReadOnlyAdminMixin
-from community.scoping import ScopedModelAdmin, staff_scope
 
-from .. import services
+from .. import selectors, services
 from ..models import (
     Ballot,
     Choice,
@@ -20,7 +19,7 @@ from ..models import (
     PaperBallot,
     ProxyAuthorisation,
 )
-from .common import AddOnlyServiceAdmin, MeetingFilter, MeetingFromQueryMixin, run_per_object
+from .common import AddOnlyServiceAdmin, MeetingFilter, MeetingFromQueryMixin, VotingAdmin, run_per_object
 
 
 @admin.register(ProxyAuthorisation)
@@ -72,7 +71,7 @@ def _paper_meeting(request) -> Meeting | None:
     raw = request.POST.get("meeting") or request.GET.get("meeting")
     if not raw or not str(raw).isdigit():
         return None
-    return staff_scope(Meeting.objects.all(), request.user).filter(pk=int(raw)).first()
+    return selectors.meetings_for_staff(request.user, selectors.KEY_PAPER).filter(pk=int(raw)).first()
 
 
 @admin.register(PaperBallot)
@@ -108,6 +107,10 @@ class PaperBallotAdmin(MeetingFromQueryMixin, AddOnlyServiceAdmin):
     list_select_related = ["roll_entry", "meeting", "entered_by", "confirmed_by"]
     raw_id_fields = ["roll_entry", "proxy"]
 
+    @admin.display(description=_("choices"))
+    def choices_hidden(self, obj):
+        return gettext("(shown to the person who keyed it until the results are published)")
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         meeting = _paper_meeting(request) if obj is None else None
         if meeting is not None:
@@ -124,6 +127,10 @@ class PaperBallotAdmin(MeetingFromQueryMixin, AddOnlyServiceAdmin):
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
+        if obj is not None and not selectors.paper_choices_visible(obj, request.user):
+            # Before publication only the person who keyed the sheet reads it here (#15); the
+            # scrutineers compare it with the scan in the portal.
+            fields = ["choices_hidden" if f == "choices" else f for f in fields]
         meeting = _paper_meeting(request) if obj is None else None
         if meeting is not None:
             fields += [
@@ -152,7 +159,7 @@ class PaperBallotAdmin(MeetingFromQueryMixin, AddOnlyServiceAdmin):
 
 
 @admin.register(Ballot)
-class BallotAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class BallotAdmin(ReadOnlyAdminMixin, VotingAdmin):
     list_display = [
         "seq",
         "meeting",
@@ -171,6 +178,8 @@ class BallotAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     def choice_shown(self, obj):
         if obj.meeting.is_secret:
             return gettext("(secret)")
+        if not selectors.choice_visible_to_staff(obj.meeting):
+            return gettext("(shown after the results are published)")
         return obj.get_choice_display()
 
     def get_fields(self, request, obj=None):
@@ -188,7 +197,7 @@ class BallotAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
             "prev_hash",
             "hash",
         ]
-        if obj is not None and not obj.meeting.is_secret:
+        if obj is not None and selectors.choice_visible_to_staff(obj.meeting):
             fields.insert(4, "choice")
         return fields
 
@@ -196,12 +205,12 @@ class BallotAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
         # Django admits any filter on a model's own field from the query string
         # (?choice=agree), which would list who chose what in a secret meeting. Choices and
         # the chain's secrets are never filters.
-        if lookup.split("__", 1)[0] in {"choice", "nonce", "receipt_code"}:
+        if lookup.split("__", 1)[0] in {"choice", "candidates", "nonce", "receipt_code"}:
             return False
         return super().lookup_allowed(lookup, value, request)
 
 
 @admin.register(MotionResult)
-class MotionResultAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class MotionResultAdmin(ReadOnlyAdminMixin, VotingAdmin):
     list_display = ["motion", "quorum_met", "passed", "participating_owners", "total_owners", "computed_at"]
     list_select_related = ["motion"]

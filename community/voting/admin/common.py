@@ -7,11 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from community.admin_services import ServiceAdminMixin
-from community.scoping import ScopedModelAdmin, staff_scope
+from community.scoping import ScopedModelAdmin, estate_path_of
 
-from ..models import (
-    Meeting,
-)
+from .. import selectors
 
 MEETING_FILTER_LIMIT = 200
 
@@ -24,7 +22,7 @@ class MeetingFilter(admin.SimpleListFilter):
     parameter_name = "meeting"
 
     def lookups(self, request, model_admin):
-        meetings = staff_scope(Meeting.objects.all(), request.user).order_by("-voting_opens_at")
+        meetings = selectors.meetings_for_staff(request.user).order_by("-voting_opens_at")
         return [(m.pk, m.title) for m in meetings[:MEETING_FILTER_LIMIT]]
 
     def queryset(self, request, queryset):
@@ -36,7 +34,20 @@ class MeetingFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AddOnlyServiceAdmin(ServiceAdminMixin, ScopedModelAdmin):
+class VotingAdmin(ScopedModelAdmin):
+    """Lists only rows of estates where one of the user's roles may view this model: a manager
+    of A who is a technician in B sees none of B's assembly (roles, not membership: #15)."""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = self.estate_ids_for(request, "view", "change")
+        if ids is None:
+            return qs
+        path = estate_path_of(qs.model)
+        return qs.filter(**{("pk__in" if path == "id" else f"{path}__in"): ids})
+
+
+class AddOnlyServiceAdmin(ServiceAdminMixin, VotingAdmin):
     """Records added through a service and never edited afterwards (an audit trail)."""
 
     add_fields: list[str] = []

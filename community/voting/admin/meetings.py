@@ -1,4 +1,7 @@
-"""Meetings, motions, attachments, the estate's settings and the meeting's event log."""
+"""Meetings, motions, candidates, attachments, the estate's settings and the meeting's event log.
+
+One module (just over ~400 lines) because these admins link to each other's pages and share
+the meeting form's scope fields; each is thin over ``voting.services``."""
 
 from __future__ import annotations
 
@@ -14,10 +17,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from community.admin_services import ReadOnlyAdminMixin, ReadOnlyInlineMixin, ServiceAdminMixin
-from community.scoping import ScopedModelAdmin, staff_scope
+from community.residents.models import Unit
 
 from .. import exports, selectors, services
 from ..models import (
+    Candidate,
     Meeting,
     MeetingEvent,
     MeetingStatus,
@@ -25,7 +29,14 @@ from ..models import (
     MotionAttachment,
     VotingSettings,
 )
-from .common import AddOnlyServiceAdmin, MeetingFilter, MeetingFromQueryMixin, meeting_action, run_per_object
+from .common import (
+    AddOnlyServiceAdmin,
+    MeetingFilter,
+    MeetingFromQueryMixin,
+    VotingAdmin,
+    meeting_action,
+    run_per_object,
+)
 
 
 class MotionInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -49,10 +60,37 @@ class MeetingEventInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 MEETING_FIELDS = ["estate", *services.meetings.MEETING_FIELDS]
+ENTRANCE_CHOICES_MAX = 2000
+
+
+def _entrance_value(building_id: int, entrance: str) -> str:
+    return f"{building_id}:{entrance}"
+
+
+class MeetingForm(forms.ModelForm):
+    """The scope by entrance (单元) is chosen from the entrances that have units, since an
+    entrance is not a row of its own."""
+
+    scope_entrances = forms.MultipleChoiceField(
+        label=_("entrances in scope"),
+        required=False,
+        help_text=_("With the buildings above: leave both empty for the whole estate."),
+    )
+
+    class Meta:
+        model = Meeting
+        fields = [f for f in MEETING_FIELDS if f != "scope_entrances"]
+
+    def clean_scope_entrances(self):
+        pairs = []
+        for value in self.cleaned_data.get("scope_entrances") or []:
+            building_id, _sep, entrance = value.partition(":")
+            pairs.append((int(building_id), entrance))
+        return pairs
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ServiceAdminMixin, ScopedModelAdmin):
+class MeetingAdmin(ServiceAdminMixin, VotingAdmin):
     fields = [
         *MEETING_FIELDS,
         "status",
@@ -93,11 +131,53 @@ class MeetingAdmin(ServiceAdminMixin, ScopedModelAdmin):
         "cancel_meeting",
     ]
 
+    form = MeetingForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "scope_entrances" in form.base_fields:
+            estates = selectors.staff_estates(request.user, "voting.change_meeting")
+            units = Unit.objects.exclude(entrance="")
+            if estates is not None:
+                units = units.filter(building__estate_id__in=estates)
+            if obj is not None:
+                units = units.filter(building__estate_id=obj.estate_id)
+            pairs = (
+                units.order_by("building__estate__name", "building__name", "entrance")
+                .values_list("building_id", "building__estate__name", "building__name", "entrance")
+                .distinct()[:ENTRANCE_CHOICES_MAX]
+            )
+            # A new field per form class: the declared one is shared by every request's class.
+            field = form.base_fields["scope_entrances"] = forms.MultipleChoiceField(
+                label=MeetingForm.base_fields["scope_entrances"].label,
+                help_text=MeetingForm.base_fields["scope_entrances"].help_text,
+                required=False,
+                choices=[
+                    (_entrance_value(b, e), f"{estate} · {name}-{e}单元") for b, estate, name, e in pairs
+                ],
+            )
+            if obj is not None:
+                field.initial = [
+                    _entrance_value(b, e)
+                    for b, e in obj.scope_entrances.values_list("building_id", "entrance")
+                ]
+        return form
+
     def get_readonly_fields(self, request, obj=None):
         ro = list(self.readonly_fields)
         if obj is not None and obj.status != MeetingStatus.DRAFT:
-            ro += MEETING_FIELDS
+            ro += [f for f in MEETING_FIELDS if f != "scope_entrances"] + ["entrances_in_scope"]
         return ro
+
+    def get_fields(self, request, obj=None):
+        fields = list(self.fields)
+        if obj is not None and obj.status != MeetingStatus.DRAFT:
+            fields = [("entrances_in_scope" if f == "scope_entrances" else f) for f in fields]
+        return fields
+
+    @admin.display(description=_("entrances in scope"))
+    def entrances_in_scope(self, obj):
+        return "、".join(str(e) for e in obj.scope_entrances.select_related("building")) or "—"
 
     def service_save(self, request, form, change):
         data = {f: form.cleaned_data[f] for f in MEETING_FIELDS if f in form.cleaned_data}
@@ -195,24 +275,35 @@ class MeetingAdmin(ServiceAdminMixin, ScopedModelAdmin):
     def export_view(self, request, pk: int, fmt: str):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        meeting = get_object_or_404(staff_scope(Meeting.objects.all(), request.user), pk=pk)
+        meeting = get_object_or_404(selectors.meetings_for_staff(request.user), pk=pk)
         if meeting.status not in (MeetingStatus.CLOSED, MeetingStatus.COUNTING, MeetingStatus.PUBLISHED):
             raise PermissionDenied
         return exports.export_response(meeting, fmt)
 
 
 @admin.register(Motion)
-class MotionAdmin(MeetingFromQueryMixin, ServiceAdminMixin, ScopedModelAdmin):
-    fields = ["meeting", "position", "title", "matter", "justification", "text"]
-    list_display = ["title", "meeting", "matter", "raised_to_special"]
+class MotionAdmin(MeetingFromQueryMixin, ServiceAdminMixin, VotingAdmin):
+    fields = ["meeting", "position", "title", "matter", "seats", "justification", "text", "candidate_links"]
+    readonly_fields = ["candidate_links"]
+    list_display = ["title", "meeting", "matter", "seats", "raised_to_special"]
     list_filter = [MeetingFilter]
     list_select_related = ["meeting"]
     actions = ["raise_to_special"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
-            return ["meeting"] if obj.meeting.status == MeetingStatus.DRAFT else self.fields
-        return []
+            return (
+                ["meeting", "candidate_links"] if obj.meeting.status == MeetingStatus.DRAFT else self.fields
+            )
+        return ["candidate_links"]
+
+    @admin.display(description=_("candidates"))
+    def candidate_links(self, obj):
+        if not obj or not obj.pk or not obj.is_election:
+            return "—"
+        names = "、".join(c.name for c in obj.candidates.all()) or gettext("none yet")
+        add = reverse("admin:voting_candidate_add") + f"?motion={obj.pk}"
+        return format_html('{} · <a href="{}">{}</a>', names, add, gettext("Add a candidate"))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -225,7 +316,9 @@ class MotionAdmin(MeetingFromQueryMixin, ServiceAdminMixin, ScopedModelAdmin):
         return form
 
     def service_save(self, request, form, change):
-        data = {f: form.cleaned_data[f] for f in ["position", "title", "matter", "justification", "text"]}
+        data = {
+            f: form.cleaned_data[f] for f in ["position", "title", "matter", "seats", "justification", "text"]
+        }
         if change:
             return services.motion_update(motion=form.instance, by=request.user, **data)
         return services.motion_create(meeting=form.cleaned_data["meeting"], by=request.user, **data)
@@ -260,7 +353,7 @@ class VotingSettingsForm(forms.ModelForm):
 
 
 @admin.register(VotingSettings)
-class VotingSettingsAdmin(ServiceAdminMixin, ScopedModelAdmin):
+class VotingSettingsAdmin(ServiceAdminMixin, VotingAdmin):
     form = VotingSettingsForm
     list_display = ["estate", "parking_spaces_count", "blank_is_abstention", "non_voters_follow_majority"]
     list_select_related = ["estate"]
@@ -269,6 +362,30 @@ class VotingSettingsAdmin(ServiceAdminMixin, ScopedModelAdmin):
         data = dict(form.cleaned_data)
         estate = data.pop("estate")
         return services.voting_settings_save(estate=estate, by=request.user, **data)
+
+
+@admin.register(Candidate)
+class CandidateAdmin(AddOnlyServiceAdmin):
+    """Candidates of an election, put on the list before the notice (through the service)."""
+
+    add_fields = ["motion", "name", "statement", "position"]
+    detail_fields = ["motion", "name", "statement", "position"]
+    list_display = ["name", "motion", "position"]
+    list_select_related = ["motion"]
+    raw_id_fields = ["motion"]
+
+    def get_changeform_initial_data(self, request):
+        return {**super().get_changeform_initial_data(request), "motion": request.GET.get("motion")}
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        return services.candidate_add(
+            motion=data["motion"],
+            name=data["name"],
+            statement=data.get("statement", ""),
+            position=data.get("position"),
+            by=request.user,
+        )
 
 
 @admin.register(MotionAttachment)
@@ -287,7 +404,7 @@ class MotionAttachmentAdmin(AddOnlyServiceAdmin):
 
 
 @admin.register(MeetingEvent)
-class MeetingEventAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class MeetingEventAdmin(ReadOnlyAdminMixin, VotingAdmin):
     list_display = ["at", "meeting", "type", "actor", "system_actor"]
     list_filter = [MeetingFilter, "type"]
     list_select_related = ["meeting", "actor"]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.admin_services import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 from community.residents.models import Resident
-from community.scoping import ScopedModelAdmin, staff_scope
+from community.scoping import staff_scope
 
 from .. import services
 from ..models import (
@@ -18,7 +18,7 @@ from ..models import (
     RollUnit,
     Scrutineer,
 )
-from .common import AddOnlyServiceAdmin, MeetingFilter, MeetingFromQueryMixin
+from .common import AddOnlyServiceAdmin, MeetingFilter, MeetingFromQueryMixin, VotingAdmin
 
 
 class RollUnitInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -27,7 +27,7 @@ class RollUnitInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(RollEntry)
-class RollEntryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class RollEntryAdmin(ReadOnlyAdminMixin, VotingAdmin):
     list_display = ["name", "meeting", "area", "is_developer", "excluded"]
     list_filter = [MeetingFilter, "excluded", "is_developer"]
     list_select_related = ["meeting"]

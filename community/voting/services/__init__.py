@@ -6,6 +6,7 @@
 * ``roll`` — the frozen roll, possible duplicates, roll notifications;
 * ``corrections`` — typed corrections of the roll;
 * ``ballots`` — the hash chain, precedence, owners' ballots, proxies;
+* ``answers`` — what one answer on a ballot means (choices, an election's candidates);
 * ``counting`` — returned paper/proxy ballots keyed in and confirmed by scrutineers.
 
 Services raise ``community.errors`` exceptions and never import ``voting.tasks``: the tasks
@@ -41,6 +42,7 @@ from .meetings import (
     NOTICE_MIN_DAYS,
     WINDOW_MAX_DAYS,
     WINDOW_MIN_DAYS,
+    committee_elected,
     meeting_cancel,
     meeting_close,
     meeting_create,
@@ -53,6 +55,8 @@ from .meetings import (
     meetings_advance,
 )
 from .motions import (
+    candidate_add,
+    candidate_remove,
     motion_attachment_add,
     motion_create,
     motion_delete,
@@ -76,7 +80,10 @@ __all__ = [
     "ballot_cast_by_owner",
     "ballot_hash",
     "ballot_submit_by_owner",
+    "candidate_add",
+    "candidate_remove",
     "canonical_ballot",
+    "committee_elected",
     "duplicate_groups",
     "duplicates_undecided",
     "identity_decide",

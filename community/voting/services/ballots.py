@@ -22,15 +22,16 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.errors import NotAllowed, ServiceError, TransitionRefused
 from community.notifications.services import notification_send
 
+from .. import messages
 from ..heads import normalise_id_number
 from ..models import (
-    OWNER_CHOICES,
     Ballot,
     Channel,
     Choice,
@@ -40,7 +41,8 @@ from ..models import (
     RollEntry,
 )
 from ..transitions import MeetingStatus
-from .common import lock, proxy_limit_for
+from .answers import answer_for, candidate_ids_of
+from .common import KEY_PROXY, lock, proxy_limit_for, require_permission
 
 GENESIS_HASH = "0" * 64
 RECEIPT_LENGTH = 16
@@ -50,23 +52,23 @@ OWN_BALLOT, PROXY_BALLOT = 1, 0
 
 
 def canonical_ballot(ballot: Ballot) -> str:
-    """The fields a ballot's hash covers, in one canonical JSON form."""
-    return json.dumps(
-        {
-            "meeting": ballot.meeting_id,
-            "seq": ballot.seq,
-            "motion": ballot.motion_id,
-            "roll_entry": ballot.roll_entry_id,
-            "choice": ballot.choice,
-            "channel": ballot.channel,
-            "proxy": ballot.proxy_id,
-            "cast_by": ballot.cast_by_id,
-            "cast_at": ballot.cast_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "nonce": ballot.nonce,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    )
+    """The fields a ballot's hash covers, in one canonical JSON form (the chosen candidates only
+    where there are some, so ballots hashed before candidate lists existed keep their hash)."""
+    fields = {
+        "meeting": ballot.meeting_id,
+        "seq": ballot.seq,
+        "motion": ballot.motion_id,
+        "roll_entry": ballot.roll_entry_id,
+        "choice": ballot.choice,
+        "channel": ballot.channel,
+        "proxy": ballot.proxy_id,
+        "cast_by": ballot.cast_by_id,
+        "cast_at": ballot.cast_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "nonce": ballot.nonce,
+    }
+    if ballot.candidates:
+        fields["candidates"] = sorted(int(c) for c in ballot.candidates)
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"))
 
 
 def ballot_hash(ballot: Ballot) -> str:
@@ -112,6 +114,7 @@ def append(
     cast_at: dt.datetime,
     proxy: ProxyAuthorisation | None = None,
     paper=None,
+    candidates: list[int] | None = None,
 ) -> Ballot:
     """Append one ballot to the chain; it counts if it wins on ``precedence``.
 
@@ -132,6 +135,7 @@ def append(
         motion=motion,
         roll_entry=entry,
         choice=choice,
+        candidates=sorted(candidates or []),
         channel=channel,
         proxy=proxy,
         paper=paper,
@@ -164,9 +168,9 @@ def notify_co_owners(*, entry: RollEntry, by, cast_by_name: str, motions: int) -
     notification_send(
         recipients=recipients,
         verb="voting.ballot_changed",
-        title=_("Your ballot in “%(t)s” was cast by %(who)s (%(n)d motion(s))")
-        % {"t": meeting.title, "who": cast_by_name, "n": motions},
-        url=f"/portal/voting/{meeting.pk}/ballots/",
+        message=messages.BALLOT_CHANGED,
+        params={"t": meeting.title, "who": cast_by_name, "n": motions},
+        url=reverse("portal-voting:ballots", args=[meeting.pk]),
         estate=meeting.estate,
     )
 
@@ -251,21 +255,27 @@ def ballot_submit_by_owner(
         raise ServiceError(
             {"choices": [_("These motions are not on this ballot: %(ids)s") % {"ids": sorted(unknown)}]}
         )
-    bad = {c for c in choices.values() if c not in OWNER_CHOICES and c not in ("", None)}
-    if bad or (partial and not all(choices.values())):
+    lists = candidate_ids_of(meeting)
+    answers = {
+        pk: answer_for(motions[pk], value, lists.get(pk, frozenset()), paper=False)
+        for pk, value in choices.items()
+    }
+    if partial and any(choice == Choice.BLANK for choice, _ids in answers.values()):
         raise ServiceError({"choice": [_("Choose agree, oppose or abstain.")]})
-    wanted = choices if partial else {pk: choices.get(pk) or Choice.BLANK for pk in motions}
+    if not partial:
+        answers = {pk: answers.get(pk, (Choice.BLANK, [])) for pk in motions}
     ballots = [
         append(
             meeting=meeting,
             motion=motions[pk],
             entry=entry,
             choice=choice,
+            candidates=ids,
             channel=Channel.PORTAL,
             by=user,
             cast_at=now,
         )
-        for pk, choice in wanted.items()
+        for pk, (choice, ids) in answers.items()
     ]
     revoke_proxy_by_own_ballot(entry, user, now)
     notify_co_owners(entry=entry, by=user, cast_by_name=_member_name(entry, user), motions=len(ballots))
@@ -290,6 +300,7 @@ def proxy_authorise(
     """Record a written authorisation; one proxy (a person, by ID number) may hold at most N
     principals (3 by default). ``replace`` revokes the principal's current authorisation first."""
     now = now or timezone.now()
+    require_permission(by, meeting.estate_id, KEY_PROXY)
     meeting = lock(meeting)
     if meeting.status not in (MeetingStatus.NOTICED, MeetingStatus.OPEN):
         raise TransitionRefused(_("Proxies can be recorded only between the notice and the close of voting."))
@@ -337,6 +348,7 @@ def proxy_revoke(*, proxy: ProxyAuthorisation, by, now: dt.datetime | None = Non
     """The owner revokes the authorisation (in writing, at the office): the proxy's later
     ballots are refused; ballots already cast stay until the owner votes."""
     now = now or timezone.now()
+    require_permission(by, proxy.meeting.estate_id, KEY_PROXY)
     lock(proxy.meeting)
     proxy = ProxyAuthorisation.objects.select_for_update().get(pk=proxy.pk)
     if proxy.revoked_at is not None:

@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.errors import ServiceError, TransitionRefused
+from community.errors import NotAllowed, ServiceError, TransitionRefused
+from community.scoping import staff_estate_ids_for_perm
 
 from ..models import Meeting, MeetingEvent, VotingSettings
 from ..transitions import Actor, MeetingStatus
@@ -43,6 +44,25 @@ def actor_kind(by) -> str:
     if by is None or not isinstance(by, get_user_model()) or not by.pk:
         raise ServiceError(_("Every change to a meeting records who made it."), code="no_actor")
     return Actor.STAFF
+
+
+# What each kind of act needs (``AppConfig.role_permissions`` says which roles hold it): only
+# the roles the issue names manage meetings — managers, assisting the convenor — and the front
+# desk keys in paper ballots and proxies. Membership of the estate alone grants nothing.
+MANAGE = "voting.change_meeting"
+KEY_PAPER = "voting.add_paperballot"
+KEY_PROXY = "voting.add_proxyauthorisation"
+
+
+def require_permission(by, estate_id: int, perm: str) -> None:
+    """Refuse a user whose roles in this estate do not declare ``perm`` (the clock passes)."""
+    if isinstance(by, str):
+        actor_kind(by)
+        return
+    actor_kind(by)
+    ids = staff_estate_ids_for_perm(by, perm)
+    if ids is not None and estate_id not in ids:
+        raise NotAllowed(_("Your role in this estate does not allow this."), code="role")
 
 
 def event_record(

@@ -28,7 +28,7 @@ from ..models import (
     RollUnit,
 )
 from ..transitions import IDENTITY_CORRECTION_STATUSES, MeetingStatus
-from .common import lock
+from .common import lock, require_permission
 from .roll import CENT, OWNER_ROLES, roll_digest_compute
 
 
@@ -80,6 +80,7 @@ def roll_correct(
 ) -> RollCorrection:
     """Correct the frozen roll with a typed correction, a reason and (for most) a document."""
     now = now or timezone.now()
+    require_permission(by, roll_entry.meeting.estate_id, "voting.add_rollcorrection")
     meeting = lock(roll_entry.meeting)
     if kind not in RollCorrectionKind.values:
         raise ServiceError({"kind": [_("Unknown correction.")]})

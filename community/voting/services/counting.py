@@ -30,8 +30,14 @@ from ..models import (
     Scrutineer,
 )
 from ..transitions import MeetingStatus
-from .ballots import append, check_entry, notify_co_owners, revoke_proxy_by_own_ballot
-from .common import actor_kind, event_record, lock
+from .answers import answer_for, candidate_ids_of
+from .ballots import (
+    append,
+    check_entry,
+    notify_co_owners,
+    revoke_proxy_by_own_ballot,
+)
+from .common import KEY_PAPER, event_record, lock, require_permission
 
 PAPER_STATUSES = frozenset({MeetingStatus.OPEN, MeetingStatus.COUNTING})
 SIGNER_MAX = 100
@@ -40,7 +46,7 @@ SIGNER_MAX = 100
 @transaction.atomic
 def scrutineer_appoint(*, meeting: Meeting, resident: Resident, by) -> Scrutineer:
     """Record a scrutineer appointed (by the assembly or its convenor) for this meeting."""
-    actor_kind(by)
+    require_permission(by, meeting.estate_id, "voting.add_scrutineer")
     meeting = lock(meeting)
     if meeting.status in (MeetingStatus.PUBLISHED, MeetingStatus.CANCELLED):
         raise TransitionRefused(_("Scrutineers are appointed before the results are published."))
@@ -65,18 +71,34 @@ def is_scrutineer(meeting: Meeting, user) -> bool:
     )
 
 
-def _clean_choices(meeting: Meeting, choices: dict) -> dict[str, str]:
-    motions = [str(pk) for pk in meeting.motions.order_by("position", "id").values_list("pk", flat=True)]
-    given = {str(k): (v or Choice.BLANK) for k, v in (choices or {}).items()}
+def _clean_choices(meeting: Meeting, choices: dict) -> dict[str, str | list[int]]:
+    """Every motion of the meeting -> what the sheet says: a choice, or for an election the
+    chosen candidates' ids (an over-marked list is recorded invalid, an empty one blank)."""
+    motions = {str(m.pk): m for m in meeting.motions.order_by("position", "id")}
+    given = {str(k): v for k, v in (choices or {}).items()}
     unknown = set(given) - set(motions)
     if unknown:
         raise ServiceError(
             {"choices": [_("These motions are not on this ballot: %(ids)s") % {"ids": sorted(unknown)}]}
         )
-    bad = sorted({v for v in given.values() if v not in Choice.values})
+    bad = sorted({v for v in given.values() if isinstance(v, str) and v and v not in Choice.values})
     if bad:
         raise ServiceError({"choices": [_("Unknown choice(s): %(c)s") % {"c": ", ".join(bad)}]})
-    return {pk: given.get(pk, Choice.BLANK) for pk in motions}
+    lists = candidate_ids_of(meeting)
+    cleaned: dict[str, str | list[int]] = {}
+    for pk, motion in motions.items():
+        choice, ids = answer_for(
+            motion, given.get(pk) or Choice.BLANK, lists.get(motion.pk, frozenset()), paper=True
+        )
+        cleaned[pk] = ids if choice == Choice.SELECTED else choice
+    return cleaned
+
+
+def paper_answer(value) -> tuple[str, list[int]]:
+    """A stored sheet item as (choice, candidates)."""
+    if isinstance(value, list):
+        return Choice.SELECTED, [int(v) for v in value]
+    return value, []
 
 
 @transaction.atomic
@@ -94,7 +116,7 @@ def paper_ballot_enter(
 ) -> PaperBallot:
     """Key in a returned ballot sheet (pending until a scrutineer confirms it)."""
     now = now or timezone.now()
-    actor_kind(by)
+    require_permission(by, meeting.estate_id, KEY_PAPER)
     meeting = lock(meeting)
     if meeting.status not in PAPER_STATUSES:
         raise TransitionRefused(
@@ -163,12 +185,14 @@ def paper_ballot_confirm(*, paper: PaperBallot, by, now: dt.datetime | None = No
         )
     channel = Channel.PROXY if paper.proxy_id else Channel.PAPER
     motions = {str(m.pk): m for m in meeting.motions.all()}
-    for motion_id, choice in paper.choices.items():
+    for motion_id, value in paper.choices.items():
+        choice, candidates = paper_answer(value)
         append(
             meeting=meeting,
             motion=motions[motion_id],
             entry=entry,
             choice=choice,
+            candidates=candidates,
             channel=channel,
             by=paper.entered_by,
             cast_at=paper.received_at,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from community.errors import ServiceError
 
 from ..models import VotingSettings
-from .common import actor_kind
+from .common import require_permission
 
 SETTINGS_FIELDS = frozenset(
     {
@@ -25,7 +25,7 @@ SETTINGS_FIELDS = frozenset(
 def voting_settings_save(*, estate, by, **fields) -> VotingSettings:
     """Create or change an estate's voting settings. "Non-voters follow the majority" needs the
     uploaded clause of the estate's rules that adopts it."""
-    actor_kind(by)
+    require_permission(by, estate.pk, "voting.change_votingsettings")
     unknown = set(fields) - SETTINGS_FIELDS
     if unknown:
         raise ServiceError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})

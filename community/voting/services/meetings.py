@@ -16,21 +16,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.errors import ServiceError, TransitionRefused
+from community.residents.models import Unit
 
 from .. import selectors
 from ..models import (
     Ballot,
     BallotMode,
+    CandidateResult,
     Convenor,
+    Matter,
     Meeting,
     MeetingEventType,
     MotionResult,
     PaperBallot,
     PaperBallotStatus,
+    ScopeEntrance,
 )
 from ..transitions import MeetingAction, MeetingStatus, next_status
 from . import roll
-from .common import actor_kind, event_record, lock, require_draft
+from .common import MANAGE, actor_kind, event_record, lock, require_draft, require_permission
 
 NOTICE_MIN_DAYS = 15
 WINDOW_MIN_DAYS = 5
@@ -47,6 +51,7 @@ MEETING_FIELDS = (  # in the order forms show them
     "voting_closes_at",
     "proxy_principal_limit",
     "scope_buildings",
+    "scope_entrances",
 )
 
 
@@ -84,6 +89,68 @@ def _check_scope(meeting: Meeting, buildings) -> None:
         raise ServiceError({"scope_buildings": [_("Choose buildings of the meeting's estate.")]})
 
 
+def _clean_entrances(meeting: Meeting, entrances) -> list[tuple[int, str]]:
+    """(building, entrance) pairs naming an entrance that has units in the meeting's estate."""
+    pairs = []
+    for building, entrance in entrances or ():
+        building_id = getattr(building, "pk", building)
+        entrance = str(entrance or "").strip()
+        pairs.append((building_id, entrance))
+    pairs = sorted(set(pairs))
+    known = set(
+        Unit.objects.filter(building__estate_id=meeting.estate_id, building_id__in={b for b, _e in pairs})
+        .exclude(entrance="")
+        .values_list("building_id", "entrance")
+        .distinct()
+    )
+    unknown = [pair for pair in pairs if pair not in known]
+    if unknown:
+        raise ServiceError(
+            {"scope_entrances": [_("Choose entrances of the meeting's estate that have units.")]},
+            code="bad_scope",
+        )
+    return pairs
+
+
+def _set_entrances(meeting: Meeting, pairs: list[tuple[int, str]]) -> None:
+    ScopeEntrance.objects.filter(meeting=meeting).delete()
+    ScopeEntrance.objects.bulk_create(
+        [ScopeEntrance(meeting=meeting, building_id=b, entrance=e) for b, e in pairs]
+    )
+
+
+def committee_elected(estate_id: int) -> bool:
+    """Whether the estate's owners have elected a committee: a published meeting in which a
+    matter-3 motion (electing the owners' committee) passed."""
+    return MotionResult.objects.filter(
+        motion__meeting__estate_id=estate_id,
+        motion__meeting__status=MeetingStatus.PUBLISHED,
+        motion__matter=Matter.COMMITTEE,
+        passed=True,
+    ).exists()
+
+
+def _check_convenor(meeting: Meeting) -> None:
+    """The owners' committee convenes; the preparatory group only the first assembly, before
+    any committee has been elected (the street office forms the group, never convenes)."""
+    if meeting.convenor not in Convenor.values:
+        raise ServiceError(
+            {"convenor": [_("The assembly is convened by the owners' committee or the preparatory group.")]}
+        )
+    if meeting.convenor == Convenor.PREPARATORY_GROUP and committee_elected(meeting.estate_id):
+        raise ServiceError(
+            {
+                "convenor": [
+                    _(
+                        "This estate has elected an owners' committee: the committee convenes the "
+                        "assembly; the preparatory group convenes only the first one."
+                    )
+                ]
+            },
+            code="committee_exists",
+        )
+
+
 @transaction.atomic
 def meeting_create(
     *,
@@ -97,8 +164,9 @@ def meeting_create(
     description: str = "",
     proxy_principal_limit: int | None = None,
     scope_buildings=(),
+    scope_entrances=(),
 ) -> Meeting:
-    actor_kind(by)
+    require_permission(by, estate.pk, "voting.add_meeting")
     errors = meeting_schedule_errors(
         voting_opens_at=voting_opens_at, voting_closes_at=voting_closes_at, notice_at=None
     )
@@ -116,22 +184,26 @@ def meeting_create(
         created_by=by,
     )
     meeting.full_clean()
+    _check_convenor(meeting)
     _check_scope(meeting, scope_buildings or ())
+    entrances = _clean_entrances(meeting, scope_entrances)
     meeting.save()
     if scope_buildings:
         meeting.scope_buildings.set(scope_buildings)
+    _set_entrances(meeting, entrances)
     return meeting
 
 
 @transaction.atomic
 def meeting_update(*, meeting: Meeting, by, **fields) -> Meeting:
-    actor_kind(by)
+    require_permission(by, meeting.estate_id, MANAGE)
     meeting = lock(meeting)
     require_draft(meeting, _("The meeting"))
-    unknown = set(fields) - MEETING_FIELDS
+    unknown = set(fields) - set(MEETING_FIELDS)
     if unknown:
         raise ServiceError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
     scope = fields.pop("scope_buildings", None)
+    entrances = fields.pop("scope_entrances", None)
     for name, value in fields.items():
         setattr(meeting, name, value)
     errors = meeting_schedule_errors(
@@ -140,10 +212,15 @@ def meeting_update(*, meeting: Meeting, by, **fields) -> Meeting:
     if errors:
         raise ServiceError(errors)
     meeting.full_clean()
+    _check_convenor(meeting)
+    if entrances is not None:
+        entrances = _clean_entrances(meeting, entrances)
     meeting.save()
     if scope is not None:
         _check_scope(meeting, scope)
         meeting.scope_buildings.set(scope)
+    if entrances is not None:
+        _set_entrances(meeting, entrances)
     return meeting
 
 
@@ -151,6 +228,7 @@ def meeting_update(*, meeting: Meeting, by, **fields) -> Meeting:
 
 
 def _move(meeting: Meeting, action: str, by) -> str:
+    require_permission(by, meeting.estate_id, MANAGE)
     return next_status(meeting.status, action, actor_kind(by))
 
 
@@ -174,6 +252,15 @@ def meeting_publish_notice(*, meeting: Meeting, by, now: dt.datetime | None = No
     status = _move(meeting, MeetingAction.NOTICE, by)
     if not meeting.motions.exists():
         raise ServiceError(_("Add at least one motion before publishing the notice."), code="no_motion")
+    bare = meeting.motions.filter(seats__isnull=False, candidates__isnull=True).values_list(
+        "title", flat=True
+    )
+    if bare:
+        raise ServiceError(
+            _("Add the candidates of every election before publishing the notice: %(titles)s")
+            % {"titles": "、".join(bare)},
+            code="no_candidates",
+        )
     errors = meeting_schedule_errors(
         voting_opens_at=meeting.voting_opens_at, voting_closes_at=meeting.voting_closes_at, notice_at=now
     )
@@ -221,6 +308,10 @@ def results_freeze(meeting: Meeting, now: dt.datetime) -> None:
             motion_id=tally.motion_id,
             defaults={**tally.result_fields(), "chain_head": head, "computed_at": now},
         )
+        for candidate in tally.candidates:
+            CandidateResult.objects.update_or_create(
+                candidate_id=candidate.candidate_id, defaults=candidate.result_fields()
+            )
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
-"""Motions and their attachments (drafts only), and the classification rules of Art. 278:
-matter 9 needs a written justification; a motion's kind may be raised after the notice, never
-lowered."""
+"""Motions, their attachments and candidates (drafts only), and the classification rules of
+Art. 278: matter 9 needs a written justification; a motion's kind may be raised after the
+notice, never lowered. A motion with ``seats`` is a candidate list (an election with more
+candidates than seats, one motion): ``rules.elect`` counts it."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from django.utils.translation import gettext as _
 from community.errors import ServiceError, TransitionRefused
 
 from .. import rules
-from ..models import Matter, Meeting, MeetingEventType, Motion, MotionAttachment
+from ..models import Candidate, Matter, Meeting, MeetingEventType, Motion, MotionAttachment
 from ..transitions import MeetingStatus
-from .common import actor_kind, event_record, lock, require_draft
+from .common import MANAGE, event_record, lock, require_draft, require_permission
 
-MOTION_FIELDS = frozenset({"title", "text", "matter", "position", "justification"})
+MOTION_FIELDS = frozenset({"title", "text", "matter", "position", "justification", "seats"})
+CANDIDATE_NAME_MAX = 100
 
 
 def _check_classification(motion: Motion) -> None:
@@ -44,8 +46,9 @@ def motion_create(
     by,
     position: int | None = None,
     justification: str = "",
+    seats: int | None = None,
 ) -> Motion:
-    actor_kind(by)
+    require_permission(by, meeting.estate_id, MANAGE)
     meeting = lock(meeting)
     if meeting.status != MeetingStatus.DRAFT:
         raise TransitionRefused(
@@ -54,7 +57,13 @@ def motion_create(
     if position is None:
         position = meeting.motions.count() + 1
     motion = Motion(
-        meeting=meeting, title=title, text=text, matter=matter, position=position, justification=justification
+        meeting=meeting,
+        title=title,
+        text=text,
+        matter=matter,
+        position=position,
+        justification=justification,
+        seats=seats,
     )
     motion.full_clean()
     _check_classification(motion)
@@ -64,7 +73,7 @@ def motion_create(
 
 @transaction.atomic
 def motion_update(*, motion: Motion, by, **fields) -> Motion:
-    actor_kind(by)
+    require_permission(by, motion.meeting.estate_id, MANAGE)
     meeting = lock(motion.meeting)
     require_draft(meeting, _("A motion"))
     unknown = set(fields) - MOTION_FIELDS
@@ -73,6 +82,10 @@ def motion_update(*, motion: Motion, by, **fields) -> Motion:
     motion = Motion.objects.get(pk=motion.pk)
     for name, value in fields.items():
         setattr(motion, name, value)
+    if motion.seats is None and motion.candidates.exists():
+        raise ServiceError(
+            {"seats": [_("Remove the candidates before turning the election into a yes/no motion.")]}
+        )
     motion.full_clean()
     _check_classification(motion)
     motion.save()
@@ -83,6 +96,7 @@ def motion_update(*, motion: Motion, by, **fields) -> Motion:
 def motion_raise_to_special(*, motion: Motion, reason: str, by) -> Motion:
     """Raise an ordinary motion to the special majority (possible after the notice, until voting
     closes). The kind is never lowered: that would let fewer owners decide than announced."""
+    require_permission(by, motion.meeting.estate_id, MANAGE)
     meeting = lock(motion.meeting)
     if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.NOTICED, MeetingStatus.OPEN):
         raise TransitionRefused(_("A motion's kind cannot change after voting closes."), code="closed")
@@ -104,7 +118,7 @@ def motion_raise_to_special(*, motion: Motion, reason: str, by) -> Motion:
 
 @transaction.atomic
 def motion_delete(*, motion: Motion, by) -> None:
-    actor_kind(by)
+    require_permission(by, motion.meeting.estate_id, MANAGE)
     meeting = lock(motion.meeting)
     require_draft(meeting, _("A motion"))
     motion.delete()
@@ -112,10 +126,45 @@ def motion_delete(*, motion: Motion, by) -> None:
 
 @transaction.atomic
 def motion_attachment_add(*, motion: Motion, file, by, name: str = "") -> MotionAttachment:
-    actor_kind(by)
+    require_permission(by, motion.meeting.estate_id, MANAGE)
     meeting = lock(motion.meeting)
     require_draft(meeting, _("A motion's attachments"))
     attachment = MotionAttachment(motion=motion, file=file, name=name or getattr(file, "name", ""))
     attachment.full_clean()
     attachment.save()
     return attachment
+
+
+@transaction.atomic
+def candidate_add(
+    *, motion: Motion, name: str, by, statement: str = "", position: int | None = None
+) -> Candidate:
+    """Put a candidate on an election's list (drafts only: the list is part of the notice)."""
+    require_permission(by, motion.meeting.estate_id, MANAGE)
+    meeting = lock(motion.meeting)
+    require_draft(meeting, _("The list of candidates"))
+    motion = Motion.objects.get(pk=motion.pk)
+    if not motion.is_election:
+        raise ServiceError(
+            {"motion": [_("Candidates belong to an election: give the motion its number of seats first.")]},
+            code="not_election",
+        )
+    name = (name or "").strip()
+    if not name or len(name) > CANDIDATE_NAME_MAX:
+        raise ServiceError({"name": [_("Give the candidate's name (at most 100 characters).")]})
+    if motion.candidates.filter(name=name).exists():
+        raise ServiceError({"name": [_("This candidate is already on the list.")]})
+    if position is None:
+        position = motion.candidates.count() + 1
+    candidate = Candidate(motion=motion, name=name, statement=statement or "", position=position)
+    candidate.full_clean()
+    candidate.save()
+    return candidate
+
+
+@transaction.atomic
+def candidate_remove(*, candidate: Candidate, by) -> None:
+    require_permission(by, candidate.motion.meeting.estate_id, MANAGE)
+    meeting = lock(candidate.motion.meeting)
+    require_draft(meeting, _("The list of candidates"))
+    candidate.delete()

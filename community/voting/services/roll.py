@@ -20,6 +20,7 @@ from community.errors import ServiceError, TransitionRefused
 from community.notifications.services import notification_send
 from community.residents.models import Occupancy, OccupancyRole, Unit, UnitUsage
 
+from .. import messages
 from ..heads import DEVELOPER_KEY, Part, Person, group_heads, normalise_id_number, owner_identity
 from ..models import (
     IdentityDecision,
@@ -29,7 +30,7 @@ from ..models import (
     RollUnit,
 )
 from ..transitions import MeetingStatus
-from .common import event_record, lock, voting_settings_for
+from .common import event_record, lock, require_permission, voting_settings_for
 
 CENT = Decimal("0.01")
 OWNER_ROLES = (OccupancyRole.OWNER, OccupancyRole.CO_OWNER)
@@ -46,11 +47,17 @@ def _unit_label(building: str, entrance: str, number: str) -> str:
 
 
 def scope_q(meeting: Meeting, prefix: str = "") -> Q:
-    """Units in the meeting's scope: its chosen buildings, else the whole estate."""
+    """Units in the meeting's scope: the exclusive parts of its chosen buildings and chosen
+    entrances (单元), else of the whole estate."""
     buildings = list(meeting.scope_buildings.values_list("pk", flat=True))
-    if buildings:
-        return Q(**{f"{prefix}building_id__in": buildings})
-    return Q(**{f"{prefix}building__estate_id": meeting.estate_id})
+    entrances = list(meeting.scope_entrances.values_list("building_id", "entrance"))
+    if not buildings and not entrances:
+        return Q(**{f"{prefix}building__estate_id": meeting.estate_id})
+    q = Q(**{f"{prefix}building_id__in": buildings}) if buildings else Q(pk__in=[])
+    for building_id, entrance in entrances:
+        q |= Q(**{f"{prefix}building_id": building_id, f"{prefix}entrance": entrance})
+    # Never outside the estate, whatever was stored.
+    return q & Q(**{f"{prefix}building__estate_id": meeting.estate_id})
 
 
 def _owners_in_scope(meeting: Meeting, on: dt.date) -> dict[int, list[Person]]:
@@ -103,6 +110,7 @@ def identity_decide(
     *, meeting: Meeting, key: str, same_person: bool, reason: str, by, on: dt.date | None = None
 ) -> IdentityDecision:
     """Record staff's decision on one group of possible duplicates (before the notice)."""
+    require_permission(by, meeting.estate_id, "voting.add_identitydecision")
     meeting = lock(meeting)
     if meeting.status != MeetingStatus.DRAFT:
         raise TransitionRefused(_("Decisions on duplicates are made before the notice."), code="after_notice")
@@ -335,15 +343,13 @@ def meeting_notify_roll(*, meeting_id: int, kind: str) -> int:
     inbox rows and pushes, which must not lengthen the request that froze the roll.
     """
     meeting = Meeting.objects.select_related("estate").get(pk=meeting_id)
-    if kind == "notice":
-        verb, title = "voting.notice", _("Owners' assembly notice: %(t)s") % {"t": meeting.title}
-    else:
-        verb, title = "voting.results", _("Results published: %(t)s") % {"t": meeting.title}
+    message = messages.NOTICE if kind == "notice" else messages.RESULTS
     return len(
         notification_send(
             recipients=roll_member_users(meeting),
-            verb=verb,
-            title=title,
+            verb=message,
+            message=message,
+            params={"t": meeting.title},
             url=f"/portal/voting/{meeting.pk}/",
             estate=meeting.estate,
         )
