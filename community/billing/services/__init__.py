@@ -1,21 +1,8 @@
 """Billing's writes. One package, re-exported here: other apps import
 ``community.billing.services`` and nothing under it."""
 
-from .charges import (
-    BillRunResult,
-    assignment_create,
-    assignment_update,
-    bill_adjust,
-    bill_dispute_set,
-    bill_run,
-    charge_item_create,
-    charge_item_update,
-    charge_post,
-    late_fee_policy_save,
-    late_fee_waive,
-    late_fees_post,
-    tariff_create,
-)
+from .bill_run import BillRunResult, bill_run
+from .charges import bill_adjust, bill_dispute_set, charge_post, late_fee_waive, late_fees_post
 from .collection import fapiao_request_create, fapiao_request_decide, reminders_send
 from .meters import ImportResult, meter_create, meter_reading_record, meter_readings_import, meter_update
 from .payments import (
@@ -28,6 +15,14 @@ from .payments import (
     payments_reconcile,
     prepaid_top_up,
     wechatpay_notification_receive,
+)
+from .setup import (
+    assignment_create,
+    assignment_update,
+    charge_item_create,
+    charge_item_update,
+    late_fee_policy_save,
+    tariff_create,
 )
 
 __all__ = [

@@ -43,7 +43,7 @@ from ..providers.wechatpay import NotificationRejected
 from ..transitions import SETTLED_STATUSES, PaymentAction, PaymentStatus, next_status
 from . import gateways
 from ._common import ZERO, actor_label, money, refresh_bill_status, take_numbers
-from .charges import _lock_units, prepaid_balances
+from .ledger import bill_add_paid, lock_units, prepaid_balances
 
 logger = logging.getLogger(__name__)
 
@@ -187,22 +187,20 @@ def _settle(payment: Payment, *, transaction_id: str, by: str) -> None:
     payment.provider_transaction_id = transaction_id
     payment.paid_at = timezone.now()
     payment.save(update_fields=["status", "provider_transaction_id", "paid_at"])
-    from .charges import _bill_add_paid
-
     bills = _bills_oldest_first(Bill.objects.select_for_update().filter(payments=payment))
     allocations, left = calc.allocate(payment.amount, [(bill, bill.amount_due) for bill in bills])
     Allocation.objects.bulk_create(
         [Allocation(bill=bill, payment=payment, amount=amt) for bill, amt in allocations]
     )
     for bill, amt in allocations:
-        _bill_add_paid(bill, amt)
+        bill_add_paid(bill, amt)
     if left > 0:
         if payment.payer_unit_id is None:
             # A walk-in payer paid a bill someone else settled meanwhile: staff refund it.
             payment.note = (payment.note + " unallocated:" + str(left))[:200]
             payment.save(update_fields=["note"])
         else:
-            _lock_units([payment.payer_unit_id])
+            lock_units([payment.payer_unit_id])
             PrepaidEntry.objects.create(
                 unit_id=payment.payer_unit_id,
                 amount=left,
@@ -537,7 +535,7 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, by) -> Ref
         locked.status = next_status(locked.status, action)
         to_undo = amount
         if locked.payer_unit_id:
-            _lock_units([locked.payer_unit_id])
+            lock_units([locked.payer_unit_id])
             put_in = sum((e.amount for e in locked.prepaid_entries.all()), ZERO)
             balance = prepaid_balances([locked.payer_unit_id]).get(locked.payer_unit_id, ZERO)
             from_prepaid = min(put_in, balance, to_undo)

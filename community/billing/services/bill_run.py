@@ -1,0 +1,375 @@
+"""The bill run: every bill due for an estate on a day, once.
+
+Idempotent by (assignment, period) under a unique constraint; two concurrent runs of one estate
+queue on the estate's bill-number row. Tens of thousands of bills are computed from plain rows
+(no model instance per assignment) and written with COPY on PostgreSQL.
+
+Where the time goes (bench/billing_run.py, 20,000 units × 3 items): the charge maths is pure
+and most assignments share their inputs (an estate has a handful of floor plans), so one
+computation serves every assignment with the same inputs; rows are formatted as COPY text in
+blocks rather than one ``write_row`` call each; the prepaid balances are read for the estate
+in one grouped query instead of a 20,000-id ``IN`` list.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from .. import calc
+from ..models import Assignment, Basis, Bill, BillLine, BillStatus, ChargeItem, ItemType, Tariff
+from ._common import ZERO, actor_label, bill_number, take_numbers
+from .ledger import apply_prepaid, prepaid_balances_in_estate
+
+
+@dataclass(frozen=True)
+class BillRunResult:
+    created: int
+    skipped: int
+    prepaid_applied: Decimal
+    # Assignments that could not be billed for want of data (no tariff, no built-up area, no
+    # reading of a shared meter); a later run bills them once the data is there.
+    missing: int = 0
+
+
+class _TariffBook:
+    """The tariff in force for an item on a day, from one query per run."""
+
+    def __init__(self, items):
+        self._by_item: dict[int, tuple[list[dt.date], list[Decimal]]] = {}
+        rows = Tariff.objects.filter(item__in=items).order_by("item_id", "effective_from")
+        grouped: dict[int, list[Tariff]] = defaultdict(list)
+        for tariff in rows:
+            grouped[tariff.item_id].append(tariff)
+        for item_id, tariffs in grouped.items():
+            self._by_item[item_id] = ([t.effective_from for t in tariffs], [t.unit_price for t in tariffs])
+
+    def price(self, item_id: int, day: dt.date) -> Decimal | None:
+        dates, prices = self._by_item.get(item_id, ([], []))
+        index = bisect.bisect_right(dates, day) - 1
+        return prices[index] if index >= 0 else None
+
+
+def run_period(item: ChargeItem, on: dt.date) -> calc.Period:
+    """The period a run on ``on`` bills: the current one in advance, else the one just ended."""
+    current = calc.period_containing(on, item.cycle)
+    if item.prepaid:
+        return current
+    return calc.period_containing(current.start - dt.timedelta(days=1), item.cycle)
+
+
+_BILL_COLUMNS = [
+    "estate_id",
+    "number",
+    "payer_unit_id",
+    "item_type",
+    "assignment_id",
+    "period_start",
+    "period_end",
+    "source",
+    "source_ref",
+    "description",
+    "status",
+    "total",
+    "amount_paid",
+    "due_date",
+    "disputed",
+    "issued_at",
+    "issued_by",
+]
+_LINE_COLUMNS = [
+    "bill_id",
+    "kind",
+    "description",
+    "quantity",
+    "unit_price",
+    "amount",
+    "reason",
+    "as_of",
+    "created_at",
+    "created_by",
+]
+
+
+@dataclass
+class _NewBill:
+    assignment_id: int
+    unit_id: int
+    item: ChargeItem
+    period: calc.Period
+    specs: list[calc.LineSpec]
+    total: Decimal
+    due_date: dt.date
+    id: int = 0
+    number: str = ""
+
+
+def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
+    """Issue every bill due for ``estate`` on ``on`` (the job and the command call this).
+
+    Billing the same day again creates nothing: existing (assignment, period) bills are skipped,
+    and the unique constraint stops anything the skip missed.
+    """
+    actor = actor_label(by)
+    with transaction.atomic():
+        # First: the lock that queues a concurrent run of the same estate behind this one.
+        take_numbers(estate_id=estate.pk, kind="bill", count=0)
+        items = {item.pk: item for item in ChargeItem.objects.filter(estate=estate, active=True)}
+        periods = {pk: run_period(item, on) for pk, item in items.items()}
+        tariffs = _TariffBook(items.values())
+        starts = {p.start for p in periods.values()}
+        billed = set(
+            Bill.objects.filter(estate=estate, assignment__isnull=False, period_start__in=starts).values_list(
+                "assignment_id", "period_start"
+            )
+        )
+        assignments = (
+            Assignment.objects.filter(item__in=list(items), start_date__lte=on)
+            .order_by("unit_id", "item_id")
+            .values_list(
+                "pk", "item_id", "unit_id", "start_date", "end_date", "vacant", "unit__exclusive_area"
+            )
+        )
+        usage = _metered_usage(estate, items, periods)
+        new: list[_NewBill] = []
+        skipped = missing = 0
+        # The charge maths is pure: equal inputs give equal lines, computed once.
+        computed: dict[tuple, list[calc.LineSpec]] = {}
+        for pk, item_id, unit_id, start, end, vacant, area in assignments.iterator(chunk_size=5000):
+            item, period = items[item_id], periods[item_id]
+            if (pk, period.start) in billed:
+                skipped += 1
+                continue
+            price = tariffs.price(item_id, period.start)
+            if price is None:
+                missing += 1
+                continue
+            if item.basis == Basis.METERED:
+                # No reading for the period yet: no bill; a later run bills it once read.
+                used = usage.get((unit_id, item_id))
+                if used is None:
+                    continue
+                specs = calc.metered_lines(item_name=item.name, usage=used, unit_price=price, period=period)
+            else:
+                quantity = _quantity(item.basis, area)
+                key = (item_id, quantity, price, start, end, vacant)
+                specs = computed.get(key)
+                if specs is None:
+                    specs = computed[key] = calc.assignment_lines(
+                        item_name=item.name,
+                        quantity=quantity,
+                        unit_price=price,
+                        period=period,
+                        active_from=start,
+                        active_until=end,
+                        vacancy_rate=item.vacancy_rate,
+                        vacant=vacant,
+                        prepay_discount_rate=item.prepay_discount_rate if item.prepaid else Decimal(0),
+                    )
+            if not specs:
+                continue
+            anchor = period.start if item.prepaid else period.end
+            new.append(
+                _NewBill(
+                    assignment_id=pk,
+                    unit_id=unit_id,
+                    item=item,
+                    period=period,
+                    specs=specs,
+                    total=specs[0].amount if len(specs) == 1 else calc.lines_total(s.amount for s in specs),
+                    due_date=anchor + dt.timedelta(days=item.due_days),
+                )
+            )
+        if not new:
+            return BillRunResult(created=0, skipped=skipped, prepaid_applied=ZERO, missing=missing)
+        first = take_numbers(estate_id=estate.pk, kind="bill", count=len(new))
+        for offset, bill in enumerate(new):
+            bill.number = bill_number(first + offset)
+        _write(estate, new, now=timezone.now(), actor=actor)
+        applied = _apply_prepaid_to_new(estate, new, items, actor=actor)
+        return BillRunResult(created=len(new), skipped=skipped, prepaid_applied=applied, missing=missing)
+
+
+def _quantity(basis: str, area: Decimal) -> Decimal:
+    if basis in (Basis.EXCLUSIVE_AREA, Basis.BUILT_UP_AREA, Basis.SHARED):
+        return area
+    return Decimal(1)  # fixed, per parking space
+
+
+METER_KIND_OF = {ItemType.WATER: "water", ItemType.ELECTRICITY: "electricity", ItemType.GAS: "gas"}
+
+
+def _metered_usage(estate, items: dict, periods: dict) -> dict[tuple[int, int], Decimal]:
+    """(unit, item) -> use recorded by the unit's meters of the item's kind within the item's
+    period (readings dated in [start, end)), one query per metered item."""
+    from ..models import MeterReading
+
+    result: dict[tuple[int, int], Decimal] = {}
+    for item_id, item in items.items():
+        kind = METER_KIND_OF.get(item.item_type)
+        if item.basis != Basis.METERED or kind is None:
+            continue
+        period = periods[item_id]
+        rows = (
+            MeterReading.objects.filter(
+                meter__estate=estate,
+                meter__kind=kind,
+                meter__unit__isnull=False,
+                read_on__gte=period.start,
+                read_on__lt=period.end,
+            )
+            .values("meter__unit_id")
+            .annotate(used=Sum("usage"))
+        )
+        for row in rows:
+            result[(row["meter__unit_id"], item_id)] = row["used"]
+    return result
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _write(estate, new: list[_NewBill], *, now, actor: str) -> None:
+    if connection.vendor == "postgresql":
+        _write_copy(estate, new, now=now, actor=actor)
+        return
+    bills = Bill.objects.bulk_create(
+        [
+            Bill(
+                estate_id=estate.pk,
+                number=b.number,
+                payer_unit_id=b.unit_id,
+                item_type=b.item.item_type,
+                assignment_id=b.assignment_id,
+                period_start=b.period.start,
+                period_end=b.period.end,
+                description=f"{b.item.name} {b.period.label}",
+                status=BillStatus.ISSUED,
+                total=b.total,
+                amount_paid=ZERO,
+                due_date=b.due_date,
+                issued_by=actor,
+            )
+            for b in new
+        ],
+        batch_size=2000,
+    )
+    for bill, row in zip(bills, new, strict=True):
+        row.id = bill.pk
+    BillLine.objects.bulk_create(
+        [
+            BillLine(
+                bill_id=b.id,
+                kind=s.kind,
+                description=s.description,
+                quantity=s.quantity,
+                unit_price=s.unit_price,
+                amount=s.amount,
+                created_by=actor,
+            )
+            for b in new
+            for s in b.specs
+        ],
+        batch_size=2000,
+    )
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_BLOCK = 4000
+
+
+def _text(value: str) -> str:
+    return value.translate(_COPY_ESCAPES)
+
+
+def _write_copy(estate, new: list[_NewBill], *, now, actor: str) -> None:
+    """COPY in PostgreSQL's text format, a block of rows per write. The bills' ids are read
+    back by number (the run holds the estate's number lock, so these numbers are its own) for
+    the lines to name their bill: one range scan, where drawing 60,000 ids from the sequence
+    one ``nextval`` at a time cost more than the COPY."""
+    table = Bill._meta.db_table
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        stamp, who = now.isoformat(), _text(actor)
+        # Values every row of the run shares, formatted once.
+        fixed = {
+            "estate": str(estate.pk),
+            "issued": f"{ZERO}\t{{due}}\tf\t{stamp}\t{who}",
+        }
+        descriptions: dict[tuple[int, dt.date], str] = {}
+        with raw.cursor().copy(f"COPY {_quoted(table)} ({_names(_BILL_COLUMNS)}) FROM STDIN") as copy:
+            block: list[str] = []
+            for b in new:
+                key = (b.item.pk, b.period.start)
+                head = descriptions.get(key)
+                if head is None:
+                    head = descriptions[key] = (
+                        f"{b.item.item_type}\t{{a}}\t{b.period.start.isoformat()}\t{b.period.end.isoformat()}"
+                        f"\t\t\t{_text(f'{b.item.name} {b.period.label}')}\t{BillStatus.ISSUED}"
+                    )
+                block.append(
+                    f"{fixed['estate']}\t{b.number}\t{b.unit_id}\t"
+                    + head.replace("{a}", str(b.assignment_id), 1)
+                    + f"\t{b.total}\t"
+                    + fixed["issued"].replace("{due}", b.due_date.isoformat(), 1)
+                )
+                if len(block) >= _COPY_BLOCK:
+                    copy.write("\n".join(block) + "\n")
+                    block.clear()
+            if block:
+                copy.write("\n".join(block) + "\n")
+        cursor.execute(  # the table name is the model's own, never input
+            f"SELECT number, id FROM {_quoted(table)} WHERE estate_id = %s AND number BETWEEN %s AND %s",  # noqa: S608
+            [estate.pk, new[0].number, new[-1].number],
+        )
+        ids = dict(cursor.fetchall())
+        for b in new:
+            b.id = ids[b.number]
+        line_table = BillLine._meta.db_table
+        tail = f"\t\t\\N\t{stamp}\t{who}"
+        spec_text: dict[int, str] = {}
+        with raw.cursor().copy(f"COPY {_quoted(line_table)} ({_names(_LINE_COLUMNS)}) FROM STDIN") as copy:
+            block = []
+            for b in new:
+                for spec in b.specs:
+                    text = spec_text.get(id(spec))
+                    if text is None:
+                        text = spec_text[id(spec)] = (
+                            f"\t{spec.kind}\t{_text(spec.description)}\t{spec.quantity}\t{spec.unit_price}"
+                            f"\t{spec.amount}{tail}"
+                        )
+                    block.append(f"{b.id}{text}")
+                if len(block) >= _COPY_BLOCK:
+                    copy.write("\n".join(block) + "\n")
+                    block.clear()
+            if block:
+                copy.write("\n".join(block) + "\n")
+
+
+def _quoted(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _names(columns: list[str]) -> str:
+    return ", ".join(_quoted(c) for c in columns)
+
+
+def _apply_prepaid_to_new(estate, new: list[_NewBill], items: dict, *, actor: str) -> Decimal:
+    """Settle the run's new bills from prepaid balances, for items the balance may pay."""
+    payable = {item.pk for item in items.values() if item.payable_from_prepaid}
+    if not payable:
+        return ZERO
+    balances = prepaid_balances_in_estate(estate)
+    if not balances:
+        return ZERO
+    wanted = [b.id for b in new if b.unit_id in balances and b.item.pk in payable]
+    if not wanted:
+        return ZERO
+    return apply_prepaid(list(Bill.objects.filter(pk__in=wanted)), actor=actor)
