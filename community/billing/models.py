@@ -366,6 +366,30 @@ class Merchant(models.Model):
     platform_keys = models.JSONField(_("platform keys by serial"), default=dict, blank=True)
     alipay_public_key = models.TextField(_("Alipay public key (PEM)"), blank=True, default="")
     is_demo = models.BooleanField(_("demo merchant"), default=False)
+    # For live calls (start, query, refund, statements). The private key stays on the server's
+    # disk, never in the database: only its path is kept here.
+    api_base = models.URLField(
+        _("API base URL"),
+        blank=True,
+        default="",
+        help_text=_("Empty: the provider's production endpoint. Set it for a sandbox."),
+    )
+    merchant_serial = models.CharField(
+        _("merchant certificate serial"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("WeChat Pay: the serial of the merchant API certificate that signs requests."),
+    )
+    private_key_path = models.CharField(
+        _("private key file"),
+        max_length=255,
+        blank=True,
+        default="",
+        help_text=_(
+            "Path on the server of the PEM key that signs requests (WeChat merchant key, Alipay app key)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("merchant account")
@@ -515,7 +539,18 @@ class PrepaidEntry(models.Model):
         return f"{self.get_kind_display()} {self.amount}"
 
 
+class RefundState(models.TextChoices):
+    LEDGER_ONLY = "ledger_only", _("Recorded (money returned by hand)")
+    REQUESTED = "requested", _("Asked of the provider")
+    PROCESSING = "processing", _("Provider is processing")
+    SUCCEEDED = "succeeded", _("Returned by the provider")
+    FAILED = "failed", _("Provider refused (flagged)")
+
+
 class Refund(models.Model):
+    """Money given back. The ledger is undone when staff refund; ``provider_state`` says what
+    the provider did with the request sent after the commit."""
+
     estate_path = "payment__estate"
 
     payment = models.ForeignKey(
@@ -524,6 +559,11 @@ class Refund(models.Model):
     out_refund_no = models.CharField(_("refund number"), max_length=32, unique=True)
     amount = money_field(_("amount"))
     reason = models.CharField(_("reason"), max_length=200)
+    provider_state = models.CharField(
+        _("provider state"), max_length=12, choices=RefundState.choices, default=RefundState.LEDGER_ONLY
+    )
+    provider_refund_id = models.CharField(_("provider refund id"), max_length=64, blank=True, default="")
+    provider_detail = models.CharField(_("provider detail"), max_length=300, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.CharField(_("created by"), max_length=80)
 
@@ -796,3 +836,67 @@ class FapiaoRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_status_display()})"
+
+
+class Statement(models.Model):
+    """A provider's daily statement (对账单) for a merchant, kept raw as it came, with what the
+    comparison with the ledger found."""
+
+    estate_path = "merchant__estate"
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.PROTECT, related_name="statements", verbose_name=_("merchant")
+    )
+    bill_date = models.DateField(_("statement date"))
+    raw = models.BinaryField(_("raw file"))
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    provider_paid_total = money_field(_("paid at the provider"), default=ZERO)
+    ledger_paid_total = money_field(_("paid in the ledger"), default=ZERO)
+    mismatch_count = models.PositiveIntegerField(_("mismatches"), default=0)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by = models.CharField(_("imported by"), max_length=80)
+
+    class Meta:
+        verbose_name = _("provider statement")
+        verbose_name_plural = _("provider statements")
+        ordering = ["-bill_date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id} {self.bill_date}"
+
+
+class MismatchKind(models.TextChoices):
+    PAID_AT_PROVIDER_ONLY = "provider_only", _("Paid at the provider, not here")
+    PAID_HERE_ONLY = "here_only", _("Paid here, not at the provider")
+    AMOUNT_DIFFERS = "amount", _("Amounts differ")
+    REFUND_AT_PROVIDER_ONLY = "refund_provider_only", _("Refunded at the provider, not here")
+    REFUND_HERE_ONLY = "refund_here_only", _("Refunded here, not at the provider")
+    REFUND_AMOUNT_DIFFERS = "refund_amount", _("Refund amounts differ")
+
+
+class StatementMismatch(models.Model):
+    estate_path = "statement__merchant__estate"
+
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="mismatches", verbose_name=_("statement")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=MismatchKind.choices)
+    out_trade_no = models.CharField(_("out trade no"), max_length=64, blank=True, default="")
+    reference = models.CharField(
+        _("provider reference"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("Transaction or refund id."),
+    )
+    provider_amount = models.DecimalField(_("provider amount"), max_digits=12, decimal_places=2, null=True)
+    ledger_amount = models.DecimalField(_("ledger amount"), max_digits=12, decimal_places=2, null=True)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("statement mismatch")
+        verbose_name_plural = _("statement mismatches")
+        ordering = ["statement", "kind", "out_trade_no"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.out_trade_no}"

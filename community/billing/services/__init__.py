@@ -5,17 +5,14 @@ from .bill_run import BillRunResult, bill_run
 from .charges import bill_adjust, bill_dispute_set, charge_post, late_fee_waive, late_fees_post
 from .collection import fapiao_request_create, fapiao_request_decide, reminders_send
 from .meters import ImportResult, meter_create, meter_reading_record, meter_readings_import, meter_update
-from .payments import (
+from .notifications import (
     NotifyAnswer,
     alipay_notification_receive,
     demo_payment_complete,
-    payment_close,
-    payment_create,
-    payment_refund,
-    payments_reconcile,
-    prepaid_top_up,
     wechatpay_notification_receive,
 )
+from .payments import payment_close, payment_create, payment_refund, prepaid_top_up, refund_submit
+from .reconcile import payments_reconcile, statement_fetch, statement_import, statements_fetch_all
 from .setup import (
     assignment_create,
     assignment_update,
@@ -53,7 +50,11 @@ __all__ = [
     "payment_refund",
     "payments_reconcile",
     "prepaid_top_up",
+    "refund_submit",
     "reminders_send",
+    "statement_fetch",
+    "statement_import",
+    "statements_fetch_all",
     "tariff_create",
     "wechatpay_notification_receive",
 ]
