@@ -87,6 +87,15 @@ class ChargeItem(models.Model):
         help_text=_("Share taken off a quarter's or year's charge billed in advance, e.g. 0.050 (预缴优惠)."),
     )
     payable_from_prepaid = models.BooleanField(_("payable from the prepaid balance"), default=True)
+    reading_window_days = models.PositiveSmallIntegerField(
+        _("reading window (days)"),
+        default=0,
+        validators=[MaxValueValidator(15)],
+        help_text=_(
+            "Metered items: readings dated up to this many days after a period ends count for it "
+            "(late meter reports), and the period is billed once that window has closed."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -900,3 +909,57 @@ class StatementMismatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.out_trade_no}"
+
+
+class MeterGateway(models.Model):
+    """A smart meter, or a concentrator (集中器) reporting for many meters, that pushes readings
+    with a device token. Only the token's sha256 is kept; the token is shown once."""
+
+    estate_path = "estate"
+
+    estate = models.ForeignKey("residents.Estate", on_delete=models.PROTECT, related_name="meter_gateways")
+    name = models.CharField(_("name"), max_length=60)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.CharField(_("created by"), max_length=80)
+
+    class Meta:
+        verbose_name = _("smart meter gateway")
+        verbose_name_plural = _("smart meter gateways")
+        ordering = ["estate", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MeterPush(models.Model):
+    """One message a gateway pushed, kept raw under its message id before anything acts on it:
+    a resent message finds this row and is answered again, never stored twice."""
+
+    estate_path = "gateway__estate"
+
+    gateway = models.ForeignKey(MeterGateway, on_delete=models.PROTECT, related_name="pushes")
+    message_id = models.CharField(_("message id"), max_length=80, null=True, blank=True)
+    body = models.TextField(_("raw body"))
+    stored = models.PositiveIntegerField(_("readings stored"), default=0)
+    refused = models.JSONField(_("readings refused"), default=list, blank=True)
+    flagged = models.BooleanField(_("flagged for staff"), default=False)
+    deliveries = models.PositiveIntegerField(_("deliveries"), default=1)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("meter push")
+        verbose_name_plural = _("meter pushes")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "message_id"],
+                condition=Q(message_id__isnull=False),
+                name="billing_meter_push_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway_id} {self.message_id or '-'}"

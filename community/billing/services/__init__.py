@@ -4,6 +4,7 @@
 from .bill_run import BillRunResult, bill_run
 from .charges import bill_adjust, bill_dispute_set, charge_post, late_fee_waive, late_fees_post
 from .collection import fapiao_request_create, fapiao_request_decide, reminders_send
+from .meter_push import PushAnswer, meter_gateway_create, meter_gateway_for_token, meter_push_receive
 from .meters import ImportResult, meter_create, meter_reading_record, meter_readings_import, meter_update
 from .notifications import (
     NotifyAnswer,
@@ -26,6 +27,7 @@ __all__ = [
     "BillRunResult",
     "ImportResult",
     "NotifyAnswer",
+    "PushAnswer",
     "alipay_notification_receive",
     "assignment_create",
     "assignment_update",
@@ -42,6 +44,9 @@ __all__ = [
     "late_fee_waive",
     "late_fees_post",
     "meter_create",
+    "meter_gateway_create",
+    "meter_gateway_for_token",
+    "meter_push_receive",
     "meter_reading_record",
     "meter_readings_import",
     "meter_update",

@@ -138,12 +138,21 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
             )
         )
         usage = _metered_usage(estate, items, periods)
+        # A metered period waits until its reading window has closed, so a late report counts.
+        waiting = {
+            pk
+            for pk, item in items.items()
+            if item.basis == Basis.METERED
+            and on < periods[pk].end + dt.timedelta(days=item.reading_window_days)
+        }
         new: list[_NewBill] = []
         skipped = missing = 0
         # The charge maths is pure: equal inputs give equal lines, computed once.
         computed: dict[tuple, list[calc.LineSpec]] = {}
         for pk, item_id, unit_id, start, end, vacant, area in assignments.iterator(chunk_size=5000):
             item, period = items[item_id], periods[item_id]
+            if item_id in waiting:
+                continue
             if (pk, period.start) in billed:
                 skipped += 1
                 continue
@@ -207,8 +216,9 @@ METER_KIND_OF = {ItemType.WATER: "water", ItemType.ELECTRICITY: "electricity", I
 
 
 def _metered_usage(estate, items: dict, periods: dict) -> dict[tuple[int, int], Decimal]:
-    """(unit, item) -> use recorded by the unit's meters of the item's kind within the item's
-    period (readings dated in [start, end)), one query per metered item."""
+    """(unit, item) -> use recorded by the unit's meters of the item's kind for the item's
+    period: readings dated in [start, end), both shifted by the item's reading window (a reading
+    reported in the first days after a period closes belongs to it). One query per metered item."""
     from ..models import MeterReading
 
     result: dict[tuple[int, int], Decimal] = {}
@@ -216,14 +226,14 @@ def _metered_usage(estate, items: dict, periods: dict) -> dict[tuple[int, int], 
         kind = METER_KIND_OF.get(item.item_type)
         if item.basis != Basis.METERED or kind is None:
             continue
-        period = periods[item_id]
+        period, shift = periods[item_id], dt.timedelta(days=item.reading_window_days)
         rows = (
             MeterReading.objects.filter(
                 meter__estate=estate,
                 meter__kind=kind,
                 meter__unit__isnull=False,
-                read_on__gte=period.start,
-                read_on__lt=period.end,
+                read_on__gte=period.start + shift,
+                read_on__lt=period.end + shift,
             )
             .values("meter__unit_id")
             .annotate(used=Sum("usage"))
