@@ -34,3 +34,7 @@ class BillingConfig(AppConfig):
         + _perms(["fapiaorequest"], ["change"]),
         "front_desk": _perms(_SETUP, ["view"]) + _perms(_LEDGER, ["view"]) + _perms(["payment"], ["add"]),
     }
+
+    def ready(self) -> None:
+        # Registers billing's messages, which notifications render when they are read.
+        from . import messages  # noqa: F401
