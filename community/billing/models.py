@@ -46,6 +46,11 @@ class Basis(models.TextChoices):
     PER_SPACE = "per_space", _("Per parking space")
 
 
+class ShareBy(models.TextChoices):
+    AREA = "area", _("Exclusive area")
+    SUB_METER = "sub_meter", _("Sub-meter use")
+
+
 class Cycle(models.TextChoices):
     MONTH = "month", _("Monthly")
     QUARTER = "quarter", _("Quarterly")
@@ -87,6 +92,18 @@ class ChargeItem(models.Model):
         help_text=_("Share taken off a quarter's or year's charge billed in advance, e.g. 0.050 (预缴优惠)."),
     )
     payable_from_prepaid = models.BooleanField(_("payable from the prepaid balance"), default=True)
+    shared_meter = models.ForeignKey(
+        "Meter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("shared (公摊) meter"),
+        help_text=_("Shared basis: the meter whose use is split among the units; empty: a price per m²."),
+    )
+    share_by = models.CharField(
+        _("split by"), max_length=12, choices=ShareBy.choices, default="area", blank=True
+    )
     reading_window_days = models.PositiveSmallIntegerField(
         _("reading window (days)"),
         default=0,

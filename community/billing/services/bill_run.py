@@ -121,7 +121,10 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
     with transaction.atomic():
         # First: the lock that queues a concurrent run of the same estate behind this one.
         take_numbers(estate_id=estate.pk, kind="bill", count=0)
-        items = {item.pk: item for item in ChargeItem.objects.filter(estate=estate, active=True)}
+        items = {
+            item.pk: item
+            for item in ChargeItem.objects.filter(estate=estate, active=True).select_related("shared_meter")
+        }
         periods = {pk: run_period(item, on) for pk, item in items.items()}
         tariffs = _TariffBook(items.values())
         starts = {p.start for p in periods.values()}
@@ -134,7 +137,14 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
             Assignment.objects.filter(item__in=list(items), start_date__lte=on)
             .order_by("unit_id", "item_id")
             .values_list(
-                "pk", "item_id", "unit_id", "start_date", "end_date", "vacant", "unit__exclusive_area"
+                "pk",
+                "item_id",
+                "unit_id",
+                "start_date",
+                "end_date",
+                "vacant",
+                "unit__exclusive_area",
+                "unit__built_up_area",
             )
         )
         usage = _metered_usage(estate, items, periods)
@@ -142,14 +152,16 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
         waiting = {
             pk
             for pk, item in items.items()
-            if item.basis == Basis.METERED
+            if (item.basis == Basis.METERED or item.shared_meter_id)
             and on < periods[pk].end + dt.timedelta(days=item.reading_window_days)
         }
+        shared_items = {pk: item for pk, item in items.items() if item.shared_meter_id and pk not in waiting}
+        shares = _shared_meter_split(estate, shared_items, periods, tariffs)
         new: list[_NewBill] = []
         skipped = missing = 0
         # The charge maths is pure: equal inputs give equal lines, computed once.
         computed: dict[tuple, list[calc.LineSpec]] = {}
-        for pk, item_id, unit_id, start, end, vacant, area in assignments.iterator(chunk_size=5000):
+        for pk, item_id, unit_id, start, end, vacant, area, built_up in assignments.iterator(chunk_size=5000):
             item, period = items[item_id], periods[item_id]
             if item_id in waiting:
                 continue
@@ -166,8 +178,16 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
                 if used is None:
                     continue
                 specs = calc.metered_lines(item_name=item.name, usage=used, unit_price=price, period=period)
+            elif item.shared_meter_id:
+                specs = shares.get(pk)
+                if specs is None:
+                    missing += 1  # no reading of the shared meter for the period yet
+                    continue
             else:
-                quantity = _quantity(item.basis, area)
+                if item.basis == Basis.BUILT_UP_AREA and built_up is None:
+                    missing += 1  # never billed on another area than the one the item names
+                    continue
+                quantity = built_up if item.basis == Basis.BUILT_UP_AREA else _quantity(item.basis, area)
                 key = (item_id, quantity, price, start, end, vacant)
                 specs = computed.get(key)
                 if specs is None:
@@ -207,9 +227,65 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
 
 
 def _quantity(basis: str, area: Decimal) -> Decimal:
-    if basis in (Basis.EXCLUSIVE_AREA, Basis.BUILT_UP_AREA, Basis.SHARED):
+    if basis in (Basis.EXCLUSIVE_AREA, Basis.SHARED):
         return area
     return Decimal(1)  # fixed, per parking space
+
+
+def _window(item: ChargeItem, period: calc.Period) -> tuple[dt.date, dt.date]:
+    shift = dt.timedelta(days=item.reading_window_days)
+    return period.start + shift, period.end + shift
+
+
+def _shared_meter_split(estate, items: dict, periods: dict, tariffs) -> dict[int, list[calc.LineSpec]]:
+    """assignment -> its line for items split from a shared (公摊) meter: the meter's use in the
+    period × the tariff, shared by exclusive area or by the units' own meter use, each weight
+    scaled by the days the assignment ran in the period. The parts add up to the whole to the
+    fen (``calc.share_by_weight``); billed assignments keep their weight, so a re-run splits
+    the same way."""
+    from ..models import MeterReading, ShareBy
+
+    result: dict[int, list[calc.LineSpec]] = {}
+    for item_id, item in items.items():
+        period = periods[item_id]
+        price = tariffs.price(item_id, period.start)
+        lo, hi = _window(item, period)
+        shared = MeterReading.objects.filter(meter_id=item.shared_meter_id, read_on__gte=lo, read_on__lt=hi)
+        used = shared.aggregate(s=Sum("usage"))["s"]
+        if price is None or used is None:
+            continue
+        rows = list(
+            Assignment.objects.filter(item_id=item_id, start_date__lt=period.end)
+            .exclude(end_date__lte=period.start)
+            .values_list("pk", "unit_id", "start_date", "end_date", "unit__exclusive_area")
+        )
+        if item.share_by == ShareBy.SUB_METER:
+            own = dict(
+                MeterReading.objects.filter(
+                    meter__estate=estate,
+                    meter__kind=item.shared_meter.kind,
+                    meter__unit_id__in=[r[1] for r in rows],
+                    read_on__gte=lo,
+                    read_on__lt=hi,
+                )
+                .values("meter__unit_id")
+                .annotate(used=Sum("usage"))
+                .values_list("meter__unit_id", "used")
+            )
+            base = {pk: own.get(unit_id) or Decimal(0) for pk, unit_id, *_rest in rows}
+        else:
+            base = {pk: area for pk, _unit, _s, _e, area in rows}
+        weights = {pk: base[pk] * period.overlap_days(start, end) for pk, _unit, start, end, _area in rows}
+        whole = sum(weights.values(), Decimal(0))
+        if whole <= 0:
+            continue
+        total = calc.to_fen(used * price)
+        for pk, amount in calc.share_by_weight(total, weights).items():
+            if amount <= 0:
+                continue
+            quantity = (used * weights[pk] / whole).quantize(Decimal("0.0001"))
+            result[pk] = [calc.LineSpec("charge", f"{item.name} {period.label}", quantity, price, amount)]
+    return result
 
 
 METER_KIND_OF = {ItemType.WATER: "water", ItemType.ELECTRICITY: "electricity", ItemType.GAS: "gas"}
@@ -226,14 +302,14 @@ def _metered_usage(estate, items: dict, periods: dict) -> dict[tuple[int, int], 
         kind = METER_KIND_OF.get(item.item_type)
         if item.basis != Basis.METERED or kind is None:
             continue
-        period, shift = periods[item_id], dt.timedelta(days=item.reading_window_days)
+        lo, hi = _window(item, periods[item_id])
         rows = (
             MeterReading.objects.filter(
                 meter__estate=estate,
                 meter__kind=kind,
                 meter__unit__isnull=False,
-                read_on__gte=period.start + shift,
-                read_on__lt=period.end + shift,
+                read_on__gte=lo,
+                read_on__lt=hi,
             )
             .values("meter__unit_id")
             .annotate(used=Sum("usage"))
