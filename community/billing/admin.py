@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from community.admin_services import ReadOnlyAdminMixin, ReadOnlyInlineMixin, ServiceAdminMixin
 from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin
@@ -25,6 +26,8 @@ from .models import (
     LateFeePolicy,
     Merchant,
     Meter,
+    MeterGateway,
+    MeterPush,
     MeterReading,
     Payment,
     PaymentNotification,
@@ -32,6 +35,8 @@ from .models import (
     Receipt,
     Refund,
     Reminder,
+    Statement,
+    StatementMismatch,
     Tariff,
 )
 
@@ -73,6 +78,9 @@ class ChargeItemAdmin(ServiceAdminMixin, ScopedModelAdmin):
                 "due_days",
                 "vacancy_rate",
                 "prepay_discount_rate",
+                "shared_meter",
+                "share_by",
+                "reading_window_days",
             ]
         return []
 
@@ -96,6 +104,9 @@ class ChargeItemAdmin(ServiceAdminMixin, ScopedModelAdmin):
             vacancy_rate=data["vacancy_rate"],
             payable_from_prepaid=data["payable_from_prepaid"],
             prepay_discount_rate=data["prepay_discount_rate"],
+            shared_meter=data.get("shared_meter"),
+            share_by=data.get("share_by") or "area",
+            reading_window_days=data.get("reading_window_days") or 0,
             by=request.user,
         )
 
@@ -243,7 +254,16 @@ class PaymentAdmin(ServiceAdminMixin, ScopedModelAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(AddOnlyAdminMixin, ServiceAdminMixin, ScopedModelAdmin):
-    list_display = ["out_refund_no", "payment", "amount", "reason", "created_by", "created_at"]
+    list_display = [
+        "out_refund_no",
+        "payment",
+        "amount",
+        "reason",
+        "provider_state",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["provider_state"]
     list_select_related = ["payment"]
     fields = ["payment", "amount", "reason"]
     raw_id_fields = ["payment"]
@@ -283,6 +303,60 @@ class MerchantAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = ["code", "provider", "estate", "mch_id", "app_id", "is_demo"]
     list_select_related = ["estate"]
     exclude = ["api_v3_key"]
+
+
+class StatementMismatchInline(EstateScopedAdminMixin, ReadOnlyInlineMixin, admin.TabularInline):
+    model = StatementMismatch
+    fields = ["kind", "out_trade_no", "reference", "provider_amount", "ledger_amount", "payment"]
+
+
+@admin.register(Statement)
+class StatementAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Provider statements and what the comparison with the ledger found (the daily job)."""
+
+    list_display = [
+        "bill_date",
+        "merchant",
+        "rows",
+        "provider_paid_total",
+        "ledger_paid_total",
+        "mismatch_count",
+    ]
+    list_select_related = ["merchant"]
+    list_filter = ["merchant"]
+    exclude = ["raw"]
+    inlines = [StatementMismatchInline]
+
+
+@admin.register(MeterGateway)
+class MeterGatewayAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    """A new gateway's token is shown once, on saving; only its hash is kept."""
+
+    list_display = ["name", "estate", "active", "last_seen_at"]
+    list_select_related = ["estate"]
+    fields = ["estate", "name", "active"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def service_save(self, request, form, change):
+        from django.contrib import messages
+
+        gateway, token = services.meter_gateway_create(
+            estate=form.cleaned_data["estate"], name=form.cleaned_data["name"], by=request.user
+        )
+        messages.warning(
+            request, _("Token for %(name)s (shown once): %(token)s") % {"name": gateway.name, "token": token}
+        )
+        return gateway
+
+
+@admin.register(MeterPush)
+class MeterPushAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = ["received_at", "gateway", "message_id", "stored", "flagged", "deliveries"]
+    list_select_related = ["gateway"]
+    list_filter = ["flagged"]
+    search_fields = ["message_id"]
 
 
 @admin.register(LateFeePolicy)

@@ -18,8 +18,20 @@ _LEDGER = [
     "refund",
     "reminder",
     "fapiaorequest",
+    "statement",
+    "statementmismatch",
+    "meterpush",
 ]
-_SETUP = ["chargeitem", "tariff", "assignment", "merchant", "latefeepolicy", "meter", "meterreading"]
+_SETUP = [
+    "chargeitem",
+    "tariff",
+    "assignment",
+    "merchant",
+    "latefeepolicy",
+    "meter",
+    "meterreading",
+    "metergateway",
+]
 
 
 class BillingConfig(AppConfig):

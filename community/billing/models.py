@@ -1,9 +1,18 @@
 """The one money ledger: charge items and tariffs, bills and their lines, payments and what
-providers told us about them, the prepaid balance, receipts.
+providers told us about them, the prepaid balance, receipts, meters and their readings.
 
 Money is Decimal yuan with 2 places. A bill's total is the sum of its lines, and a bill is
 never edited once issued: corrections are further lines with a reason. What a bill has been
 paid is the sum of its allocations (from a payment or from the prepaid balance).
+
+Why one module of this length: the models are one web of foreign keys and constraints that
+hold the ledger's invariants together (a bill's allocations, the payment that made them, the
+prepaid entry, the receipt, the provider's notification and statement row that prove it), and
+a reader checking an invariant needs them side by side. The code around them is split by job
+instead (``services/`` by write, ``providers/`` by wire format, ``calc`` for the maths). In
+order: charges (items, tariffs, assignments, bills, lines, numbering), payments (merchants,
+payments, allocations, prepaid entries, refunds, receipts, notifications), late fees, meters
+and readings, reminders and fapiao, provider statements, smart-meter gateways and pushes.
 """
 
 from __future__ import annotations

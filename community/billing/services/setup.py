@@ -32,9 +32,28 @@ def charge_item_create(
     vacancy_rate: Decimal = Decimal("1.000"),
     payable_from_prepaid: bool = True,
     prepay_discount_rate: Decimal = Decimal("0.000"),
+    shared_meter=None,
+    share_by: str = "area",
+    reading_window_days: int = 0,
     by,
 ) -> ChargeItem:
     actor_label(by)
+    if shared_meter is not None and (
+        basis != Basis.SHARED or shared_meter.unit_id is not None or shared_meter.estate_id != estate.pk
+    ):
+        raise ServiceError(
+            {
+                "shared_meter": [
+                    _(
+                        "A shared meter belongs to no unit, is in the item's estate, and needs the shared basis."
+                    )
+                ]
+            }
+        )
+    if share_by not in ("area", "sub_meter"):
+        raise ServiceError({"share_by": [_("Split by area or by sub-meter use.")]})
+    if not 0 <= int(reading_window_days) <= 15:
+        raise ServiceError({"reading_window_days": [_("The reading window is 0 to 15 days.")]})
     name = name.strip()
     if not name:
         raise ServiceError({"name": [_("Give the item a name.")]})
@@ -60,6 +79,9 @@ def charge_item_create(
             vacancy_rate=vacancy_rate,
             payable_from_prepaid=payable_from_prepaid,
             prepay_discount_rate=prepay_discount_rate,
+            shared_meter=shared_meter,
+            share_by=share_by,
+            reading_window_days=reading_window_days,
         )
 
 
