@@ -4,6 +4,9 @@ Every write is a service call (``ServiceAdminMixin``): set-up records are added 
 services; bills, payments, notifications, receipts and prepaid entries are written by the
 platform and only looked at here. A correction is "add bill line" (an adjustment or credit with
 a reason); an offline payment is "add payment"; a refund is "add refund".
+
+One module although long: each ModelAdmin is a few lines of declarations around one service
+call, and they share the mixins above; the ledger's staff surface reads best in one place.
 """
 
 from __future__ import annotations
