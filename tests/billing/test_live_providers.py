@@ -331,3 +331,28 @@ def test_alipay_answers_signed_by_someone_else_are_refused(ali, estate_a, househ
         services.payment_create(bills=[_bill(estate_a, unit)], provider="alipay", by=user)
     assert refused.value.code == "unsigned_answer"
     assert Bill.objects.get().status == BillStatus.ISSUED
+
+
+def test_a_payment_the_provider_listed_the_day_before_is_no_mismatch(wx, estate_a, household_a):
+    user, unit = household_a
+    late = _paid_wechat(wx, estate_a, unit, user, "midnight")  # paid here today
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo("Asia/Shanghai")).date()
+    yesterday = today - dt.timedelta(days=1)
+
+    def bill(day, rows):
+        return wechatpay_api.build_trade_bill(
+            app_id="wx", mch_id="1230000109", day=day.isoformat(), rows=rows
+        )
+
+    row = StatementRow(late.out_trade_no, late.provider_transaction_id, Decimal("88.50"))
+    alone = services.statement_import(
+        merchant=wx.merchant, bill_date=today, content=bill(today, []), by=SYSTEM
+    )
+    assert [m.kind for m in alone.mismatches.all()] == [MismatchKind.PAID_HERE_ONLY]
+    services.statement_import(
+        merchant=wx.merchant, bill_date=yesterday, content=bill(yesterday, [row]), by=SYSTEM
+    )
+    again = services.statement_import(
+        merchant=wx.merchant, bill_date=today, content=bill(today, []), by=SYSTEM
+    )
+    assert again.mismatch_count == 0

@@ -4,8 +4,8 @@ compare a provider's daily statement (对账单) with the ledger.
 A statement is kept raw as it came. The comparison reports, per merchant and day (the
 provider's day, Beijing time): paid at the provider but not here, paid here but not at the
 provider, amounts that differ, and the same three for refunds. A payment notified just after
-midnight may be paid here on the next day while the provider lists it the day before: it shows
-as "paid here only" until the neighbouring day is compared, and as a match there.
+midnight is paid here on the next day while the provider lists it the day before: when that
+day's statement is in, it is no mismatch; import the days in order.
 """
 
 from __future__ import annotations
@@ -140,8 +140,9 @@ def statement_import(*, merchant, bill_date: dt.date, content: bytes, by) -> Sta
                 ledger_amount=payment.amount,
                 payment=payment,
             )
+    listed_before = _listed_the_day_before(merchant, bill_date)
     for payment in paid_here:
-        if payment.out_trade_no not in paid_rows:
+        if payment.out_trade_no not in paid_rows and payment.out_trade_no not in listed_before:
             add(
                 MismatchKind.PAID_HERE_ONLY,
                 out_trade_no=payment.out_trade_no,
@@ -191,6 +192,15 @@ def statement_import(*, merchant, bill_date: dt.date, content: bytes, by) -> Sta
             mismatch.statement = statement
         StatementMismatch.objects.bulk_create(found)
     return statement
+
+
+def _listed_the_day_before(merchant, bill_date: dt.date) -> set[str]:
+    """Payments the provider listed on the previous day: paid there just before midnight and
+    notified here just after it, they are no mismatch."""
+    before = Statement.objects.filter(merchant=merchant, bill_date=bill_date - dt.timedelta(days=1)).first()
+    if before is None:
+        return set()
+    return {row.out_trade_no for row in _parse(merchant, bytes(before.raw)) if not row.refund_no}
 
 
 def statement_fetch(*, merchant, bill_date: dt.date, by) -> Statement:
