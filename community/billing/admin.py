@@ -26,6 +26,7 @@ from .models import (
     Channel,
     ChargeItem,
     FapiaoRequest,
+    HouseholdAccount,
     LateFeePolicy,
     Merchant,
     Meter,
@@ -132,14 +133,14 @@ class TariffAdmin(AddOnlyAdminMixin, ServiceAdminMixin, ScopedModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(ServiceAdminMixin, ScopedModelAdmin):
-    list_display = ["item", "unit", "start_date", "end_date", "vacant"]
+    list_display = ["item", "unit", "account", "start_date", "end_date", "vacant"]
     list_filter = ["item", "vacant"]
-    list_select_related = ["item", "unit__building"]
+    list_select_related = ["item", "unit__building", "account"]
     autocomplete_fields = []
-    raw_id_fields = ["unit"]
+    raw_id_fields = ["unit", "account"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["item", "unit", "start_date"] if obj is not None else []
+        return ["item", "unit", "account", "start_date"] if obj is not None else []
 
     def service_save(self, request, form, change):
         data = form.cleaned_data
@@ -149,7 +150,8 @@ class AssignmentAdmin(ServiceAdminMixin, ScopedModelAdmin):
             )
         return services.assignment_create(
             item=data["item"],
-            unit=data["unit"],
+            unit=data.get("unit"),
+            account=data.get("account"),
             start_date=data["start_date"],
             end_date=data["end_date"],
             vacant=data["vacant"],
@@ -352,6 +354,50 @@ class MeterGatewayAdmin(ServiceAdminMixin, ScopedModelAdmin):
             request, _("Token for %(name)s (shown once): %(token)s") % {"name": gateway.name, "token": token}
         )
         return gateway
+
+
+class HouseholdAccountForm(forms.ModelForm):
+    member_units = forms.CharField(
+        label=_("units"), help_text=_("Unit ids, separated by commas (an estate has thousands of units).")
+    )
+
+    class Meta:
+        model = HouseholdAccount
+        fields = ["estate", "name"]
+
+    def clean_member_units(self):
+        from community.residents.models import Unit
+
+        try:
+            ids = {
+                int(part)
+                for part in self.cleaned_data["member_units"].replace("，", ",").split(",")
+                if part.strip()
+            }
+        except ValueError:
+            raise forms.ValidationError(_("Unit ids are numbers separated by commas.")) from None
+        units = list(Unit.objects.filter(pk__in=ids).select_related("building"))
+        if len(units) != len(ids):
+            raise forms.ValidationError(_("Some of these unit ids do not exist."))
+        return units
+
+
+@admin.register(HouseholdAccount)
+class HouseholdAccountAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    """Accounts are made through the service (a unit is in one account at most); kept after."""
+
+    form = HouseholdAccountForm
+    list_display = ["name", "estate", "created_at"]
+    list_select_related = ["estate"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        return services.household_account_create(
+            estate=data["estate"], name=data["name"], units=data["member_units"], by=request.user
+        )
 
 
 @admin.register(MeterPush)

@@ -31,6 +31,7 @@ _SETUP = [
     "meter",
     "meterreading",
     "metergateway",
+    "householdaccount",
 ]
 
 

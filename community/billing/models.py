@@ -166,8 +166,49 @@ class Tariff(models.Model):
         return f"{self.item_id} {self.unit_price} @ {self.effective_from}"
 
 
+class HouseholdAccount(models.Model):
+    """A household account (户) that pays for several units together, e.g. a flat and its
+    parking space, or a company renting several shops. Each unit is in at most one account."""
+
+    estate_path = "estate"
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="household_accounts"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    units = models.ManyToManyField(
+        "residents.Unit",
+        through="HouseholdAccountUnit",
+        related_name="household_accounts",
+        verbose_name=_("units"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.CharField(_("created by"), max_length=80)
+
+    class Meta:
+        verbose_name = _("household account")
+        verbose_name_plural = _("household accounts")
+        ordering = ["estate", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HouseholdAccountUnit(models.Model):
+    estate_path = "account__estate"
+
+    account = models.ForeignKey(HouseholdAccount, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.OneToOneField(
+        "residents.Unit", on_delete=models.PROTECT, related_name="household_account_link"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.unit_id}"
+
+
 class Assignment(models.Model):
-    """An item charged to a unit (flat, shop or titled parking space) from a start date."""
+    """An item charged to a payer from a start date: a unit (flat, shop or titled parking
+    space) or a household account (the quantity then comes from all its units)."""
 
     estate_path = "item__estate"
 
@@ -175,7 +216,20 @@ class Assignment(models.Model):
         ChargeItem, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("item")
     )
     unit = models.ForeignKey(
-        "residents.Unit", on_delete=models.PROTECT, related_name="charge_assignments", verbose_name=_("unit")
+        "residents.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charge_assignments",
+        verbose_name=_("unit"),
+    )
+    account = models.ForeignKey(
+        HouseholdAccount,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("household account"),
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True, help_text=_("First day not charged."))
@@ -191,10 +245,15 @@ class Assignment(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gt=models.F("start_date")),
                 name="billing_assignment_end_after_start",
             ),
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, account__isnull=True)
+                | Q(unit__isnull=True, account__isnull=False),
+                name="billing_assignment_one_payer",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.item_id}→{self.unit_id}"
+        return f"{self.item_id}→{self.unit_id or f'account {self.account_id}'}"
 
 
 class BillStatus(models.TextChoices):
@@ -233,6 +292,14 @@ class Bill(models.Model):
         verbose_name=_("payer unit"),
         db_index=False,
         help_text=_("Empty for a walk-in payer (a temporary car at the car-park exit)."),
+    )
+    payer_account = models.ForeignKey(
+        HouseholdAccount,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bills",
+        verbose_name=_("payer household account"),
     )
     item_type = models.CharField(_("type"), max_length=24, choices=ItemType.choices)
     assignment = models.ForeignKey(

@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from community.scoping import my_households_q, staff_scope
 
 from . import calc, reminders
-from .models import Bill, BillLine, MeterReading, Payment, PrepaidEntry, Receipt
+from .models import Bill, BillLine, HouseholdAccountUnit, MeterReading, Payment, PrepaidEntry, Receipt
 
 ZERO = Decimal("0.00")
 
@@ -24,12 +24,16 @@ def bill_for_source(*, source: str, source_ref: str) -> Bill | None:
 
 
 def my_bills(user) -> QuerySet[Bill]:
-    """Bills of the user's households (walk-in bills have no unit and are nobody's here)."""
+    """Bills of the user's households, and of the household accounts any of them belongs to
+    (walk-in bills have no unit and are nobody's here)."""
     if not user.is_authenticated:
         return Bill.objects.none()
-    return Bill.objects.filter(my_households_q(user, unit_path="payer_unit")).select_related(
-        "payer_unit__building"
+    accounts = HouseholdAccountUnit.objects.filter(my_households_q(user, unit_path="unit")).values(
+        "account_id"
     )
+    return Bill.objects.filter(
+        my_households_q(user, unit_path="payer_unit") | Q(payer_account__in=accounts)
+    ).select_related("payer_unit__building", "payer_account")
 
 
 def staff_bills(user) -> QuerySet[Bill]:

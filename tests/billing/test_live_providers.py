@@ -25,6 +25,7 @@ from community.errors import ServiceError
 from .fakes import FakeAlipay, FakeWeChatPay
 
 SYSTEM = "system:test"
+pytestmark = pytest.mark.usefixtures("in_english")
 SERIAL = "PUB_KEY_ID_0114232024112500000001"
 
 

@@ -19,6 +19,7 @@ from .setup import (
     assignment_update,
     charge_item_create,
     charge_item_update,
+    household_account_create,
     late_fee_policy_save,
     tariff_create,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "demo_payment_complete",
     "fapiao_request_create",
     "fapiao_request_decide",
+    "household_account_create",
     "late_fee_policy_save",
     "late_fee_waive",
     "late_fees_post",

@@ -95,6 +95,7 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
                 "pk",
                 "item_id",
                 "unit_id",
+                "account_id",
                 "start_date",
                 "end_date",
                 "vacant",
@@ -111,13 +112,20 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
             and on < periods[pk].end + dt.timedelta(days=item.reading_window_days)
         }
         shared_items = {pk: item for pk, item in items.items() if item.shared_meter_id and pk not in waiting}
-        shares = _shared_meter_split(estate, shared_items, periods, tariffs)
+        accounts = _account_quantities(estate)
+        shares = _shared_meter_split(estate, shared_items, periods, tariffs, accounts)
         new: list[NewBill] = []
         skipped = missing = 0
         # The charge maths is pure: equal inputs give equal lines, computed once.
         computed: dict[tuple, list[calc.LineSpec]] = {}
-        for pk, item_id, unit_id, start, end, vacant, area, built_up in assignments.iterator(chunk_size=5000):
+        for row in assignments.iterator(chunk_size=5000):
+            pk, item_id, unit_id, account_id, start, end, vacant, area, built_up = row
             item, period = items[item_id], periods[item_id]
+            spaces = 1
+            if account_id is not None:
+                # A household account pays on all its units together.
+                account = accounts.get(account_id, _EMPTY_ACCOUNT)
+                area, built_up, spaces = account.exclusive, account.built_up, account.spaces
             if item_id in waiting:
                 continue
             if (pk, period.start) in billed:
@@ -129,7 +137,15 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
                 continue
             if item.basis == Basis.METERED:
                 # No reading for the period yet: no bill; a later run bills it once read.
-                used = usage.get((unit_id, item_id))
+                if account_id is None:
+                    used = usage.get((unit_id, item_id))
+                else:
+                    found = [
+                        usage[(u, item_id)]
+                        for u in accounts.get(account_id, _EMPTY_ACCOUNT).units
+                        if (u, item_id) in usage
+                    ]
+                    used = sum(found, Decimal(0)) if found else None
                 if used is None:
                     continue
                 specs = calc.metered_lines(item_name=item.name, usage=used, unit_price=price, period=period)
@@ -142,7 +158,9 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
                 if item.basis == Basis.BUILT_UP_AREA and built_up is None:
                     missing += 1  # never billed on another area than the one the item names
                     continue
-                quantity = built_up if item.basis == Basis.BUILT_UP_AREA else _quantity(item.basis, area)
+                quantity = (
+                    built_up if item.basis == Basis.BUILT_UP_AREA else _quantity(item.basis, area, spaces)
+                )
                 key = (item_id, quantity, price, start, end, vacant)
                 specs = computed.get(key)
                 if specs is None:
@@ -164,6 +182,7 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
                 NewBill(
                     assignment_id=pk,
                     unit_id=unit_id,
+                    account_id=account_id,
                     item=item,
                     period=period,
                     specs=specs,
@@ -181,10 +200,46 @@ def bill_run(*, estate, on: dt.date, by) -> BillRunResult:
         return BillRunResult(created=len(new), skipped=skipped, prepaid_applied=applied, missing=missing)
 
 
-def _quantity(basis: str, area: Decimal) -> Decimal:
+def _quantity(basis: str, area: Decimal, spaces: int) -> Decimal:
     if basis in (Basis.EXCLUSIVE_AREA, Basis.SHARED):
         return area
-    return Decimal(1)  # fixed, per parking space
+    if basis == Basis.PER_SPACE:
+        return Decimal(spaces)
+    return Decimal(1)  # fixed
+
+
+@dataclass(frozen=True)
+class _Account:
+    units: tuple[int, ...]
+    exclusive: Decimal
+    built_up: Decimal | None  # None when any of its units has no built-up area
+    spaces: int
+
+
+_EMPTY_ACCOUNT = _Account((), Decimal(0), None, 0)
+
+
+def _account_quantities(estate) -> dict[int, _Account]:
+    """Each household account's units and what they add up to, from one query."""
+    from community.residents.models import UnitUsage
+
+    from ..models import HouseholdAccountUnit
+
+    grouped: dict[int, list] = defaultdict(list)
+    rows = HouseholdAccountUnit.objects.filter(account__estate=estate).values_list(
+        "account_id", "unit_id", "unit__exclusive_area", "unit__built_up_area", "unit__usage"
+    )
+    for account_id, *unit in rows:
+        grouped[account_id].append(unit)
+    return {
+        account_id: _Account(
+            units=tuple(u[0] for u in units),
+            exclusive=sum((u[1] for u in units), Decimal(0)),
+            built_up=None if any(u[2] is None for u in units) else sum((u[2] for u in units), Decimal(0)),
+            spaces=sum(1 for u in units if u[3] == UnitUsage.PARKING),
+        )
+        for account_id, units in grouped.items()
+    }
 
 
 def _window(item: ChargeItem, period: calc.Period) -> tuple[dt.date, dt.date]:
@@ -192,7 +247,9 @@ def _window(item: ChargeItem, period: calc.Period) -> tuple[dt.date, dt.date]:
     return period.start + shift, period.end + shift
 
 
-def _shared_meter_split(estate, items: dict, periods: dict, tariffs) -> dict[int, list[calc.LineSpec]]:
+def _shared_meter_split(
+    estate, items: dict, periods: dict, tariffs, accounts
+) -> dict[int, list[calc.LineSpec]]:
     """assignment -> its line for items split from a shared (公摊) meter: the meter's use in the
     period × the tariff, shared by exclusive area or by the units' own meter use, each weight
     scaled by the days the assignment ran in the period. The parts add up to the whole to the
@@ -212,14 +269,16 @@ def _shared_meter_split(estate, items: dict, periods: dict, tariffs) -> dict[int
         rows = list(
             Assignment.objects.filter(item_id=item_id, start_date__lt=period.end)
             .exclude(end_date__lte=period.start)
-            .values_list("pk", "unit_id", "start_date", "end_date", "unit__exclusive_area")
+            .values_list("pk", "unit_id", "start_date", "end_date", "unit__exclusive_area", "account_id")
         )
+        # An account's weight is its units' together.
+        members = {r[0]: accounts.get(r[5], _EMPTY_ACCOUNT).units if r[5] else (r[1],) for r in rows}
         if item.share_by == ShareBy.SUB_METER:
             own = dict(
                 MeterReading.objects.filter(
                     meter__estate=estate,
                     meter__kind=item.shared_meter.kind,
-                    meter__unit_id__in=[r[1] for r in rows],
+                    meter__unit_id__in=[u for units in members.values() for u in units],
                     read_on__gte=lo,
                     read_on__lt=hi,
                 )
@@ -227,10 +286,13 @@ def _shared_meter_split(estate, items: dict, periods: dict, tariffs) -> dict[int
                 .annotate(used=Sum("usage"))
                 .values_list("meter__unit_id", "used")
             )
-            base = {pk: own.get(unit_id) or Decimal(0) for pk, unit_id, *_rest in rows}
+            base = {pk: sum((own.get(u) or Decimal(0) for u in members[pk]), Decimal(0)) for pk in members}
         else:
-            base = {pk: area for pk, _unit, _s, _e, area in rows}
-        weights = {pk: base[pk] * period.overlap_days(start, end) for pk, _unit, start, end, _area in rows}
+            base = {
+                pk: area if account_id is None else accounts.get(account_id, _EMPTY_ACCOUNT).exclusive
+                for pk, _unit, _s, _e, area, account_id in rows
+            }
+        weights = {pk: base[pk] * period.overlap_days(start, end) for pk, _unit, start, end, *_rest in rows}
         whole = sum(weights.values(), Decimal(0))
         if whole <= 0:
             continue

@@ -18,6 +18,7 @@ _BILL_COLUMNS = [
     "estate_id",
     "number",
     "payer_unit_id",
+    "payer_account_id",
     "item_type",
     "assignment_id",
     "period_start",
@@ -50,7 +51,8 @@ _LINE_COLUMNS = [
 @dataclass
 class NewBill:
     assignment_id: int
-    unit_id: int
+    unit_id: int | None
+    account_id: int | None
     item: ChargeItem
     period: calc.Period
     specs: list[calc.LineSpec]
@@ -70,6 +72,7 @@ def write_bills(estate, new: list[NewBill], *, now, actor: str) -> None:
                 estate_id=estate.pk,
                 number=b.number,
                 payer_unit_id=b.unit_id,
+                payer_account_id=b.account_id,
                 item_type=b.item.item_type,
                 assignment_id=b.assignment_id,
                 period_start=b.period.start,
@@ -139,7 +142,7 @@ def _write_copy(estate, new: list[NewBill], *, now, actor: str) -> None:
                         f"\t\t\t{_text(f'{b.item.name} {b.period.label}')}\t{BillStatus.ISSUED}"
                     )
                 block.append(
-                    f"{fixed['estate']}\t{b.number}\t{b.unit_id}\t"
+                    f"{fixed['estate']}\t{b.number}\t{_id(b.unit_id)}\t{_id(b.account_id)}\t"
                     + head.replace("{a}", str(b.assignment_id), 1)
                     + f"\t{b.total}\t"
                     + fixed["issued"].replace("{due}", b.due_date.isoformat(), 1)
@@ -175,6 +178,10 @@ def _write_copy(estate, new: list[NewBill], *, now, actor: str) -> None:
                     block.clear()
             if block:
                 copy.write("\n".join(block) + "\n")
+
+
+def _id(value: int | None) -> str:
+    return "\\N" if value is None else str(value)
 
 
 def _quoted(name: str) -> str:

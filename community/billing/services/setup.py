@@ -12,7 +12,16 @@ from django.utils.translation import gettext as _
 from community.errors import ServiceError
 
 from .. import calc
-from ..models import Assignment, Basis, ChargeItem, ItemType, LateFeePolicy, Tariff
+from ..models import (
+    Assignment,
+    Basis,
+    ChargeItem,
+    HouseholdAccount,
+    HouseholdAccountUnit,
+    ItemType,
+    LateFeePolicy,
+    Tariff,
+)
 from ._common import actor_label
 
 
@@ -99,22 +108,64 @@ def tariff_create(*, item: ChargeItem, unit_price: Decimal, effective_from: dt.d
         )
 
 
+def household_account_create(*, estate, name: str, units, by) -> HouseholdAccount:
+    """A household account paying for ``units`` together; a unit is in at most one account."""
+    actor = actor_label(by)
+    name, units = (name or "").strip(), list(units)
+    if not name:
+        raise ServiceError({"name": [_("Give the account a name.")]})
+    if not units:
+        raise ServiceError({"units": [_("An account pays for at least one unit.")]})
+    if any(not _same_estate(unit, estate) for unit in units):
+        raise ServiceError({"units": [_("The units are not all in this estate.")]}, code="other_estate")
+    with transaction.atomic():
+        taken = HouseholdAccountUnit.objects.filter(unit__in=units).select_related("unit")
+        if taken:
+            raise ServiceError(
+                {
+                    "units": [
+                        _("Already in another account: %(units)s.")
+                        % {"units": ", ".join(str(t.unit) for t in taken)}
+                    ]
+                },
+                code="taken",
+            )
+        account = HouseholdAccount.objects.create(estate=estate, name=name, created_by=actor)
+        HouseholdAccountUnit.objects.bulk_create(
+            [HouseholdAccountUnit(account=account, unit=unit) for unit in units]
+        )
+        return account
+
+
 def assignment_create(
-    *, item: ChargeItem, unit, start_date: dt.date, end_date: dt.date | None = None, vacant: bool = False, by
+    *,
+    item: ChargeItem,
+    unit=None,
+    account: HouseholdAccount | None = None,
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    vacant: bool = False,
+    by,
 ) -> Assignment:
+    """Charge ``item`` to a unit or to a household account (exactly one of them)."""
     actor_label(by)
-    if not _same_estate(unit, item.estate):
+    if (unit is None) == (account is None):
+        raise ServiceError(_("Charge the item to a unit or to a household account."), code="one_payer")
+    if unit is not None and not _same_estate(unit, item.estate):
         raise ServiceError({"unit": [_("The unit is not in the item's estate.")]}, code="other_estate")
+    if account is not None and account.estate_id != item.estate_id:
+        raise ServiceError({"account": [_("The account is not in the item's estate.")]}, code="other_estate")
     if end_date is not None and end_date <= start_date:
         raise ServiceError({"end_date": [_("The end date must be after the start date.")]})
+    payer = {"unit": unit} if unit is not None else {"account": account}
     with transaction.atomic():
         overlapping = Assignment.objects.filter(
-            item=item, unit=unit, start_date__lt=end_date or dt.date.max
+            item=item, start_date__lt=end_date or dt.date.max, **payer
         ).exclude(end_date__lte=start_date)
         if overlapping.exists():
-            raise ServiceError(_("This unit already has this item for part of that time."), code="overlap")
+            raise ServiceError(_("This payer already has this item for part of that time."), code="overlap")
         return Assignment.objects.create(
-            item=item, unit=unit, start_date=start_date, end_date=end_date, vacant=vacant
+            item=item, start_date=start_date, end_date=end_date, vacant=vacant, **payer
         )
 
 
