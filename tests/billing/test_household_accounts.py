@@ -13,6 +13,7 @@ from community.errors import ServiceError
 from tests.factories import ChargeItemFactory, TariffFactory, UnitFactory
 
 SYSTEM = "system:test"
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture
@@ -75,3 +76,21 @@ def test_one_payer_per_assignment_and_one_account_per_unit(estate_a, household_a
         services.household_account_create(estate=estate_a, name="again", units=[flat], by=SYSTEM)
     with pytest.raises(IntegrityError):
         Assignment.objects.create(item=item, start_date=dt.date(2025, 1, 1))
+
+
+def test_a_resident_pays_an_accounts_bill_and_sees_the_receipt(
+    client_for, estate_a, household_a, account, household_b
+):
+    user, _flat = household_a
+    item = _item(estate_a, "物业费", "fixed", "100.00")
+    services.assignment_create(item=item, account=account, start_date=dt.date(2025, 1, 1), by=SYSTEM)
+    services.bill_run(estate=estate_a, on=dt.date(2026, 2, 1), by=SYSTEM)
+    bill = Bill.objects.get()
+    response = client_for(user).post(f"/portal/bills/{bill.pk}/pay/", follow=True)
+    assert response.status_code == 200
+    bill.refresh_from_db()
+    assert bill.status == "paid"
+    receipt = selectors.my_receipts(user).get()
+    assert receipt.display_number in response.content.decode()
+    other_user, _unit = household_b
+    assert not selectors.my_receipts(other_user).exists() and not selectors.my_payments(other_user).exists()
