@@ -194,6 +194,7 @@ CELERY_BEAT_SCHEDULE = {
     "billing-reconcile": {"task": "billing.reconcile", "schedule": 600.0},
     "billing-late-fees": {"task": "billing.late_fees", "schedule": 24 * 3600.0},
     "billing-reminders": {"task": "billing.reminders", "schedule": 3600.0},
+    "billing-statements": {"task": "billing.statements", "schedule": 6 * 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Reliability: a task is acknowledged only after it ran (acks_late), and a worker process that

@@ -4,12 +4,16 @@ Every write is a service call (``ServiceAdminMixin``): set-up records are added 
 services; bills, payments, notifications, receipts and prepaid entries are written by the
 platform and only looked at here. A correction is "add bill line" (an adjustment or credit with
 a reason); an offline payment is "add payment"; a refund is "add refund".
+
+One module although long: each ModelAdmin is a few lines of declarations around one service
+call, and they share the mixins above; the ledger's staff surface reads best in one place.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from community.admin_services import ReadOnlyAdminMixin, ReadOnlyInlineMixin, ServiceAdminMixin
 from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin
@@ -22,9 +26,12 @@ from .models import (
     Channel,
     ChargeItem,
     FapiaoRequest,
+    HouseholdAccount,
     LateFeePolicy,
     Merchant,
     Meter,
+    MeterGateway,
+    MeterPush,
     MeterReading,
     Payment,
     PaymentNotification,
@@ -32,6 +39,8 @@ from .models import (
     Receipt,
     Refund,
     Reminder,
+    Statement,
+    StatementMismatch,
     Tariff,
 )
 
@@ -73,6 +82,9 @@ class ChargeItemAdmin(ServiceAdminMixin, ScopedModelAdmin):
                 "due_days",
                 "vacancy_rate",
                 "prepay_discount_rate",
+                "shared_meter",
+                "share_by",
+                "reading_window_days",
             ]
         return []
 
@@ -96,6 +108,9 @@ class ChargeItemAdmin(ServiceAdminMixin, ScopedModelAdmin):
             vacancy_rate=data["vacancy_rate"],
             payable_from_prepaid=data["payable_from_prepaid"],
             prepay_discount_rate=data["prepay_discount_rate"],
+            shared_meter=data.get("shared_meter"),
+            share_by=data.get("share_by") or "area",
+            reading_window_days=data.get("reading_window_days") or 0,
             by=request.user,
         )
 
@@ -118,14 +133,14 @@ class TariffAdmin(AddOnlyAdminMixin, ServiceAdminMixin, ScopedModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(ServiceAdminMixin, ScopedModelAdmin):
-    list_display = ["item", "unit", "start_date", "end_date", "vacant"]
+    list_display = ["item", "unit", "account", "start_date", "end_date", "vacant"]
     list_filter = ["item", "vacant"]
-    list_select_related = ["item", "unit__building"]
+    list_select_related = ["item", "unit__building", "account"]
     autocomplete_fields = []
-    raw_id_fields = ["unit"]
+    raw_id_fields = ["unit", "account"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["item", "unit", "start_date"] if obj is not None else []
+        return ["item", "unit", "account", "start_date"] if obj is not None else []
 
     def service_save(self, request, form, change):
         data = form.cleaned_data
@@ -135,7 +150,8 @@ class AssignmentAdmin(ServiceAdminMixin, ScopedModelAdmin):
             )
         return services.assignment_create(
             item=data["item"],
-            unit=data["unit"],
+            unit=data.get("unit"),
+            account=data.get("account"),
             start_date=data["start_date"],
             end_date=data["end_date"],
             vacant=data["vacant"],
@@ -243,7 +259,16 @@ class PaymentAdmin(ServiceAdminMixin, ScopedModelAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(AddOnlyAdminMixin, ServiceAdminMixin, ScopedModelAdmin):
-    list_display = ["out_refund_no", "payment", "amount", "reason", "created_by", "created_at"]
+    list_display = [
+        "out_refund_no",
+        "payment",
+        "amount",
+        "reason",
+        "provider_state",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["provider_state"]
     list_select_related = ["payment"]
     fields = ["payment", "amount", "reason"]
     raw_id_fields = ["payment"]
@@ -283,6 +308,104 @@ class MerchantAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = ["code", "provider", "estate", "mch_id", "app_id", "is_demo"]
     list_select_related = ["estate"]
     exclude = ["api_v3_key"]
+
+
+class StatementMismatchInline(EstateScopedAdminMixin, ReadOnlyInlineMixin, admin.TabularInline):
+    model = StatementMismatch
+    fields = ["kind", "out_trade_no", "reference", "provider_amount", "ledger_amount", "payment"]
+
+
+@admin.register(Statement)
+class StatementAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Provider statements and what the comparison with the ledger found (the daily job)."""
+
+    list_display = [
+        "bill_date",
+        "merchant",
+        "rows",
+        "provider_paid_total",
+        "ledger_paid_total",
+        "mismatch_count",
+    ]
+    list_select_related = ["merchant"]
+    list_filter = ["merchant"]
+    exclude = ["raw"]
+    inlines = [StatementMismatchInline]
+
+
+@admin.register(MeterGateway)
+class MeterGatewayAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    """A new gateway's token is shown once, on saving; only its hash is kept."""
+
+    list_display = ["name", "estate", "active", "last_seen_at"]
+    list_select_related = ["estate"]
+    fields = ["estate", "name", "active"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def service_save(self, request, form, change):
+        from django.contrib import messages
+
+        gateway, token = services.meter_gateway_create(
+            estate=form.cleaned_data["estate"], name=form.cleaned_data["name"], by=request.user
+        )
+        messages.warning(
+            request, _("Token for %(name)s (shown once): %(token)s") % {"name": gateway.name, "token": token}
+        )
+        return gateway
+
+
+class HouseholdAccountForm(forms.ModelForm):
+    member_units = forms.CharField(
+        label=_("units"), help_text=_("Unit ids, separated by commas (an estate has thousands of units).")
+    )
+
+    class Meta:
+        model = HouseholdAccount
+        fields = ["estate", "name"]
+
+    def clean_member_units(self):
+        from community.residents.models import Unit
+
+        try:
+            ids = {
+                int(part)
+                for part in self.cleaned_data["member_units"].replace("，", ",").split(",")
+                if part.strip()
+            }
+        except ValueError:
+            raise forms.ValidationError(_("Unit ids are numbers separated by commas.")) from None
+        units = list(Unit.objects.filter(pk__in=ids).select_related("building"))
+        if len(units) != len(ids):
+            raise forms.ValidationError(_("Some of these unit ids do not exist."))
+        return units
+
+
+@admin.register(HouseholdAccount)
+class HouseholdAccountAdmin(ServiceAdminMixin, ScopedModelAdmin):
+    """Accounts are made through the service (a unit is in one account at most); kept after."""
+
+    form = HouseholdAccountForm
+    list_display = ["name", "estate", "created_at"]
+    list_select_related = ["estate"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        return services.household_account_create(
+            estate=data["estate"], name=data["name"], units=data["member_units"], by=request.user
+        )
+
+
+@admin.register(MeterPush)
+class MeterPushAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = ["received_at", "gateway", "message_id", "stored", "flagged", "deliveries"]
+    list_select_related = ["gateway"]
+    list_filter = ["flagged"]
+    search_fields = ["message_id"]
 
 
 @admin.register(LateFeePolicy)

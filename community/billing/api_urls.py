@@ -1,8 +1,13 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from . import views
 from .api import BillViewSet
 
 router = SimpleRouter()
 router.register("bills", BillViewSet, basename="billing-bill")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("meter-readings/", views.meter_readings_push, name="billing-meter-push"),
+    *router.urls,
+]

@@ -18,8 +18,21 @@ _LEDGER = [
     "refund",
     "reminder",
     "fapiaorequest",
+    "statement",
+    "statementmismatch",
+    "meterpush",
 ]
-_SETUP = ["chargeitem", "tariff", "assignment", "merchant", "latefeepolicy", "meter", "meterreading"]
+_SETUP = [
+    "chargeitem",
+    "tariff",
+    "assignment",
+    "merchant",
+    "latefeepolicy",
+    "meter",
+    "meterreading",
+    "metergateway",
+    "householdaccount",
+]
 
 
 class BillingConfig(AppConfig):
@@ -34,3 +47,7 @@ class BillingConfig(AppConfig):
         + _perms(["fapiaorequest"], ["change"]),
         "front_desk": _perms(_SETUP, ["view"]) + _perms(_LEDGER, ["view"]) + _perms(["payment"], ["add"]),
     }
+
+    def ready(self) -> None:
+        # Registers billing's messages, which notifications render when they are read.
+        from . import messages  # noqa: F401

@@ -1,9 +1,18 @@
 """The one money ledger: charge items and tariffs, bills and their lines, payments and what
-providers told us about them, the prepaid balance, receipts.
+providers told us about them, the prepaid balance, receipts, meters and their readings.
 
 Money is Decimal yuan with 2 places. A bill's total is the sum of its lines, and a bill is
 never edited once issued: corrections are further lines with a reason. What a bill has been
 paid is the sum of its allocations (from a payment or from the prepaid balance).
+
+Why one module of this length: the models are one web of foreign keys and constraints that
+hold the ledger's invariants together (a bill's allocations, the payment that made them, the
+prepaid entry, the receipt, the provider's notification and statement row that prove it), and
+a reader checking an invariant needs them side by side. The code around them is split by job
+instead (``services/`` by write, ``providers/`` by wire format, ``calc`` for the maths). In
+order: charges (items, tariffs, assignments, bills, lines, numbering), payments (merchants,
+payments, allocations, prepaid entries, refunds, receipts, notifications), late fees, meters
+and readings, reminders and fapiao, provider statements, smart-meter gateways and pushes.
 """
 
 from __future__ import annotations
@@ -47,6 +56,11 @@ class Basis(models.TextChoices):
     PER_SPACE = "per_space", _("Per parking space")
 
 
+class ShareBy(models.TextChoices):
+    AREA = "area", _("Exclusive area")
+    SUB_METER = "sub_meter", _("Sub-meter use")
+
+
 class Cycle(models.TextChoices):
     MONTH = "month", pgettext_lazy("billing cycle", "Monthly")
     QUARTER = "quarter", _("Quarterly")
@@ -88,6 +102,27 @@ class ChargeItem(models.Model):
         help_text=_("Share taken off a quarter's or year's charge billed in advance, e.g. 0.050 (预缴优惠)."),
     )
     payable_from_prepaid = models.BooleanField(_("payable from the prepaid balance"), default=True)
+    shared_meter = models.ForeignKey(
+        "Meter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("shared (公摊) meter"),
+        help_text=_("Shared basis: the meter whose use is split among the units; empty: a price per m²."),
+    )
+    share_by = models.CharField(
+        _("split by"), max_length=12, choices=ShareBy.choices, default="area", blank=True
+    )
+    reading_window_days = models.PositiveSmallIntegerField(
+        _("reading window (days)"),
+        default=0,
+        validators=[MaxValueValidator(15)],
+        help_text=_(
+            "Metered items: readings dated up to this many days after a period ends count for it "
+            "(late meter reports), and the period is billed once that window has closed."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -132,8 +167,49 @@ class Tariff(models.Model):
         return f"{self.item_id} {self.unit_price} @ {self.effective_from}"
 
 
+class HouseholdAccount(models.Model):
+    """A household account (户) that pays for several units together, e.g. a flat and its
+    parking space, or a company renting several shops. Each unit is in at most one account."""
+
+    estate_path = "estate"
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="household_accounts"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    units = models.ManyToManyField(
+        "residents.Unit",
+        through="HouseholdAccountUnit",
+        related_name="household_accounts",
+        verbose_name=_("units"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.CharField(_("created by"), max_length=80)
+
+    class Meta:
+        verbose_name = _("household account")
+        verbose_name_plural = _("household accounts")
+        ordering = ["estate", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HouseholdAccountUnit(models.Model):
+    estate_path = "account__estate"
+
+    account = models.ForeignKey(HouseholdAccount, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.OneToOneField(
+        "residents.Unit", on_delete=models.PROTECT, related_name="household_account_link"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.unit_id}"
+
+
 class Assignment(models.Model):
-    """An item charged to a unit (flat, shop or titled parking space) from a start date."""
+    """An item charged to a payer from a start date: a unit (flat, shop or titled parking
+    space) or a household account (the quantity then comes from all its units)."""
 
     estate_path = "item__estate"
 
@@ -141,7 +217,20 @@ class Assignment(models.Model):
         ChargeItem, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("item")
     )
     unit = models.ForeignKey(
-        "residents.Unit", on_delete=models.PROTECT, related_name="charge_assignments", verbose_name=_("unit")
+        "residents.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charge_assignments",
+        verbose_name=_("unit"),
+    )
+    account = models.ForeignKey(
+        HouseholdAccount,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("household account"),
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True, help_text=_("First day not charged."))
@@ -157,10 +246,15 @@ class Assignment(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gt=models.F("start_date")),
                 name="billing_assignment_end_after_start",
             ),
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, account__isnull=True)
+                | Q(unit__isnull=True, account__isnull=False),
+                name="billing_assignment_one_payer",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.item_id}→{self.unit_id}"
+        return f"{self.item_id}→{self.unit_id or f'account {self.account_id}'}"
 
 
 class BillStatus(models.TextChoices):
@@ -199,6 +293,14 @@ class Bill(models.Model):
         verbose_name=_("payer unit"),
         db_index=False,
         help_text=_("Empty for a walk-in payer (a temporary car at the car-park exit)."),
+    )
+    payer_account = models.ForeignKey(
+        HouseholdAccount,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bills",
+        verbose_name=_("payer household account"),
     )
     item_type = models.CharField(_("type"), max_length=24, choices=ItemType.choices)
     assignment = models.ForeignKey(
@@ -367,6 +469,30 @@ class Merchant(models.Model):
     platform_keys = models.JSONField(_("platform keys by serial"), default=dict, blank=True)
     alipay_public_key = models.TextField(_("Alipay public key (PEM)"), blank=True, default="")
     is_demo = models.BooleanField(_("demo merchant"), default=False)
+    # For live calls (start, query, refund, statements). The private key stays on the server's
+    # disk, never in the database: only its path is kept here.
+    api_base = models.URLField(
+        _("API base URL"),
+        blank=True,
+        default="",
+        help_text=_("Empty: the provider's production endpoint. Set it for a sandbox."),
+    )
+    merchant_serial = models.CharField(
+        _("merchant certificate serial"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("WeChat Pay: the serial of the merchant API certificate that signs requests."),
+    )
+    private_key_path = models.CharField(
+        _("private key file"),
+        max_length=255,
+        blank=True,
+        default="",
+        help_text=_(
+            "Path on the server of the PEM key that signs requests (WeChat merchant key, Alipay app key)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("merchant account")
@@ -516,7 +642,18 @@ class PrepaidEntry(models.Model):
         return f"{self.get_kind_display()} {self.amount}"
 
 
+class RefundState(models.TextChoices):
+    LEDGER_ONLY = "ledger_only", _("Recorded (money returned by hand)")
+    REQUESTED = "requested", _("Asked of the provider")
+    PROCESSING = "processing", _("Provider is processing")
+    SUCCEEDED = "succeeded", _("Returned by the provider")
+    FAILED = "failed", _("Provider refused (flagged)")
+
+
 class Refund(models.Model):
+    """Money given back. The ledger is undone when staff refund; ``provider_state`` says what
+    the provider did with the request sent after the commit."""
+
     estate_path = "payment__estate"
 
     payment = models.ForeignKey(
@@ -525,6 +662,11 @@ class Refund(models.Model):
     out_refund_no = models.CharField(_("refund number"), max_length=32, unique=True)
     amount = money_field(_("amount"))
     reason = models.CharField(_("reason"), max_length=200)
+    provider_state = models.CharField(
+        _("provider state"), max_length=12, choices=RefundState.choices, default=RefundState.LEDGER_ONLY
+    )
+    provider_refund_id = models.CharField(_("provider refund id"), max_length=64, blank=True, default="")
+    provider_detail = models.CharField(_("provider detail"), max_length=300, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.CharField(_("created by"), max_length=80)
 
@@ -799,3 +941,121 @@ class FapiaoRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_status_display()})"
+
+
+class Statement(models.Model):
+    """A provider's daily statement (对账单) for a merchant, kept raw as it came, with what the
+    comparison with the ledger found."""
+
+    estate_path = "merchant__estate"
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.PROTECT, related_name="statements", verbose_name=_("merchant")
+    )
+    bill_date = models.DateField(_("statement date"))
+    raw = models.BinaryField(_("raw file"))
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    provider_paid_total = money_field(_("paid at the provider"), default=ZERO)
+    ledger_paid_total = money_field(_("paid in the ledger"), default=ZERO)
+    mismatch_count = models.PositiveIntegerField(_("mismatches"), default=0)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by = models.CharField(_("imported by"), max_length=80)
+
+    class Meta:
+        verbose_name = _("provider statement")
+        verbose_name_plural = _("provider statements")
+        ordering = ["-bill_date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id} {self.bill_date}"
+
+
+class MismatchKind(models.TextChoices):
+    PAID_AT_PROVIDER_ONLY = "provider_only", _("Paid at the provider, not here")
+    PAID_HERE_ONLY = "here_only", _("Paid here, not at the provider")
+    AMOUNT_DIFFERS = "amount", _("Amounts differ")
+    REFUND_AT_PROVIDER_ONLY = "refund_provider_only", _("Refunded at the provider, not here")
+    REFUND_HERE_ONLY = "refund_here_only", _("Refunded here, not at the provider")
+    REFUND_AMOUNT_DIFFERS = "refund_amount", _("Refund amounts differ")
+
+
+class StatementMismatch(models.Model):
+    estate_path = "statement__merchant__estate"
+
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="mismatches", verbose_name=_("statement")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=MismatchKind.choices)
+    out_trade_no = models.CharField(_("out trade no"), max_length=64, blank=True, default="")
+    reference = models.CharField(
+        _("provider reference"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("Transaction or refund id."),
+    )
+    provider_amount = models.DecimalField(_("provider amount"), max_digits=12, decimal_places=2, null=True)
+    ledger_amount = models.DecimalField(_("ledger amount"), max_digits=12, decimal_places=2, null=True)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("statement mismatch")
+        verbose_name_plural = _("statement mismatches")
+        ordering = ["statement", "kind", "out_trade_no"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.out_trade_no}"
+
+
+class MeterGateway(models.Model):
+    """A smart meter, or a concentrator (集中器) reporting for many meters, that pushes readings
+    with a device token. Only the token's sha256 is kept; the token is shown once."""
+
+    estate_path = "estate"
+
+    estate = models.ForeignKey("residents.Estate", on_delete=models.PROTECT, related_name="meter_gateways")
+    name = models.CharField(_("name"), max_length=60)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.CharField(_("created by"), max_length=80)
+
+    class Meta:
+        verbose_name = _("smart meter gateway")
+        verbose_name_plural = _("smart meter gateways")
+        ordering = ["estate", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MeterPush(models.Model):
+    """One message a gateway pushed, kept raw under its message id before anything acts on it:
+    a resent message finds this row and is answered again, never stored twice."""
+
+    estate_path = "gateway__estate"
+
+    gateway = models.ForeignKey(MeterGateway, on_delete=models.PROTECT, related_name="pushes")
+    message_id = models.CharField(_("message id"), max_length=80, null=True, blank=True)
+    body = models.TextField(_("raw body"))
+    stored = models.PositiveIntegerField(_("readings stored"), default=0)
+    refused = models.JSONField(_("readings refused"), default=list, blank=True)
+    flagged = models.BooleanField(_("flagged for staff"), default=False)
+    deliveries = models.PositiveIntegerField(_("deliveries"), default=1)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("meter push")
+        verbose_name_plural = _("meter pushes")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "message_id"],
+                condition=Q(message_id__isnull=False),
+                name="billing_meter_push_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway_id} {self.message_id or '-'}"

@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from community.scoping import my_households_q, staff_scope
 
 from . import calc, reminders
-from .models import Bill, BillLine, MeterReading, Payment, PrepaidEntry, Receipt
+from .models import Bill, BillLine, HouseholdAccountUnit, MeterReading, Payment, PrepaidEntry, Receipt
 
 ZERO = Decimal("0.00")
 
@@ -23,13 +23,26 @@ def bill_for_source(*, source: str, source_ref: str) -> Bill | None:
     return Bill.objects.filter(source=source, source_ref=source_ref).first()
 
 
+def _my_accounts(user):
+    """Ids of the household accounts any of the user's households belongs to (a subquery)."""
+    return HouseholdAccountUnit.objects.filter(my_households_q(user, unit_path="unit")).values("account_id")
+
+
+def _my_account_payments(user):
+    """Ids of payments for bills of the user's household accounts (a subquery, no duplicates)."""
+    return Payment.bills.through.objects.filter(bill__payer_account__in=_my_accounts(user)).values(
+        "payment_id"
+    )
+
+
 def my_bills(user) -> QuerySet[Bill]:
-    """Bills of the user's households (walk-in bills have no unit and are nobody's here)."""
+    """Bills of the user's households, and of the household accounts any of them belongs to
+    (walk-in bills have no unit and are nobody's here)."""
     if not user.is_authenticated:
         return Bill.objects.none()
-    return Bill.objects.filter(my_households_q(user, unit_path="payer_unit")).select_related(
-        "payer_unit__building"
-    )
+    return Bill.objects.filter(
+        my_households_q(user, unit_path="payer_unit") | Q(payer_account__in=_my_accounts(user))
+    ).select_related("payer_unit__building", "payer_account")
 
 
 def staff_bills(user) -> QuerySet[Bill]:
@@ -47,15 +60,17 @@ def bill_with_lines(queryset: QuerySet[Bill], pk) -> Bill | None:
 def my_payments(user) -> QuerySet[Payment]:
     if not user.is_authenticated:
         return Payment.objects.none()
-    return Payment.objects.filter(my_households_q(user, unit_path="payer_unit")).select_related("receipt")
+    return Payment.objects.filter(
+        my_households_q(user, unit_path="payer_unit") | Q(pk__in=_my_account_payments(user))
+    ).select_related("receipt")
 
 
 def my_receipts(user) -> QuerySet[Receipt]:
     if not user.is_authenticated:
         return Receipt.objects.none()
-    return Receipt.objects.filter(my_households_q(user, unit_path="payment__payer_unit")).select_related(
-        "payment", "estate"
-    )
+    return Receipt.objects.filter(
+        my_households_q(user, unit_path="payment__payer_unit") | Q(payment_id__in=_my_account_payments(user))
+    ).select_related("payment", "estate")
 
 
 def prepaid_balance(unit) -> Decimal:

@@ -11,7 +11,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -49,6 +49,21 @@ def alipay_notify(request, merchant: str):
             merchant_code=merchant, params=params, raw_body=raw, by=NOTIFY_ACTOR
         )
     )
+
+
+@csrf_exempt
+@require_POST
+def meter_readings_push(request):
+    """``POST /api/v1/billing/meter-readings/`` from a smart meter gateway with
+    ``Authorization: Bearer <token>``; answered after the readings are committed."""
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    gateway = services.meter_gateway_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if gateway is None:
+        response = JsonResponse({"error": "Send 'Authorization: Bearer <meter gateway token>'."}, status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="meter"'
+        return response
+    answer = services.meter_push_receive(gateway=gateway, body=request.body)
+    return JsonResponse(answer.body, status=answer.status)
 
 
 # --- resident portal ----------------------------------------------------------------------------

@@ -108,6 +108,16 @@ class Unit(models.Model):
     area_source = models.CharField(
         _("area source"), max_length=10, choices=AreaSource.choices, default=AreaSource.REGISTER
     )
+    # 建筑面积 (exclusive area plus the unit's share of common areas): what property fees are
+    # usually charged on. Votes never use it; empty where the register does not give it.
+    built_up_area = models.DecimalField(
+        _("built-up area (m²)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
     usage = models.CharField(
         _("usage"), max_length=12, choices=UnitUsage.choices, default=UnitUsage.RESIDENTIAL
     )

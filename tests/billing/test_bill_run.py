@@ -202,3 +202,100 @@ def test_yearly_item_billed_in_advance_shows_the_prepay_discount_as_a_line(estat
         ("prepay_discount", Decimal("-120.00")),
     ]
     assert bill.total == Decimal("2280.00")
+
+
+def test_built_up_area_items_bill_the_built_up_area_and_never_fall_back(estate_a):
+    item = ChargeItemFactory(estate=estate_a, name="物业费(建筑面积)", basis="built_up_area", prepaid=True)
+    TariffFactory(item=item, unit_price=Decimal("2.00"), effective_from=dt.date(2020, 1, 1))
+    with_area = UnitFactory(
+        building__estate=estate_a, exclusive_area=Decimal("80.00"), built_up_area=Decimal("101.50")
+    )
+    without = UnitFactory(building__estate=estate_a, exclusive_area=Decimal("80.00"))
+    AssignmentFactory(item=item, unit=with_area, start_date=dt.date(2025, 1, 1))
+    AssignmentFactory(item=item, unit=without, start_date=dt.date(2025, 1, 1))
+    result = services.bill_run(estate=estate_a, on=dt.date(2026, 2, 1), by=SYSTEM)
+    assert (result.created, result.missing) == (1, 1)
+    line = BillLine.objects.get()
+    assert (line.bill.payer_unit_id, line.quantity, line.amount) == (
+        with_area.pk,
+        Decimal("101.5000"),
+        Decimal("203.00"),
+    )
+
+
+def _shared_setup(estate, share_by):
+    shared = services.meter_create(
+        estate=estate,
+        kind="electricity",
+        serial=f"GT-{share_by}",
+        installed_on=dt.date(2025, 1, 1),
+        by=SYSTEM,
+    )
+    item = ChargeItemFactory(
+        estate=estate,
+        name=f"公摊电费 {share_by}",
+        item_type="shared_utilities",
+        basis="shared",
+        prepaid=False,
+        shared_meter=shared,
+        share_by=share_by,
+    )
+    TariffFactory(item=item, unit_price=Decimal("0.60"), effective_from=dt.date(2020, 1, 1))
+    units = [
+        UnitFactory(building__estate=estate, exclusive_area=Decimal(a)) for a in ("100.00", "50.00", "50.00")
+    ]
+    for unit in units:
+        AssignmentFactory(item=item, unit=unit, start_date=dt.date(2025, 1, 1))
+    today = dt.date(2026, 12, 1)
+    for day, value in ((dt.date(2026, 10, 31), "1000"), (dt.date(2026, 11, 30), "2001")):
+        services.meter_reading_record(meter=shared, value=value, read_on=day, today=today, by=SYSTEM)
+    return item, units
+
+
+def test_a_shared_meter_is_split_by_area_and_the_parts_add_up(estate_a):
+    item, units = _shared_setup(estate_a, "area")
+    assert services.bill_run(estate=estate_a, on=dt.date(2026, 12, 1), by=SYSTEM).created == 3
+    bills = {b.payer_unit_id: b for b in Bill.objects.filter(assignment__item=item)}
+    # 1,001 kWh × 0.60 = 600.60, split 2 : 1 : 1 to the fen, the odd fen to the largest remainder.
+    assert [bills[u.pk].total for u in units] == [Decimal("300.30"), Decimal("150.15"), Decimal("150.15")]
+    assert sum(b.total for b in bills.values()) == Decimal("600.60")
+    line = bills[units[0].pk].lines.get()
+    assert (line.quantity, line.unit_price) == (Decimal("500.5000"), Decimal("0.6000"))
+    again = services.bill_run(estate=estate_a, on=dt.date(2026, 12, 1), by=SYSTEM)
+    assert (again.created, again.skipped) == (0, 3)
+
+
+def test_a_shared_meter_is_split_by_sub_meter_use(estate_a):
+    item, units = _shared_setup(estate_a, "sub_meter")
+    for unit, (start, end) in zip(units, (("0", "30"), ("0", "10")), strict=False):
+        sub = services.meter_create(
+            estate=estate_a,
+            unit=unit,
+            kind="electricity",
+            serial=f"E-{unit.pk}",
+            installed_on=dt.date(2025, 1, 1),
+            by=SYSTEM,
+        )
+        services.meter_reading_record(
+            meter=sub, value=start, read_on=dt.date(2026, 10, 31), today=dt.date(2026, 12, 1), by=SYSTEM
+        )
+        services.meter_reading_record(
+            meter=sub, value=end, read_on=dt.date(2026, 11, 30), today=dt.date(2026, 12, 1), by=SYSTEM
+        )
+    services.bill_run(estate=estate_a, on=dt.date(2026, 12, 1), by=SYSTEM)
+    bills = {b.payer_unit_id: b.total for b in Bill.objects.filter(assignment__item=item)}
+    # 30 : 10 : 0 of 600.60; the unit that used nothing owes nothing of it.
+    assert bills == {units[0].pk: Decimal("450.45"), units[1].pk: Decimal("150.15")}
+
+
+def test_no_shared_reading_no_split_bill(estate_a):
+    shared = services.meter_create(
+        estate=estate_a, kind="water", serial="GT-W", installed_on=dt.date(2025, 1, 1), by=SYSTEM
+    )
+    item = ChargeItemFactory(
+        estate=estate_a, name="公摊水费", basis="shared", prepaid=False, shared_meter=shared
+    )
+    TariffFactory(item=item, unit_price=Decimal("3.00"), effective_from=dt.date(2020, 1, 1))
+    AssignmentFactory(item=item, start_date=dt.date(2025, 1, 1))
+    result = services.bill_run(estate=estate_a, on=dt.date(2026, 12, 1), by=SYSTEM)
+    assert (result.created, result.missing) == (0, 1)

@@ -54,6 +54,12 @@ def test_in_app_reminder_once_per_level_not_in_quiet_hours_not_when_disputed(est
     assert services.reminders_send(estate=estate_a, now=morning, by=SYSTEM) == 0
     notification = Notification.objects.get(recipient=user)
     assert notification.verb == "billing.reminder" and f"/portal/bills/{bill.pk}/" == notification.url
+    # Stored as a type and parameters, rendered in the reader's language when read.
+    assert notification.title == "" and notification.params["amount"] == "300.00"
+    user.language = "en"
+    assert notification.title_for(user).startswith("Payment reminder: ")
+    user.language = "zh-hans"
+    assert notification.title_for(user).startswith("缴费提醒：")
     other = _overdue_bill(estate_a, unit, days=50, ref="b")
     services.bill_dispute_set(bill=other, disputed=True, by=SYSTEM)
     assert services.reminders_send(estate=estate_a, now=morning, by=SYSTEM) == 0

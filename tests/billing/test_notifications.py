@@ -22,7 +22,7 @@ SYSTEM = "system:test"
 
 
 class FakeWechatGateway(gateways.Gateway):
-    def prepay(self, *, payment, channel):
+    def prepay(self, *, payment, channel, client=None):
         return {"code_url": f"weixin://wxpay/bizpayurl?pr={payment.out_trade_no[-8:]}"}
 
 
@@ -244,7 +244,7 @@ def alipay_key():
 @pytest.fixture
 def alipay_merchant(estate_a, alipay_key):
     class FakeAlipay(gateways.Gateway):
-        def prepay(self, *, payment, channel):
+        def prepay(self, *, payment, channel, client=None):
             return {"order_string": "app_id=2021000000000000&biz_content=..."}
 
     old = gateways.register("alipay", FakeAlipay())

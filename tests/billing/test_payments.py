@@ -187,6 +187,12 @@ def test_portal_pay_button_pays_and_shows_the_receipt(client_for, estate_a, hous
     assert receipt.display_number in response.content.decode()
     pdf = client.get(f"/portal/bills/receipts/{receipt.pk}/pdf/")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    # The receipt's words come from the catalogue, in the reader's language.
+    assert f"(Receipt {receipt.display_number})".encode() not in pdf.content
+    user.language = "en"
+    user.save(update_fields=["language"])
+    english = client.get(f"/portal/bills/receipts/{receipt.pk}/pdf/")
+    assert f"(Receipt {receipt.display_number})".encode() in english.content
 
 
 def test_portal_bill_list_keeps_a_constant_number_of_queries(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from community.errors import NotAllowed, ServiceError
 
-from .. import calc, fapiao, reminders
+from .. import calc, fapiao, messages, reminders
 from ..models import Bill, FapiaoRequest, FapiaoStatus, Payment, Reminder
 from ..transitions import SETTLED_STATUSES
 from ._common import actor_label
@@ -63,9 +63,8 @@ def reminders_send(*, estate, now: dt.datetime, by) -> int:
                         recipients=users,
                         verb="billing.reminder",
                         estate=estate,
-                        title=_("Payment reminder: %(item)s") % {"item": description},
-                        body=_("%(amount)s is still due since %(date)s.")
-                        % {"amount": total - paid, "date": due},
+                        message=messages.REMINDER,
+                        params={"item": description, "amount": str(total - paid), "date": due.isoformat()},
                         url=f"/portal/bills/{bill_id}/",
                     )
         except IntegrityError:

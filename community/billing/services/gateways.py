@@ -1,10 +1,11 @@
-"""What billing asks of a payment provider over the network, behind one small interface.
+"""Which gateway speaks for each provider, the demo gateway, and the demo merchant's keys.
 
-``prepay`` (start a payment: a code_url, JSAPI parameters, an H5 link), ``query`` (what
-happened to a payment that got no notification) and ``refund``. The demo gateway answers
-locally; the demo merchant's keys are generated once under ``BILLING_DEMO_DIR`` (var/demo/).
-Live WeChat Pay and Alipay order calls are not connected yet: they refuse plainly, and tests
-replace the gateway (``register``) — never our own code.
+The interface (``gateway_base.Gateway``): ``prepay`` (start a payment: a code_url, JSAPI
+parameters, an H5 link), ``query`` (what happened to a payment that got no notification),
+``refund`` and ``statement`` (the daily statement file). WeChat Pay v3 and Alipay speak over
+the network (``live``); the demo gateway answers locally, and the demo merchant's keys are
+generated once under ``BILLING_DEMO_DIR`` (var/demo/). ``register`` swaps a gateway (a test
+double for something outside; the live ones are tested against local fake servers).
 """
 
 from __future__ import annotations
@@ -24,44 +25,23 @@ from community.errors import ServiceError
 
 from ..models import Merchant, Provider
 from ..providers import wechatpay
+from .gateway_base import Gateway, ProviderState, RefundOutcome
+from .live import AlipayGateway, WeChatPayGateway
 
 DEMO_MERCHANT = "demo-wechat"
 DEMO_MCH_ID = "1900000109"
 DEMO_APP_ID = "wxd930ea5d5a258f4f"
 
 
-@dataclass(frozen=True)
-class ProviderState:
-    paid: bool
-    closed: bool
-    transaction_id: str = ""
-    amount_fen: int = 0
-
-
-class Gateway:
-    def prepay(self, *, payment, channel: str) -> dict:
-        raise ServiceError(
-            _("Online payment through %(provider)s is not connected yet; pay at the property office.")
-            % {"provider": Provider(payment.provider).label},
-            code="provider_not_connected",
-        )
-
-    def query(self, *, payment) -> ProviderState | None:
-        return None
-
-    def refund(self, *, refund) -> None:
-        """Ask the provider to send the money back (not connected: staff refund by hand)."""
-
-
 class OfflineGateway(Gateway):
-    def prepay(self, *, payment, channel: str) -> dict:
+    def prepay(self, *, payment, channel: str, client: dict | None = None) -> dict:
         return {}
 
 
 class DemoGateway(Gateway):
     """Answers as WeChat Pay would, without a network."""
 
-    def prepay(self, *, payment, channel: str) -> dict:
+    def prepay(self, *, payment, channel: str, client: dict | None = None) -> dict:
         prepay_id = f"wx{secrets.token_hex(14)}"
         if channel == "native":
             return {"code_url": f"weixin://wxpay/bizpayurl?pr={prepay_id[:16]}"}
@@ -80,12 +60,15 @@ class DemoGateway(Gateway):
             "paySign": wechatpay.sign(keys.private_key, message),
         }
 
+    def refund(self, *, refund) -> RefundOutcome:
+        return RefundOutcome(state="succeeded", refund_id=f"demo-{refund.out_refund_no}")
+
 
 _GATEWAYS: dict[str, Gateway] = {
     Provider.DEMO: DemoGateway(),
     Provider.OFFLINE: OfflineGateway(),
-    Provider.WECHATPAY: Gateway(),
-    Provider.ALIPAY: Gateway(),
+    Provider.WECHATPAY: WeChatPayGateway(),
+    Provider.ALIPAY: AlipayGateway(),
 }
 
 
@@ -185,3 +168,6 @@ def demo_merchant() -> Merchant:
             setattr(merchant, field, value)
         merchant.save()
     return merchant
+
+
+__all__ = ["Gateway", "ProviderState", "RefundOutcome", "for_provider", "register"]

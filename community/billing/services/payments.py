@@ -1,24 +1,16 @@
-"""Payments: one provider-neutral state machine (``transitions``), the notification
-endpoints' services, offline payments, the demo provider, prepaid top-ups and refunds.
+"""Payments: one provider-neutral state machine (``transitions``) from creation to settling
+(the one place money lands on bills), offline payments, prepaid top-ups, closing and refunds.
 
-Persist the raw notification, then act, then acknowledge: the notification row and its effect
-commit together, the view answers after the commit, and a notification delivered twice, late or
-out of order finds its first delivery (unique event id) or a settled payment (row lock on the
-payment) and is applied once.
+Notifications are in ``notifications``, the provider reconciliation in ``reconcile``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import secrets
-import time
-from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,27 +20,24 @@ from .. import calc
 from ..models import (
     Allocation,
     Bill,
-    Merchant,
-    NotificationOutcome,
     Payment,
-    PaymentNotification,
     PrepaidEntry,
     PrepaidKind,
     Provider,
     Receipt,
     Refund,
+    RefundState,
 )
-from ..providers import alipay, wechatpay
-from ..providers.wechatpay import NotificationRejected
-from ..transitions import SETTLED_STATUSES, PaymentAction, PaymentStatus, next_status
+from ..transitions import PaymentAction, PaymentStatus, next_status
 from . import gateways
 from ._common import ZERO, actor_label, money, refresh_bill_status, take_numbers
-from .charges import _lock_units, prepaid_balances
+from .ledger import bill_add_paid, lock_units, prepaid_balances
 
 logger = logging.getLogger(__name__)
 
 ONLINE_PROVIDERS = (Provider.WECHATPAY, Provider.ALIPAY, Provider.DEMO)
 WECHAT_CHANNELS = ("jsapi", "h5", "native")
+ALIPAY_CHANNELS = ("native", "h5")
 OFFLINE_CHANNELS = ("cash", "transfer", "pos")
 
 
@@ -79,12 +68,14 @@ def payment_create(
     amount: Decimal | None = None,
     payer_unit=None,
     note: str = "",
+    client: dict | None = None,
 ) -> Payment:
     """Start a payment for the amount due of ``bills`` (or ``amount``: less is a partial payment,
     more goes to the payer unit's prepaid balance; no bills and a unit is a top-up).
 
     provider "wechatpay" | "alipay" | "demo" | "offline"; channel for WeChat "jsapi" | "h5" |
-    "native" (QR code). An offline payment is money already in the staff member's hands: it is
+    "native" (QR code), for Alipay "native" | "h5"; ``client`` carries what the provider needs
+    of the payer (WeChat JSAPI: ``openid``; H5: ``ip``). An offline payment is money already in the staff member's hands: it is
     paid at once and gets its receipt.
     """
     actor = actor_label(by)
@@ -95,6 +86,10 @@ def payment_create(
             raise ServiceError(
                 {"channel": [_("WeChat Pay channels are jsapi, h5 and native.")]}, code="bad_channel"
             )
+        channel = "native"
+    if provider == Provider.ALIPAY and channel not in ALIPAY_CHANNELS:
+        if channel:
+            raise ServiceError({"channel": [_("Alipay channels are native and h5.")]}, code="bad_channel")
         channel = "native"
     if provider == Provider.OFFLINE and channel not in OFFLINE_CHANNELS:
         raise ServiceError(
@@ -155,11 +150,11 @@ def payment_create(
         )
         payment.bills.set(locked)
         if provider == Provider.OFFLINE:
-            _settle(payment, transaction_id="", by=actor)
+            settle(payment, transaction_id="", by=actor)
             return payment
     # The provider is asked outside the database transaction: a slow network holds no locks.
     try:
-        params = gateways.for_provider(provider).prepay(payment=payment, channel=channel)
+        params = gateways.for_provider(provider).prepay(payment=payment, channel=channel, client=client)
     except ServiceError:
         payment_close(payment=payment, by=by)  # never handed to the payer: nothing to wait for
         raise
@@ -180,29 +175,27 @@ def prepaid_top_up(*, unit, amount: Decimal, provider: str, channel: str = "", b
 # --- settling: the one place money lands -----------------------------------------------------
 
 
-def _settle(payment: Payment, *, transaction_id: str, by: str) -> None:
+def settle(payment: Payment, *, transaction_id: str, by: str) -> None:
     """Mark a (locked) payment paid, settle its bills oldest first, put any rest in the prepaid
     balance, number its receipt. Runs inside the caller's transaction."""
     payment.status = next_status(payment.status, PaymentAction.PAY)
     payment.provider_transaction_id = transaction_id
     payment.paid_at = timezone.now()
     payment.save(update_fields=["status", "provider_transaction_id", "paid_at"])
-    from .charges import _bill_add_paid
-
     bills = _bills_oldest_first(Bill.objects.select_for_update().filter(payments=payment))
     allocations, left = calc.allocate(payment.amount, [(bill, bill.amount_due) for bill in bills])
     Allocation.objects.bulk_create(
         [Allocation(bill=bill, payment=payment, amount=amt) for bill, amt in allocations]
     )
     for bill, amt in allocations:
-        _bill_add_paid(bill, amt)
+        bill_add_paid(bill, amt)
     if left > 0:
         if payment.payer_unit_id is None:
             # A walk-in payer paid a bill someone else settled meanwhile: staff refund it.
             payment.note = (payment.note + " unallocated:" + str(left))[:200]
             payment.save(update_fields=["note"])
         else:
-            _lock_units([payment.payer_unit_id])
+            lock_units([payment.payer_unit_id])
             PrepaidEntry.objects.create(
                 unit_id=payment.payer_unit_id,
                 amount=left,
@@ -214,269 +207,7 @@ def _settle(payment: Payment, *, transaction_id: str, by: str) -> None:
     Receipt.objects.create(estate_id=payment.estate_id, number=number, payment=payment)
 
 
-@dataclass(frozen=True)
-class NotifyAnswer:
-    """What the notification endpoint answers (after the commit) and what it stored."""
-
-    status: int
-    body: str
-    content_type: str
-    notification: PaymentNotification | None
-
-
-def _wechat_answer(status: int, message: str = "", notification=None) -> NotifyAnswer:
-    if status < 300:
-        return NotifyAnswer(204, "", "application/json", notification)
-    return NotifyAnswer(
-        status, json.dumps({"code": "FAIL", "message": message}), "application/json", notification
-    )
-
-
-def _keep_raw(
-    *, provider, merchant, merchant_code, headers, body: str, outcome, detail
-) -> PaymentNotification:
-    return PaymentNotification.objects.create(
-        provider=provider,
-        merchant=merchant,
-        merchant_code=merchant_code[:60],
-        headers=headers,
-        body=body,
-        outcome=outcome,
-        detail=detail[:300],
-        flagged=True,
-    )
-
-
-def _record_once(**fields) -> tuple[PaymentNotification, bool]:
-    """Store a verified notification under its event id; a replay finds the first delivery."""
-    try:
-        with transaction.atomic():
-            return PaymentNotification.objects.create(**fields), True
-    except IntegrityError:
-        existing = PaymentNotification.objects.select_for_update().get(
-            provider=fields["provider"], event_id=fields["event_id"]
-        )
-        PaymentNotification.objects.filter(pk=existing.pk).update(deliveries=F("deliveries") + 1)
-        return existing, False
-
-
-def _apply_paid(
-    notification: PaymentNotification, *, out_trade_no: str, transaction_id: str, amount_fen: int, by: str
-) -> None:
-    """Apply a verified "paid" to its payment once; mismatches are stored, flagged, not applied."""
-    payment = Payment.objects.select_for_update().filter(out_trade_no=out_trade_no).first()
-    outcome, detail, flagged = NotificationOutcome.APPLIED, "", False
-    if payment is None:
-        outcome, detail, flagged = NotificationOutcome.UNKNOWN_TRADE, f"no payment {out_trade_no[:40]}", True
-    elif notification.merchant_id and payment.merchant_id and payment.merchant_id != notification.merchant_id:
-        outcome, detail, flagged = NotificationOutcome.REJECTED, "payment belongs to another merchant", True
-    elif amount_fen != payment.amount_fen:
-        outcome, flagged = NotificationOutcome.AMOUNT_MISMATCH, True
-        detail = f"notified {amount_fen} fen, payment is {payment.amount_fen} fen"
-    elif payment.status in SETTLED_STATUSES:
-        if payment.provider_transaction_id == transaction_id:
-            outcome = NotificationOutcome.DUPLICATE
-        else:
-            outcome, flagged = NotificationOutcome.REJECTED, True
-            detail = f"paid again by {transaction_id[:40]}: refund the second payment"
-    else:
-        _settle(payment, transaction_id=transaction_id, by=by)
-    notification.payment = payment
-    notification.outcome, notification.detail, notification.flagged = outcome, detail[:300], flagged
-    notification.save(update_fields=["payment", "outcome", "detail", "flagged"])
-
-
-def wechatpay_notification_receive(
-    *, merchant_code: str, headers: dict[str, str], body: bytes, by, now: float | None = None
-) -> NotifyAnswer:
-    """``POST /pay/notify/wechatpay/<merchant>``: verify, store raw, apply once, answer after commit.
-
-    WeChat acts on the HTTP status: 204 once stored (also for a replay and for an amount that
-    does not match, which is flagged for staff and never applied); 4xx for a notification that
-    does not verify or decrypt, which is kept raw for staff.
-    """
-    actor = actor_label(by)
-    text = body.decode("utf-8", errors="replace")
-    headers = {
-        k: v for k, v in headers.items() if k.lower().startswith("wechatpay-") or k.lower() == "content-type"
-    }
-    merchant = Merchant.objects.filter(
-        code=merchant_code, provider__in=[Provider.WECHATPAY, Provider.DEMO]
-    ).first()
-    provider = merchant.provider if merchant else Provider.WECHATPAY
-    if merchant is None:
-        _keep_raw(
-            provider=provider,
-            merchant=None,
-            merchant_code=merchant_code,
-            headers=headers,
-            body=text,
-            outcome=NotificationOutcome.REJECTED,
-            detail="unknown merchant",
-        )
-        return _wechat_answer(404, "unknown merchant")
-    try:
-        verified = wechatpay.verify(
-            headers=headers,
-            body=body,
-            platform_keys=merchant.platform_keys,
-            api_v3_key=merchant.api_v3_key,
-            now=time.time() if now is None else now,
-        )
-    except NotificationRejected as exc:
-        outcome = (
-            NotificationOutcome.UNDECRYPTABLE
-            if exc.code == "undecryptable"
-            else NotificationOutcome.BAD_SIGNATURE
-        )
-        _keep_raw(
-            provider=provider,
-            merchant=merchant,
-            merchant_code=merchant_code,
-            headers=headers,
-            body=text,
-            outcome=outcome,
-            detail=f"{exc.code}: {exc}",
-        )
-        return _wechat_answer(400 if exc.code == "undecryptable" else 401, str(exc))
-    with transaction.atomic():
-        notification, first = _record_once(
-            provider=provider,
-            merchant=merchant,
-            merchant_code=merchant_code,
-            event_id=verified.event_id,
-            headers=headers,
-            body=text,
-            outcome=NotificationOutcome.RECEIVED,
-        )
-        if not first:
-            return _wechat_answer(204, notification=notification)
-        tx = verified.transaction
-        if verified.event_type != "TRANSACTION.SUCCESS" or tx.get("trade_state") != "SUCCESS":
-            notification.outcome = NotificationOutcome.IGNORED
-            notification.save(update_fields=["outcome"])
-        elif tx.get("mchid") != merchant.mch_id or tx.get("appid") != merchant.app_id:
-            notification.outcome, notification.flagged = NotificationOutcome.REJECTED, True
-            notification.detail = "mchid/appid do not match the merchant"
-            notification.save(update_fields=["outcome", "flagged", "detail"])
-        else:
-            try:
-                amount_fen = int(tx["amount"]["total"])
-            except (KeyError, TypeError, ValueError):
-                amount_fen = -1
-            _apply_paid(
-                notification,
-                out_trade_no=str(tx.get("out_trade_no", "")),
-                transaction_id=str(tx.get("transaction_id", "")),
-                amount_fen=amount_fen,
-                by=actor,
-            )
-    return _wechat_answer(204, notification=notification)
-
-
-def alipay_notification_receive(
-    *, merchant_code: str, params: dict[str, str], raw_body: str, by
-) -> NotifyAnswer:
-    """``POST /pay/notify/alipay/<merchant>``: RSA2, app_id, seller and amount checked;
-    TRADE_SUCCESS / TRADE_FINISHED applied once; answered ``success`` after commit."""
-    actor = actor_label(by)
-    merchant = Merchant.objects.filter(code=merchant_code, provider=Provider.ALIPAY).first()
-    if merchant is None:
-        _keep_raw(
-            provider=Provider.ALIPAY,
-            merchant=None,
-            merchant_code=merchant_code,
-            headers={},
-            body=raw_body,
-            outcome=NotificationOutcome.REJECTED,
-            detail="unknown merchant",
-        )
-        return NotifyAnswer(404, "failure", "text/plain", None)
-    try:
-        alipay.verify(params=params, public_key_pem=merchant.alipay_public_key)
-    except NotificationRejected as exc:
-        _keep_raw(
-            provider=Provider.ALIPAY,
-            merchant=merchant,
-            merchant_code=merchant_code,
-            headers={},
-            body=raw_body,
-            outcome=NotificationOutcome.BAD_SIGNATURE,
-            detail=f"{exc.code}: {exc}",
-        )
-        return NotifyAnswer(400, "failure", "text/plain", None)
-    event_id = params.get("notify_id") or f"{params.get('trade_no', '')}:{params.get('trade_status', '')}"
-    with transaction.atomic():
-        notification, first = _record_once(
-            provider=Provider.ALIPAY,
-            merchant=merchant,
-            merchant_code=merchant_code,
-            event_id=event_id[:80],
-            headers={},
-            body=raw_body,
-            outcome=NotificationOutcome.RECEIVED,
-        )
-        if first:
-            if (
-                params.get("app_id") != merchant.app_id
-                or params.get("seller_id", merchant.mch_id) != merchant.mch_id
-            ):
-                notification.outcome, notification.flagged = NotificationOutcome.REJECTED, True
-                notification.detail = "app_id/seller_id do not match the merchant"
-                notification.save(update_fields=["outcome", "flagged", "detail"])
-            elif params.get("trade_status") not in alipay.PAID_STATES:
-                notification.outcome = NotificationOutcome.IGNORED
-                notification.save(update_fields=["outcome"])
-            else:
-                try:
-                    amount_fen = int(money(params.get("total_amount", "")) * 100)
-                except ServiceError:
-                    amount_fen = -1
-                _apply_paid(
-                    notification,
-                    out_trade_no=params.get("out_trade_no", ""),
-                    transaction_id=params.get("trade_no", ""),
-                    amount_fen=amount_fen,
-                    by=actor,
-                )
-    return NotifyAnswer(200, "success", "text/plain", notification)
-
-
-# --- the demo provider -----------------------------------------------------------------------
-
-
-def demo_payment_complete(*, payment: Payment, by) -> Payment:
-    """Embedded/demo mode: the server plays WeChat Pay, signs the real notification with the
-    demo platform key and hands it to the real notification path."""
-    actor_label(by)
-    if payment.provider != Provider.DEMO:
-        raise ServiceError(_("Only a demo payment can be completed by the demo provider."), code="not_demo")
-    merchant = payment.merchant or gateways.demo_merchant()
-    keys = gateways.demo_keys()
-    transaction_data = wechatpay.transaction_success(
-        mch_id=merchant.mch_id,
-        app_id=merchant.app_id,
-        out_trade_no=payment.out_trade_no,
-        transaction_id=f"4200{secrets.randbelow(10**24):024d}",
-        amount_fen=payment.amount_fen,
-        trade_type=payment.channel.upper() or "NATIVE",
-    )
-    headers, body = wechatpay.build_notification(
-        transaction=transaction_data,
-        api_v3_key=merchant.api_v3_key,
-        private_key=keys.private_key,
-        serial=keys.serial,
-    )
-    answer = wechatpay_notification_receive(
-        merchant_code=merchant.code, headers=headers, body=body, by="provider:demo"
-    )
-    if answer.status >= 300:
-        raise ServiceError(_("The demo notification was refused: %(body)s") % {"body": answer.body})
-    payment.refresh_from_db()
-    return payment
-
-
-# --- closing, reconciliation, refunds ------------------------------------------------------
+# --- closing and refunds ------------------------------------------------------
 
 
 def payment_close(*, payment: Payment, by) -> Payment:
@@ -487,30 +218,6 @@ def payment_close(*, payment: Payment, by) -> Payment:
         locked.status = next_status(locked.status, PaymentAction.CLOSE)
         locked.save(update_fields=["status"])
         return locked
-
-
-def payments_reconcile(*, older_than: dt.timedelta = dt.timedelta(minutes=10), by) -> int:
-    """Ask the provider about pending payments that got no notification; settle what was paid."""
-    actor = actor_label(by)
-    settled = 0
-    cutoff = timezone.now() - older_than
-    for payment in Payment.objects.filter(status=PaymentStatus.PENDING, created_at__lt=cutoff).exclude(
-        provider=Provider.OFFLINE
-    ):
-        state = gateways.for_provider(payment.provider).query(payment=payment)
-        if state is None:
-            continue
-        with transaction.atomic():
-            locked = Payment.objects.select_for_update().get(pk=payment.pk)
-            if locked.status != PaymentStatus.PENDING:
-                continue
-            if state.paid and state.amount_fen == locked.amount_fen:
-                _settle(locked, transaction_id=state.transaction_id, by=actor)
-                settled += 1
-            elif state.closed:
-                locked.status = next_status(locked.status, PaymentAction.CLOSE)
-                locked.save(update_fields=["status"])
-    return settled
 
 
 def payment_refund(*, payment: Payment, amount: Decimal, reason: str, by) -> Refund:
@@ -537,7 +244,7 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, by) -> Ref
         locked.status = next_status(locked.status, action)
         to_undo = amount
         if locked.payer_unit_id:
-            _lock_units([locked.payer_unit_id])
+            lock_units([locked.payer_unit_id])
             put_in = sum((e.amount for e in locked.prepaid_entries.all()), ZERO)
             balance = prepaid_balances([locked.payer_unit_id]).get(locked.payer_unit_id, ZERO)
             from_prepaid = min(put_in, balance, to_undo)
@@ -575,5 +282,31 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, by) -> Ref
             payment=locked, out_refund_no=new_trade_no("R"), amount=amount, reason=reason, created_by=actor
         )
         if locked.provider != Provider.OFFLINE:
-            transaction.on_commit(lambda: gateways.for_provider(locked.provider).refund(refund=refund))
+            refund.provider_state = RefundState.REQUESTED
+            refund.save(update_fields=["provider_state"])
+            # The provider is asked after the commit: a slow network holds no locks, and a
+            # rolled-back refund is never sent.
+            transaction.on_commit(lambda: refund_submit(refund=refund, by=by))
         return refund
+
+
+def refund_submit(*, refund: Refund, by) -> Refund:
+    """Send a recorded refund to its provider and keep what it answered; a refusal is flagged
+    for staff (the ledger already shows the money as given back)."""
+    actor_label(by)
+    outcome = gateways.for_provider(refund.payment.provider).refund(refund=refund)
+    with transaction.atomic():
+        locked = Refund.objects.select_for_update().get(pk=refund.pk)
+        if outcome is None:
+            locked.provider_state = RefundState.LEDGER_ONLY
+        else:
+            locked.provider_state = {
+                "succeeded": RefundState.SUCCEEDED,
+                "processing": RefundState.PROCESSING,
+            }.get(outcome.state, RefundState.FAILED)
+            locked.provider_refund_id = outcome.refund_id[:64]
+            locked.provider_detail = outcome.detail[:300]
+            if locked.provider_state == RefundState.FAILED:
+                logger.error("refund %s refused by the provider: %s", locked.out_refund_no, outcome.detail)
+        locked.save(update_fields=["provider_state", "provider_refund_id", "provider_detail"])
+        return locked

@@ -6,10 +6,10 @@ from community.billing import tasks
 
 
 class Command(BaseCommand):
-    help = "Run billing's periodic jobs once: reconcile pending payments, post late fees, send reminders."
+    help = "Run billing's periodic jobs once: reconcile pending payments, post late fees, send reminders, compare statements."
 
     def add_arguments(self, parser):
-        parser.add_argument("jobs", nargs="*", default=["reconcile", "late_fees", "reminders"])
+        parser.add_argument("jobs", nargs="*", default=["reconcile", "late_fees", "reminders", "statements"])
 
     def handle(self, *args, jobs, **options):
         for job in jobs:

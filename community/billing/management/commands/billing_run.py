@@ -23,5 +23,6 @@ class Command(BaseCommand):
             result = services.bill_run(estate=each, on=on, by="system:billing-run")
             self.stdout.write(
                 f"{each.code} {on}: {result.created} created, {result.skipped} already billed, "
-                f"{result.prepaid_applied} paid from prepaid balances"
+                f"{result.prepaid_applied} paid from prepaid balances, "
+                f"{result.missing} waiting for data (tariff, built-up area, shared-meter reading)"
             )
