@@ -21,8 +21,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.cache import cache
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
