@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -263,7 +264,10 @@ def settings_for(estate_id: int) -> TicketSettings:
 def _median_resolution_hours(qs: QuerySet[Ticket]) -> float | None:
     qs = qs.filter(resolved_at__isnull=False)
     if connection.vendor == "postgresql":
-        sql, params = qs.values("pk").query.sql_with_params()
+        try:
+            sql, params = qs.values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a role that sees no tickets (issue #15 item 3)
+            return None
         with connection.cursor() as cursor:
             # ``sql`` is Django's own compiled subquery with its parameters kept separate.
             query = (
