@@ -222,6 +222,7 @@ def test_a_held_session_without_the_password_cannot_move_the_phone(
     password: no code is sent anywhere, nothing changes, and guessing closes the step."""
     owner_a, _unit = household_a
     client = _signed_in(owner_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     for attempt in ("qwerty12", "guess1234", "demo1234", "12345678", "password"):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
@@ -244,7 +245,9 @@ def test_a_held_session_without_the_password_cannot_move_the_phone(
 
 def test_the_wrong_password_is_said_on_the_password_field(household_a):
     owner_a, _unit = household_a
-    response = _signed_in(owner_a).post(
+    client = _signed_in(owner_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post(
         "/accounts/identifiers/", {"field": "email", "new_value": "x@example.com", "password": "nope"}
     )
     assert response.status_code == 400
