@@ -8,6 +8,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
 
@@ -280,9 +281,9 @@ class AccountChange(models.Model):
     a name is personal data; flags and roles are kept with their new value)."""
 
     class Action(models.TextChoices):
-        CREATED = "created", _("created")
-        CHANGED = "changed", _("changed")
-        PASSWORD_SET = "password_set", _("password set")
+        CREATED = "created", pgettext_lazy("account change", "created")
+        CHANGED = "changed", pgettext_lazy("account change", "changed")
+        PASSWORD_SET = "password_set", pgettext_lazy("account change", "password set")
 
     user = models.ForeignKey(
         "accounts.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("account")
