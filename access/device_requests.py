@@ -9,6 +9,7 @@ import logging
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 
+from .device_auth import client_address
 from .inbound import Inbound, Outcome
 from .services import raw_message_keep
 from .services.raw_messages import RawStorageFull
@@ -24,6 +25,7 @@ def inbound_from(request) -> Inbound:
         request.META.get("QUERY_STRING", ""),
         request.META.get("CONTENT_TYPE", ""),
         request.body,
+        client_address(request),
     )
 
 

@@ -46,20 +46,32 @@ def _remember_address(device: Device, address: str) -> None:
         Device.objects.filter(pk=device.pk).update(last_address=address)
 
 
-def _flag_foreign_call(device: Device, address: str) -> None:
-    """An approved device's SN used from outside its network: refused, and shown on the device."""
+def _presented_secrets(request, inbound) -> list[str]:
+    """Where ZKTeco firmware carries the RegistryCode / SessionID on later requests: it varies
+    (a query parameter, a header, or a cookie), so every form is accepted."""
+    query = inbound.query
+    values = [query.get("RegistryCode", ""), query.get("SessionID", ""), query.get("token", "")]
+    values += [request.headers.get("RegistryCode", ""), request.headers.get("SessionID", "")]
+    values += [request.COOKIES.get(name, "") for name in ("token", "SessionID", "RegistryCode")]
+    return [v.strip() for v in values if v and v.strip()]
+
+
+def _flag_foreign_call(device: Device, address: str, *, reason: str = "outside_network") -> None:
+    """An approved device's SN used from outside its network, or without its registration:
+    refused, and shown on the device."""
     logger.warning(
-        "device %s (SN %s) called from %s, outside %s",
+        "device %s (SN %s) called from %s, refused (%s; network %s)",
         device.pk,
         device.serial_number,
         address,
+        reason,
         device.network,
     )
     refused = (device.state or {}).get("refused_from") or {}
-    if refused.get("address") != address:
+    if refused.get("address") != address or refused.get("reason") != reason:
         state = {
             **(device.state or {}),
-            "refused_from": {"address": address, "at": timezone.now().isoformat()},
+            "refused_from": {"address": address, "reason": reason, "at": timezone.now().isoformat()},
         }
         Device.objects.filter(pk=device.pk).update(state=state)
 
@@ -103,6 +115,16 @@ def iclock(request, endpoint: str):
                 inbound=inbound,
                 error=f"unknown or unapproved device SN={serial!r}",
             )
+        return _unknown()
+    if (
+        zkteco.is_registered(device)
+        and endpoint != "registry"
+        and not zkteco.carries_registration(device, _presented_secrets(request, inbound))
+    ):
+        # A registered panel names its RegistryCode or SessionID; a copy of its SN alone (read
+        # off the case) from inside its network does not. The same answer as an unknown SN.
+        guess_failed(request, serial)
+        _flag_foreign_call(device, address, reason="no_registry_code")
         return _unknown()
     return process(
         Protocol.ZKTECO,

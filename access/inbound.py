@@ -27,6 +27,9 @@ class Inbound:
     query_string: str = ""
     content_type: str = ""
     body: bytes = b""
+    # The caller's address (as far as the trusted proxies say): where a command was handed out
+    # and where its acknowledgement came from are compared (ZKTeco "unconfirmed").
+    address: str = ""
 
     @property
     def query(self) -> dict[str, str]:

@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.residents.models import Estate, Resident, Unit
 
@@ -539,6 +540,10 @@ class CommandStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+    # Acknowledged, but from another address than the one the command was handed to: a copy of
+    # the panel's SN may have answered in its place (issue #15). Handed out again until the
+    # panel itself confirms it.
+    UNCONFIRMED = "unconfirmed", pgettext_lazy("device command", "Unconfirmed")
 
 
 class DeviceCommand(models.Model):
@@ -559,12 +564,14 @@ class DeviceCommand(models.Model):
     )
     command = models.TextField(_("command"))
     status = models.CharField(
-        _("status"), max_length=10, choices=CommandStatus.choices, default=CommandStatus.PENDING
+        _("status"), max_length=12, choices=CommandStatus.choices, default=CommandStatus.PENDING
     )
     return_code = models.IntegerField(_("return code"), null=True, blank=True)
     result = models.TextField(_("result"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_to = models.GenericIPAddressField(_("sent to address"), null=True, blank=True)
+    acknowledged_from = models.GenericIPAddressField(_("acknowledged from"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
     class Meta:
@@ -615,6 +622,7 @@ class AuditAction(models.TextChoices):
     DEVICE_COMMAND_QUEUED = "device_command_queued", _("Device command queued")
     VISITOR_PASSES_REVOKED = "visitor_passes_revoked", _("Visitor passes revoked")
     RAW_MESSAGE_REPLAYED = "raw_message_replayed", _("Raw message replayed")
+    DEVICE_COMMAND_UNCONFIRMED = "device_command_unconfirmed", _("Command acknowledged from another address")
 
 
 class AccessAudit(models.Model):

@@ -72,10 +72,17 @@ def staff_recent_events(
 
 
 def staff_command_queue(user) -> QuerySet[DeviceCommand]:
-    """Pending and failed credential-sync commands, per device."""
+    """Pending, failed and unconfirmed credential-sync commands, per device."""
     return (
         staff_scope(DeviceCommand.objects.all(), user)
-        .filter(status__in=[CommandStatus.PENDING, CommandStatus.SENT, CommandStatus.FAILED])
+        .filter(
+            status__in=[
+                CommandStatus.PENDING,
+                CommandStatus.SENT,
+                CommandStatus.FAILED,
+                CommandStatus.UNCONFIRMED,
+            ]
+        )
         .select_related("device")
         .order_by("device__name", "-pk")
     )

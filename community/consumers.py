@@ -16,6 +16,10 @@ Rights are not only checked at subscription (issue #15 item 10): a socket lives 
   must still be valid (not logged out, password or stamp unchanged) and the group's
   authoriser must still say yes; otherwise the group is left (``{"error": "unsubscribed"}``),
   or the socket closed (4401) when the session is gone.
+* And without any event: every socket re-checks its session and groups on a timer every
+  ``WEBSOCKET_RECHECK_SECONDS``, so a right removed with no signal reaching the socket (a session
+  deleted from the store, a role changed by a bulk update, an estate setting) ends within that
+  window even on a quiet group. One query per socket per window.
 * At once, without waiting for the next check: a logout closes that session's sockets, "log
   out everywhere" closes all of the user's (``session.end``), and a role change makes every
   socket of the user re-check its groups (``rights.changed``); see ``community.realtime``.
@@ -23,6 +27,8 @@ Rights are not only checked at subscription (issue #15 item 10): a socket lives 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -46,6 +52,8 @@ _AUTHORISERS: dict[str, list[Callable]] = {}
 _GROUP_NAME = re.compile(r"[A-Za-z0-9._-]{1,99}")
 # One connection follows a page's worth of objects, not the whole site.
 MAX_GROUPS_PER_CONNECTION = 100
+# The re-check timer's shortest period (a window of 0 means "before every event").
+TIMER_FLOOR_SECONDS = 0.5
 USAGE = 'expected {"action": "subscribe", "group": <name>}'
 
 
@@ -134,6 +142,24 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.checked_at: dict[str, float] = {}
         await self.accept()
         await self._join(group_for_user(user.pk))
+        self._rechecker = asyncio.get_running_loop().create_task(self._recheck_every_window())
+
+    async def _recheck_every_window(self) -> None:
+        """The timer half of the promise: the session and every group are checked again at
+        least every ``WEBSOCKET_RECHECK_SECONDS``, events or not."""
+        try:
+            while True:
+                # A window of 0 (re-check before every event) would spin here: half a second.
+                await asyncio.sleep(max(_recheck_seconds(), TIMER_FLOOR_SECONDS))
+                if not await self._recheck(list(self.groups_joined)):
+                    return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A database hiccup must not leave a socket unchecked for ever: close it; the
+            # client reconnects and is checked afresh.
+            logger.exception("websocket re-check failed; closing the socket")
+            await self.close(code=1011)
 
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
@@ -205,6 +231,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"subscribed": group})
 
     async def disconnect(self, code):
+        rechecker = getattr(self, "_rechecker", None)
+        if rechecker is not None and rechecker is not asyncio.current_task():
+            rechecker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await rechecker
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 

@@ -162,6 +162,13 @@ def upstream_servers(nodes: list[dict], key: str) -> str:
     return "\n        ".join(f"server 127.0.0.1:{node[key]} max_fails=1 fail_timeout=10s;" for node in nodes)
 
 
+def nginx_access_log(value: str) -> str:
+    """The access_log directive's arguments: off, or a file in the template's masked format
+    (device tokens and query-string secrets masked; nginx's own formats log them in clear)."""
+    value = (value or "off").strip()
+    return "off" if value == "off" else f"{value} masked"
+
+
 def render_nginx(template: Path, values: dict[str, str]) -> str:
     text = template.read_text()
     for key, value in values.items():
@@ -283,7 +290,7 @@ def main() -> int:
             "nginx_workers": env.get("NGINX_WORKERS", "1"),
             "prod_dir": str(PROD_DIR),
             "mime_types": "/etc/nginx/mime.types" if Path("/etc/nginx/mime.types").exists() else "mime.types",
-            "access_log": env.get("NGINX_ACCESS_LOG", "off"),
+            "access_log": nginx_access_log(env.get("NGINX_ACCESS_LOG", "off")),
             "http_servers": upstream_servers(nodes, "gunicorn_port"),
             "ws_servers": upstream_servers(nodes, "daphne_port"),
             # How long nginx waits for a client's headers or the next piece of its body before

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import logging
+import re
+import secrets
 from urllib.parse import parse_qs
 
 from ..inbound import is_id, too_long
@@ -247,23 +250,52 @@ def _options(device, sn: str) -> str:
     )
 
 
-def registry_code(device) -> str:
-    return hashlib.sha256(f"zk-registry:{device.pk}:{device.serial_number}".encode()).hexdigest()[:16]
+# An access panel that registered holds two secrets besides its SN (printed on the case): the
+# RegistryCode answered to its registration and the SessionID of its last configuration. Both are
+# random, kept on the Device only as SHA-256, and its later requests must carry one of them.
+REGISTRY_HASH = "registry_code_sha256"
+SESSION_HASH = "session_id_sha256"
+SECRET_BYTES = 16
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def is_registered(device) -> bool:
+    return bool((device.state or {}).get(REGISTRY_HASH))
+
+
+def carries_registration(device, presented: list[str]) -> bool:
+    """Whether one of the values the request presented is the panel's RegistryCode or SessionID."""
+    state = device.state or {}
+    expected = [h for h in (state.get(REGISTRY_HASH), state.get(SESSION_HASH)) if h]
+    found = False
+    for value in presented:
+        if not value or len(value) > 128:
+            continue
+        digest = _digest(value)
+        for known in expected:
+            # Compare every pair (no early exit) so timing says nothing about which matched.
+            found |= hmac.compare_digest(digest, known)
+    return found
 
 
 def _registry(device, inbound: Inbound) -> Outcome:
-
+    """A panel registers (again, after a reset): it gets a new RegistryCode; the old one and its
+    session end. Reached only from the device's bound network (access.device_views)."""
     text = decode_text(inbound.body)
     info = {}
     for part in text.replace("\t", ",").split(","):
         if "=" in part:
             key, value = part.split("=", 1)
             info[key.strip().lstrip("~")] = value.strip()
-    device_seen(device=device, state={"registry": info})
-    return _text(200, f"RegistryCode={registry_code(device)}")
+    code = secrets.token_hex(SECRET_BYTES)
+    device_seen(device=device, state={"registry": info, REGISTRY_HASH: _digest(code), SESSION_HASH: ""})
+    return _text(200, f"RegistryCode={code}")
 
 
-def _push_config(device) -> str:
+def _push_config(session_id: str) -> str:
     return (
         "\n".join(
             [
@@ -276,7 +308,7 @@ def _push_config(device) -> str:
                 "TransInterval=1",
                 "TransTables=User\tTransaction",
                 "Realtime=1",
-                f"SessionID={registry_code(device)}",
+                f"SessionID={session_id}",
                 "TimeoutSec=10",
             ]
         )
@@ -284,13 +316,23 @@ def _push_config(device) -> str:
     )
 
 
-def _getrequest(device) -> Outcome:
+# What a panel needs of a person to decide at the door is the PIN and the card; the name it
+# would only show on its screen (and hand to anyone reading the queue). Commands queued before
+# names were left out are trimmed on the way out.
+_PERSONAL_FIELDS = re.compile(r"\t(?:Name|Passwd|Password|Phone|IDCard)=[^\t]*")
+
+
+def panel_command(command: str) -> str:
+    return _PERSONAL_FIELDS.sub("", command) if command.startswith("DATA UPDATE USERINFO") else command
+
+
+def _getrequest(device, inbound: Inbound) -> Outcome:
 
     device_seen(device=device)
-    commands = device_commands_fetch(device=device)
+    commands = device_commands_fetch(device=device, address=inbound.address)
     if not commands:
         return _text(200, "OK")
-    return _text(200, "".join(f"C:{c.pk}:{c.command}\n" for c in commands))
+    return _text(200, "".join(f"C:{c.pk}:{panel_command(c.command)}\n" for c in commands))
 
 
 def _devicecmd(device, inbound: Inbound) -> Outcome:
@@ -302,7 +344,9 @@ def _devicecmd(device, inbound: Inbound) -> Outcome:
         if command_id is None or code is None:
             errors.append(f"command result without ID/Return: {line[:80]!r}")
             continue
-        if not device_command_complete(device=device, command_id=command_id, return_code=code, result=line):
+        if not device_command_complete(
+            device=device, command_id=command_id, return_code=code, result=line, address=inbound.address
+        ):
             errors.append(f"result for unknown command {command_id}")
     return _text(200, "OK", errors)
 
@@ -320,10 +364,11 @@ def handle(*, device, inbound: Inbound) -> Outcome:
     if endpoint == "registry":
         return _registry(device, inbound)
     if endpoint == "push":
-        device_seen(device=device)
-        return _text(200, _push_config(device))
+        session_id = secrets.token_hex(SECRET_BYTES)
+        device_seen(device=device, state={SESSION_HASH: _digest(session_id)})
+        return _text(200, _push_config(session_id))
     if endpoint == "getrequest":
-        return _getrequest(device)
+        return _getrequest(device, inbound)
     if endpoint == "devicecmd":
         return _devicecmd(device, inbound)
     if endpoint == "rtdata" and inbound.query.get("type") == "time":

@@ -30,9 +30,6 @@ from ..models import (
 )
 from .audit import Actor, audit_record
 
-# ZKTeco's USERINFO Name holds 24 characters: the device shows a shortened name, the platform
-# keeps the whole one.
-DEVICE_NAME_LENGTH = 24
 # credentials_sync_due looks this far back for validities that began or ended, so a job that
 # did not run for a while (embedded mode, an outage) still catches up.
 SYNC_LOOKBACK = dt.timedelta(days=1)
@@ -43,8 +40,9 @@ def _user_command(resident: Resident, card: Credential | None, at: dt.datetime) 
     when only a face or PIN is live), a delete when nothing of theirs is live (``None``)."""
     if card is None and not Credential.objects.active(at).filter(resident_id=resident.pk).exists():
         return f"DATA DELETE USERINFO PIN={resident.pk}"
-    name = resident.name.replace("\t", " ")[:DEVICE_NAME_LENGTH]
-    fields = [f"PIN={resident.pk}", f"Name={name}", "Pri=0"]
+    # No name: the panel decides by PIN and card, and its command queue is readable by whoever
+    # holds its SN (issue #15); staff see the person by the PIN (the resident id) on the platform.
+    fields = [f"PIN={resident.pk}", "Pri=0"]
     if card is not None:
         fields.append(f"Card={card.value}")
     return "DATA UPDATE USERINFO " + "\t".join(fields)

@@ -9,6 +9,7 @@ takes ``by`` and leaves an ``AccessAudit`` row.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -288,9 +289,19 @@ def _notify_security(estate_id: int, devices: list[Device]) -> None:
     )
 
 
+def _address_or_none(address: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
 @transaction.atomic
-def device_commands_fetch(*, device: Device, limit: int = COMMANDS_PER_POLL) -> list[DeviceCommand]:
-    """Hand the device its pending commands (marked sent); resend ones sent long ago unanswered."""
+def device_commands_fetch(
+    *, device: Device, address: str = "", limit: int = COMMANDS_PER_POLL
+) -> list[DeviceCommand]:
+    """Hand the device its pending commands (marked sent, with the address they went to);
+    resend ones sent long ago unanswered, or acknowledged only from another address."""
     now = timezone.now()
     # A command whose answer never came (the response to getrequest was lost, the device
     # rebooted) goes out again: ZKTeco user updates and deletes are idempotent.
@@ -298,28 +309,54 @@ def device_commands_fetch(*, device: Device, limit: int = COMMANDS_PER_POLL) -> 
         DeviceCommand.objects.select_for_update(skip_locked=True)
         .filter(
             Q(status=CommandStatus.PENDING)
-            | Q(status=CommandStatus.SENT, sent_at__lt=now - COMMAND_RESEND_AFTER),
+            | Q(
+                status__in=[CommandStatus.SENT, CommandStatus.UNCONFIRMED],
+                sent_at__lt=now - COMMAND_RESEND_AFTER,
+            ),
             device=device,
         )
         .order_by("pk")[:limit]
     )
     if commands:
-        DeviceCommand.objects.filter(pk__in=[c.pk for c in commands]).update(
-            status=CommandStatus.SENT, sent_at=now
+        sent_to = _address_or_none(address)
+        # An unconfirmed command stays "unconfirmed" on the staff screen while it is handed out
+        # again: only an acknowledgement from where it went makes it succeed.
+        DeviceCommand.objects.filter(pk__in=[c.pk for c in commands], status=CommandStatus.PENDING).update(
+            status=CommandStatus.SENT
         )
+        DeviceCommand.objects.filter(pk__in=[c.pk for c in commands]).update(sent_at=now, sent_to=sent_to)
     return commands
 
 
 @transaction.atomic
-def device_command_complete(*, device: Device, command_id: int, return_code: int, result: str = "") -> bool:
+def device_command_complete(
+    *, device: Device, command_id: int, return_code: int, result: str = "", address: str = ""
+) -> bool:
+    """Record a device's answer to a command. An answer from another address than the one the
+    command was handed to leaves it ``unconfirmed``: whoever holds a copy of the SN could
+    acknowledge a revocation the panel never got, and staff would read "succeeded"."""
     command = DeviceCommand.objects.select_for_update().filter(device=device, pk=command_id).first()
     if command is None:
         return False
+    if command.status in (CommandStatus.SUCCEEDED, CommandStatus.FAILED):
+        return True  # answered already (a resend's late echo): the first answer stands
+    from_address = _address_or_none(address)
     command.return_code = return_code
     command.result = result[:COMMAND_RESULT_KEPT]
-    command.status = CommandStatus.SUCCEEDED if return_code >= 0 else CommandStatus.FAILED
+    command.acknowledged_from = from_address
     command.completed_at = timezone.now()
-    command.save(update_fields=["return_code", "result", "status", "completed_at"])
+    if command.sent_to and from_address != command.sent_to:
+        command.status = CommandStatus.UNCONFIRMED
+        audit_record(
+            action=AuditAction.DEVICE_COMMAND_UNCONFIRMED,
+            by=device,
+            estate_id=device.estate_id,
+            device=device,
+            params={"command": command.pk, "sent_to": command.sent_to, "acknowledged_from": from_address},
+        )
+    else:
+        command.status = CommandStatus.SUCCEEDED if return_code >= 0 else CommandStatus.FAILED
+    command.save(update_fields=["return_code", "result", "status", "acknowledged_from", "completed_at"])
     return True
 
 

@@ -17,9 +17,14 @@ Who may change what:
   (``community.accounts.services.identifiers``); a manager may use it only for residents whose
   every home is in an estate they manage.
 * Searching by phone or email matches whole values only and is audited.
+
+Saves go through ``community.accounts.services`` (``account_create``, ``account_update``,
+``account_password_set``), which decide the rules above again and record who changed what.
 """
 
 from __future__ import annotations
+
+import copy
 
 from django import forms
 from django.contrib import admin, messages
@@ -33,13 +38,21 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from community.admin_services import ReadOnlyAdminMixin, add_service_error
+from community.admin_services import ReadOnlyAdminMixin, ServiceAdminMixin, add_service_error
 from community.personal_search import ExactPersonalSearchMixin
 from community.residents.models import mask_phone
 from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin
 
 from . import services
-from .models import ApiToken, IdentifierChange, Invitation, LoginIdentifier, PersonalDataSearch, User
+from .models import (
+    AccountChange,
+    ApiToken,
+    IdentifierChange,
+    Invitation,
+    LoginIdentifier,
+    PersonalDataSearch,
+    User,
+)
 
 # Login identifiers: shown, never edited in the account form (see the module docstring).
 IDENTIFIER_FIELDS = ["username", "phone", "email"]
@@ -55,6 +68,19 @@ class UserChangeForm(auth_forms.UserChangeForm):
     class Meta(auth_forms.UserChangeForm.Meta):
         model = User
         fields = "__all__"
+
+
+class PasswordSetForm(auth_forms.AdminPasswordChangeForm):
+    """The admin's password page, saved by ``account_password_set`` (recorded, tokens end)."""
+
+    by: User
+
+    def save(self, commit=True):
+        password = (
+            self.cleaned_data["password1"] if self.cleaned_data.get("set_usable_password", True) else None
+        )
+        self.user = services.account_password_set(user=self.user, password=password, by=self.by)
+        return self.user
 
 
 class StaffIdentifierChangeForm(forms.Form):
@@ -75,7 +101,7 @@ class StaffIdentifierChangeForm(forms.Form):
 
 
 @admin.register(User)
-class UserAdmin(ExactPersonalSearchMixin, EstateScopedAdminMixin, DjangoUserAdmin):
+class UserAdmin(ServiceAdminMixin, ExactPersonalSearchMixin, EstateScopedAdminMixin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     list_display = ["username", "name", "masked_phone", "email", "is_staff", "is_active", "last_login"]
@@ -114,6 +140,36 @@ class UserAdmin(ExactPersonalSearchMixin, EstateScopedAdminMixin, DjangoUserAdmi
     @admin.display(description=_("mobile phone"), ordering="phone")
     def masked_phone(self, obj):
         return mask_phone(str(obj.phone)) if obj.phone else ""
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        if not change:
+            return services.account_create(
+                username=data["username"],
+                phone=str(data["phone"]) if data.get("phone") else None,
+                email=data.get("email"),
+                name=data.get("name", ""),
+                password=data.get("password1") if data.get("set_usable_password", True) else None,
+                by=request.user,
+            )
+        # Only what the form let this user edit and what they changed (read-only and disabled
+        # fields are not in changed_data); the password has its own page.
+        changes = {
+            name: data[name]
+            for name in form.changed_data
+            if name in data and name != "password" and not form.fields[name].disabled
+        }
+        return services.account_update(user=form.instance, changes=changes, by=request.user)
+
+    def user_change_password(self, request, id, form_url=""):
+        # Setting someone's password lets you sign in as them: superusers only.
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        # Django's view builds ``self.change_password_form(user, data)``: a per-request copy of
+        # this admin hands the form its ``by`` so the save goes through the service.
+        per_request = copy.copy(self)
+        per_request.change_password_form = type("PasswordSetForm", (PasswordSetForm,), {"by": request.user})
+        return DjangoUserAdmin.user_change_password(per_request, request, id, form_url)
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not request.user.is_superuser:
@@ -197,12 +253,6 @@ class UserAdmin(ExactPersonalSearchMixin, EstateScopedAdminMixin, DjangoUserAdmi
         # Staff accounts carry roles and admin access: only a superuser changes them.
         return obj is None or not (obj.is_staff or obj.is_superuser)
 
-    def user_change_password(self, request, id, form_url=""):
-        # Setting someone's password lets you sign in as them: superusers only.
-        if not request.user.is_superuser:
-            raise PermissionDenied
-        return super().user_change_password(request, id, form_url)
-
 
 @admin.register(Invitation)
 class InvitationAdmin(ExactPersonalSearchMixin, ScopedModelAdmin):
@@ -263,6 +313,13 @@ class IdentifierChangeAdmin(SuperuserAuditAdmin):
     list_filter = ["field", "method"]
     list_select_related = ["user", "created_by"]
     exclude = ["code_hash"]
+
+
+@admin.register(AccountChange)
+class AccountChangeAdmin(SuperuserAuditAdmin):
+    list_display = ["created_at", "user", "action", "by"]
+    list_filter = ["action"]
+    list_select_related = ["user", "by"]
 
 
 @admin.register(PersonalDataSearch)

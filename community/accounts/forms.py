@@ -78,7 +78,14 @@ class InvitationPasswordForm(forms.Form):
 
 
 class IdentifierChangeForm(forms.Form):
-    """The account holder's own change of phone or email (a code goes to the new one)."""
+    """The account holder's own change of phone or email (their password again, then a code
+    goes to the new one)."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     field = forms.ChoiceField(label=_("Change my"), choices=LoginIdentifier.choices)
     new_value = forms.CharField(

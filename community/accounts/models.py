@@ -8,6 +8,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
 
@@ -273,3 +274,29 @@ class PersonalDataSearch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.field} {self.term_masked}"
+
+
+class AccountChange(models.Model):
+    """Audit entry: who changed an account in the admin, and which fields (not their values:
+    a name is personal data; flags and roles are kept with their new value)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", pgettext_lazy("account change", "created")
+        CHANGED = "changed", pgettext_lazy("account change", "changed")
+        PASSWORD_SET = "password_set", pgettext_lazy("account change", "password set")
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("account")
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    fields = models.JSONField(_("fields"), default=dict, blank=True)
+    by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("account change")
+        verbose_name_plural = _("account changes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action}"

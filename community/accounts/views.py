@@ -105,6 +105,7 @@ def invite_password(request):
     )
 
 
+@sensitive_post_parameters("password")
 @login_required
 def identifiers(request):
     """Step 1 of changing my phone or email: the new value; a code goes there."""

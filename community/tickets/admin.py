@@ -172,6 +172,15 @@ class TicketAdmin(ServiceAdminMixin, EstateScopedAdminMixin, ExportMixin, admin.
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     inlines = [TicketPhotoInline, TicketEventInline, InternalNoteInline]
+
+    def get_queryset(self, request):
+        # By role, not membership (issue #15 item 3): technicians their own, others none.
+        from .selectors import staff_ticket_q
+
+        staff_q = staff_ticket_q(request.user)
+        queryset = super().get_queryset(request)
+        return queryset if staff_q is None else queryset.filter(staff_q)
+
     readonly_fields = [
         "number",
         "estate",

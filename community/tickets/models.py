@@ -127,6 +127,14 @@ class TicketSettings(models.Model):
         ),
     )
     reopen_days = models.PositiveSmallIntegerField(_("residents may reopen within (days)"), default=7)
+    # Technicians see the tickets assigned to them; some estates let them pick up work too.
+    technicians_see_queue = models.BooleanField(
+        _("technicians see the unassigned queue"),
+        default=False,
+        help_text=_(
+            "Technicians always see the tickets assigned to them; with this, also open unassigned ones."
+        ),
+    )
     business_hours = models.BooleanField(
         _("normal and low priority count working hours only"),
         default=False,

@@ -2,7 +2,10 @@
 figures of the staff dashboard.
 
 Residents see the tickets they filed and those of their households' units; never internal
-events. Staff see their estates' tickets (community.scoping).
+events. Staff see by role, not by membership alone (issue #15 item 3): managers and front desk
+every ticket of their estates; technicians the tickets assigned to them (and the estate's open
+unassigned queue where ``TicketSettings.technicians_see_queue`` allows); every other role
+(security, eldercare, community office) none.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -42,6 +46,7 @@ from .transitions import OPEN_STATUSES, Action, Role, Status, allowed_actions
 # Staff roles that triage and manage tickets (assign, decline, edit). Technicians act on the
 # tickets assigned to them.
 HANDLING_ROLES = (StaffRole.MANAGER, StaffRole.FRONT_DESK)
+TECHNICIAN_ROLES = (StaffRole.TECHNICIAN,)
 ASSIGNABLE_ROLES = (StaffRole.TECHNICIAN, StaffRole.MANAGER, StaffRole.FRONT_DESK)
 
 
@@ -75,26 +80,47 @@ def _reporter_q(user) -> Q:
 
 
 def is_staff_of(user, estate_id: int) -> bool:
-    if not user.is_authenticated or not user.is_staff:
+    """Whether the user handles the estate's tickets (manager, front desk): sees them all,
+    reads and writes internal notes, files for residents. Membership alone is not enough."""
+    if isinstance(user, str) or not user.is_authenticated or not user.is_staff:
         return False
-    return staff_can_access_estate(user, estate_id)
+    return staff_can_access_estate(user, estate_id, roles=HANDLING_ROLES)
+
+
+def staff_ticket_q(user) -> Q | None:
+    """The tickets the user sees as staff, by role; None: all (superuser)."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return Q(pk__in=[])
+    handling = staff_estate_ids(user, roles=HANDLING_ROLES)
+    if handling is None:
+        return None
+    q = Q(estate_id__in=handling)
+    technician = (staff_estate_ids(user, roles=TECHNICIAN_ROLES) or frozenset()) - handling
+    if technician:
+        q |= Q(estate_id__in=technician, assignee=user)
+        queue = TicketSettings.objects.filter(estate_id__in=technician, technicians_see_queue=True)
+        q |= Q(estate_id__in=queue.values("estate_id"), assignee__isnull=True, status__in=OPEN_STATUSES)
+    return q
 
 
 def visible_tickets(user) -> QuerySet[Ticket]:
-    """Every ticket the user may open, as staff of its estate or as a resident."""
+    """Every ticket the user may open, as staff (by role) or as a resident."""
     if not user.is_authenticated:
         return Ticket.objects.none()
     q = resident_q(user)
     if user.is_staff:
-        ids = staff_estate_ids(user)
-        if ids is None:
+        staff_q = staff_ticket_q(user)
+        if staff_q is None:
             return Ticket.objects.all()
-        q |= Q(estate_id__in=ids)
+        q |= staff_q
     return Ticket.objects.filter(q)
 
 
 def staff_tickets(user) -> QuerySet[Ticket]:
-    return staff_scope(Ticket.objects.all(), user)
+    """The tickets the user sees as staff (``staff_ticket_q``), within their estates."""
+    staff_q = staff_ticket_q(user)
+    scoped = staff_scope(Ticket.objects.all(), user)
+    return scoped if staff_q is None else scoped.filter(staff_q)
 
 
 def roles_for(user, ticket: Ticket) -> frozenset[str]:
@@ -118,7 +144,15 @@ def actions_for(user, ticket: Ticket) -> list[str]:
 
 
 def can_see_internal(user, ticket: Ticket) -> bool:
-    return is_staff_of(user, ticket.estate_id)
+    """Internal notes: the estate's ticket handlers, and the technician it is assigned to."""
+    if is_staff_of(user, ticket.estate_id):
+        return True
+    return (
+        user.is_authenticated
+        and user.is_staff
+        and ticket.assignee_id == user.pk
+        and staff_can_access_estate(user, ticket.estate_id, roles=TECHNICIAN_ROLES)
+    )
 
 
 def _list_related(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -230,7 +264,10 @@ def settings_for(estate_id: int) -> TicketSettings:
 def _median_resolution_hours(qs: QuerySet[Ticket]) -> float | None:
     qs = qs.filter(resolved_at__isnull=False)
     if connection.vendor == "postgresql":
-        sql, params = qs.values("pk").query.sql_with_params()
+        try:
+            sql, params = qs.values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a role that sees no tickets (issue #15 item 3)
+            return None
         with connection.cursor() as cursor:
             # ``sql`` is Django's own compiled subquery with its parameters kept separate.
             query = (

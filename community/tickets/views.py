@@ -229,10 +229,10 @@ def worker_index(request):
 @login_required
 def worker_detail(request, pk: int):
     _require_staff(request)
-    try:
-        ticket = selectors.ticket_detail(selectors.staff_tickets(request.user), pk, internal=True)
-    except Ticket.DoesNotExist as exc:
-        raise Http404 from exc
+    scoped = selectors.staff_tickets(request.user)
+    ticket = get_object_or_404(scoped, pk=pk)
+    # A technician looking at the estate's unassigned queue does not read internal notes.
+    ticket = selectors.ticket_detail(scoped, pk, internal=selectors.can_see_internal(request.user, ticket))
     actions = [a for a in selectors.actions_for(request.user, ticket) if a in WORKER_ACTIONS]
     return render(
         request,

@@ -174,3 +174,93 @@ def test_the_admin_greets_staff_by_their_name_not_the_generated_username(client_
     html = page.content.decode()
     assert "陈志强" in html.split("</header>")[0]
     assert "u8613900009999" not in html.split("</header>")[0]
+
+
+# --- Saves go through the services (issue #9), each recorded with who made it ----------------
+
+
+def test_a_managers_correction_is_saved_by_the_service_and_recorded(client_for, people):
+    from community.accounts.models import AccountChange
+
+    owner_a, manager_a = people["owner_a"], people["manager_a"]
+    response = client_for(manager_a).post(
+        reverse("admin:accounts_user_change", args=[owner_a.pk]), {"name": "张伟", "is_active": "on"}
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    change = AccountChange.objects.get(user=owner_a)
+    assert change.by == manager_a
+    assert change.action == AccountChange.Action.CHANGED
+    assert change.fields == {"name": "changed"}  # the name itself is not copied into the audit
+
+
+def test_deactivating_a_resident_ends_their_sessions_and_tokens(client_for, people):
+    from django.test import Client
+
+    from community.accounts import services
+    from community.accounts.models import AccountChange, ApiToken
+
+    owner_a = people["owner_a"]
+    session = Client()
+    session.force_login(owner_a, backend="django.contrib.auth.backends.ModelBackend")
+    _token, key = services.api_token_issue(user=owner_a, by=owner_a)
+    response = client_for(people["manager_a"]).post(
+        reverse("admin:accounts_user_change", args=[owner_a.pk]), {"name": owner_a.name or "x"}
+    )
+    assert response.status_code == 302
+    assert not User.objects.get(pk=owner_a.pk).is_active
+    assert AccountChange.objects.get(user=owner_a).fields["is_active"] is False
+    assert session.get("/api/v1/me/").status_code in (401, 403)
+    assert session.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
+    assert not ApiToken.objects.live().filter(user=owner_a).exists()
+
+
+def test_the_service_refuses_what_the_form_would_not_show(people, estate_a):
+    from community.accounts import services
+    from community.errors import NotAllowed, ServiceError
+
+    owner_a, owner_b, manager_a = people["owner_a"], people["owner_b"], people["manager_a"]
+    with pytest.raises(NotAllowed):  # a staff flag is a superuser's
+        services.account_update(user=owner_a, changes={"is_staff": True}, by=manager_a)
+    with pytest.raises(NotAllowed):  # another estate's resident
+        services.account_update(user=owner_b, changes={"name": "x"}, by=manager_a)
+    technician = StaffFactory(estate=estate_a, role=StaffRole.TECHNICIAN)
+    with pytest.raises(NotAllowed):  # a role without accounts.change_user
+        services.account_update(user=owner_a, changes={"name": "x"}, by=technician)
+    with pytest.raises(ServiceError):  # identifiers move only through the identity check
+        services.account_update(user=owner_a, changes={"phone": "+8613999999999"}, by=manager_a)
+    owner_a.refresh_from_db()
+    assert owner_a.name != "x" and str(owner_a.phone) == "+8613800000101" and not owner_a.is_staff
+
+
+def test_superusers_adds_and_password_sets_are_recorded(client_for, people, superuser):
+    from community.accounts import services
+    from community.accounts.models import AccountChange, ApiToken
+
+    client = client_for(superuser)
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "tech3",
+            "phone": "13900000098",
+            "name": "赵师傅",
+            "usable_password": "true",
+            "password1": "Xy7!long-pass",
+            "password2": "Xy7!long-pass",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    tech = User.objects.get(username="tech3")
+    assert tech.check_password("Xy7!long-pass")
+    assert AccountChange.objects.get(user=tech, action="created").by == superuser
+
+    owner_a = people["owner_a"]
+    services.api_token_issue(user=owner_a, by=owner_a)
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[owner_a.pk]),
+        {"password1": "Zz9!another-pass", "password2": "Zz9!another-pass", "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    owner_a.refresh_from_db()
+    assert owner_a.check_password("Zz9!another-pass")
+    assert AccountChange.objects.get(user=owner_a, action="password_set").by == superuser
+    assert not ApiToken.objects.live().filter(user=owner_a).exists()

@@ -20,6 +20,7 @@ from community.accounts import services
 from community.accounts.models import ApiToken, IdentifierChange, User
 from community.errors import NotAllowed, ServiceError
 from tests.factories import OccupancyFactory, ResidentFactory, UnitFactory
+from tests.factories.residents import PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
@@ -155,7 +156,9 @@ def test_resident_changes_own_phone_with_a_code_sent_to_the_new_number(
     owner_a, _unit = household_a
     client = _signed_in(owner_a)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/accounts/identifiers/", {"field": "phone", "new_value": "139 9999 0000"})
+        response = client.post(
+            "/accounts/identifiers/", {"field": "phone", "new_value": "139 9999 0000", "password": PASSWORD}
+        )
     assert response.status_code == 302
     assert [m["phone"] for m in sms_outbox] == [NEW_PHONE]  # the code goes to the NEW number
     owner_a.refresh_from_db()
@@ -173,7 +176,9 @@ def test_wrong_codes_run_out(household_a, sms_outbox, django_capture_on_commit_c
     owner_a, _unit = household_a
     client = _signed_in(owner_a)
     with django_capture_on_commit_callbacks(execute=True):
-        url = client.post("/accounts/identifiers/", {"field": "phone", "new_value": NEW_PHONE}).url
+        url = client.post(
+            "/accounts/identifiers/", {"field": "phone", "new_value": NEW_PHONE, "password": PASSWORD}
+        ).url
     right = _code(sms_outbox)
     wrong = "000000" if right != "000000" else "111111"
     for _attempt in range(5):
@@ -186,7 +191,9 @@ def test_wrong_codes_run_out(household_a, sms_outbox, django_capture_on_commit_c
 def test_nobody_confirms_someone_elses_change(household_a, household_b, sms_outbox):
     owner_a, _unit = household_a
     owner_b, _unit_b = household_b
-    change = services.identifier_change_request(user=owner_a, field="phone", new_value=NEW_PHONE, by=owner_a)
+    change = services.identifier_change_request(
+        user=owner_a, field="phone", new_value=NEW_PHONE, password=PASSWORD, by=owner_a
+    )
     assert (
         _signed_in(owner_b)
         .post(f"/accounts/identifiers/{change.pk}/confirm/", {"code": "123456"})
@@ -194,7 +201,9 @@ def test_nobody_confirms_someone_elses_change(household_a, household_b, sms_outb
         == 404
     )
     with pytest.raises(NotAllowed):
-        services.identifier_change_request(user=owner_a, field="phone", new_value=NEW_PHONE, by=owner_b)
+        services.identifier_change_request(
+            user=owner_a, field="phone", new_value=NEW_PHONE, password=PASSWORD, by=owner_b
+        )
 
 
 def test_allauths_direct_email_and_phone_pages_lead_to_the_coded_change(household_a):
@@ -204,3 +213,54 @@ def test_allauths_direct_email_and_phone_pages_lead_to_the_coded_change(househol
         response = client.post(url, {"email": "new@example.com", "phone": NEW_PHONE, "action_add": "1"})
         assert response.status_code in (301, 302) and response.url == "/accounts/identifiers/"
     assert User.objects.get(pk=owner_a.pk).email is None
+
+
+def test_a_held_session_without_the_password_cannot_move_the_phone(
+    household_a, sms_outbox, django_capture_on_commit_callbacks
+):
+    """Someone holding the resident's open session (a phone left unlocked) does not know the
+    password: no code is sent anywhere, nothing changes, and guessing closes the step."""
+    owner_a, _unit = household_a
+    client = _signed_in(owner_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    for attempt in ("qwerty12", "guess1234", "demo1234", "12345678", "password"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/accounts/identifiers/", {"field": "phone", "new_value": NEW_PHONE, "password": attempt}
+            )
+        assert response.status_code == 400
+    assert sms_outbox == []
+    assert not IdentifierChange.objects.filter(user=owner_a).exists()
+    # Five wrong passwords: the step is closed for the hour, even for the right one.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/identifiers/", {"field": "phone", "new_value": NEW_PHONE, "password": PASSWORD}
+        )
+    assert response.status_code == 400
+    assert "Too many wrong passwords" in response.content.decode()
+    assert sms_outbox == []
+    owner_a.refresh_from_db()
+    assert str(owner_a.phone) == "+8613800000101"
+
+
+def test_the_wrong_password_is_said_on_the_password_field(household_a):
+    owner_a, _unit = household_a
+    client = _signed_in(owner_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post(
+        "/accounts/identifiers/", {"field": "email", "new_value": "x@example.com", "password": "nope"}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["password"] == ["The password is wrong."]
+
+
+def test_an_account_without_a_password_sets_one_first(household_a, sms_outbox):
+    owner_a, _unit = household_a
+    owner_a.set_unusable_password()
+    owner_a.save()
+    with pytest.raises(ServiceError) as refused:
+        services.identifier_change_request(
+            user=owner_a, field="phone", new_value=NEW_PHONE, password="", by=owner_a
+        )
+    assert "Set a password" in str(refused.value.message_dict["password"])
+    assert sms_outbox == []

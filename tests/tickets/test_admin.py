@@ -150,7 +150,11 @@ def test_front_desk_files_a_phone_ticket(category_a, household_a, desk_a, client
     assert ticket.number.startswith("BX-")
 
 
-def test_technician_has_a_read_only_view(ticket_a, technician_a, client_for):
+def test_technician_has_a_read_only_view(ticket_a, technician_a, desk_a, client_for):
+    # Technicians see the tickets assigned to them (issue #15 item 3).
+    from community.tickets import services
+
+    ticket_a = services.ticket_assign(ticket=ticket_a, technician=technician_a, by=desk_a)
     client = client_for(technician_a)
     assert ticket_a.number in client.get("/admin/tickets/ticket/").content.decode()
     r = client.get(f"/admin/tickets/ticket/{ticket_a.pk}/change/")

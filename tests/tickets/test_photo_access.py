@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from community.tickets import services
 from tests.factories import (
     photo_upload,
 )
@@ -18,9 +19,11 @@ def photo_ticket(file_ticket):
 
 
 def test_photos_are_served_only_to_those_who_may_open_the_ticket(
-    photo_ticket, household_a, household_b, technician_a, manager_b, client_for, client
+    photo_ticket, household_a, household_b, technician_a, desk_a, manager_b, client_for, client
 ):
     owner, _unit = household_a
+    # The technician it is assigned to (issue #15 item 3: not every technician of the estate).
+    photo_ticket = services.ticket_assign(ticket=photo_ticket, technician=technician_a, by=desk_a)
     photo = photo_ticket.photos.get()
     url = f"/portal/tickets/photos/{photo.pk}/"
     for user in (owner, technician_a):

@@ -50,7 +50,11 @@ def test_household_member_sees_ticket_but_never_internal_notes(noted_ticket, hou
         assert can_subscribe(user, f"ticket.{noted_ticket.pk}")
 
 
-def test_technician_sees_only_tickets_of_their_estates(noted_ticket, technician_a, technician_b, client_for):
+def test_technician_sees_only_tickets_of_their_estates(
+    noted_ticket, technician_a, technician_b, desk_a, client_for
+):
+    # Assigned to technician_a: technicians see the tickets assigned to them (issue #15 item 3).
+    noted_ticket = services.ticket_assign(ticket=noted_ticket, technician=technician_a, by=desk_a)
     client = client_for(technician_b)
     assert client.get("/api/v1/tickets/").json()["count"] == 0
     assert client.get(f"/api/v1/tickets/{noted_ticket.pk}/").status_code == 404

@@ -4,7 +4,8 @@ Whoever controls the phone controls the account (SMS-code login), and the email 
 reset by link). So staff never type a new number into an account:
 
 * the account holder changes it (``identifier_change_request`` then ``identifier_change_confirm``):
-  a code goes to the *new* number or address, proving it is theirs; the old one is told;
+  they type their password again (a session left open on a shared or stolen phone is not the
+  holder), a code goes to the *new* number or address, proving it is theirs; the old one is told;
 * or staff record an identity check made in person (``identifier_change_by_staff``): the
   method and what was checked are kept, every session, API token and websocket of the account
   ends, and the old number or address is told, so the real holder learns of it at once.
@@ -21,6 +22,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -40,6 +42,35 @@ from .tokens import sessions_end_all
 CODE_VALID_FOR = dt.timedelta(minutes=10)
 # Codes sent per account per hour: each is an SMS someone pays for and a chance to guess.
 REQUESTS_PER_HOUR = 3
+# Wrong passwords at the re-authentication step per account per hour: then the step is closed
+# for the hour (whoever holds the session is guessing), and the holder can still log in.
+REAUTH_FAILURES_PER_HOUR = 5
+
+
+def _reauth_key(user: User) -> str:
+    return f"accounts:reauth-failures:{user.pk}"
+
+
+def _check_password_again(*, user: User, password: str) -> None:
+    """The holder proves they are the holder, not just someone holding their session."""
+    if not user.has_usable_password():
+        raise ServiceError(
+            {"password": [_("Set a password for your account first (Change password), then come back.")]},
+            code="no_password",
+        )
+    key = _reauth_key(user)
+    if (cache.get(key) or 0) >= REAUTH_FAILURES_PER_HOUR:
+        raise ServiceError(
+            _("Too many wrong passwords. Try again in an hour or ask your property office."),
+            code="throttled",
+        )
+    if not (password and user.check_password(password)):
+        if not cache.add(key, 1, 3600):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, 3600)
+        raise ServiceError({"password": [_("The password is wrong.")]}, code="wrong_password")
 
 
 def _clean_value(field: str, value: str) -> str:
@@ -104,10 +135,14 @@ def _send_code(*, field: str, value: str, code: str) -> None:
         transaction.on_commit(lambda: send_mail(text[:60], text, None, [value], fail_silently=False))
 
 
-def identifier_change_request(*, user: User, field: str, new_value: str, by: User) -> IdentifierChange:
-    """The account holder asks to move their phone or email to ``new_value``: a code goes there."""
+def identifier_change_request(
+    *, user: User, field: str, new_value: str, password: str, by: User
+) -> IdentifierChange:
+    """The account holder, having typed their password again, asks to move their phone or
+    email to ``new_value``: a code goes there."""
     if by.pk != user.pk:
         raise NotAllowed(_("Only the account holder can ask for this change."), code="not_owner")
+    _check_password_again(user=user, password=password)
     value = _clean_value(field, new_value)
     now = timezone.now()
     with transaction.atomic():

@@ -247,7 +247,8 @@ def ticket_comment(*, ticket: Ticket, by, body: str, internal: bool = False) -> 
         raise ServiceError({"body": [_("Write something first.")]})
     check_text("body", body)
     roles = selectors.roles_for(by, ticket)
-    is_staff = selectors.is_staff_of(by, ticket.estate_id)
+    # The handlers, and the technician the ticket is assigned to (their internal notes).
+    is_staff = selectors.can_see_internal(by, ticket) if not isinstance(by, str) else False
     if internal and not is_staff:
         raise NotAllowed(_("Only staff can write internal notes."))
     if not internal and not (roles or is_staff):
