@@ -29,6 +29,7 @@ def setup_cache_clear(**_kwargs) -> None:
     """Forget every cached lane and fee rule (also the post_save/post_delete receiver)."""
     _lanes.clear()
     _fee_rules.clear()
+    _occupancy.clear()
 
 
 def _put(cache: dict, key: int, value) -> None:
@@ -65,3 +66,39 @@ def current_fee_rule(lot: Lot, at: dt.datetime) -> FeeRule | None:
 
 
 CLEARED_BY = (Lane, Lot, FeeRule, Device)
+
+
+# --- cars inside, counted at most every OCCUPANCY_SECONDS per lot and process ---------------------
+#
+# Counting a lot's live stays reads every one of them (7,000 cars inside: ~13 ms of the
+# database's time on every read, the largest cost of a decision). The count only matters
+# near capacity: a barrier lets one car through every few seconds, so in OCCUPANCY_SECONDS
+# far fewer than OCCUPANCY_MARGIN cars can enter through all the lanes of a lot together. A lot
+# further than the margin from full decides from a count at most that old; nearer, every
+# read counts exactly.
+OCCUPANCY_SECONDS = 2.0
+OCCUPANCY_MARGIN = 50
+_occupancy: dict[int, tuple[float, int, int]] = {}
+
+
+def occupancy_clear(**_kwargs) -> None:
+    _occupancy.clear()
+
+
+def cached_occupancy(lot: Lot) -> tuple[int, int] | None:
+    """(cars inside, temporary cars inside) when a recent count leaves the lot far from full;
+    None when the caller must count now (and ``occupancy_counted`` what it found)."""
+    cached = _occupancy.get(lot.pk)
+    if cached is None or cached[0] <= time.monotonic():
+        return None
+    _expires, inside, temporary = cached
+    if inside >= lot.capacity - OCCUPANCY_MARGIN:
+        return None
+    if lot.temporary_capacity is not None and temporary >= lot.temporary_capacity - OCCUPANCY_MARGIN:
+        return None
+    return inside, temporary
+
+
+def occupancy_counted(lot: Lot, inside: int, temporary: int) -> None:
+    _put(_occupancy, lot.pk, None)
+    _occupancy[lot.pk] = (time.monotonic() + OCCUPANCY_SECONDS, inside, temporary)

@@ -15,8 +15,10 @@ Rules (issue #13):
 * reads that do not pair up are reconciled by the lot's rule, never a crash.
 
 Cost: a decision is a read path under load (issue #13's benchmark), so every fact an entry needs
-(the live stay, vehicle, permit, visitor pass, cars inside) comes back from one statement,
-``_entry_facts``; an exit reads its live stay and the cars inside in one locked statement.
+(the live stay, vehicle, permit, visitor pass) comes back from one statement, ``_entry_facts``;
+an exit reads its live stay in one locked statement. The cars inside are counted in the same
+statements only when the process's recent count is too old or the lot is near full
+(``setup_cache.cached_occupancy``): counting reads every live stay of the lot.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from ..decisions import Decision
 from ..fees import fee_due
 from ..models import LaneDirection, Lot, Permit, PlateEvent, Session, SessionKind, Space, Vehicle
 from ..payments import session_charge
-from ..setup_cache import current_fee_rule
+from ..setup_cache import cached_occupancy, current_fee_rule, occupancy_counted
 from ..transitions import LIVE_STATUSES, Action, Role, Status, next_status
 
 ZERO = Decimal("0.00")
@@ -85,7 +87,13 @@ def _entry_facts(lot: Lot, plate: str, at: dt.datetime) -> dict:
         Permit.objects.filter(Q(lot_id=lot.pk) | Q(lot__parent_id=lot.pk), vehicle_id=OuterRef("vehicle_id")),
         at,
     )
-    return (
+    recent = cached_occupancy(lot)
+    counts = (
+        {"inside": _count(live), "temporary_inside": _count(live.filter(kind=SessionKind.TEMPORARY))}
+        if recent is None
+        else {}
+    )
+    facts = (
         Lot.objects.filter(pk=lot.pk)
         .annotate(
             live_id=Subquery(live.filter(plate=plate).order_by().values("pk")[:1]),
@@ -95,12 +103,18 @@ def _entry_facts(lot: Lot, plate: str, at: dt.datetime) -> dict:
         .annotate(
             permit_id=Subquery(permits.order_by("-valid_until").values("pk")[:1]),
             pass_id=Subquery(_visitor_passes(lot, plate, at).order_by("-valid_until").values("pk")[:1]),
-            inside=_count(live),
-            temporary_inside=_count(live.filter(kind=SessionKind.TEMPORARY)),
+            **counts,
         )
-        .values("live_id", "vehicle_id", "space_id", "permit_id", "pass_id", "inside", "temporary_inside")
+        .values("live_id", "vehicle_id", "space_id", "permit_id", "pass_id", *counts)
         .get()
     )
+    if recent is None:
+        occupancy_counted(lot, facts["inside"], facts["temporary_inside"])
+        facts["counted"] = True
+    else:
+        facts["inside"], facts["temporary_inside"] = recent
+        facts["counted"] = False
+    return facts
 
 
 def _space_has_room(space: Space, lot: Lot) -> bool:
@@ -197,7 +211,8 @@ def _entry(
     *, event: PlateEvent, lot: Lot, at: dt.datetime, offline: bool, actor: str, now: dt.datetime, by
 ) -> Decision:
     facts = _entry_facts(lot, event.plate, at)
-    inside = facts["inside"]
+    # Only an exact count goes to the live screen (it keeps the last one meanwhile).
+    inside = facts["inside"] if facts["counted"] else None
     if facts["live_id"] is not None:
         live = (
             Session.objects.select_for_update(of=("self",))
@@ -210,10 +225,10 @@ def _entry(
         if lot.reconcile_rule == "staff":
             return Decision(False, d.ALREADY_INSIDE, session=live, needs_staff=True, inside=inside)
         _settle_missed_exit(live, at=now, actor=actor)
-        facts = {**facts, "inside": inside - 1}
+        facts = {**facts, "inside": facts["inside"] - 1}
         if live.kind == SessionKind.TEMPORARY:
             facts["temporary_inside"] -= 1
-        inside -= 1
+        inside = inside - 1 if inside is not None else None
         closed_previous = True
     else:
         closed_previous = False
@@ -227,8 +242,12 @@ def _entry(
         note(session, d.REENTRY_CLOSED_PREVIOUS if closed_previous else d.OFFLINE_HISTORY, actor, at=now)
         session.save(update_fields=["reasons"])
     if offline:
-        return Decision(False, d.OFFLINE_HISTORY, session=session, offline=True, inside=inside + 1)
-    return Decision(True, reason, session=session, inside=inside + 1)
+        return Decision(False, d.OFFLINE_HISTORY, session=session, offline=True, inside=_plus(inside, 1))
+    return Decision(True, reason, session=session, inside=_plus(inside, 1))
+
+
+def _plus(inside: int | None, delta: int) -> int | None:
+    return None if inside is None else inside + delta
 
 
 def _settle_missed_exit(live: Session, *, at: dt.datetime, actor: str) -> None:
@@ -268,21 +287,22 @@ def _close(
 
 
 def _live_for_exit(lot: Lot, plate: str) -> Session | None:
-    """The plate's live stay, locked (payments write it too), with the cars inside the lot."""
-    inside = _count(Session.objects.filter(lot_id=lot.pk, status__in=_LIVE))
-    return (
+    """The plate's live stay, locked (payments write it too), with the cars inside the lot when
+    the recent count is too old for the live screen (``lot_inside``, else None)."""
+    stays = (
         Session.objects.select_for_update(of=("self",))
         .select_related("fee_rule")
         .filter(lot_id=lot.pk, plate=plate, status__in=_LIVE)
-        .annotate(lot_inside=inside)
-        .first()
     )
+    if cached_occupancy(lot) is not None:
+        return stays.annotate(lot_inside=Value(None, output_field=IntegerField())).first()
+    return stays.annotate(lot_inside=_count(Session.objects.filter(lot_id=lot.pk, status__in=_LIVE))).first()
 
 
 def _exit(*, event: PlateEvent, lot: Lot, live: Session | None, actor: str, now: dt.datetime, by) -> Decision:
     if live is None:
         return _exit_without_entry(event=event, lot=lot, actor=actor, now=now)
-    left = live.lot_inside - 1
+    left = _plus(live.lot_inside, -1)
     if live.kind != SessionKind.TEMPORARY:
         reason = {SessionKind.PERMIT: d.PERMIT, SessionKind.SPACE: d.SPACE, SessionKind.VISITOR: d.VISITOR}[
             live.kind
@@ -354,4 +374,4 @@ def _offline_exit(
         )
     else:
         _close(live, action=Action.EXIT, roles={Role.DEVICE}, at=at, event=event, reason=reason, actor=actor)
-    return Decision(False, reason, session=live, offline=True, inside=live.lot_inside - 1)
+    return Decision(False, reason, session=live, offline=True, inside=_plus(live.lot_inside, -1))

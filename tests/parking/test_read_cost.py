@@ -59,3 +59,32 @@ def test_a_permit_car_costs_the_same(lanes, vz, lot):
     entry, answer = _statements(vz, alarm("鄂C12345"))
     assert answer["info"] == "ok"
     assert len(entry) == STATEMENTS_PER_READ, entry
+
+
+def test_a_lot_near_full_counts_every_time(lanes, vz, lot):
+    """The recent count is used only far from full: near it, every read counts exactly."""
+    lot.capacity = 1000
+    lot.save()
+    vz(alarm("湘A00000"))  # counted: 1 inside, far from full; the count is kept a moment
+    Session.objects.bulk_create(
+        [
+            Session(estate=lot.estate, lot=lot, plate=f"湘B{n:05d}", kind="temporary", status="open")
+            for n in range(999)
+        ]
+    )
+    # Within the moment the stale count would still say "room": far from full, that is safe
+    # (no barrier admits 50 cars in 2 s); a lot of 1,000 with 1,000 inside is not far from full
+    # once counted, so the next read after the count's moment is refused.
+    from parking import setup_cache
+
+    setup_cache.occupancy_clear()
+    _s, answer = vz(alarm("湘A00001"))
+    assert answer["Response_AlarmInfoPlate"]["info"] == "no"
+    lot.capacity = 60
+    lot.save()
+    Session.objects.filter(plate__startswith="湘B").exclude(plate__lt="湘B00058").delete()
+    assert Session.objects.filter(lot=lot, status="open").count() == 59
+    _s, answer = vz(alarm("湘A00002"))  # the 60th: in
+    assert answer["Response_AlarmInfoPlate"]["info"] == "ok"
+    _s, answer = vz(alarm("湘A00003"))  # near full: counted again, not taken from the last count
+    assert answer["Response_AlarmInfoPlate"]["info"] == "no"
