@@ -187,6 +187,9 @@ CELERY_BEAT_SCHEDULE = {
     "ops-heartbeat": {"task": "ops.heartbeat", "schedule": env.float("OPS_HEARTBEAT_SECONDS", default=60.0)},
     # Hikvision ANPR bodies spooled to disk while the database was down are ingested once it is back.
     "parking-spool-ingest": {"task": "parking.spool_ingest", "schedule": 60.0},
+    # Passes used up or over, permits ending: the cameras' own lists follow within minutes.
+    "parking-allowlists-sync": {"task": "parking.allowlists_sync", "schedule": 300.0},
+    "parking-barrier-requests-expire": {"task": "parking.barrier_requests_expire", "schedule": 60.0},
     "exchange-deliver": {"task": "exchange.deliver", "schedule": 30.0},
     "affairs-escalate": {"task": "affairs.escalate", "schedule": 300.0},
     "exchange-statistics-daily": {"task": "exchange.statistics_daily", "schedule": 6 * 3600.0},

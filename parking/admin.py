@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from community.admin_services import ReadOnlyAdminMixin, ServiceAdminMixin
+from community.residents.models import Estate
 from community.scoping import ScopedModelAdmin, staff_scope
 
 from . import services
@@ -101,8 +102,6 @@ class VehicleAdmin(ServiceAdminMixin, ScopedModelAdmin):
 
     def import_view(self, request):
         """Vehicles and permits from Excel: each row through the services, each error by row."""
-        from community.residents.models import Estate
-
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = ImportForm(request.POST or None, request.FILES or None)
@@ -224,9 +223,11 @@ class PlateEventAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
         "reason",
         "amount_due",
         "offline",
+        "device_time",
+        "clock_skewed",
     ]
     list_select_related = ["device", "lot"]
-    list_filter = ["opened", "offline", "needs_staff", "direction"]
+    list_filter = ["opened", "offline", "clock_skewed", "needs_staff", "direction"]
     search_fields = ["=plate", "=device_key"]
     exclude = ["raw_body"]
 

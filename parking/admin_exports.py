@@ -18,6 +18,8 @@ from community.residents.models import Resident
 from community.scoping import staff_scope
 
 from .models import Lot, PermitKind, Session, Vehicle
+from .services import clean_plate, permit_create, vehicle_save
+from .views import _staff_estate
 
 EXPORT_DAYS = 31
 MAX_IMPORT_ROWS = 5000
@@ -51,8 +53,6 @@ def sessions_workbook(sessions) -> bytes:
 
 
 def sessions_export(request):
-    from .views import _staff_estate
-
     found = _staff_estate(request)
     if found is None:
         raise PermissionDenied
@@ -111,8 +111,6 @@ def vehicles_permits_import(*, estate, upload, by) -> ImportResult:
 
 
 def _import_row(estate, lots, tz, plate, phone, lot_name, kind, valid_from, valid_until, price, by) -> None:
-    from .services import clean_plate, permit_create, vehicle_save
-
     plate = clean_plate(_text(plate))
     vehicle = Vehicle.objects.filter(estate=estate, plate=plate).first()
     if vehicle is None:

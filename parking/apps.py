@@ -41,10 +41,30 @@ class ParkingConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from access.models import Protocol, VisitorPass
+        from access.protocols import register_adapter
         from community.billing.signals import bill_paid
         from community.consumers import register_group
 
-        from . import payments
+        from . import (
+            payments,
+            setup_cache,
+            tasks,  # noqa: F401 - registers the tasks in every process (services send them by name)
+        )
+        from .replay import replay_vzenith
+        from .services.allowlist import on_visitor_pass_saved
 
         register_group("estate.", authorise_parking_group)
         bill_paid.connect(payments.on_bill_paid, dispatch_uid="parking.on_bill_paid")
+        for model in setup_cache.CLEARED_BY:
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    setup_cache.setup_cache_clear,
+                    sender=model,
+                    dispatch_uid=f"parking.setup_cache.{model._meta.label}.{signal is post_save}",
+                )
+        register_adapter(Protocol.VZENITH, replay_vzenith)
+        # A visitor's plate goes onto the cameras' own lists (Hikvision) when the pass is saved.
+        post_save.connect(on_visitor_pass_saved, sender=VisitorPass, dispatch_uid="parking.allowlist.pass")

@@ -99,6 +99,8 @@ class Decision:
     offline: bool = False
     needs_staff: bool = False
     led_text: str = ""
+    # Cars inside the lot once this decision is taken (None: not counted), for the live screen.
+    inside: int | None = None
     extra: dict = field(default_factory=dict)
 
 

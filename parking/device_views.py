@@ -19,6 +19,7 @@ from access.protocols.base import Inbound
 
 from .protocols import hikvision_anpr, vzenith
 from .services import plate_read_record
+from .services.devices import barrier_request_take
 from .spool import spool_write
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,9 @@ def vzenith_alarm(request, token: str):
     try:
         if read is None:
             access_services.device_seen(device=device)
-            return JsonResponse({"Response_Heartbeat": {"info": "ok"}})
+            # Staff opened this lane from the platform: the heartbeat's answer lifts the barrier.
+            opening = barrier_request_take(device=device)
+            return JsonResponse({"Response_Heartbeat": {"info": "opendoor" if opening else "ok"}})
         decision = plate_read_record(device=device, read=read)
         access_services.device_seen(device=device)
     except (OperationalError, InterfaceError):

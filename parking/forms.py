@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from community.residents.models import Resident
+
 
 class VehicleForm(forms.Form):
     plate = forms.CharField(
@@ -16,8 +18,6 @@ class VehicleForm(forms.Form):
 
     def __init__(self, *args, residents, **kwargs):
         super().__init__(*args, **kwargs)
-        from community.residents.models import Resident
-
         self.fields["owner"].queryset = Resident.objects.filter(pk__in=[r.pk for r in residents])
         self.fields["owner"].label_from_instance = lambda r: f"{r.name} · {r.estate.name}"
         if len(residents) == 1:

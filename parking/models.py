@@ -3,7 +3,13 @@ parking sessions.
 
 PlateEvent is the stored camera read (raw body kept, unique per camera and camera key), the
 thing every decision is made from; Session is one stay of one plate in one lot, with the
-reason of every decision taken about it.
+reason of every decision taken about it. AllowListEntry and BarrierRequest are what the
+platform told (or will tell) the cameras.
+
+Why one module of ~700 lines: it is declarations only (fields, constraints, indexes; no
+logic beyond one-line properties), and the models reference one another both ways (Session ⇄
+PlateEvent, Lane ← everything a camera does), so a package would split one schema across files
+that each import all the others. The rules live in ``parking.services`` and ``parking.fees``.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.core import signing
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -22,6 +29,7 @@ from django.utils.translation import pgettext_lazy
 from access.models import Device
 from community.residents.models import Estate, Resident, Unit
 
+from . import decisions
 from .transitions import LIVE_STATUSES, Status
 
 
@@ -109,6 +117,10 @@ class Lot(models.Model):
         return self.charging_enabled and (self.parent_id is None or self.charge_separately)
 
 
+# The salt of a lane's signed exit-payment token (read back by ``parking.pay_views``).
+LANE_PAY_SALT = "parking.lane-pay"
+
+
 class LaneDirection(models.TextChoices):
     IN = "in", _("Entry")
     OUT = "out", _("Exit")
@@ -144,9 +156,7 @@ class Lane(models.Model):
     @property
     def pay_token(self) -> str:
         """The signed key of this lane's exit payment QR code (``/parking/pay/<token>/``)."""
-        from .pay_views import lane_pay_token
-
-        return lane_pay_token(self)
+        return signing.Signer(salt=LANE_PAY_SALT).sign(f"lane.{self.pk}")
 
 
 class SpaceKind(models.TextChoices):
@@ -383,8 +393,16 @@ class PlateEvent(models.Model):
     )
     confidence = models.PositiveSmallIntegerField(_("confidence"), null=True, blank=True)
     motion = models.CharField(_("motion in the picture"), max_length=8, blank=True)
+    # The camera's own time, kept as it sent it; decisions go by ``received_at`` (the server's).
     device_time = models.DateTimeField(_("device time"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"))
+    clock_skewed = models.BooleanField(
+        _("camera clock skewed"),
+        default=False,
+        help_text=_(
+            "The camera's time was off the server's by more than two minutes: its clock needs setting."
+        ),
+    )
     device_key = models.CharField(_("device key (plateid)"), max_length=64, blank=True)
     offline = models.BooleanField(_("replayed from the camera's offline store"), default=False)
     image = models.ImageField(_("image"), upload_to="parking/plates/%Y/%m/", blank=True)
@@ -432,9 +450,7 @@ class PlateEvent(models.Model):
 
     @property
     def reason_label(self) -> str:
-        from .decisions import reason_label
-
-        return reason_label(self.reason)
+        return decisions.reason_label(self.reason)
 
 
 class SessionKind(models.TextChoices):
@@ -562,6 +578,7 @@ class GateActionKind(models.TextChoices):
     SESSION_CLOSE = "session_close", _("Session closed by hand")
     PLATE_CORRECT = "plate_correct", _("Plate corrected")
     BARRIER_CALL = "barrier_call", _("Barrier call to the camera")
+    ALLOWLIST_SYNC = "allowlist_sync", _("Allow-list sync to the camera")
 
 
 class GateAction(models.Model):
@@ -604,3 +621,65 @@ class GateAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AllowListEntry(models.Model):
+    """A plate in a camera's own allow-list, as we last pushed it (Hikvision ANPR cameras decide
+    from it). ``confirmed`` once the camera took it; an unconfirmed row is pushed again."""
+
+    estate_path = "lane__lot__estate"
+
+    lane = models.ForeignKey(
+        Lane, on_delete=models.CASCADE, related_name="allow_list", verbose_name=_("lane")
+    )
+    plate = models.CharField(_("plate"), max_length=16)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until (last day)"))
+    confirmed = models.BooleanField(_("taken by the camera"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("allow-list entry")
+        verbose_name_plural = _("allow-list entries")
+        ordering = ["lane", "plate"]
+        constraints = [
+            models.UniqueConstraint(fields=["lane", "plate"], name="parking_allowlist_unique_plate")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lane} {self.plate}"
+
+
+class BarrierRequest(models.Model):
+    """A barrier staff opened from the platform, waiting for a camera that only listens in the
+    answers to its own requests (Vzenith: the next heartbeat). Delivered once, or not at all
+    once ``expires_at`` has passed: a barrier lifting minutes late would let in another car."""
+
+    estate_path = "lane__lot__estate"
+
+    lane = models.ForeignKey(
+        Lane, on_delete=models.CASCADE, related_name="barrier_requests", verbose_name=_("lane")
+    )
+    action = models.OneToOneField(
+        GateAction, on_delete=models.CASCADE, related_name="barrier_request", verbose_name=_("staff action")
+    )
+    by = models.CharField(_("by"), max_length=100)
+    requested_at = models.DateTimeField(_("requested at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    expired = models.BooleanField(_("expired undelivered"), default=False)
+
+    class Meta:
+        verbose_name = _("barrier request")
+        verbose_name_plural = _("barrier requests")
+        ordering = ["-requested_at"]
+        indexes = [
+            models.Index(
+                fields=["lane", "requested_at"],
+                condition=Q(delivered_at__isnull=True, expired=False),
+                name="parking_barrierreq_pending_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lane} {self.requested_at:%Y-%m-%d %H:%M:%S}"

@@ -15,24 +15,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from community.billing.models import Provider
+from community.billing.services import demo_payment_complete
+
 from . import decisions as d
-from .models import Lane, PlateEvent, Session
+from .models import LANE_PAY_SALT, Lane, PlateEvent, Session
 from .payments import session_payment_start
 from .plates import normalise_plate
 from .transitions import LIVE_STATUSES
 
-LANE_SALT = "parking.lane-pay"
 RECENT_REFUSAL = dt.timedelta(minutes=15)
 PAYER = "system:parking.exit_qr"
 
 
-def lane_pay_token(lane: Lane) -> str:
-    return signing.Signer(salt=LANE_SALT).sign(f"lane.{lane.pk}")
-
-
 def _lane(token: str) -> Lane:
     try:
-        value = signing.Signer(salt=LANE_SALT).unsign(token)
+        value = signing.Signer(salt=LANE_PAY_SALT).unsign(token)
     except signing.BadSignature:
         raise Http404 from None
     lane = Lane.objects.select_related("lot").filter(pk=int(value.removeprefix("lane."))).first()
@@ -71,9 +69,6 @@ def lane_pay(request, token: str):
 
 @require_POST
 def lane_pay_start(request, token: str, session_id: int):
-    from community.billing.models import Provider
-    from community.billing.services import demo_payment_complete
-
     lane = _lane(token)
     session = Session.objects.filter(pk=session_id, lot_id=lane.lot_id, status__in=LIVE_STATUSES).first()
     if session is None:

@@ -20,11 +20,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.billing import selectors as billing_selectors
+from community.billing import services as billing_services
+from community.billing.models import Merchant, Provider
 from community.errors import ServiceError
+from community.residents.models import Occupancy
 
 from . import decisions as d
+from .common import actor_label, note
+from .fees import fee_due
 from .models import Permit, Session
-from .services._common import actor_label, note
 from .transitions import Action, Role, Status, next_status
 
 logger = logging.getLogger(__name__)
@@ -35,9 +40,7 @@ ZERO = Decimal("0.00")
 
 
 def _billing():
-    from community.billing import selectors, services
-
-    return services, selectors
+    return billing_services, billing_selectors
 
 
 def _next_ref(session: Session) -> str:
@@ -86,8 +89,6 @@ def permit_charge(*, permit: Permit, by) -> str:
     unit = None
     owner = permit.vehicle.owner
     if owner is not None:
-        from community.residents.models import Occupancy
-
         occupancy = (
             Occupancy.objects.active()
             .filter(resident=owner, unit__building__estate_id=permit.lot.estate_id)
@@ -113,8 +114,6 @@ def permit_charge(*, permit: Permit, by) -> str:
 def session_payment_start(*, session: Session, by, channel: str = "native"):
     """Start paying a stay (at the exit, or ahead from inside the lot): the fee up to now is
     charged and a billing Payment is created; returns it (``provider_params["code_url"]``)."""
-    from .fees import fee_due
-
     services, selectors = _billing()
     with transaction.atomic():
         session = (
@@ -140,8 +139,6 @@ def session_payment_start(*, session: Session, by, channel: str = "native"):
 
 
 def _provider(estate_id: int) -> str:
-    from community.billing.models import Merchant, Provider
-
     live = Merchant.objects.filter(provider=Provider.WECHATPAY, estate_id=estate_id).exists()
     return Provider.WECHATPAY if live else Provider.DEMO
 

@@ -13,7 +13,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from access.models import VisitorPass
-from community.residents.models import Occupancy, Resident
+from community.residents.models import Estate, Occupancy, Resident
 from community.scoping import my_units, staff_estate_ids_for_perm, staff_scope
 
 from .fees import to_fen
@@ -27,8 +27,6 @@ LIVE_PERMISSION = "parking.view_session"
 
 
 def staff_estates(user):
-    from community.residents.models import Estate
-
     ids = staff_estate_ids_for_perm(user, LIVE_PERMISSION)
     estates = Estate.objects.all() if ids is None else Estate.objects.filter(pk__in=ids)
     return list(estates.order_by("name"))
@@ -68,11 +66,11 @@ def reads_needing_staff(user, *, estate_id: int, within: dt.timedelta = dt.timed
 
 
 def failed_barrier_calls(user, *, estate_id: int, within: dt.timedelta = dt.timedelta(hours=12)):
-    """Barrier calls to cameras that did not go through: staff open those barriers by hand."""
+    """Calls to cameras that did not go through (a barrier, an allow-list push): staff open those
+    barriers by hand."""
+    kinds = [GateActionKind.BARRIER_CALL, GateActionKind.ALLOWLIST_SYNC]
     return list(
-        staff_scope(
-            GateAction.objects.filter(estate_id=estate_id, kind=GateActionKind.BARRIER_CALL, ok=False), user
-        )
+        staff_scope(GateAction.objects.filter(estate_id=estate_id, kind__in=kinds, ok=False), user)
         .filter(at__gte=timezone.now() - within)
         .select_related("lane")
         .order_by("-at")[:20]

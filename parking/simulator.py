@@ -15,6 +15,9 @@ import time
 
 from access.simulator import HttpDevice
 
+from .demo import LPR_EXIT_TOKEN, LPR_TOKEN
+from .models import Vehicle
+
 _PLATE_IDS = itertools.count(int(time.time()) % 1_000_000 * 10)
 
 
@@ -89,9 +92,6 @@ class PlateSimulation:
 
 def run_demo(url: str, *, duration: float, interval: float, log) -> int:
     """The demo plate cameras (needs ``seed_demo``)."""
-    from .demo import LPR_EXIT_TOKEN, LPR_TOKEN
-    from .models import Vehicle
-
     plates = list(Vehicle.objects.filter(approved=True).values_list("plate", flat=True)[:50])
     simulation = PlateSimulation(
         url, entry_token=LPR_TOKEN, exit_token=LPR_EXIT_TOKEN, plates=plates, log=log

@@ -19,6 +19,12 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from access.inbound import Inbound
+from access.models import Device
+
+from .protocols import hikvision_anpr
+from .services.reads import plate_read_record
+
 logger = logging.getLogger(__name__)
 
 
@@ -55,12 +61,6 @@ def spool_read(path: Path) -> tuple[dict, bytes]:
 
 def spool_ingest(*, by: str = "system:parking.spool_ingest", limit: int = 10_000) -> int:
     """Ingest spooled requests, oldest first; a file stays until its read is stored."""
-    from access.models import Device
-    from access.protocols.base import Inbound
-
-    from .protocols import hikvision_anpr
-    from .services.reads import plate_read_record
-
     done = 0
     for path in sorted(spool_dir().glob("*.req"))[:limit]:
         header, body = spool_read(path)

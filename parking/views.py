@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from community.scoping import staff_scope
 
 from . import decisions, selectors, services
+from .forms import VehicleForm
 from .models import Lane, PlateEvent, Session
 from .transitions import Status
 
@@ -152,8 +153,6 @@ def staff_reports(request):
 
 @login_required
 def portal_index(request):
-    from .forms import VehicleForm
-
     residents = list(selectors.my_residents(request.user).select_related("estate"))
     form = VehicleForm(request.POST or None, residents=residents)
     if request.method == "POST" and form.is_valid():

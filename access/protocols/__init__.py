@@ -1,6 +1,9 @@
 """Vendor protocol adapters: vendor request in, common events stored, vendor answer out.
 
 Adapters call the services (``access.services``); only ``access.replay`` calls ``dispatch``.
+Apps built on access register the adapters of their own devices (``register_adapter``, from
+their ``AppConfig.ready``) so their kept raw messages replay the same way; access imports none
+of them.
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ ADAPTERS = {
     Protocol.ZKTECO: zkteco.handle,
     Protocol.HIKVISION: hikvision.handle_event,
 }
+
+
+def register_adapter(protocol: str, adapter) -> None:
+    """``adapter(*, device, inbound) -> Outcome`` replays ``protocol``'s kept raw messages."""
+    ADAPTERS[protocol] = adapter
 
 
 def dispatch(protocol: str, *, device, inbound: Inbound) -> Outcome:

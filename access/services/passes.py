@@ -1,6 +1,7 @@
 """Visitor passes: a resident invites a visitor with a signed QR token, a window and a number
 of entries. Entries are counted by ``access_verify`` (``access.services.verify``) when a gate
-asks, never by stored events."""
+asks, and by ``visitor_pass_enter`` when a car park lets the pass's plate in; never by stored
+events."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import secrets
 
 from django.core import signing
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,3 +143,15 @@ def visitor_passes_revoke_on_move_out(sender=None, *, occupancy: Occupancy, by: 
         params={"reason": RevokeReason.MOVE_OUT, "unit": occupancy.unit_id, "passes": revoked},
     )
     return len(revoked)
+
+
+def visitor_pass_enter(*, visitor_pass_id: int, by: Actor) -> bool:
+    """Use one entry of a pass (a car park let its plate in). One conditional UPDATE: of two
+    entries racing for the last one, exactly one gets True. The caller records the entry with
+    its actor (parking keeps the pass id in the stay's decisions); ``by`` is checked here."""
+    actor_columns(by)
+    return bool(
+        VisitorPass.objects.filter(pk=visitor_pass_id, entries_used__lt=F("max_entries")).update(
+            entries_used=F("entries_used") + 1
+        )
+    )

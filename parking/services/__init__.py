@@ -1,7 +1,8 @@
-"""Parking writes. ``reads``: camera reads and barrier decisions; ``staff``: what booth staff do;
-``records``: vehicles, permits, fee rules and set-up; money goes through ``parking.payments``."""
+"""Parking writes. ``reads``: camera reads stored and answered, ``decide``: the barrier rules;
+``staff``: what booth staff do; ``records``: vehicles, permits, fee rules and set-up; money goes
+through ``parking.payments``."""
 
-from ._common import actor_label, parking_group
+from ..common import actor_label, parking_group
 from .reads import current_fee_rule, lane_for, lot_occupancy, occupancy_publish, plate_read_record
 from .records import (
     clean_plate,

@@ -15,10 +15,11 @@ from community.errors import AlreadyDone, NotAllowed, ServiceError
 from community.residents.models import Resident
 from community.scoping import my_units, staff_can_access_estate
 
+from ..common import actor_label, allowlists_sync_soon
 from ..fees import to_fen
-from ..models import FeeRule, Lot, Permit, PermitKind, PlateColour, Space, Vehicle
+from ..models import FeeRule, Lane, Lot, Permit, PermitKind, PlateColour, Space, Vehicle
+from ..payments import permit_charge
 from ..plates import is_valid_plate, normalise_plate
-from ._common import actor_label
 
 OFFICE_ROLES = (StaffRole.MANAGER, StaffRole.FRONT_DESK)
 MAX_VEHICLES_PER_RESIDENT = 5
@@ -96,6 +97,7 @@ def vehicle_approve(*, vehicle: Vehicle, by, space: Space | None = None) -> Vehi
         vehicle.approved = True
         vehicle.approved_by = by
         vehicle.save(update_fields=["approved", "approved_by", "space"])
+        allowlists_sync_soon(vehicle.estate_id)
     return vehicle
 
 
@@ -113,6 +115,7 @@ def vehicle_save(*, instance: Vehicle, by) -> Vehicle:
     try:
         with transaction.atomic():
             instance.save()
+            allowlists_sync_soon(instance.estate_id)
     except IntegrityError:
         raise AlreadyDone(
             {"plate": [_("%(plate)s is already registered here.") % {"plate": instance.plate}]},
@@ -162,9 +165,8 @@ def permit_create(
             created_by=actor_label(by),
         )
         if price > 0:
-            from ..payments import permit_charge
-
             permit_charge(permit=permit, by=by)
+        allowlists_sync_soon(lot.estate_id)
     return permit
 
 
@@ -175,6 +177,7 @@ def permit_revoke(*, permit: Permit, by) -> Permit:
         if permit.revoked_at is None:
             permit.revoked_at = timezone.now()
             permit.save(update_fields=["revoked_at"])
+            allowlists_sync_soon(permit.lot.estate_id)
     return permit
 
 
@@ -237,8 +240,6 @@ def fee_rule_publish(
 
 def setup_save(*, instance, by):
     """Lots, lanes and spaces as the office edits them: validated, estate-checked, saved."""
-    from ..models import Lane
-
     estate_id = instance.estate_id if isinstance(instance, Lot) else instance.lot.estate_id
     _require_office(by, estate_id, roles=(StaffRole.MANAGER,))
     if isinstance(instance, Lot) and instance.parent_id and instance.parent.estate_id != instance.estate_id:

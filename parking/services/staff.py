@@ -10,16 +10,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.models import Protocol
 from community.accounts.roles import StaffRole
 from community.errors import NotAllowed, ServiceError, TransitionRefused
 from community.scoping import staff_can_access_estate
 
 from .. import decisions as d
-from ..models import GateAction, GateActionKind, Lane, PlateEvent, Session
+from ..common import actor_label, barrier_open_on_commit, lock_plate, note
+from ..models import GateAction, GateActionKind, Lane, PlateEvent, Session, SessionKind
 from ..plates import is_valid_plate, normalise_plate
 from ..transitions import LIVE_STATUSES, Action, Role, next_status
-from ._common import actor_label, lock_plate, note
-from .reads import _entitlement, occupancy_publish
+from .decide import entitlement, pass_use
+from .devices import barrier_request_create
+from .reads import occupancy_publish
 
 BOOTH_ROLES = (StaffRole.MANAGER, StaffRole.FRONT_DESK, StaffRole.SECURITY)
 
@@ -40,7 +43,8 @@ def _reason(reason: str) -> str:
 
 def barrier_open_manual(*, lane: Lane, reason: str, by, plate_event: PlateEvent | None = None) -> GateAction:
     """Open a barrier by hand. Where the platform reaches the camera (Hikvision), it is called;
-    otherwise the booth's button opens it and this is the record of why."""
+    a Vzenith camera gets the order in the answer to its next heartbeat; otherwise the booth's
+    button opens it and this is the record of why."""
     lot = lane.lot
     _require_booth(by, lot.estate_id)
     reason = _reason(reason)
@@ -57,9 +61,9 @@ def barrier_open_manual(*, lane: Lane, reason: str, by, plate_event: PlateEvent 
         if plate_event is not None and plate_event.needs_staff:
             PlateEvent.objects.filter(pk=plate_event.pk).update(needs_staff=False, handled_by=actor_label(by))
         if lane.barrier_url:
-            from ..tasks import barrier_open
-
-            barrier_open.delay_on_commit(lane.pk, plate_event.pk if plate_event else None, actor_label(by))
+            barrier_open_on_commit(lane.pk, plate_event.pk if plate_event else None, actor_label(by))
+        elif lane.device.protocol == Protocol.VZENITH:
+            barrier_request_create(lane=lane, action=action, by=by)
     return action
 
 
@@ -109,15 +113,15 @@ def session_plate_correct(*, session: Session, plate: str, reason: str, by) -> S
             )
         old = session.plate
         session.plate = plate
-        reason_code, fields = _entitlement(
-            session.lot, plate, "unknown", session.entered_at or timezone.now()
-        )
+        reason_code, fields = entitlement(session.lot, plate, "unknown", session.entered_at or timezone.now())
         if reason_code in d.OPENING:
-            fields.pop("permit_id", None)
+            had_pass = session.visitor_pass_id
             session.kind = fields.get("kind", session.kind)
-            session.vehicle = fields.get("vehicle")
-            session.space = fields.get("space")
-            session.visitor_pass = fields.get("visitor_pass")
+            session.vehicle_id = fields.get("vehicle_id")
+            session.space_id = fields.get("space_id")
+            session.visitor_pass_id = fields.get("visitor_pass_id")
+            if session.visitor_pass_id not in (None, had_pass) and not pass_use(session, by=by):
+                session.kind, session.visitor_pass_id = SessionKind.TEMPORARY, None
         note(session, d.PLATE_CORRECTED, actor_label(by), old=old, note=reason)
         session.save()
         GateAction.objects.create(

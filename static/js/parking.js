@@ -20,6 +20,7 @@
     var detail = [labels[e.reason] || e.reason];
     if (e.amount_due && e.amount_due !== "0.00") { detail.push("¥" + e.amount_due); }
     if (e.offline) { detail.push(feed.dataset.labelOffline); }
+    if (e.clock_skewed) { detail.push(feed.dataset.labelSkewed); }
     left.appendChild(text("span", "muted", " " + detail.join(" · ")));
     li.appendChild(left);
     li.appendChild(text("span", "badge " + (e.opened ? "badge-ok" : "badge-danger"),

@@ -7,12 +7,29 @@ import json
 import pytest
 from django.test import Client
 
+from community.accounts.roles import StaffRole
 from parking.models import LaneDirection
-from tests.factories import FeeRuleFactory, LaneFactory, LotFactory, PlateCameraFactory
+from parking.setup_cache import setup_cache_clear
+from tests.factories import FeeRuleFactory, LaneFactory, LotFactory, PlateCameraFactory, StaffFactory
 
 ENTRY_TOKEN = "lpr-entry-token-0001"
 EXIT_TOKEN = "lpr-exit-token-00001"
 _plate_ids = itertools.count(90813)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_setup_cache():
+    # Lanes and fee rules are cached per process; a test's rows are gone after it (and SQLite
+    # reuses their ids), so every test starts with an empty cache.
+    setup_cache_clear()
+    yield
+    setup_cache_clear()
+
+
+@pytest.fixture
+def security_a(estate_a):
+    """Booth staff of estate A."""
+    return StaffFactory(estate=estate_a, role=StaffRole.SECURITY, username="guard_a")
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from community.accounts.roles import StaffRole
 from community.consumers import EventsConsumer
 from community.errors import NotAllowed, ServiceError
 from community.residents.models import Resident
@@ -21,7 +20,6 @@ from parking.models import GateAction, PlateEvent, Session, Vehicle
 from tests.factories import (
     LotFactory,
     PermitFactory,
-    StaffFactory,
     VehicleFactory,
     VisitorPassFactory,
 )
@@ -29,11 +27,6 @@ from tests.factories import (
 from .conftest import alarm, response_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def security_a(estate_a):
-    return StaffFactory(estate=estate_a, role=StaffRole.SECURITY, username="guard_a")
 
 
 def test_staff_screen_shows_occupancy_reads_and_what_waits(lanes, vz, client_for, security_a):
@@ -113,6 +106,8 @@ def test_occupancy_is_pushed_live_to_staff_of_the_estate_only(
     def read():
         with django_capture_on_commit_callbacks(execute=True):
             vz(alarm("湘A10004"))
+        with django_capture_on_commit_callbacks(execute=True):
+            vz(alarm("湘A10004"), token="lpr-exit-token-00001")
 
     async def scenario():
         staff = WebsocketCommunicator(EventsConsumer.as_asgi(), "/ws/")
@@ -130,6 +125,9 @@ def test_occupancy_is_pushed_live_to_staff_of_the_estate_only(
         assert message["event"]["type"] == "parking.read"
         assert message["event"]["plate"] == "湘A10004" and message["event"]["opened"] is True
         assert message["event"]["occupancy"] == {"lot": lot.pk, "inside": 1, "capacity": lot.capacity}
+        # The exit's count comes from its own locked read of the stay: the car is gone.
+        message = await staff.receive_json_from(timeout=3)
+        assert message["event"]["occupancy"] == {"lot": lot.pk, "inside": 0, "capacity": lot.capacity}
         await staff.disconnect()
         await stranger.disconnect()
 

@@ -1,19 +1,20 @@
-"""Helpers every parking service shares: who acted, the per-plate lock, the live group."""
+"""Helpers every parking write shares (services and payments): who acted, the per-plate lock,
+the live group, the decision log. Below both, so payments need not import the services."""
 
 from __future__ import annotations
 
-from django.db import connection
+from celery import current_app
+from django.db import connection, transaction
 from django.utils import timezone
 
+from access.models import Device
 from community.realtime import group_for_estate
 
-from ..models import Session
+from .models import Session
 
 
 def actor_label(by) -> str:
     """What a record keeps of who acted: ``user:<id>``, ``device:<id>`` or ``system:<job>``."""
-    from access.models import Device
-
     if isinstance(by, str):
         if not by.startswith("system:"):
             raise ValueError(f"a system actor is named 'system:<job>', not {by!r}")
@@ -45,3 +46,18 @@ def note(session: Session, code: str, by: str, *, at=None, **extra) -> None:
     entry = {"at": (at or timezone.now()).isoformat(timespec="seconds"), "code": code, "by": by}
     entry.update({k: str(v) for k, v in extra.items() if v not in (None, "")})
     session.reasons = [*session.reasons, entry]
+
+
+# Tasks by name: services never import the tasks that call them (import-linter).
+BARRIER_OPEN_TASK = "parking.barrier_open"
+ALLOWLISTS_SYNC_TASK = "parking.allowlists_sync"
+
+
+def barrier_open_on_commit(lane_id: int, plate_event_id: int | None, actor: str) -> None:
+    """Call a reachable camera's barrier once the decision is committed."""
+    transaction.on_commit(lambda: current_app.tasks[BARRIER_OPEN_TASK].delay(lane_id, plate_event_id, actor))
+
+
+def allowlists_sync_soon(estate_id: int) -> None:
+    """Who may enter changed: push the estate's camera allow-lists once this commits."""
+    transaction.on_commit(lambda: current_app.tasks[ALLOWLISTS_SYNC_TASK].delay(estate_id))
