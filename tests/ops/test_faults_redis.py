@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from .conftest import machine_postgres_url, require_tools
+from .conftest import fresh_machine_database, require_tools
 from .topology import DEVICE_SETUP, Prod, WebSocket, device_event, get, group_alive, post_events, wait_for
 
 pytestmark = pytest.mark.topology
@@ -20,7 +20,7 @@ def prod(tmp_path_factory, private_redis):
     require_tools()
     server = Prod(
         tmp_path_factory.mktemp("prod-redis"),
-        database_url=machine_postgres_url("ops_redis"),
+        database_url=fresh_machine_database("ops_redis"),
         redis_url=private_redis.url,
         OPS_HEARTBEAT_SECONDS="2",
     ).start()

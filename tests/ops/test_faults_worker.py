@@ -15,7 +15,7 @@ import uuid
 import pytest
 import redis
 
-from .conftest import machine_postgres_url, require_tools
+from .conftest import fresh_machine_database, require_tools
 from .topology import PYTHON, ROOT, child_env, group_alive, stop_group, wait_for
 
 pytestmark = pytest.mark.topology
@@ -23,11 +23,11 @@ pytestmark = pytest.mark.topology
 VISIBILITY_TIMEOUT = 5
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def worker_env(private_redis):
     require_tools(nginx=False)
     return child_env(
-        DATABASE_URL=machine_postgres_url("ops_worker"),
+        DATABASE_URL=fresh_machine_database("ops_worker"),
         REDIS_URL=private_redis.url,
         CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
         LOG_FORMAT="json",

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .conftest import machine_postgres_url, require_tools
+from .conftest import fresh_machine_database, require_tools
 from .topology import (
     DEVICE_SETUP,
     Prod,
@@ -41,7 +41,7 @@ def prod(tmp_path_factory, private_redis):
     require_tools()
     server = Prod(
         tmp_path_factory.mktemp("prod2"),
-        database_url=machine_postgres_url("ops_scaleout"),
+        database_url=fresh_machine_database("ops_scaleout"),
         redis_url=private_redis.url,
         nodes=2,
         OPS_HEARTBEAT_SECONDS="2",
