@@ -231,7 +231,8 @@ class Prod:
         self.proc: subprocess.Popen | None = None
         self.nodes: list[dict] = []
 
-    def start(self, *, timeout: float = 180) -> Prod:
+    def start(self, *, timeout: float = 600) -> Prod:
+        # 600 s: the database is new (tests/ops/conftest.py), so `migrate` runs in full first.
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             ["make", "--no-print-directory", "prod"],
