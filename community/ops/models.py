@@ -12,21 +12,22 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class HeldTask(models.Model):
-    task = models.CharField(_("task"), max_length=200)
-    args = models.JSONField(_("arguments"), default=list)
-    kwargs = models.JSONField(_("keyword arguments"), default=dict)
+    task = models.CharField(pgettext_lazy("held task", "task"), max_length=200)
+    args = models.JSONField(pgettext_lazy("held task", "arguments"), default=list)
+    kwargs = models.JSONField(pgettext_lazy("held task", "keyword arguments"), default=dict)
     # queue, priority; eta and expires as absolute ISO times (a countdown would restart on resend).
-    options = models.JSONField(_("options"), default=dict)
-    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    options = models.JSONField(pgettext_lazy("held task", "options"), default=dict)
+    request_id = models.CharField(pgettext_lazy("held task", "request id"), max_length=64, blank=True)
     held_by = models.CharField(
-        _("held by"), max_length=200, help_text=_("The process that could not send it.")
+        pgettext_lazy("held task", "held by"), max_length=200, help_text=_("The process that could not send it.")
     )
-    reason = models.TextField(_("last error"), blank=True)
-    attempts = models.PositiveIntegerField(_("attempts to send"), default=1)
-    created_at = models.DateTimeField(_("held at"), default=timezone.now, db_index=True)
+    reason = models.TextField(pgettext_lazy("held task", "last error"), blank=True)
+    attempts = models.PositiveIntegerField(pgettext_lazy("held task", "attempts to send"), default=1)
+    created_at = models.DateTimeField(pgettext_lazy("held task", "held at"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("held task")
