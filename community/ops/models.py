@@ -23,11 +23,15 @@ class HeldTask(models.Model):
     options = models.JSONField(pgettext_lazy("held task", "options"), default=dict)
     request_id = models.CharField(pgettext_lazy("held task", "request id"), max_length=64, blank=True)
     held_by = models.CharField(
-        pgettext_lazy("held task", "held by"), max_length=200, help_text=_("The process that could not send it.")
+        pgettext_lazy("held task", "held by"),
+        max_length=200,
+        help_text=_("The process that could not send it."),
     )
     reason = models.TextField(pgettext_lazy("held task", "last error"), blank=True)
     attempts = models.PositiveIntegerField(pgettext_lazy("held task", "attempts to send"), default=1)
-    created_at = models.DateTimeField(pgettext_lazy("held task", "held at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(
+        pgettext_lazy("held task", "held at"), default=timezone.now, db_index=True
+    )
 
     class Meta:
         verbose_name = _("held task")
