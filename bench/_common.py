@@ -51,11 +51,18 @@ class ProdServer:
 
     ``env`` overrides the environment (e.g. ``{"WEB_CONCURRENCY": "4"}``). The database is
     ``BENCH_DATABASE_URL`` or ``bench_prod`` on the local server, kept between runs so only the
-    first run migrates.
+    first run migrates; ``fresh_database=True`` drops and creates it first (a database left by
+    another branch holds that branch's migrations, and rounds compared with each other should
+    start from the same data).
     """
 
     def __init__(
-        self, *, env: dict[str, str] | None = None, seed_demo: bool = False, timeout: float = 180
+        self,
+        *,
+        env: dict[str, str] | None = None,
+        seed_demo: bool = False,
+        timeout: float = 180,
+        fresh_database: bool = False,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -76,8 +83,21 @@ class ProdServer:
             }
         )
         self.proc: subprocess.Popen | None = None
+        self.fresh_database = fresh_database
+
+    def _recreate_database(self) -> None:
+        import psycopg
+
+        parts = urlsplit(self.env["DATABASE_URL"])
+        name = parts.path.lstrip("/")
+        admin = parts._replace(scheme="postgresql", path="/postgres").geturl()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
 
     def __enter__(self) -> ProdServer:
+        if self.fresh_database:
+            self._recreate_database()
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             ["make", "--no-print-directory", "prod"],

@@ -185,6 +185,11 @@ CELERY_BEAT_SCHEDULE = {
     "eldercare-vouchers-issue": {"task": "eldercare.vouchers_issue", "schedule": 24 * 3600.0},
     # Proof of life for beat and the workers (community/ops/tasks.py); monitoring reads its age.
     "ops-heartbeat": {"task": "ops.heartbeat", "schedule": env.float("OPS_HEARTBEAT_SECONDS", default=60.0)},
+    # Tasks enqueued after a commit while Redis was down (community/ops/held.py) go out again.
+    "ops-held-tasks-send": {
+        "task": "ops.held_tasks_send",
+        "schedule": env.float("OPS_HELD_TASKS_SECONDS", default=30.0),
+    },
     # Hikvision ANPR bodies spooled to disk while the database was down are ingested once it is back.
     "parking-spool-ingest": {"task": "parking.spool_ingest", "schedule": 60.0},
     # Passes used up or over, permits ending: the cameras' own lists follow within minutes.

@@ -9,11 +9,14 @@ Procfile (scripts/procfile.py) until Ctrl-C or SIGTERM, which stops every proces
 With NODES=2 (or more) each web node — its own gunicorn and its own daphne, named web1/ws1,
 web2/ws2 … — stands behind one nginx upstream, as separate machines would; they share only
 PostgreSQL and Redis. The node ports are written to PROD_DIR/topology.json (tests and
-benchmarks address single nodes through it).
+benchmarks address single nodes through it). One Celery worker serves them all, unless
+NODE_WORKERS=true: then each node also runs a worker of its own (worker1, worker2 …), as
+machines that each run the whole stack but beat would; beat always runs once.
 
 Environment (all optional):
   NODES          web nodes (1)
   PROD_KEEP_GOING=true  keep the rest running when one process dies (fault drills)
+  NODE_WORKERS=true  with NODES>1, a Celery worker per node instead of one for all
   DATABASE_URL   default postgres://postgres@127.0.0.1:5432/community_prod
   REDIS_URL      default redis://127.0.0.1:6379/0
   PORT, HOST     where nginx listens (default 127.0.0.1:8000)
@@ -128,14 +131,21 @@ PER_NODE = {"web": "GUNICORN_PORT", "ws": "DAPHNE_PORT"}
 
 
 def node_entries(
-    entries: list[tuple[str, str]], nodes: list[dict], prod_dir: Path
+    entries: list[tuple[str, str]], nodes: list[dict], prod_dir: Path, *, node_workers: bool = False
 ) -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
     """The Procfile with its web and ws lines once per node, each with that node's port and
-    NODE_NAME; the other lines (worker, beat, nginx) once. With one node the names stay
-    ``web`` and ``ws``."""
+    NODE_NAME; the other lines (worker, beat, nginx) once — the worker too once per node with
+    ``node_workers``. With one node the names stay ``web``, ``ws`` and ``worker``."""
     expanded: list[tuple[str, str]] = []
     env_by_name: dict[str, dict[str, str]] = {}
     for name, command in entries:
+        if name == "worker" and node_workers and len(nodes) > 1:
+            for node in nodes:
+                entry = f"{name}{node['index']}"
+                # Its own Celery node name: two workers called celery@host would look like one.
+                expanded.append((entry, f"{command} --hostname {node['name']}@%h"))
+                env_by_name[entry] = {"NODE_NAME": node["name"]}
+            continue
         if name not in PER_NODE:
             expanded.append((name, command))
             continue
@@ -321,7 +331,10 @@ def main() -> int:
     stop = threading.Event()
     threading.Thread(target=announce_when_ready, args=(url, stop), daemon=True).start()
     os.chdir(ROOT)
-    entries, env_by_name = node_entries(parse((ROOT / "Procfile").read_text()), nodes, PROD_DIR)
+    node_workers = env.get("NODE_WORKERS", "").lower() in ("1", "true", "yes")
+    entries, env_by_name = node_entries(
+        parse((ROOT / "Procfile").read_text()), nodes, PROD_DIR, node_workers=node_workers
+    )
     keep_going = env.get("PROD_KEEP_GOING", "").lower() in ("1", "true", "yes")
     code = Runner(entries, env=env, env_by_name=env_by_name, keep_going=keep_going).run()
     stop.set()

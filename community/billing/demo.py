@@ -143,7 +143,12 @@ def _pay_history(estate, ctx: DemoContext, today: dt.date) -> None:
         .filter(resident__user=ctx.users["owner"])
         .values_list("unit_id", flat=True)
     )
-    bills = list(Bill.objects.filter(estate=estate).order_by("payer_unit_id", "period_start", "pk"))
+    # Periodic bills only: one-off charges (eldercare self-pay, parking) have no period to age.
+    bills = list(
+        Bill.objects.filter(estate=estate, period_start__isnull=False).order_by(
+            "payer_unit_id", "period_start", "pk"
+        )
+    )
     unit_habit = {}
     payments, links, allocations, updates = [], [], [], []
     current = dt.date(today.year, today.month, 1)

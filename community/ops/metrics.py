@@ -27,6 +27,23 @@ HEARTBEAT_AGE = Gauge(
     multiprocess_mode="livemostrecent",
 )
 
+HELD_TASKS = Gauge(
+    "community_held_tasks",
+    "Tasks enqueued after a commit while the broker was down, not yet sent again (-1: database down)",
+    multiprocess_mode="livemostrecent",
+)
+
+
+def _held_tasks() -> int:
+    from django.db import DatabaseError
+
+    from .models import HeldTask
+
+    try:
+        return HeldTask.objects.count()
+    except DatabaseError:
+        return -1
+
 
 def _heartbeat_age() -> float:
     try:
@@ -47,4 +64,5 @@ def metrics(request):
     from django_prometheus.exports import ExportToDjangoView
 
     HEARTBEAT_AGE.set(_heartbeat_age())
+    HELD_TASKS.set(_held_tasks())
     return ExportToDjangoView(request)

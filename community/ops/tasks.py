@@ -1,7 +1,8 @@
-"""Operational tasks: the beat heartbeat (proof that periodic jobs run, and where) and a fault
-drill (a slow task whose effect must happen once even when a worker dies under it).
+"""Operational tasks: the beat heartbeat (proof that periodic jobs run, and where), a fault
+drill (a slow task whose effect must happen once even when a worker dies under it), and sending
+the tasks held while the broker was down (community/ops/held.py).
 
-Both write only to the cache (Redis): they touch no business data.
+The heartbeat and the drill write only to the cache (Redis): they touch no business data.
 """
 
 from __future__ import annotations
@@ -51,3 +52,12 @@ def drill(drill_id: str, seconds: float = 5.0) -> bool:
         cache.add(f"ops:drill:{drill_id}:effects", 0, DRILL_TTL)
         cache.incr(f"ops:drill:{drill_id}:effects")
     return applied
+
+
+@shared_task(name="ops.held_tasks_send")
+def held_tasks_send() -> dict:
+    """Beat sends this every OPS_HELD_TASKS_SECONDS: tasks held while Redis was down go out
+    once it is back (this job itself reaches a worker only then)."""
+    from .services import held_tasks_send as send
+
+    return send(by="system:ops.held_tasks_send")

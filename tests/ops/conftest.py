@@ -16,15 +16,26 @@ def require_postgres_suite() -> None:
         pytest.skip("the production topology runs on PostgreSQL; this suite runs on SQLite")
 
 
-def machine_postgres_url(suffix: str) -> str:
-    """A database of its own on the suite's PostgreSQL server, kept between runs (only the first
-    run migrates): ``<suite database>_<suffix>``. One suffix per test module: xdist runs modules
-    side by side, and two `migrate` runs on one fresh database would race."""
+def fresh_machine_database(suffix: str) -> str:
+    """A database of its own on the suite's PostgreSQL server, ``<suite database>_<suffix>``,
+    dropped and created empty at every start: one left behind by an older branch holds that
+    branch's migrations, and `migrate` of this branch then fails on it (it broke `make prod`).
+    One suffix per test module: xdist runs modules side by side, and two modules must never
+    drop each other's database."""
+    import psycopg
+
     require_postgres_suite()
     default = settings.DATABASES["default"]
     host, port = default.get("HOST") or "127.0.0.1", int(default.get("PORT") or 5432)
+    user = default.get("USER") or "postgres"
     base = os.environ.get("DATABASE_URL", "").rsplit("/", 1)[-1].split("?")[0] or "community"
-    return f"postgres://{default.get('USER') or 'postgres'}@{host}:{port}/{base}_{suffix}"
+    name = f"{base}_{suffix}"
+    admin = f"postgresql://{user}@{host}:{port}/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        # FORCE: a server of an earlier run killed without goodbye may still hold connections.
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgres://{user}@{host}:{port}/{name}"
 
 
 def require_tools(*, nginx: bool = True, postgres: bool = False) -> None:

@@ -1,16 +1,29 @@
 """Redis stopped under `make prod`: device ingestion still stores and acknowledges, live fan-out
-is skipped and logged, /healthz says "degraded" (200), and everything recovers when Redis is
-back, without restarting a process. The Redis is this module's own (never the machine's)."""
+is skipped and logged, /healthz says "degraded" (200), a task enqueued after a commit is held
+(not a 500, not lost) and runs once Redis is back, and everything recovers without restarting
+a process. The Redis is this module's own (never the machine's)."""
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 
-from .conftest import machine_postgres_url, require_tools
-from .topology import DEVICE_SETUP, Prod, WebSocket, device_event, get, group_alive, post_events, wait_for
+from .conftest import fresh_machine_database, require_tools
+from .topology import (
+    DEVICE_SETUP,
+    Prod,
+    WebSocket,
+    device_event,
+    get,
+    group_alive,
+    post_events,
+    request,
+    wait_for,
+)
 
 pytestmark = pytest.mark.topology
 
@@ -20,9 +33,10 @@ def prod(tmp_path_factory, private_redis):
     require_tools()
     server = Prod(
         tmp_path_factory.mktemp("prod-redis"),
-        database_url=machine_postgres_url("ops_redis"),
+        database_url=fresh_machine_database("ops_redis"),
         redis_url=private_redis.url,
         OPS_HEARTBEAT_SECONDS="2",
+        OPS_HELD_TASKS_SECONDS="2",
     ).start()
     try:
         yield server
@@ -105,3 +119,80 @@ def test_redis_down_devices_still_acknowledged_health_degraded_then_recovers(pro
     )
     for name, pid in pids.items():
         assert group_alive(pid) and prod.pid_of(name) == pid, f"{name} was restarted"
+
+
+# An estate with one owner (with a login) and a draft meeting; its manager's session.
+# Prints "<meeting id> <owner user id> <session key>".
+MEETING_SETUP = """
+import datetime as dt
+from django.test import Client
+from django.utils import timezone
+from community.voting import services
+from community.voting.models import Meeting
+from tests.factories import EstateFactory, StaffFactory
+from tests.voting.conftest import EstateBuilder
+build = EstateBuilder(EstateFactory())
+owner, _unit = build.owner()
+manager = StaffFactory(estate=build.estate)
+meeting = Meeting.objects.create(estate=build.estate, title="演练业主大会", created_by=manager,
+    voting_opens_at=timezone.now() + dt.timedelta(days=20), voting_closes_at=timezone.now() + dt.timedelta(days=27))
+services.motion_create(meeting=meeting, title="续聘物业", text="请表决。", matter=4, by=manager)
+c = Client(); c.force_login(manager, backend="django.contrib.auth.backends.ModelBackend")
+print(meeting.pk, owner.user_id, c.cookies["sessionid"].value)
+"""
+
+
+def _count(prod, model: str, **filters) -> int:
+    app, name = model.rsplit(".", 1)
+    return int(prod.manage(f"from {app} import {name}; print({name}.objects.filter(**{filters!r}).count())"))
+
+
+def test_redis_down_a_task_enqueued_after_commit_is_held_then_runs_once_redis_is_back(prod, private_redis):
+    meeting_id, owner_id, session = prod.manage(MEETING_SETUP).split()
+    changelist = f"{prod.url}/admin/voting/meeting/"
+    status, page, headers = get(changelist, headers={"Cookie": f"sessionid={session}"})
+    assert status == 200, page[:500]
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
+    csrf_token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+    notices = {"recipient_id": int(owner_id), "verb": "voting.notice"}
+
+    private_redis.stop()
+    try:
+        # The manager publishes the notice: the roll is frozen and committed, then the roll
+        # notification (voting.notify_roll, delay_on_commit) cannot reach the broker.
+        status, body, headers = request(
+            "POST",
+            changelist,
+            urlencode(
+                {
+                    "action": "publish_notice",
+                    "_selected_action": meeting_id,
+                    "csrfmiddlewaretoken": csrf_token,
+                }
+            ).encode(),
+            headers={
+                "Cookie": f"sessionid={session}; csrftoken={csrf_cookie}",
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": changelist,
+            },
+            timeout=30,
+        )
+        assert status == 302, body[:2000]
+        assert _count(prod, "community.voting.models.Meeting", pk=int(meeting_id), status="noticed") == 1
+        assert _count(prod, "community.ops.models.HeldTask", task="voting.notify_roll") == 1
+        wait_for(lambda: "held as HeldTask" in prod.log(), timeout=10, what="the held task in the log")
+        assert headers["X-Request-ID"] in next(
+            line for line in prod.log().splitlines() if "held as HeldTask" in line
+        )
+        assert _count(prod, "community.notifications.models.Notification", **notices) == 0
+    finally:
+        private_redis.start()
+    # Beat sends ops.held_tasks_send (every 2 s here); the worker sends the held task, then runs it.
+    wait_for(
+        lambda: _count(prod, "community.notifications.models.Notification", **notices) == 1,
+        timeout=120,
+        interval=2,
+        what="the owner's notice notification after Redis came back",
+    )
+    assert _count(prod, "community.ops.models.HeldTask") == 0
+    assert _count(prod, "community.notifications.models.Notification", **notices) == 1

@@ -15,19 +15,19 @@ import uuid
 import pytest
 import redis
 
-from .conftest import machine_postgres_url, require_tools
-from .topology import PYTHON, ROOT, child_env, group_alive, stop_group, wait_for
+from .conftest import fresh_machine_database, require_tools
+from .topology import PYTHON, ROOT, Drill, child_env, group_alive, stop_group, wait_for
 
 pytestmark = pytest.mark.topology
 
 VISIBILITY_TIMEOUT = 5
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def worker_env(private_redis):
     require_tools(nginx=False)
     return child_env(
-        DATABASE_URL=machine_postgres_url("ops_worker"),
+        DATABASE_URL=fresh_machine_database("ops_worker"),
         REDIS_URL=private_redis.url,
         CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
         LOG_FORMAT="json",
@@ -79,32 +79,6 @@ def _enqueue_drill(env: dict, seconds: float) -> str:
     drill_id = uuid.uuid4().hex[:12]
     _django(env, f"from community.ops.tasks import drill; drill.delay({drill_id!r}, {seconds})")
     return drill_id
-
-
-class Drill:
-    def __init__(self, url: str, drill_id: str) -> None:
-        self.r = redis.Redis.from_url(url)
-        self.prefix = f":1:ops:drill:{drill_id}:"  # Django's cache key prefix and version
-
-    def _get(self, name: str):
-        raw = self.r.get(self.prefix + name)
-        if raw is None:
-            return None
-        if raw.isdigit():  # Django's Redis cache stores integers as plain numbers (INCR works)
-            return int(raw)
-        import pickle
-
-        return pickle.loads(raw)  # our own cache, written by our own task
-
-    def attempts(self) -> int:
-        return self._get("attempts") or 0
-
-    def effects(self) -> int:
-        return self._get("effects") or 0
-
-    def running_pid(self) -> int | None:
-        running = self._get("running")
-        return running["pid"] if running else None
 
 
 def test_pool_process_killed_mid_task_runs_it_again_and_the_effect_happens_once(

@@ -1,7 +1,9 @@
-"""`make prod NODES=2`, proved from outside: two web nodes (each gunicorn + daphne) behind one
-nginx upstream, one Celery worker and one beat, over PostgreSQL and a Redis of our own.
+"""`make prod NODES=2`, proved from outside: two nodes (each gunicorn + daphne + a Celery
+worker, NODE_WORKERS=true) behind one nginx upstream, one beat, over PostgreSQL and a Redis of
+our own.
 
-One topology serves the whole module; the node-loss drill runs last because it kills node 1.
+One topology serves the whole module; the node-loss drill runs last because it kills node 1
+whole: its gunicorn, its daphne and its Celery worker.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .conftest import machine_postgres_url, require_tools
+from .conftest import fresh_machine_database, require_tools
 from .topology import (
     DEVICE_SETUP,
+    Drill,
     Prod,
     WebSocket,
     device_event,
@@ -34,6 +37,9 @@ from .topology import (
 pytestmark = pytest.mark.topology
 
 METRICS_TOKEN = "metrics-" + uuid.uuid4().hex
+# A task taken by a worker that vanished comes back after this many seconds (production: 900).
+VISIBILITY_TIMEOUT = 40
+DRILL_SECONDS = 20  # below the visibility timeout: a live worker's task is never handed out twice
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +47,15 @@ def prod(tmp_path_factory, private_redis):
     require_tools()
     server = Prod(
         tmp_path_factory.mktemp("prod2"),
-        database_url=machine_postgres_url("ops_scaleout"),
+        database_url=fresh_machine_database("ops_scaleout"),
         redis_url=private_redis.url,
         nodes=2,
         OPS_HEARTBEAT_SECONDS="2",
         NGINX_CLIENT_TIMEOUT="3s",
         METRICS_TOKEN=METRICS_TOKEN,
         PROD_KEEP_GOING="true",
+        NODE_WORKERS="true",
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
         CELERY_LOG_LEVEL="INFO",
     ).start()
     try:
@@ -74,8 +82,9 @@ def test_two_nodes_each_with_gunicorn_and_daphne_behind_one_nginx(prod):
         assert status == 200 and json.loads(body)["node"] == f"web{index}"
     seen = {json.loads(get(f"{prod.url}/healthz")[1])["node"] for _ in range(8)}
     assert seen == {"web1", "web2"}
-    for name in ("web1", "ws1", "web2", "ws2", "worker", "beat", "nginx"):
+    for name in ("web1", "ws1", "worker1", "web2", "ws2", "worker2", "beat", "nginx"):
         assert group_alive(prod.pid_of(name)), name
+    assert "started worker " not in prod.log()  # one worker per node, none besides
 
 
 def test_gate_event_posted_to_node_1_reaches_a_websocket_client_on_node_2(prod, device):
@@ -159,8 +168,8 @@ def test_periodic_jobs_run_in_the_celery_worker_not_in_web_processes(prod):
         timeout=30,
         what="a second heartbeat",
     )
-    worker_group = prod.pid_of("worker")
-    assert _process_group(later["pid"]) == worker_group
+    worker_groups = {prod.pid_of("worker1"), prod.pid_of("worker2")}
+    assert _process_group(later["pid"]) in worker_groups
     web_groups = {prod.pid_of(n) for n in ("web1", "web2", "ws1", "ws2", "beat")}
     assert _process_group(later["pid"]) not in web_groups
     assert "ops.heartbeat" in prod.log()
@@ -192,7 +201,7 @@ print(before, inside)
     before, inside = map(int, out.split())
     assert inside == before  # nothing reached the broker inside the transaction
     kept = wait_for(lambda: _heartbeat(prod, f"kept-{marker}"), timeout=30, what="the committed task")
-    assert _process_group(kept["pid"]) == prod.pid_of("worker")
+    assert _process_group(kept["pid"]) in {prod.pid_of("worker1"), prod.pid_of("worker2")}
     time.sleep(2)
     assert _heartbeat(prod, f"dropped-{marker}") is None  # rolled back: never sent
     # The worker's JSON log lines for that task carry the id of the "request" that enqueued it.
@@ -277,7 +286,39 @@ def test_slow_loris_and_mid_upload_disconnects_hold_no_worker(prod, device):
     assert too_big.split()[1] == b"413"
 
 
-def test_one_web_node_killed_under_load_nginx_routes_to_the_other(prod, device):
+# A second estate whose live feed the websocket clients watch: the gate traffic of the drill goes
+# to the first, so the feed carries only what the test posts to this one.
+WATCHED_DEVICE_SETUP = DEVICE_SETUP.replace('code="ops-drill"', 'code="ops-watched"')
+
+
+def _subscribe(port: int, cookie: str, estate_id: int) -> WebSocket:
+    ws = WebSocket(port, "/ws/", cookie=cookie)
+    assert ws.status == 101, ws.head
+    group = f"estate.{estate_id}.access"
+    ws.send_text(json.dumps({"action": "subscribe", "group": group}))
+    assert ws.recv_json() == {"subscribed": group}
+    return ws
+
+
+def _receives(ws: WebSocket, stored_id: int) -> bool:
+    """Reads the feed until the event with ``stored_id`` arrives (socket timeout: 10 s)."""
+    while True:
+        message = ws.recv_json()
+        if message["event"]["type"] == "access.events" and stored_id in [
+            e["id"] for e in message["event"]["events"]
+        ]:
+            return True
+
+
+def test_a_whole_node_killed_under_load_the_other_carries_http_websockets_and_tasks(
+    prod, device, private_redis
+):
+    watched = dict(zip(("token", "estate_id", "device_id"), prod.manage(WATCHED_DEVICE_SETUP).split()))
+    cookie = prod.session_cookie("ops-node-watcher", superuser=True)
+    on_node_2 = _subscribe(prod.nodes[1]["daphne_port"], cookie, int(watched["estate_id"]))
+    on_node_1 = _subscribe(prod.nodes[0]["daphne_port"], cookie, int(watched["estate_id"]))
+    worker1, worker2 = prod.pid_of("worker1"), prod.pid_of("worker2")
+
     acknowledged: list[str] = []
     failures: list[int] = []
     stop = threading.Event()
@@ -298,19 +339,40 @@ def test_one_web_node_killed_under_load_nginx_routes_to_the_other(prod, device):
         t.start()
     try:
         wait_for(lambda: len(acknowledged) >= 20, timeout=60, what="traffic on both nodes")
-        web1 = prod.pid_of("web1")
-        os.killpg(web1, signal.SIGKILL)  # the whole node-1 gunicorn: master and workers
+        # Two slow tasks at once: each worker (concurrency 1, one message reserved) runs one, so
+        # one runs on node 1 when it dies. acks_late leaves its message unacknowledged in Redis.
+        drills = [uuid.uuid4().hex[:12] for _ in range(2)]
+        prod.manage(
+            "from community.ops.tasks import drill; "
+            + "; ".join(f"drill.delay({d!r}, {DRILL_SECONDS})" for d in drills)
+            + "; print('ok')"
+        )
+        # Read straight from Redis (a manage.py call takes seconds here): both started, neither done.
+        states = [Drill(private_redis.url, d) for d in drills]
+        wait_for(
+            lambda: all(st.attempts() == 1 and st.running_pid() for st in states),
+            timeout=60,
+            what="both drills running",
+        )
+        groups = {st: _process_group(st.running_pid()) for st in states}
+        assert set(groups.values()) == {worker1, worker2}, groups
+        on_dead_node = next(st for st, g in groups.items() if g == worker1)
+        node_1 = [prod.pid_of(name) for name in ("web1", "ws1", "worker1")]
+        for pid in node_1:  # the machine lost at once: no process says goodbye
+            os.killpg(pid, signal.SIGKILL)
+        assert on_dead_node.effects() == 0  # killed in the middle of it
         killed_at = len(acknowledged)
-        wait_for(lambda: not group_alive(web1), timeout=10, what="node 1 to die")
+        for pid in node_1:
+            wait_for(lambda pid=pid: not group_alive(pid), timeout=10, what="node 1 to die")
         wait_for(lambda: len(acknowledged) >= killed_at + 40, timeout=60, what="traffic after the kill")
     finally:
         stop.set()
         for t in threads:
             t.join(timeout=30)
-    # Only node 2 answers now.
+
+    # HTTP: only node 2 answers now. A request a dying worker had already received may fail
+    # (the gate retries it); none that was acknowledged is lost, and none is stored twice.
     assert {json.loads(get(f"{prod.url}/healthz")[1])["node"] for _ in range(6)} == {"web2"}
-    # A request a dying worker had already received may fail (the gate retries it); none that
-    # was acknowledged is lost, and none is stored twice.
     assert len(failures) <= 4, failures
     ids = json.dumps(acknowledged)
     stored = prod.manage(
@@ -319,3 +381,37 @@ def test_one_web_node_killed_under_load_nginx_routes_to_the_other(prod, device):
         f"print(AccessEvent.objects.filter(device_id={device['device_id']}, idempotency_key__in=ids).count())"
     )
     assert int(stored) == len(acknowledged)
+
+    # Websockets: the client on node 1 lost its connection; it reconnects through nginx and
+    # lands on node 2, where the client that was there all along still gets the feed.
+    with pytest.raises(ConnectionError):
+        while True:
+            on_node_1.recv()
+    on_node_1.close()
+    reconnected = _subscribe(prod.port, cookie, int(watched["estate_id"]))
+    try:
+        event_id = f"after-node-kill-{uuid.uuid4().hex[:8]}"
+        status, answer = post_events(prod.url, watched["token"], [device_event(event_id)])
+        assert (status, answer["accepted"]) == (200, 1), answer
+        stored_id = int(
+            prod.manage(
+                "from access.models import AccessEvent; "
+                f"print(AccessEvent.objects.get(idempotency_key={event_id!r}).pk)"
+            )
+        )
+        assert _receives(on_node_2, stored_id) and _receives(reconnected, stored_id)
+    finally:
+        on_node_2.close()
+        reconnected.close()
+
+    # Tasks: the one node 1's worker was running comes back after the visibility timeout and
+    # node 2's worker runs it; each drill's effect happened exactly once.
+    wait_for(
+        lambda: all(st.effects() == 1 for st in states),
+        timeout=VISIBILITY_TIMEOUT + 90,
+        interval=1,
+        what="the dead node's task to run on node 2",
+    )
+    assert on_dead_node.attempts() == 2
+    assert _process_group(on_dead_node.running_pid()) == worker2
+    assert all(st.effects() == 1 and st.attempts() in (1, 2) for st in states)

@@ -231,7 +231,8 @@ class Prod:
         self.proc: subprocess.Popen | None = None
         self.nodes: list[dict] = []
 
-    def start(self, *, timeout: float = 180) -> Prod:
+    def start(self, *, timeout: float = 600) -> Prod:
+        # 600 s: the database is new (tests/ops/conftest.py), so `migrate` runs in full first.
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             ["make", "--no-print-directory", "prod"],
@@ -365,9 +366,11 @@ class WebSocket:
         return data
 
     def send_text(self, text: str) -> None:
-        payload = text.encode()
+        self._send(0x1, text.encode())
+
+    def _send(self, opcode: int, payload: bytes) -> None:
         mask = os.urandom(4)
-        header = bytes([0x81])
+        header = bytes([0x80 | opcode])
         if len(payload) < 126:
             header += bytes([0x80 | len(payload)])
         else:
@@ -385,11 +388,46 @@ class WebSocket:
 
     def recv_json(self) -> dict:
         opcode, payload = self.recv()
+        while opcode in (0x9, 0xA):  # daphne pings an idle client: answer, and read on
+            if opcode == 0x9:
+                self._send(0xA, payload)
+            opcode, payload = self.recv()
         assert opcode == 1, (opcode, payload)
         return json.loads(payload)
 
     def close(self) -> None:
         self.sock.close()
+
+
+# --- the ops.drill task (community/ops/tasks.py), read straight from Redis ---------------------
+
+
+class Drill:
+    def __init__(self, url: str, drill_id: str) -> None:
+        import redis
+
+        self.r = redis.Redis.from_url(url)
+        self.prefix = f":1:ops:drill:{drill_id}:"  # Django's cache key prefix and version
+
+    def _get(self, name: str):
+        raw = self.r.get(self.prefix + name)
+        if raw is None:
+            return None
+        if raw.isdigit():  # Django's Redis cache stores integers as plain numbers (INCR works)
+            return int(raw)
+        import pickle
+
+        return pickle.loads(raw)  # our own cache, written by our own task
+
+    def attempts(self) -> int:
+        return self._get("attempts") or 0
+
+    def effects(self) -> int:
+        return self._get("effects") or 0
+
+    def running_pid(self) -> int | None:
+        running = self._get("running")
+        return running["pid"] if running else None
 
 
 # --- devices ---------------------------------------------------------------------------------

@@ -239,9 +239,9 @@ def _not_before(now: dt.datetime, at: dt.datetime, message: str) -> None:
 
 
 def _schedule_notify(meeting: Meeting, kind: str) -> None:
-    """Roll notifications after the commit, by task name: this module never imports the tasks."""
-    meeting_id = meeting.pk
-    transaction.on_commit(lambda: current_app.tasks[NOTIFY_ROLL_TASK].delay(meeting_id, kind))
+    """Roll notifications after the commit, by task name: this module never imports the tasks.
+    delay_on_commit keeps the task (ops HeldTask) when Redis is down at that moment."""
+    current_app.tasks[NOTIFY_ROLL_TASK].delay_on_commit(meeting.pk, kind)
 
 
 @transaction.atomic
