@@ -19,6 +19,7 @@ from django.core.validators import FileExtensionValidator, MaxValueValidator, Mi
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.residents.models import AreaSource, Building, Estate, Resident, Unit, UnitUsage
 
@@ -300,7 +301,7 @@ class Candidate(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=1)
     name = models.CharField(_("name"), max_length=100)
-    statement = models.TextField(_("statement"), blank=True)
+    statement = models.TextField(pgettext_lazy("candidate", "statement"), blank=True)
 
     class Meta:
         verbose_name = _("candidate")

@@ -28,8 +28,8 @@ from ..decisions import Decision
 from ..models import Lane, Lot, PlateEvent, Session
 from ..plates import NO_PLATE, normalise_plate
 from ..protocols.base import PlateRead
-from ..signals import plate_read_stored
 from ..setup_cache import current_fee_rule, lane_for
+from ..signals import plate_read_stored
 from ..transitions import LIVE_STATUSES
 from .decide import decide
 
