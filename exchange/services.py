@@ -7,6 +7,9 @@ transaction across the network: due rows are *leased* (their due time pushed ahe
 short transaction, sent, and their outcome written in another. A worker that dies mid-send
 leaves rows that fall due again when the lease runs out; the destination deduplicates on the
 remote key, so a record sent twice is applied once on the other side.
+
+Just over ~400 lines on purpose: append, lease, deliver and resend share the lease and outcome
+rules, and a reader checking "exactly once" needs them side by side.
 """
 
 from __future__ import annotations

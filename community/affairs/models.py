@@ -4,6 +4,10 @@ applications with their materials, and the certificates they end in.
 Applications are their own model, built on the ticket engine's pieces: the SLA clock
 (``community.tickets.sla.Clock``: deadline = start + budget + time on hold, the same at-risk
 rule), the same escalation levels and the same rating scale — not tickets.
+
+Over ~400 lines on purpose: one models module per app (Django's convention), and service items,
+applications, materials, certificates, appointments, grids and rosters refer to each other;
+the rules live in ``transitions``, ``time_limits`` and ``services``.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 ``Ticket.status`` only changes through ``services`` and the table in ``transitions``;
 ``version`` is the optimistic lock: every write bumps it, a write based on an older version
 is refused.
+
+About 500 lines on purpose: one models module per app (Django's convention; the migration
+autodetector reads one place), and the ticket, its timeline, photos, ratings and settings refer
+to each other; the rules are elsewhere (``transitions``, ``filing``, ``sla``).
 """
 
 from __future__ import annotations
