@@ -24,8 +24,9 @@ Raise them with a translated message and, where the client must tell failures ap
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
-__all__ = ["AlreadyDone", "NotAllowed", "ServiceError", "StaleVersion", "TransitionRefused"]
+__all__ = ["AlreadyDone", "NotAllowed", "ServiceError", "StaleVersion", "TransitionRefused", "text_within"]
 
 
 class ServiceError(ValidationError):
@@ -68,3 +69,14 @@ class NotAllowed(PermissionDenied):
     def __init__(self, message="", code: str | None = None):
         super().__init__(message)
         self.code = code or self.default_code
+
+
+def text_within(field: str, value: str, limit: int) -> str:
+    """``value`` unchanged, or a ServiceError naming ``field``: text a person typed is refused
+    when too long, never silently cut (the reader would act on half a reason)."""
+    if len(value) > limit:
+        raise ServiceError(
+            {field: [_("At most %(max)d characters (this is %(n)d).") % {"max": limit, "n": len(value)}]},
+            code="too_long",
+        )
+    return value

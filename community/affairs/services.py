@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.calendar.selectors import work_calendar
-from community.errors import NotAllowed, ServiceError, StaleVersion, TransitionRefused
+from community.errors import NotAllowed, ServiceError, StaleVersion, TransitionRefused, text_within
 from community.notifications.services import notification_send
 from community.residents.models import Occupancy, Resident, Unit
 from community.scoping import staff_estate_ids_for_perm
@@ -319,7 +319,10 @@ def application_rate(*, application: Application, rating: int, comment: str = ""
         raise TransitionRefused(_("This application has already been rated."), code="already_rated")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ServiceError({"rating": [_("Give 1 to 5 stars.")]})
-    application.rating, application.rating_comment = rating, comment[:500]
+    application.rating, application.rating_comment = (
+        rating,
+        text_within("comment", (comment or "").strip(), 500),
+    )
     application.save(update_fields=["rating", "rating_comment"])
     _event(application, EventType.RATED, by, rating=rating)
     return application

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from access.models import Protocol
 from community.accounts.roles import StaffRole
-from community.errors import NotAllowed, ServiceError, TransitionRefused
+from community.errors import NotAllowed, ServiceError, TransitionRefused, text_within
 from community.scoping import staff_can_access_estate
 
 from .. import decisions as d
@@ -38,7 +38,8 @@ def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError({"reason": [_("Say why.")]}, code="reason_required")
-    return reason[:200]
+    # The gate action also names the plates around it, so keep room for them.
+    return text_within("reason", reason, 160)
 
 
 def barrier_open_manual(*, lane: Lane, reason: str, by, plate_event: PlateEvent | None = None) -> GateAction:
@@ -128,7 +129,7 @@ def session_plate_correct(*, session: Session, plate: str, reason: str, by) -> S
             estate_id=session.estate_id,
             kind=GateActionKind.PLATE_CORRECT,
             session=session,
-            reason=f"{old} → {plate}: {reason}"[:200],
+            reason=f"{old} → {plate}: {reason}",
             by=actor_label(by),
         )
     return session

@@ -222,3 +222,13 @@ def test_portal_queries_do_not_grow(client_for, household_a, lot):
     for _ in range(4):
         PermitFactory(vehicle=VehicleFactory(estate=lot.estate, owner=owner), lot=lot)
     assert count() == small
+
+
+def test_an_over_long_reason_is_refused_whole_never_cut(lanes, security_a, entry_lane):
+    # A reason cut at 200 characters would be read later as the whole story.
+    with pytest.raises(ServiceError) as refused:
+        services.barrier_open_manual(lane=entry_lane, reason="很" * 161, by=security_a)
+    assert "161" in str(refused.value.message_dict["reason"])
+    assert not GateAction.objects.exists()
+    action = services.barrier_open_manual(lane=entry_lane, reason="很" * 160, by=security_a)
+    assert action.reason == "很" * 160

@@ -14,7 +14,7 @@ import zoneinfo
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from community.errors import NotAllowed, ServiceError
+from community.errors import NotAllowed, ServiceError, text_within
 
 from .. import calc, fapiao, messages, reminders
 from ..models import Bill, FapiaoRequest, FapiaoStatus, Payment, Reminder
@@ -119,7 +119,7 @@ def fapiao_request_decide(
         locked.status = target
         if issued_file:
             locked.issued_file = issued_file
-        locked.note = (note or "").strip()[:200]
+        locked.note = text_within("note", (note or "").strip(), 200)
         locked.decided_by = actor
         locked.save()
         return locked
