@@ -19,11 +19,13 @@ class ExchangeConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from community.affairs.signals import grid_event_changed
         from community.residents.services import occupancy_ended, occupancy_started
 
         from . import passages, receivers, tasks  # tasks: registered by name for services' delay_on_commit
-        from .models import PassageQueued
+        from .models import DataGrant, ExternalSystem, PassageQueued
 
         del tasks
 
@@ -41,6 +43,17 @@ class ExchangeConfig(AppConfig):
             plate_read_stored.connect(
                 passages.on_plate_read_stored, dispatch_uid="exchange.plate_read_stored"
             )
+            for model in (DataGrant, ExternalSystem):
+                post_save.connect(
+                    passages.grant_cache_clear,
+                    sender=model,
+                    dispatch_uid=f"exchange.grants.{model.__name__}.save",
+                )
+                post_delete.connect(
+                    passages.grant_cache_clear,
+                    sender=model,
+                    dispatch_uid=f"exchange.grants.{model.__name__}.delete",
+                )
         grid_event_changed.connect(
             receivers.on_grid_event_changed, dispatch_uid="exchange.grid_event_changed"
         )

@@ -25,6 +25,8 @@ granted passages later receives them from then on.
 
 from __future__ import annotations
 
+import time
+
 from django.apps import apps
 from django.db import transaction
 
@@ -112,13 +114,33 @@ def gate_passages_relay_all(*, by, max_batches: int = 100) -> int:
     return total
 
 
+# Whether an estate grants car passages, per process: the plate read is the barrier's hot path
+# (five statements, asserted by parking's read-cost test) and grants change rarely. A grant
+# saved or deleted in this process clears it at once (receivers in ExchangeConfig.ready());
+# other processes see a change within GRANT_CACHE_SECONDS. Delivery itself re-reads the grants,
+# so a revoked destination never receives what a stale "granted" queued.
+GRANT_CACHE_SECONDS = 30.0
+_car_grants: dict[int, tuple[float, bool]] = {}
+
+
+def grant_cache_clear(**_kwargs) -> None:
+    """Forget the cached grants (also a post_save/post_delete receiver of grants and systems)."""
+    _car_grants.clear()
+
+
+def _car_passages_granted(estate_id: int) -> bool:
+    now = time.monotonic()
+    cached = _car_grants.get(estate_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    granted = bool(_granted_estates(Category.CAR_PASSAGE, [estate_id]))
+    _car_grants[estate_id] = (now + GRANT_CACHE_SECONDS, granted)
+    return granted
+
+
 def on_plate_read_stored(sender=None, *, event, lane=None, device=None, **kwargs) -> None:
     """A car passage, in the plate read's transaction: only reads at a lane of a lot with a plate."""
-    if (
-        event.lot_id is None
-        or not event.plate
-        or not _granted_estates(Category.CAR_PASSAGE, [event.estate_id])
-    ):
+    if event.lot_id is None or not event.plate or not _car_passages_granted(event.estate_id):
         return
     estate = Estate.objects.only("code").get(pk=event.estate_id)
     at = event.device_time or event.received_at

@@ -101,12 +101,15 @@ def _clear_cache():
     from django.core.cache import cache
 
     from access.device_auth import device_cache_clear
+    from exchange.passages import grant_cache_clear
 
     cache.clear()
     device_cache_clear()
+    grant_cache_clear()
     yield
     cache.clear()
     device_cache_clear()
+    grant_cache_clear()
 
 
 @pytest.fixture

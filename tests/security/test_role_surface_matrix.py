@@ -124,6 +124,16 @@ EXPECTED: dict[str, frozenset[str]] = {
     "api/v1/voting/motions/<int:pk>/cast/": SIGNED_IN,
     "api/v1/voting/my-ballots/": SIGNED_IN,
     "api/v1/voting/receipts/<str:code>/": SIGNED_IN,
+    # Whole ballots are the owner's; paper entry is the desk's; scrutiny is the appointed
+    # scrutineers' (who may be owners): each view narrows further with real objects.
+    "api/v1/voting/meetings/<int:pk>/ballot/": SIGNED_IN,
+    "api/v1/voting/meetings/<int:pk>/paper-ballots/": ALL_STAFF,
+    "api/v1/voting/meetings/<int:pk>/scrutiny/": SIGNED_IN,
+    "api/v1/voting/paper-ballots/<int:pk>/confirm/": SIGNED_IN,
+    "api/v1/voting/paper-ballots/<int:pk>/reject/": SIGNED_IN,
+    "api/v1/billing/meter-readings/": NOBODY,  # a meter gateway's own token, never a session
+    "api/v1/eldercare/me/position/": staff("eldercare_worker"),
+    "api/v1/eldercare/me/position-sharing/": staff("eldercare_worker"),
     "api/v1/billing/^bills/$": SIGNED_IN,
     "api/v1/billing/^bills/(?P<pk>[^/.]+)/$": SIGNED_IN,
     "api/v1/billing/^bills/(?P<pk>[^/.]+)/pay/$": SIGNED_IN,
@@ -262,6 +272,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "worker/care/alarms/<int:pk>/": staff("eldercare_worker", "eldercare_coordinator"),
     "worker/care/alarms/<int:pk>/<slug:action>/": staff("eldercare_worker", "eldercare_coordinator"),
     "worker/care/exceptions/": CARE_STAFF,
+    "worker/care/position-sharing/": staff("eldercare_worker"),
     "worker/care/stations/<int:pk>/settlement.xlsx": staff("eldercare_coordinator"),
     "worker/care/elders/<int:pk>/door-card/": staff("eldercare_coordinator"),
     # Staff screens (/staff/).
