@@ -4,7 +4,7 @@ the live group, the decision log. Below both, so payments need not import the se
 from __future__ import annotations
 
 from celery import current_app
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from access.models import Device
@@ -53,11 +53,19 @@ BARRIER_OPEN_TASK = "parking.barrier_open"
 ALLOWLISTS_SYNC_TASK = "parking.allowlists_sync"
 
 
+# A barrier lifted late is worse than one not lifted: the car has gone or staff opened it by hand,
+# and the next car would drive through. So the call expires, also when it was held while Redis
+# was down (community.ops.held drops a held task past its expiry instead of sending it).
+BARRIER_OPEN_EXPIRES = 30
+
+
 def barrier_open_on_commit(lane_id: int, plate_event_id: int | None, actor: str) -> None:
-    """Call a reachable camera's barrier once the decision is committed."""
-    transaction.on_commit(lambda: current_app.tasks[BARRIER_OPEN_TASK].delay(lane_id, plate_event_id, actor))
+    """Call a reachable camera's barrier once the decision is committed, within 30 s or never."""
+    current_app.tasks[BARRIER_OPEN_TASK].apply_async_on_commit(
+        args=(lane_id, plate_event_id, actor), expires=BARRIER_OPEN_EXPIRES
+    )
 
 
 def allowlists_sync_soon(estate_id: int) -> None:
     """Who may enter changed: push the estate's camera allow-lists once this commits."""
-    transaction.on_commit(lambda: current_app.tasks[ALLOWLISTS_SYNC_TASK].delay(estate_id))
+    current_app.tasks[ALLOWLISTS_SYNC_TASK].delay_on_commit(estate_id)

@@ -148,3 +148,20 @@ def test_a_held_task_whose_name_is_gone_is_kept_for_an_operator(broker):
     HeldTask.objects.create(task="renamed.by_a_deploy", held_by="test")
     assert held_tasks_send(by="test") == {"sent": 0, "expired": 0, "failed": 1, "left": 1}
     assert "no task named" in HeldTask.objects.get().reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_barrier_open_held_while_redis_is_down_expires_within_30_seconds(broker, private_redis):
+    # A barrier lifted minutes late, when Redis is back, would let the next car through.
+    from django.db import transaction
+
+    from parking.common import barrier_open_on_commit
+
+    private_redis.stop()
+    before = timezone.now()
+    with transaction.atomic():
+        barrier_open_on_commit(987654, None, "test")
+    held = HeldTask.objects.get()
+    assert held.task == "parking.barrier_open"
+    expires = dt.datetime.fromisoformat(held.options["expires"])
+    assert before < expires <= before + dt.timedelta(seconds=31)
