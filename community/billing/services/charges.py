@@ -48,7 +48,7 @@ def charge_post(
     source, source_ref = (source or "").strip(), (source_ref or "").strip()
     if not source or not source_ref:
         raise ServiceError(_("A posted charge names its source and reference."), code="no_source")
-    description = text_within("description", (description or "").strip(), 200) or ItemType(item_type).label
+    description = text_within(description, Bill, "description") or ItemType(item_type).label
     if payer_unit is not None and not _same_estate(payer_unit, estate):
         raise ServiceError({"payer_unit": [_("The unit is not in this estate.")]}, code="other_estate")
     existing = Bill.objects.filter(source=source, source_ref=source_ref).first()

@@ -119,7 +119,7 @@ def fapiao_request_decide(
         locked.status = target
         if issued_file:
             locked.issued_file = issued_file
-        locked.note = text_within("note", (note or "").strip(), 200)
+        locked.note = text_within(note, FapiaoRequest, "note")
         locked.decided_by = actor
         locked.save()
         return locked
