@@ -229,7 +229,7 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, by) -> Ref
     """
     actor = actor_label(by)
     amount = money(amount)
-    reason = (reason or "").strip()
+    reason = text_within(reason, Refund, "reason")
     if not reason:
         raise ServiceError({"reason": [_("Give the reason for the refund.")]}, code="no_reason")
     if isinstance(by, str) or not (getattr(by, "is_superuser", False) or _is_staff_of(by, payment.estate_id)):
