@@ -133,6 +133,13 @@ def text_within(
         if model is None or field is None:
             raise TypeError("text_within needs a model and field, or a limit")
         limit = text_limit(model, field)
+    elif (
+        model is not None
+        and (column := model._meta.get_field(field).max_length) is not None
+        and limit > column
+    ):
+        # A limit looser than the column would let the database refuse (or SQLite keep) the rest.
+        raise TypeError(f"limit={limit} is above {model.__name__}.{field}'s max_length {column}")
     value = (value or "").strip()
     if (message := text_too_long(value, limit)) is not None:
         raise ServiceError({name: [ValidationError(message, code="too_long")]}, code="too_long")

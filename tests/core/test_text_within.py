@@ -42,6 +42,11 @@ def test_an_explicit_limit_wins_over_the_models():
     }
 
 
+def test_an_explicit_limit_above_the_columns_is_a_programming_error():
+    with pytest.raises(TypeError):
+        text_within("x", RosterAccess, "reason", limit=text_limit(RosterAccess, "reason") + 1)
+
+
 def test_exactly_at_the_limit_is_accepted_and_one_more_refused_with_both_numbers():
     assert text_within("a" * 5, field="note", limit=5) == "a" * 5
     assert refusal(value="a" * 6, field="note", limit=5) == {"note": ["At most 5 characters (this is 6)."]}
