@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext as _
+
+from community.errors import text_too_long
 
 from .models import AccessEvent
 
@@ -139,7 +140,6 @@ def too_long(event: EventIn) -> dict[str, str]:
     Nothing is ever cut to fit: an over-long value is refused."""
     errors = {}
     for name, column in _BOUNDED.items():
-        limit = column_limit(column)
-        if len(getattr(event, name)) > limit:
-            errors[name] = _("At most %(n)d characters.") % {"n": limit}
+        if message := text_too_long(getattr(event, name), column_limit(column)):
+            errors[name] = message
     return errors

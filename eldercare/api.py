@@ -69,7 +69,9 @@ class BookSerializer(serializers.Serializer):
     day = serializers.DateField(required=False)
     meal_slot = serializers.ChoiceField(choices=MealSlot.choices, required=False, default="")
     quantity = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=1, default=1)
-    note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    # No max_length here: the service refuses over-long text with the model's own limit and
+    # the one message naming both lengths (community.errors.text_within).
+    note = serializers.CharField(required=False, default="", allow_blank=True)
 
 
 class CheckSerializer(serializers.Serializer):
@@ -83,11 +85,11 @@ class CheckSerializer(serializers.Serializer):
 
 class OrderRateSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    comment = serializers.CharField(required=False, default="", allow_blank=True)
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    reason = serializers.CharField(required=False, default="", allow_blank=True)
 
 
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

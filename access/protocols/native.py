@@ -13,6 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from community.errors import text_too_long
+
 from ..inbound import column_limit
 from ..models import CredentialKind, Direction, Method, Result
 from ..services.ingest import access_events_ingest, gates_of
@@ -67,8 +69,8 @@ def _text(raw: dict, name: str, errors: dict, *, column: str, required: bool = F
     if not isinstance(value, str):
         errors[name] = _("Must be a string.")
         return ""
-    if len(value) > max_length:
-        errors[name] = _("At most %(n)d characters.") % {"n": max_length}
+    if too_long := text_too_long(value, max_length):
+        errors[name] = too_long
         return ""
     if not storable(value):
         errors[name] = _("Contains a NUL character or invalid Unicode.")

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.errors import ServiceError
+from community.errors import ServiceError, text_within
 from community.residents.models import Occupancy, Resident
 
 from ..models import (
@@ -94,12 +94,9 @@ def credential_issue(
 ) -> Credential:
     if kind not in CredentialKind.values:
         raise ServiceError({"kind": _("Unknown credential kind.")})
-    value = (value or "").strip()
+    value = text_within(value, Credential, "value")
     if not value:
         raise ServiceError({"value": _("A credential needs a value.")})
-    limit = Credential._meta.get_field("value").max_length
-    if len(value) > limit:
-        raise ServiceError({"value": _("At most %(n)d characters.") % {"n": limit}})
     _check_window(valid_from, valid_until)
     if Credential.objects.filter(
         estate_id=resident.estate_id, kind=kind, value=value, revoked_at__isnull=True

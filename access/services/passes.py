@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.errors import NotAllowed, ServiceError
+from community.errors import NotAllowed, ServiceError, text_limit, text_too_long
 from community.residents.models import Occupancy, Resident, Unit
 from community.scoping import my_units
 
@@ -46,14 +46,6 @@ def visitor_pass_id_from_token(token: str) -> tuple[int, str] | None:
     return int(parts[1]), parts[2]
 
 
-def _too_long(errors: dict, **values: str) -> None:
-    """Over-long input is refused with the model's own limit, never cut short."""
-    for name, value in values.items():
-        limit = VisitorPass._meta.get_field(name).max_length
-        if len(value) > limit:
-            errors.setdefault(name, _("At most %(n)d characters.") % {"n": limit})
-
-
 @transaction.atomic
 def visitor_pass_create(
     *,
@@ -73,7 +65,10 @@ def visitor_pass_create(
     errors: dict = {}
     if not visitor_name:
         errors["visitor_name"] = _("Who is visiting?")
-    _too_long(errors, visitor_name=visitor_name, visitor_phone=visitor_phone, plate=plate)
+    # Over-long input is refused with the model's own limit, never cut short.
+    for name, value in (("visitor_name", visitor_name), ("visitor_phone", visitor_phone), ("plate", plate)):
+        if too_long := text_too_long(value, text_limit(VisitorPass, name)):
+            errors.setdefault(name, too_long)
     if valid_until <= valid_from:
         errors["valid_until"] = _("The end must be after the start.")
     elif valid_until - valid_from > dt.timedelta(days=MAX_PASS_DAYS):

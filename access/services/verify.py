@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.errors import ServiceError
+from community.errors import ServiceError, text_too_long
 from community.residents.models import Resident
 
 from ..inbound import EventIn, column_limit
@@ -73,10 +73,8 @@ def access_verify(
     event_id = event_id or uuid.uuid4().hex
     if gate_id is not None and not gates_of(device, [gate_id]):
         raise ServiceError({"gate": _("No such gate in this estate.")})
-    if kind != QR and len(value) > column_limit("credential_value"):
-        raise ServiceError(
-            {"value": _("At most %(n)d characters.") % {"n": column_limit("credential_value")}}
-        )
+    if kind != QR and (too_long := text_too_long(value, column_limit("credential_value"))):
+        raise ServiceError({"value": [too_long]}, code="too_long")
     with transaction.atomic():
         # A device retrying a slow request sends the same event_id while the first attempt still
         # runs: without this lock both miss "previous", and the pass lock alone would count two

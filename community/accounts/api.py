@@ -47,8 +47,9 @@ class TokenObtainSerializer(serializers.Serializer):
         write_only=True,
         help_text="Authenticator or recovery code; required when the account uses MFA.",
     )
+    # No max_length: the token service refuses an over-long name with the model's limit and the
+    # one message naming both lengths (community.errors.text_within).
     name = serializers.CharField(
-        max_length=100,
         required=False,
         allow_blank=True,
         help_text="A label for the new token (e.g. the device).",

@@ -10,7 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.errors import NotAllowed, ServiceError, StaleVersion, TransitionRefused
+from community.errors import (
+    NotAllowed,
+    ServiceError,
+    StaleVersion,
+    TransitionRefused,
+    text_limit,
+    text_too_long,
+)
 from community.residents.models import Occupancy
 from community.scoping import staff_estate_ids_for_perm
 from community.tickets.sla import Clock, SLAState, at_risk_from
@@ -102,11 +109,10 @@ def grid_event_report(
         ("description", description),
         ("people_involved", people_involved),
     ):
-        limit = GridEvent._meta.get_field(field).max_length
         if field != "people_involved" and not (value or "").strip():
             errors[field] = [_("This field is required.")]
-        elif len(value or "") > limit:
-            errors[field] = [_("At most %(n)d characters.") % {"n": limit}]
+        elif too_long := text_too_long((value or "").strip(), text_limit(GridEvent, field)):
+            errors[field] = [too_long]
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = [_("At most %(n)d photos.") % {"n": MAX_PHOTOS}]
     grid = _grid_for(estate, building_id)

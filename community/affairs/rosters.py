@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 
-from community.errors import NotAllowed, ServiceError
+from community.errors import NotAllowed, ServiceError, text_within
 from community.residents.models import Resident, mask_id_number, mask_name, mask_phone
 from community.scoping import staff_estate_ids
 
@@ -98,9 +98,7 @@ def _check(roster: Roster, by, reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ServiceError({"reason": [_("Say why you open this roster.")]})
-    if len(reason) > RosterAccess._meta.get_field("reason").max_length:
-        raise ServiceError({"reason": [_("The reason is too long.")]})
-    return reason
+    return text_within(reason, RosterAccess, "reason")
 
 
 @transaction.atomic
@@ -142,7 +140,8 @@ def roster_entry_add(*, roster: Roster, resident: Resident, note: str = "", by) 
         )
     if resident.estate_id != roster.estate_id:
         raise ServiceError({"resident": [_("Choose a resident of this estate.")]})
+    note = text_within(note, RosterEntry, "note")
     entry, _created = RosterEntry.objects.get_or_create(
-        roster=roster, resident=resident, defaults={"note": note[:200], "added_by": by}
+        roster=roster, resident=resident, defaults={"note": note, "added_by": by}
     )
     return entry

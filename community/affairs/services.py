@@ -124,8 +124,7 @@ def application_submit(
         raise ServiceError({"files": [_("Not materials of this service: %(k)s") % {"k": ", ".join(unknown)}]})
     for key, upload in files.items():
         _check_file(key, upload)
-    if len(note) > Application._meta.get_field("note").max_length:
-        raise ServiceError({"note": [_("The note is too long.")]})
+    note = text_within(note, Application, "note")
     now = timezone.now()
     for _attempt in range(5):
         try:
@@ -321,7 +320,7 @@ def application_rate(*, application: Application, rating: int, comment: str = ""
         raise ServiceError({"rating": [_("Give 1 to 5 stars.")]})
     application.rating, application.rating_comment = (
         rating,
-        text_within("comment", (comment or "").strip(), 500),
+        text_within(comment, Application, "rating_comment", key="comment"),
     )
     application.save(update_fields=["rating", "rating_comment"])
     _event(application, EventType.RATED, by, rating=rating)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from community.errors import text_too_long
+
 from .models import Category, Channel, Priority, Ticket
 
 # Longest free text accepted from a person (descriptions, reasons, comments): pages and the API
@@ -17,13 +19,6 @@ from .models import Category, Channel, Priority, Ticket
 TEXT_MAX = 2000
 RATING_COMMENT_MAX = 1000
 COMMON_AREA_MAX = Ticket._meta.get_field("common_area").max_length
-
-
-def too_long(errors: dict, field: str, value: str, limit: int) -> None:
-    if len(value) > limit:
-        errors.setdefault(field, []).append(
-            _("At most %(max)d characters (this is %(n)d).") % {"max": limit, "n": len(value)}
-        )
 
 
 def filing_errors(
@@ -52,8 +47,12 @@ def filing_errors(
     common_area = (common_area or "").strip()
     if not description:
         add("description", _("Describe the problem."))
-    too_long(errors, "description", description, TEXT_MAX)
-    too_long(errors, "common_area", common_area, COMMON_AREA_MAX)
+    for field, value, limit in (
+        ("description", description, TEXT_MAX),
+        ("common_area", common_area, COMMON_AREA_MAX),
+    ):
+        if message := text_too_long(value, limit):
+            add(field, message)
     if category is None:
         add("category", _("Choose what it is about."))
     elif category.estate_id != estate_id:

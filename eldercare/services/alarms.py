@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from community.accounts.roles import StaffRole
-from community.errors import ServiceError
+from community.errors import ServiceError, text_within
 from community.notifications.services import notification_send
 from community.realtime import publish_on_commit
 from community.residents.models import StaffMembership
@@ -39,7 +39,7 @@ from ..models import (
 )
 from ..selectors import alarm_coordinators, care_settings, consent_given, is_care_staff, last_gate_event_at
 from ..transitions import AlarmAction, AlarmRole, AlarmStatus, alarm_next
-from .common import actor_label, alarms_group, now_or, within_limit
+from .common import actor_label, alarms_group, now_or
 from .orders import urgent_order_create
 
 
@@ -101,8 +101,8 @@ def alarm_raise(
     if device is not None and not device_event_id:
         raise ServiceError({"event_id": [_("A device alarm needs its event id.")]})
     now = now_or(now)
-    device_event_id = within_limit(device_event_id, Alarm, "device_event_id", key="event_id")
-    note = within_limit(note, Alarm, "note")
+    device_event_id = text_within(device_event_id, Alarm, "device_event_id", key="event_id")
+    note = text_within(note, Alarm, "note")
     if device is not None:
         found = Alarm.objects.filter(device=device, device_event_id=device_event_id).first()
         if found is not None:
@@ -172,7 +172,7 @@ def alarm_arrive(*, alarm: Alarm, by, now: dt.datetime | None = None) -> Alarm:
 def alarm_resolve(*, alarm: Alarm, outcome: str, by, note: str = "", now: dt.datetime | None = None) -> Alarm:
     if outcome not in AlarmOutcome.values:
         raise ServiceError({"outcome": [_("Say whether it was handled or a false alarm.")]})
-    note = within_limit(note, Alarm, "note")
+    note = text_within(note, Alarm, "note")
     alarm = _lock(alarm)
     alarm.status = alarm_next(alarm.status, AlarmAction.RESOLVE, _staff_roles(by, alarm))
     alarm.resolved_at, alarm.resolved_by, alarm.outcome = now_or(now), by, outcome

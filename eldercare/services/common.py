@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from community.errors import ServiceError
 from community.realtime import publish_on_commit
@@ -21,23 +20,6 @@ def actor_label(by) -> str:
         return by
     name = type(by).__name__
     return f"device:{by.pk}" if name == "Device" else f"user:{by.pk}"
-
-
-def within_limit(value: str, model, field: str, *, key: str | None = None) -> str:
-    """``value`` stripped, or a ServiceError naming ``key`` when it is longer than the model's
-    field allows: over-long input is refused, never cut short silently."""
-    value = (value or "").strip()
-    limit = model._meta.get_field(field).max_length
-    if len(value) > limit:
-        raise ServiceError(
-            {
-                key or field: [
-                    _("At most %(limit)d characters (this has %(n)d).") % {"limit": limit, "n": len(value)}
-                ]
-            },
-            code="too_long",
-        )
-    return value
 
 
 def now_or(now: dt.datetime | None) -> dt.datetime:

@@ -14,7 +14,7 @@ import zoneinfo
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from community.errors import AlreadyDone, NotAllowed, ServiceError
+from community.errors import AlreadyDone, NotAllowed, ServiceError, text_within
 from community.notifications.services import notification_send
 
 from .. import messages
@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..selectors import is_care_staff, latest_assessment, order_roles
 from ..transitions import OrderAction, OrderRole, OrderStatus, order_next
-from .common import now_or, publish_order, within_limit
+from .common import now_or, publish_order
 
 PLAN_HORIZON = dt.timedelta(days=7)
 
@@ -108,7 +108,7 @@ def order_book(
     """Book one visit. Meals are booked by day and slot: the promised time is the slot's, and
     booking after the cut-off is refused."""
     now = now_or(now)
-    note = within_limit(note, Order, "note")
+    note = text_within(note, Order, "note")
     _validate_booking(elder=elder, item=item, by=by)
     promised = None
     if item.category == ServiceCategory.MEALS:
@@ -298,7 +298,7 @@ def order_depart(*, order: Order, by, now: dt.datetime | None = None) -> Order:
 
 @transaction.atomic
 def order_cancel(*, order: Order, by, reason: str = "", now: dt.datetime | None = None) -> Order:
-    reason = within_limit(reason, Order, "cancel_reason", key="reason")
+    reason = text_within(reason, Order, "cancel_reason", key="reason")
     order = _lock(order)
     roles = order_roles(by, order)
     was = order.status
@@ -320,7 +320,7 @@ def order_fail(*, order: Order, outcome: str, by, note: str = "", now: dt.dateti
     """The visit could not happen (not home, refused): kept, never deleted."""
     if outcome not in FailOutcome.values:
         raise ServiceError({"outcome": [_("Say why the visit failed.")]})
-    note = within_limit(note, Order, "cancel_reason", key="note")
+    note = text_within(note, Order, "cancel_reason", key="note")
     order = _lock(order)
     _check(order, OrderAction.FAIL, by)
     order.fail_outcome = outcome
@@ -345,7 +345,7 @@ def order_confirm(*, order: Order, by, now: dt.datetime | None = None) -> Order:
 def order_rate(*, order: Order, rating: int, by, comment: str = "", now: dt.datetime | None = None) -> Order:
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ServiceError({"rating": [_("Give 1 to 5 stars.")]})
-    comment = within_limit(comment, Order, "rating_comment", key="comment")
+    comment = text_within(comment, Order, "rating_comment", key="comment")
     order = _lock(order)
     if order.rating is not None:
         raise AlreadyDone(_("This visit has already been rated."))

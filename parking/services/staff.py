@@ -39,7 +39,7 @@ def _reason(reason: str) -> str:
     if not reason:
         raise ServiceError({"reason": [_("Say why.")]}, code="reason_required")
     # The gate action also names the plates around it, so keep room for them.
-    return text_within("reason", reason, 160)
+    return text_within(reason, field="reason", limit=160)
 
 
 def barrier_open_manual(*, lane: Lane, reason: str, by, plate_event: PlateEvent | None = None) -> GateAction:

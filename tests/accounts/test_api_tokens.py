@@ -172,3 +172,17 @@ def test_old_authtoken_keys_are_carried_over_hashed(db, owner):
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM authtoken_token")
         assert cursor.fetchone()[0] == 0
+
+
+def test_an_over_long_token_name_is_a_400_naming_the_field_not_cut(owner):
+    response = APIClient().post(
+        TOKEN_URL,
+        {"login": "lin", "password": "demo12345", "name": "手" * 101},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"name": ["At most 100 characters (this is 101)."]}
+    assert not ApiToken.objects.exists()
+    _token(owner, name="手" * 100)
+    assert ApiToken.objects.get().name == "手" * 100

@@ -264,3 +264,11 @@ def test_an_account_without_a_password_sets_one_first(household_a, sms_outbox):
         )
     assert "Set a password" in str(refused.value.message_dict["password"])
     assert sms_outbox == []
+
+
+def test_over_long_evidence_is_refused_whole_not_cut(household_a, manager_a):
+    owner_a, _unit = household_a
+    with pytest.raises(ServiceError) as refused:
+        services.identifier_change_by_staff(user=owner_a, by=manager_a, **{**CHECK, "evidence": "x" * 201})
+    assert refused.value.message_dict == {"evidence": ["At most 200 characters (this is 201)."]}
+    assert not IdentifierChange.objects.exists()

@@ -228,7 +228,17 @@ def test_an_over_long_reason_is_refused_whole_never_cut(lanes, security_a, entry
     # A reason cut at 200 characters would be read later as the whole story.
     with pytest.raises(ServiceError) as refused:
         services.barrier_open_manual(lane=entry_lane, reason="很" * 161, by=security_a)
-    assert "161" in str(refused.value.message_dict["reason"])
+    assert refused.value.message_dict == {"reason": ["最多 160 个字符（当前 161 个）。"]}
     assert not GateAction.objects.exists()
     action = services.barrier_open_manual(lane=entry_lane, reason="很" * 160, by=security_a)
     assert action.reason == "很" * 160
+
+
+def test_the_booth_screen_shows_the_refusal_of_an_over_long_reason_with_both_lengths(
+    lanes, client_for, security_a, entry_lane
+):
+    page = client_for(security_a).post(
+        f"/staff/parking/lanes/{entry_lane.pk}/open/", {"reason": "很" * 161}, follow=True
+    )
+    assert "最多 160 个字符（当前 161 个）。" in page.content.decode()
+    assert not GateAction.objects.exists()

@@ -195,6 +195,10 @@ def test_an_election_without_candidates_cannot_be_noticed_and_yes_no_motions_tak
         services.meeting_publish_notice(
             meeting=meeting, by=staff_a, now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
         )
+    with pytest.raises(ValidationError, match=r"Give the candidate's name\."):
+        services.candidate_add(motion=election, name="  ", by=staff_a)
+    with pytest.raises(ValidationError, match=r"At most 100 characters \(this is 101\)"):
+        services.candidate_add(motion=election, name="张" * 101, by=staff_a)
     services.candidate_add(motion=election, name="张三", by=staff_a)
     with pytest.raises(ValidationError, match="already on the list"):
         services.candidate_add(motion=election, name="张三", by=staff_a)

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from community.accounts.models import ApiToken, IdentifierChange, LoginIdentifier, User
 from community.accounts.phones import parse_phone
 from community.accounts.sms import send_sms
-from community.errors import AlreadyDone, NotAllowed, ServiceError
+from community.errors import AlreadyDone, NotAllowed, ServiceError, text_within
 
 from .invitations import CODE_DIGITS, MAX_ATTEMPTS, _new_code
 from .tokens import sessions_end_all
@@ -236,7 +236,7 @@ def identifier_change_by_staff(
         )
     if method not in (IdentifierChange.Method.ID_DOCUMENT, IdentifierChange.Method.PROPERTY_DEED):
         raise ServiceError({"method": [_("Say how you checked the person's identity.")]}, code="no_method")
-    evidence = (evidence or "").strip()
+    evidence = text_within(evidence, IdentifierChange, "evidence")
     if len(evidence) < 4:
         raise ServiceError(
             {"evidence": [_("Record what you checked (e.g. the last 4 digits of the ID card shown).")]},
@@ -253,7 +253,7 @@ def identifier_change_by_staff(
             old_value=old_value,
             new_value=value,
             method=method,
-            evidence=evidence[:200],
+            evidence=evidence,
             created_by=by,
             done_at=timezone.now(),
         )

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.accounts.models import ApiToken, User
-from community.errors import AlreadyDone, NotAllowed, ServiceError
+from community.errors import AlreadyDone, NotAllowed, ServiceError, text_within
 from community.realtime import sockets_end_on_commit
 
 # Whatever is left over after the prefix is the secret; 32 random bytes.
@@ -43,6 +43,7 @@ def api_token_issue(*, user: User, by: User, name: str = "") -> tuple[ApiToken, 
     """A new token for ``user``; returns the record and the key (shown once, never stored)."""
     if by.pk != user.pk:
         raise NotAllowed(_("Only the account holder can obtain a token for it."), code="not_owner")
+    name = text_within(name, ApiToken, "name")
     limit = getattr(settings, "API_TOKENS_PER_USER", 20)
     key = secrets.token_urlsafe(KEY_BYTES)
     now = timezone.now()
@@ -57,7 +58,7 @@ def api_token_issue(*, user: User, by: User, name: str = "") -> tuple[ApiToken, 
             )
         token = ApiToken.objects.create(
             user=user,
-            name=name.strip()[:100],
+            name=name,
             prefix=key[:PREFIX_LENGTH],
             key_hash=_digest(key),
             expires_at=now + _ttl(),

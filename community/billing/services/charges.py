@@ -48,7 +48,7 @@ def charge_post(
     source, source_ref = (source or "").strip(), (source_ref or "").strip()
     if not source or not source_ref:
         raise ServiceError(_("A posted charge names its source and reference."), code="no_source")
-    description = text_within("description", (description or "").strip(), 200) or ItemType(item_type).label
+    description = text_within(description, Bill, "description") or ItemType(item_type).label
     if payer_unit is not None and not _same_estate(payer_unit, estate):
         raise ServiceError({"payer_unit": [_("The unit is not in this estate.")]}, code="other_estate")
     existing = Bill.objects.filter(source=source, source_ref=source_ref).first()
@@ -98,7 +98,7 @@ def bill_adjust(*, bill: Bill, amount: Decimal, reason: str, by) -> BillLine:
     """A correction as a line with a reason (negative: a credit). The bill is never edited."""
     actor = actor_label(by)
     amount = money(amount, allow_negative=True)
-    reason = (reason or "").strip()
+    reason = text_within(reason, BillLine, "reason")
     if not reason:
         raise ServiceError({"reason": [_("Give the reason for the correction.")]}, code="no_reason")
     with transaction.atomic():
@@ -200,7 +200,7 @@ def late_fees_post(*, estate, as_of: dt.date, by) -> int:
 def late_fee_waive(*, bill: Bill, reason: str, by) -> BillLine:
     """Waive a bill's 违约金 with a reason: one line that takes every late fee back out."""
     actor = actor_label(by)
-    reason = (reason or "").strip()
+    reason = text_within(reason, BillLine, "reason")
     if not reason:
         raise ServiceError({"reason": [_("Give the reason for the waiver.")]}, code="no_reason")
     with transaction.atomic():

@@ -86,7 +86,8 @@ def fapiao_request_create(*, payment: Payment, title: str, tax_id: str = "", ema
         raise NotAllowed(_("You can ask for a fapiao only for your household's payments."), code="not_yours")
     if payment.status not in SETTLED_STATUSES:
         raise ServiceError(_("Only a paid payment gets a fapiao."), code="not_paid")
-    title, tax_id, email = (title or "").strip(), (tax_id or "").strip().upper(), (email or "").strip()
+    title, tax_id = text_within(title, FapiaoRequest, "title"), (tax_id or "").strip().upper()
+    email = text_within(email, FapiaoRequest, "email")
     if not title:
         raise ServiceError({"title": [_("Give the invoice title (抬头).")]})
     if tax_id and not (15 <= len(tax_id) <= 20 and tax_id.isalnum()):
@@ -119,7 +120,7 @@ def fapiao_request_decide(
         locked.status = target
         if issued_file:
             locked.issued_file = issued_file
-        locked.note = text_within("note", (note or "").strip(), 200)
+        locked.note = text_within(note, FapiaoRequest, "note")
         locked.decided_by = actor
         locked.save()
         return locked

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.errors import NotAllowed, ServiceError, TransitionRefused
+from community.errors import NotAllowed, ServiceError, TransitionRefused, text_within
 
 from .. import calc
 from ..models import (
@@ -95,6 +95,7 @@ def payment_create(
         raise ServiceError(
             {"channel": [_("Offline payments are cash, transfer or pos.")]}, code="bad_channel"
         )
+    note = text_within(note, Payment, "note")
     bills = list(bills or [])
     with transaction.atomic():
         locked = list(Bill.objects.select_for_update().filter(pk__in=[b.pk for b in bills]).order_by("pk"))
@@ -146,7 +147,7 @@ def payment_create(
             payer_unit_id=unit_id,
             amount=amount,
             created_by=actor,
-            note=note[:200],
+            note=note,
         )
         payment.bills.set(locked)
         if provider == Provider.OFFLINE:
@@ -228,7 +229,7 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, by) -> Ref
     """
     actor = actor_label(by)
     amount = money(amount)
-    reason = (reason or "").strip()
+    reason = text_within(reason, Refund, "reason")
     if not reason:
         raise ServiceError({"reason": [_("Give the reason for the refund.")]}, code="no_reason")
     if isinstance(by, str) or not (getattr(by, "is_superuser", False) or _is_staff_of(by, payment.estate_id)):

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from community.calendar.selectors import work_calendar
-from community.errors import ServiceError, StaleVersion
+from community.errors import StaleVersion, text_within
 from community.notifications.services import notification_send
 from community.realtime import publish_on_commit
 
 from .. import selectors
-from ..filing import TEXT_MAX, too_long
+from ..filing import TEXT_MAX
 from ..models import BUSINESS_HOURS_PRIORITIES, DEFAULT_ARRIVAL_MINUTES, SLAPolicy, Ticket, TicketEvent
 from ..sla import AT_RISK_DIVISOR, DEFAULT_BUDGETS, Clock, at_risk_from
 from ..transitions import Status
@@ -46,10 +46,7 @@ def actor_user(by):
 
 
 def check_text(field: str, value: str, limit: int = TEXT_MAX) -> None:
-    errors: dict[str, list[str]] = {}
-    too_long(errors, field, value, limit)
-    if errors:
-        raise ServiceError(errors)
+    text_within(value, field=field, limit=limit)
 
 
 def ticket_group(ticket_id: int) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from community.errors import ServiceError, TransitionRefused
+from community.errors import ServiceError, TransitionRefused, text_within
 
 from .. import rules
 from ..models import Candidate, Matter, Meeting, MeetingEventType, Motion, MotionAttachment
@@ -16,7 +16,6 @@ from ..transitions import MeetingStatus
 from .common import MANAGE, event_record, lock, require_draft, require_permission
 
 MOTION_FIELDS = frozenset({"title", "text", "matter", "position", "justification", "seats"})
-CANDIDATE_NAME_MAX = 100
 
 
 def _check_classification(motion: Motion) -> None:
@@ -149,9 +148,9 @@ def candidate_add(
             {"motion": [_("Candidates belong to an election: give the motion its number of seats first.")]},
             code="not_election",
         )
-    name = (name or "").strip()
-    if not name or len(name) > CANDIDATE_NAME_MAX:
-        raise ServiceError({"name": [_("Give the candidate's name (at most 100 characters).")]})
+    name = text_within(name, Candidate, "name")
+    if not name:
+        raise ServiceError({"name": [_("Give the candidate's name.")]})
     if motion.candidates.filter(name=name).exists():
         raise ServiceError({"name": [_("This candidate is already on the list.")]})
     if position is None:
