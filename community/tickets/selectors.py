@@ -40,7 +40,7 @@ from community.scoping import (
     staff_scope,
 )
 
-from .models import Category, Rating, Ticket, TicketEvent, TicketPhoto, TicketSettings
+from .models import Category, HoldReason, Rating, Ticket, TicketEvent, TicketPhoto, TicketSettings
 from .transitions import OPEN_STATUSES, Action, Role, Status, allowed_actions
 
 # Staff roles that triage and manage tickets (assign, decline, edit). Technicians act on the
@@ -232,14 +232,17 @@ def resident_record(user, estate_id: int) -> Resident | None:
     return Resident.objects.filter(user=user, estate_id=estate_id).first()
 
 
-def assignable_staff(user):
-    """People the staff member may pick as assignee: ticket roles in the estates they serve."""
+def assignable_staff(user, *, estate_id: int | None = None):
+    """People the staff member may pick as assignee: ticket roles in the estates they serve
+    (in one of them, for one ticket)."""
     from django.contrib.auth import get_user_model
 
     members = StaffMembership.objects.filter(role__in=ASSIGNABLE_ROLES)
     ids = staff_estate_ids(user)
     if ids is not None:
         members = members.filter(estate_id__in=ids)
+    if estate_id is not None:
+        members = members.filter(estate_id=estate_id)
     return (
         get_user_model()
         .objects.filter(pk__in=members.values("user_id"), is_active=True)
@@ -344,3 +347,16 @@ def dashboard(user, *, days: int = 30, now: dt.datetime | None = None) -> dict:
         ],
         "days": days,
     }
+
+
+def hold_approval_pending(ticket: Ticket) -> bool:
+    """A wait for parts whose clock still runs: a manager may stop it (ticket_hold_approve)."""
+    return (
+        ticket.status == Status.ON_HOLD
+        and ticket.hold_reason == HoldReason.PARTS
+        and ticket.on_hold_since is None
+    )
+
+
+def may_approve_hold(user, ticket: Ticket) -> bool:
+    return staff_can_access_estate(user, ticket.estate_id, roles=(StaffRole.MANAGER,))

@@ -15,10 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.accounts.roles import StaffRole
 from community.errors import AlreadyDone, NotAllowed, ServiceError, TransitionRefused
 from community.residents.models import StaffMembership
-from community.scoping import staff_can_access_estate
 
 from .. import messages, selectors
 from ..filing import RATING_COMMENT_MAX
@@ -204,11 +202,11 @@ def ticket_hold_approve(*, ticket: Ticket, by, now: dt.datetime | None = None) -
     """A manager accepts a wait for parts as not the technician's fault: the clock stops now."""
     now = now or timezone.now()
     locked = lock(ticket, None)
-    if not staff_can_access_estate(by, locked.estate_id, roles=(StaffRole.MANAGER,)):
+    if not selectors.may_approve_hold(by, locked):
         raise NotAllowed(_("Only the estate's manager can stop the clock for a wait for parts."))
     if locked.status != Status.ON_HOLD or locked.hold_reason != HoldReason.PARTS:
         raise TransitionRefused(_("Only a ticket waiting for parts needs this approval."))
-    if locked.on_hold_since is not None:
+    if not selectors.hold_approval_pending(locked):
         raise AlreadyDone(_("The clock is already stopped."))
     locked.on_hold_since = now
     save_new_version(locked)
