@@ -297,7 +297,9 @@ def dashboard(user, *, days: int = 30, now: dt.datetime | None = None) -> dict:
     status_counts = [(s, label, by_status.get(s, 0)) for s, label in Status.choices]
     recent = scoped.filter(created_at__gte=since)
     sla = recent.filter(resolved_at__isnull=False).aggregate(
-        total=Count("pk"), met=Count("pk", filter=Q(resolved_at__lte=F("resolution_due_at")))
+        total=Count("pk"),
+        # A ticket once breached stays breached, whatever a later priority gave it as a deadline.
+        met=Count("pk", filter=Q(resolved_at__lte=F("resolution_due_at"), breached=False)),
     )
     compliance = round(100 * sla["met"] / sla["total"], 1) if sla["total"] else None
     overdue = scoped.overdue(now).count()
