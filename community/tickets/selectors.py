@@ -362,3 +362,31 @@ def hold_approval_pending(ticket: Ticket) -> bool:
 
 def may_approve_hold(user, ticket: Ticket) -> bool:
     return staff_can_access_estate(user, ticket.estate_id, roles=(StaffRole.MANAGER,))
+
+
+def confirmed_by_resident(ticket: Ticket) -> bool:
+    """Closed by the resident's own confirmation (not by staff or the auto-close job)."""
+    last_close = (
+        TicketEvent.objects.filter(ticket=ticket, to_status=Status.CLOSED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return last_close is not None and last_close.action == Action.CONFIRM
+
+
+def within_reopen_window(ticket: Ticket, now: dt.datetime) -> bool:
+    # The window runs from the resolution, whoever closed the ticket since.
+    window = dt.timedelta(days=settings_for(ticket.estate_id).reopen_days)
+    return ticket.resolved_at is not None and now <= ticket.resolved_at + window
+
+
+def resident_actions(user, ticket: Ticket, *, now: dt.datetime | None = None) -> list[str]:
+    """The moves to offer the resident: the table's, less a reopen the service would refuse
+    (window passed, or a close they confirmed themselves)."""
+    actions = actions_for(user, ticket)
+    if Action.REOPEN in actions and not (
+        within_reopen_window(ticket, now or timezone.now())
+        and not (ticket.status == Status.CLOSED and confirmed_by_resident(ticket))
+    ):
+        actions.remove(Action.REOPEN)
+    return actions

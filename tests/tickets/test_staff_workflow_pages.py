@@ -123,3 +123,39 @@ def test_technician_returns_a_job_from_the_worker_page(ticket_a, desk_a, technic
     client.post(f"/worker/tickets/{ticket.pk}/return/", {"version": ticket.version, "reason": "缺高空作业证"})
     after = Ticket.objects.get(pk=ticket.pk)
     assert (after.status, after.assignee) == ("new", None)
+
+
+def test_resident_cancels_an_assigned_ticket_from_the_portal(
+    ticket_a, desk_a, technician_a, household_a, client_for
+):
+    from community.notifications.models import Notification
+    from community.tickets import messages
+
+    owner, _unit = household_a
+    ticket = services.ticket_assign(ticket=ticket_a, technician=technician_a, by=desk_a)
+    client = client_for(owner)
+    assert 'data-action="cancel"' in client.get(f"/portal/tickets/{ticket.pk}/").content.decode()
+    client.post(f"/portal/tickets/{ticket.pk}/cancel/", {"version": ticket.version})
+    assert Ticket.objects.get(pk=ticket.pk).status == "cancelled"
+    assert Notification.objects.filter(recipient=technician_a, message=messages.CANCELLED).exists()
+
+
+def test_resident_reopens_a_ticket_staff_closed_but_not_one_they_confirmed(
+    file_ticket, desk_a, technician_a, household_a, client_for
+):
+    owner, _unit = household_a
+    client = client_for(owner)
+    staff_closed = _in_progress(file_ticket(), desk_a, technician_a)
+    staff_closed = services.ticket_act(ticket=staff_closed, action="resolve", by=technician_a, reason="已修")
+    staff_closed = services.ticket_act(ticket=staff_closed, action="close", by=desk_a, reason="住户电话确认")
+    page = client.get(f"/portal/tickets/{staff_closed.pk}/").content.decode()
+    assert 'data-action="reopen"' in page
+    client.post(
+        f"/portal/tickets/{staff_closed.pk}/reopen/", {"version": staff_closed.version, "reason": "还在漏"}
+    )
+    assert Ticket.objects.get(pk=staff_closed.pk).status == "reopened"
+
+    confirmed = _in_progress(file_ticket(), desk_a, technician_a)
+    confirmed = services.ticket_act(ticket=confirmed, action="resolve", by=technician_a, reason="已修")
+    confirmed = services.ticket_act(ticket=confirmed, action="confirm", by=owner)
+    assert 'data-action="reopen"' not in client.get(f"/portal/tickets/{confirmed.pk}/").content.decode()

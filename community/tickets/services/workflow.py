@@ -55,15 +55,6 @@ def _check_assignee(ticket: Ticket, assignee) -> None:
         raise ServiceError({"assignee": [_("This person does not work on tickets in this estate.")]})
 
 
-def _confirmed_by_resident(ticket: Ticket) -> bool:
-    last_close = (
-        TicketEvent.objects.filter(ticket=ticket, to_status=Status.CLOSED)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    return last_close is not None and last_close.action == Action.CONFIRM
-
-
 def _stop_hold(ticket: Ticket, now: dt.datetime) -> None:
     if ticket.on_hold_since is not None:
         clock = clock_of(ticket).resume(now)
@@ -146,13 +137,12 @@ def ticket_act(
         locked.resolved_at = now
         notes.append((reporters(locked), "ticket.resolved", messages.RESOLVED, {}, False))
     elif action == Action.REOPEN:
-        if old == Status.CLOSED and _confirmed_by_resident(locked):
+        if old == Status.CLOSED and selectors.confirmed_by_resident(locked):
             raise TransitionRefused(
                 _("You confirmed this ticket was fixed; file a new one if the problem came back.")
             )
-        # The window runs from the resolution, whoever closed the ticket since.
         window = dt.timedelta(days=selectors.settings_for(locked.estate_id).reopen_days)
-        if locked.resolved_at is None or now > locked.resolved_at + window:
+        if not selectors.within_reopen_window(locked, now):
             raise TransitionRefused(
                 _("A ticket can be reopened only within %(days)d days of being resolved.")
                 % {"days": window.days}
