@@ -25,7 +25,7 @@ def test_active_and_is_current_agree_on_every_day(estate_a, length, offset):
     end = None if length is None else START + dt.timedelta(days=length)
     tie = OccupancyFactory(unit=UnitFactory(building__estate=estate_a), start_date=START, end_date=end)
     on = START + dt.timedelta(days=offset)
-    expected = START <= on and (end is None or on < end)
+    expected = on >= START and (end is None or on < end)
     assert tie.is_current(on) is expected
     assert Occupancy.objects.active(on).filter(pk=tie.pk).exists() is expected
     tie.delete()
