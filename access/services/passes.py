@@ -133,14 +133,14 @@ def visitor_passes_revoke_on_move_out(sender=None, *, occupancy: Occupancy, by: 
         if leaver_user_id is None:
             return 0
         live = live.filter(created_by_id=leaver_user_id)
+    passes = list(live.select_for_update().order_by("pk"))
+    if not passes:
+        return 0
     user = actor_columns(by)["by_user"]
-    revoked = []
-    for visitor_pass in live.select_for_update().order_by("pk"):
+    for visitor_pass in passes:
         visitor_pass.revoked_at, visitor_pass.revoked_by = now, user
         visitor_pass.save(update_fields=["revoked_at", "revoked_by"])
-        revoked.append(visitor_pass.pk)
-    if not revoked:
-        return 0
+    revoked = [p.pk for p in passes]
     audit_record(
         action=AuditAction.VISITOR_PASSES_REVOKED,
         by=by,
