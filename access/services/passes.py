@@ -111,8 +111,10 @@ def visitor_passes_revoke_on_move_out(sender=None, *, occupancy: Occupancy, by: 
     is left living there, every live pass of the unit is. Recorded as revoked by ``by``, whoever
     ended the occupancy (a user on the pass itself; a system actor in the audit row).
 
-    Passes are checked by the server at each scan (QR token, plate), not stored on the devices,
-    so the revocation takes effect at every gate as soon as it commits.
+    QR passes are checked by the server at each scan, so their revocation takes effect at every
+    gate as soon as it commits. A pass with a plate is also on the car-park cameras' own
+    allow-lists: each pass is saved (not bulk-updated) so ``post_save`` reaches the receivers
+    that push those lists, as for a pass the household revokes itself.
     """
     now = timezone.now()
     live = VisitorPass.objects.filter(unit_id=occupancy.unit_id, revoked_at__isnull=True, valid_until__gt=now)
@@ -126,11 +128,14 @@ def visitor_passes_revoke_on_move_out(sender=None, *, occupancy: Occupancy, by: 
         if leaver_user_id is None:
             return 0
         live = live.filter(created_by_id=leaver_user_id)
-    revoked = list(live.order_by("pk").values_list("pk", flat=True))
-    if not revoked:
+    passes = list(live.select_for_update().order_by("pk"))
+    if not passes:
         return 0
     user = actor_columns(by)["by_user"]
-    VisitorPass.objects.filter(pk__in=revoked).update(revoked_at=now, revoked_by=user)
+    for visitor_pass in passes:
+        visitor_pass.revoked_at, visitor_pass.revoked_by = now, user
+        visitor_pass.save(update_fields=["revoked_at", "revoked_by"])
+    revoked = [p.pk for p in passes]
     audit_record(
         action=AuditAction.VISITOR_PASSES_REVOKED,
         by=by,

@@ -9,11 +9,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 
@@ -22,9 +25,23 @@ from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin
 
 from . import selectors, services
 from .filing import TEXT_MAX
-from .models import Category, Channel, Rating, SLAPolicy, Ticket, TicketEvent, TicketPhoto, TicketSettings
+from .models import (
+    Category,
+    Channel,
+    HoldReason,
+    Rating,
+    SLAPolicy,
+    Ticket,
+    TicketEvent,
+    TicketPhoto,
+    TicketSettings,
+)
 from .resources import TicketResource
 from .sla import SLAState
+from .transitions import TRANSITIONS, Action, Role, needs_reason
+
+# Not a move of the table: a manager stops the clock of a wait for parts (ticket_hold_approve).
+APPROVE_HOLD = "approve_hold"
 
 
 class SLAFilter(admin.SimpleListFilter):
@@ -196,6 +213,7 @@ class TicketAdmin(ServiceAdminMixin, EstateScopedAdminMixin, ExportMixin, admin.
         "arrival_due_at",
         "arrived_at",
         "hold_reason",
+        "on_hold_since",
         "paused_seconds",
         "escalation_level",
         "breached",
@@ -247,12 +265,85 @@ class TicketAdmin(ServiceAdminMixin, EstateScopedAdminMixin, ExportMixin, admin.
             "arrival_due_at",
             "arrived_at",
             "hold_reason",
+            "on_hold_since",
             "paused_seconds",
             "escalation_level",
             "breached",
             "created_at",
             "version",
         ]
+
+    # --- Workflow from the ticket's page: what the staff member may do now, each a small form
+    # below the ticket (templates/admin/tickets/ticket/change_form.html) posting to ``act_view``.
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/act/<slug:action>/",
+                self.admin_site.admin_view(require_POST(self.act_view)),
+                name="tickets_ticket_act",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _workflow(self, request, ticket: Ticket) -> list[dict]:
+        roles = selectors.roles_for(request.user, ticket)
+        staff_roles = roles & {Role.STAFF}
+        forms_ = [
+            {
+                "action": action,
+                "label": Action(action).label,
+                "reason": needs_reason(action, staff_roles),
+                "assignee": action in (Action.ASSIGN, Action.REASSIGN),
+                "hold": action == Action.HOLD,
+            }
+            for action in selectors.actions_for(request.user, ticket)
+            # The staff moves; the technician's own (accept, 退单) are on the worker pages.
+            if Role.STAFF in TRANSITIONS[(action, ticket.status)][1] and Role.STAFF in roles
+        ]
+        if selectors.hold_approval_pending(ticket) and selectors.may_approve_hold(request.user, ticket):
+            forms_.append({"action": APPROVE_HOLD, "label": _("Stop the clock for this wait for parts")})
+        return forms_
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        ticket = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if ticket is not None:
+            extra_context.update(
+                workflow=self._workflow(request, ticket),
+                workflow_assignees=selectors.assignable_staff(request.user, estate_id=ticket.estate_id),
+                hold_reasons=HoldReason.choices,
+                text_max=TEXT_MAX,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def act_view(self, request, object_id, action):
+        ticket = self.get_object(request, object_id)
+        if ticket is None or not self.has_view_permission(request, ticket):
+            raise Http404
+        post = request.POST
+        try:
+            if action == APPROVE_HOLD:
+                services.ticket_hold_approve(ticket=ticket, by=request.user)
+            else:
+                user_id = post.get("assignee")
+                assignee = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+                version = post.get("version")
+                services.ticket_act(
+                    ticket=ticket,
+                    action=action,
+                    by=request.user,
+                    expected_version=int(version) if (version or "").isdigit() else -1,
+                    reason=post.get("reason", ""),
+                    assignee=assignee,
+                    hold_reason=post.get("hold_reason", ""),
+                )
+        except (ValidationError, PermissionDenied) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            self.message_user(request, text or gettext("You may not do that."), messages.ERROR)
+        else:
+            self.message_user(request, gettext("Done."), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:tickets_ticket_change", args=[ticket.pk]))
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -168,6 +168,17 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         return self._detail(ticket)
 
+    @extend_schema(
+        request=None,
+        responses={200: TicketDetailSerializer, 403: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+        description="The estate's manager stops the clock of a ticket on hold waiting for parts "
+        "(a wait for parts keeps the clock running until approved).",
+    )
+    @action(detail=True, methods=["post"], url_path="hold-approval")
+    def hold_approval(self, request, pk=None):
+        ticket = services.ticket_hold_approve(ticket=self._ticket(pk), by=request.user)
+        return self._detail(ticket)
+
     @extend_schema(request=CommentSerializer, responses={201: EventSerializer})
     @action(detail=True, methods=["post"])
     def comments(self, request, pk=None):

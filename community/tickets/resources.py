@@ -16,6 +16,7 @@ class TicketResource(resources.ModelResource):
     reporter = fields.Field(attribute="reporter__name", column_name=_("reporter"))
     assignee = fields.Field(column_name=_("assignee"))
     rating = fields.Field(column_name=_("rating"))
+    breached = fields.Field(column_name=_("deadline breached"))
 
     class Meta:
         model = Ticket
@@ -35,6 +36,7 @@ class TicketResource(resources.ModelResource):
             "responded_at",
             "resolved_at",
             "closed_at",
+            "breached",
             "rating",
         ]
         export_order = fields
@@ -50,6 +52,10 @@ class TicketResource(resources.ModelResource):
 
     def dehydrate_assignee(self, obj) -> str:
         return str(obj.assignee) if obj.assignee_id else ""
+
+    def dehydrate_breached(self, obj) -> str:
+        # The permanent mark (issue 11): a report counts it whatever the deadline is now.
+        return str(_("yes") if obj.breached else _("no"))
 
     def dehydrate_rating(self, obj):
         rating = getattr(obj, "rating", None) if hasattr(obj, "rating") else None

@@ -40,7 +40,7 @@ from community.scoping import (
     staff_scope,
 )
 
-from .models import Category, Rating, Ticket, TicketEvent, TicketPhoto, TicketSettings
+from .models import Category, HoldReason, Rating, Ticket, TicketEvent, TicketPhoto, TicketSettings
 from .transitions import OPEN_STATUSES, Action, Role, Status, allowed_actions
 
 # Staff roles that triage and manage tickets (assign, decline, edit). Technicians act on the
@@ -232,14 +232,17 @@ def resident_record(user, estate_id: int) -> Resident | None:
     return Resident.objects.filter(user=user, estate_id=estate_id).first()
 
 
-def assignable_staff(user):
-    """People the staff member may pick as assignee: ticket roles in the estates they serve."""
+def assignable_staff(user, *, estate_id: int | None = None):
+    """People the staff member may pick as assignee: ticket roles in the estates they serve
+    (in one of them, for one ticket)."""
     from django.contrib.auth import get_user_model
 
     members = StaffMembership.objects.filter(role__in=ASSIGNABLE_ROLES)
     ids = staff_estate_ids(user)
     if ids is not None:
         members = members.filter(estate_id__in=ids)
+    if estate_id is not None:
+        members = members.filter(estate_id=estate_id)
     return (
         get_user_model()
         .objects.filter(pk__in=members.values("user_id"), is_active=True)
@@ -294,7 +297,9 @@ def dashboard(user, *, days: int = 30, now: dt.datetime | None = None) -> dict:
     status_counts = [(s, label, by_status.get(s, 0)) for s, label in Status.choices]
     recent = scoped.filter(created_at__gte=since)
     sla = recent.filter(resolved_at__isnull=False).aggregate(
-        total=Count("pk"), met=Count("pk", filter=Q(resolved_at__lte=F("resolution_due_at")))
+        total=Count("pk"),
+        # A ticket once breached stays breached, whatever a later priority gave it as a deadline.
+        met=Count("pk", filter=Q(resolved_at__lte=F("resolution_due_at"), breached=False)),
     )
     compliance = round(100 * sla["met"] / sla["total"], 1) if sla["total"] else None
     overdue = scoped.overdue(now).count()
@@ -344,3 +349,44 @@ def dashboard(user, *, days: int = 30, now: dt.datetime | None = None) -> dict:
         ],
         "days": days,
     }
+
+
+def hold_approval_pending(ticket: Ticket) -> bool:
+    """A wait for parts whose clock still runs: a manager may stop it (ticket_hold_approve)."""
+    return (
+        ticket.status == Status.ON_HOLD
+        and ticket.hold_reason == HoldReason.PARTS
+        and ticket.on_hold_since is None
+    )
+
+
+def may_approve_hold(user, ticket: Ticket) -> bool:
+    return staff_can_access_estate(user, ticket.estate_id, roles=(StaffRole.MANAGER,))
+
+
+def confirmed_by_resident(ticket: Ticket) -> bool:
+    """Closed by the resident's own confirmation (not by staff or the auto-close job)."""
+    last_close = (
+        TicketEvent.objects.filter(ticket=ticket, to_status=Status.CLOSED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return last_close is not None and last_close.action == Action.CONFIRM
+
+
+def within_reopen_window(ticket: Ticket, now: dt.datetime) -> bool:
+    # The window runs from the resolution, whoever closed the ticket since.
+    window = dt.timedelta(days=settings_for(ticket.estate_id).reopen_days)
+    return ticket.resolved_at is not None and now <= ticket.resolved_at + window
+
+
+def resident_actions(user, ticket: Ticket, *, now: dt.datetime | None = None) -> list[str]:
+    """The moves to offer the resident: the table's, less a reopen the service would refuse
+    (window passed, or a close they confirmed themselves)."""
+    actions = actions_for(user, ticket)
+    if Action.REOPEN in actions and not (
+        within_reopen_window(ticket, now or timezone.now())
+        and not (ticket.status == Status.CLOSED and confirmed_by_resident(ticket))
+    ):
+        actions.remove(Action.REOPEN)
+    return actions

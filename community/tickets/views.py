@@ -123,7 +123,7 @@ def portal_detail(request, pk: int):
         )
     except Ticket.DoesNotExist as exc:
         raise Http404 from exc
-    actions = [a for a in selectors.actions_for(request.user, ticket) if a in RESIDENT_ACTIONS]
+    actions = [a for a in selectors.resident_actions(request.user, ticket) if a in RESIDENT_ACTIONS]
     is_reporter = Role.REPORTER in selectors.roles_for(request.user, ticket)
     return render(
         request,

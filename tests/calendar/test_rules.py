@@ -57,3 +57,18 @@ def test_the_current_year_is_seeded_and_editable(calendar_2026):
     assert not calendar.is_working_day(dt.date(2026, 10, 5))
     CalendarDay.objects.filter(date=dt.date(2026, 10, 5)).delete()  # staff correct the table
     assert work_calendar(around=dt.date(2026, 10, 1)).is_working_day(dt.date(2026, 10, 5))
+
+
+@pytest.mark.django_db
+def test_managers_keep_the_table_in_the_admin_front_desk_reads_it(manager_a, estate_a, client_for):
+    from community.accounts.roles import StaffRole
+    from tests.factories import StaffFactory
+
+    desk = StaffFactory(estate=estate_a, role=StaffRole.FRONT_DESK, username="desk_cal")
+    add = {"date": "2027-01-01", "kind": "holiday", "name": "元旦"}
+    assert client_for(desk).get("/admin/calendar/calendarday/").status_code == 200
+    assert client_for(desk).post("/admin/calendar/calendarday/add/", add).status_code == 403
+    assert not CalendarDay.objects.filter(date=dt.date(2027, 1, 1)).exists()
+    response = client_for(manager_a).post("/admin/calendar/calendarday/add/", add)
+    assert response.status_code == 302
+    assert not work_calendar(around=dt.date(2027, 1, 1)).is_working_day(dt.date(2027, 1, 1))

@@ -101,6 +101,22 @@ def test_a_new_visitor_plate_reaches_the_camera(
     assert camera.plates == {"粤B99999"}
 
 
+def test_a_move_out_takes_the_leavers_visitor_plate_off_the_camera(
+    hik_lane, camera, household_a, manager_a, django_capture_on_commit_callbacks
+):
+    """Issue 11: move-out revokes the leaver's passes, pushed to the devices like a card."""
+    from community.residents.models import Occupancy
+    from community.residents.services import occupancy_end
+
+    user, unit = household_a
+    with django_capture_on_commit_callbacks(execute=True):
+        VisitorPassFactory(unit=unit, created_by=user, plate="粤B77777")
+    assert camera.plates == {"粤B77777"}
+    with django_capture_on_commit_callbacks(execute=True):
+        occupancy_end(occupancy=Occupancy.objects.get(unit=unit, resident__user=user), by=manager_a)
+    assert camera.plates == set()
+
+
 def test_a_camera_that_cannot_be_reached_is_shown_to_staff_and_caught_up_later(
     lot, cars, camera, client_for, security_a
 ):

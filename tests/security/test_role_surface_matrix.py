@@ -114,6 +114,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "api/v1/tickets/^(?P<pk>[^/.]+)/actions/(?P<action_name>[a-z_]+)/$": SIGNED_IN,
     "api/v1/tickets/^(?P<pk>[^/.]+)/comments/$": SIGNED_IN,
     "api/v1/tickets/^(?P<pk>[^/.]+)/events/$": SIGNED_IN,
+    "api/v1/tickets/^(?P<pk>[^/.]+)/hold-approval/$": SIGNED_IN,  # the service: managers only
     "api/v1/tickets/^(?P<pk>[^/.]+)/rating/$": SIGNED_IN,
     # API, voting (its role rules are the voting engineer's; reach only here).
     "api/v1/voting/meetings/": SIGNED_IN,

@@ -14,6 +14,7 @@ from community.errors import NotAllowed, ServiceError, TransitionRefused
 from community.notifications.models import Notification
 from community.tickets import messages, selectors, services
 from community.tickets.models import Ticket, TicketSettings
+from community.tickets.resources import TicketResource
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -186,7 +187,7 @@ def test_holds_waiting_for_the_resident_pause_waiting_for_parts_does_not(
         )
 
 
-def test_priority_downgrade_needs_a_reason_and_a_breach_stays(ticket_a, desk_a):
+def test_priority_downgrade_needs_a_reason_and_a_breach_stays(ticket_a, desk_a, manager_a):
     Ticket.objects.filter(pk=ticket_a.pk).update(
         resolution_due_at=timezone.now() - dt.timedelta(hours=1),
         at_risk_at=timezone.now() - dt.timedelta(hours=5),
@@ -206,6 +207,15 @@ def test_priority_downgrade_needs_a_reason_and_a_breach_stays(ticket_a, desk_a):
     assert ticket.resolution_due_at > timezone.now()  # the new deadline is in the future …
     assert ticket.breached  # … but the breach stays, and reports count it
     assert Ticket.objects.filter(breached=True).count() == 1
+    # Resolved within the new deadline, it still counts as a miss on the dashboard.
+    technician = StaffFactory(estate=ticket.estate, role=StaffRole.TECHNICIAN, name="赵师傅")
+    ticket = services.ticket_assign(ticket=ticket, technician=technician, by=desk_a)
+    ticket = services.ticket_act(ticket=ticket, action="start", by=technician)
+    services.ticket_act(ticket=ticket, action="resolve", by=technician, reason="已修")
+    figures = selectors.dashboard(manager_a)
+    assert (figures["breached"], figures["sla_total"], figures["sla_met"]) == (1, 1, 0)
+    exported = TicketResource().export(queryset=Ticket.objects.filter(pk=ticket.pk)).dict[0]
+    assert exported[str(TicketResource.fields["breached"].column_name)] in ("yes", "是")
 
 
 def test_resident_cancels_an_assigned_ticket_and_the_technician_is_told(

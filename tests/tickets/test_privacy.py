@@ -31,8 +31,15 @@ def _tenant(unit, *, start: dt.date):
     return user
 
 
-def test_new_tenant_does_not_read_an_old_complaint(household_a, complaints_a, client_for):
+def test_new_tenant_does_not_read_an_old_complaint(household_a, complaints_a, category_a, client_for):
     owner, unit = household_a
+    old_repair = services.ticket_create(
+        by=owner,
+        category=category_a,
+        description="卫生间渗水",
+        unit=unit,
+        now=timezone.now() - dt.timedelta(days=30),
+    )
     old = services.ticket_create(
         by=owner,
         category=complaints_a,
@@ -46,6 +53,9 @@ def test_new_tenant_does_not_read_an_old_complaint(household_a, complaints_a, cl
     client = client_for(tenant)
     listing = client.get("/portal/tickets/").content.decode()
     assert newer.number in listing and old.number not in listing
+    # Nor the unit's repairs from before their own occupancy began.
+    assert old_repair.number not in listing
+    assert client.get(f"/portal/tickets/{old_repair.pk}/").status_code == 404
     assert client.get(f"/portal/tickets/{old.pk}/").status_code == 404
     assert client.get(f"/api/v1/tickets/{old.pk}/").status_code == 404
     # The household of the time (the owner, still living there) reads both.

@@ -15,10 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.accounts.roles import StaffRole
 from community.errors import AlreadyDone, NotAllowed, ServiceError, TransitionRefused
 from community.residents.models import StaffMembership
-from community.scoping import staff_can_access_estate
 
 from .. import messages, selectors
 from ..filing import RATING_COMMENT_MAX
@@ -55,15 +53,6 @@ def _check_assignee(ticket: Ticket, assignee) -> None:
         ).exists()
     ):
         raise ServiceError({"assignee": [_("This person does not work on tickets in this estate.")]})
-
-
-def _confirmed_by_resident(ticket: Ticket) -> bool:
-    last_close = (
-        TicketEvent.objects.filter(ticket=ticket, to_status=Status.CLOSED)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    return last_close is not None and last_close.action == Action.CONFIRM
 
 
 def _stop_hold(ticket: Ticket, now: dt.datetime) -> None:
@@ -148,13 +137,12 @@ def ticket_act(
         locked.resolved_at = now
         notes.append((reporters(locked), "ticket.resolved", messages.RESOLVED, {}, False))
     elif action == Action.REOPEN:
-        if old == Status.CLOSED and _confirmed_by_resident(locked):
+        if old == Status.CLOSED and selectors.confirmed_by_resident(locked):
             raise TransitionRefused(
                 _("You confirmed this ticket was fixed; file a new one if the problem came back.")
             )
-        # The window runs from the resolution, whoever closed the ticket since.
         window = dt.timedelta(days=selectors.settings_for(locked.estate_id).reopen_days)
-        if locked.resolved_at is None or now > locked.resolved_at + window:
+        if not selectors.within_reopen_window(locked, now):
             raise TransitionRefused(
                 _("A ticket can be reopened only within %(days)d days of being resolved.")
                 % {"days": window.days}
@@ -204,11 +192,11 @@ def ticket_hold_approve(*, ticket: Ticket, by, now: dt.datetime | None = None) -
     """A manager accepts a wait for parts as not the technician's fault: the clock stops now."""
     now = now or timezone.now()
     locked = lock(ticket, None)
-    if not staff_can_access_estate(by, locked.estate_id, roles=(StaffRole.MANAGER,)):
+    if not selectors.may_approve_hold(by, locked):
         raise NotAllowed(_("Only the estate's manager can stop the clock for a wait for parts."))
     if locked.status != Status.ON_HOLD or locked.hold_reason != HoldReason.PARTS:
         raise TransitionRefused(_("Only a ticket waiting for parts needs this approval."))
-    if locked.on_hold_since is not None:
+    if not selectors.hold_approval_pending(locked):
         raise AlreadyDone(_("The clock is already stopped."))
     locked.on_hold_since = now
     save_new_version(locked)
