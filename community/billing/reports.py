@@ -141,12 +141,13 @@ def prepaid_held(estate) -> PrepaidHeld:
         .filter(balance__gt=0)
         .values_list("balance", flat=True)
     )
-    balances = list(per_unit)
+    # To the fen: SQLite sums decimals as floats.
+    balances = [b for b in (Decimal(v).quantize(calc.FEN) for v in per_unit) if b > 0]
     accounts = with_prepaid_balance(HouseholdAccount.objects.filter(estate=estate)).order_by("name", "pk")
     return PrepaidHeld(
         units_total=sum(balances, ZERO),
         units_count=len(balances),
-        accounts=[(a.name, a.prepaid_balance) for a in accounts],
+        accounts=[(a.name, Decimal(a.prepaid_balance).quantize(calc.FEN)) for a in accounts],
     )
 
 

@@ -90,12 +90,17 @@ def my_receipts(user) -> QuerySet[Receipt]:
 
 def prepaid_balance(unit) -> Decimal:
     """A unit's own prepaid balance (not its household account's)."""
-    return PrepaidEntry.objects.filter(unit=unit).aggregate(s=Sum("amount"))["s"] or ZERO
+    return _fen(PrepaidEntry.objects.filter(unit=unit).aggregate(s=Sum("amount"))["s"])
 
 
 def account_prepaid_balance(account) -> Decimal:
     """A household account's prepaid balance (its units' own balances are theirs)."""
-    return PrepaidEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"] or ZERO
+    return _fen(PrepaidEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"])
+
+
+def _fen(value) -> Decimal:
+    """A sum to the fen: SQLite adds decimals as floats (a spent balance reads -4e-16)."""
+    return Decimal(value or ZERO).quantize(calc.FEN)
 
 
 def with_prepaid_balance(accounts: QuerySet[HouseholdAccount]) -> QuerySet[HouseholdAccount]:

@@ -87,7 +87,9 @@ def _pay(bills, amount=None, **payer):
 
 
 def _entries_sum(**payer):
-    return PrepaidEntry.objects.filter(**payer).aggregate(s=Sum("amount"))["s"] or 0
+    """The entries' sum to the fen (SQLite adds decimals as floats)."""
+    total = PrepaidEntry.objects.filter(**payer).aggregate(s=Sum("amount"))["s"] or 0
+    return Decimal(total).quantize(Decimal("0.01"))
 
 
 def test_overpaying_an_accounts_bill_credits_the_account_not_a_unit(estate_a, household_a, account):
@@ -501,5 +503,8 @@ def test_the_account_balance_is_the_sum_of_its_entries_and_never_negative(
             assert balance == _entries_sum(account=account) and balance >= 0
         for bill in Bill.objects.filter(payer_account=account):
             allocated = Allocation.objects.filter(bill=bill).aggregate(s=Sum("amount"))["s"] or 0
-            assert bill.amount_paid == allocated and 0 <= bill.amount_paid <= bill.total
+            assert (
+                bill.amount_paid == Decimal(allocated).quantize(Decimal("0.01"))
+                and 0 <= bill.amount_paid <= bill.total
+            )
         transaction.set_rollback(True)

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from .. import calc
+from ..calc import FEN
 from ..models import Allocation, Bill, HouseholdAccount, PrepaidEntry, PrepaidKind
 from ..signals import bill_paid
 from ._common import ZERO, refresh_bill_status
@@ -30,7 +31,14 @@ def prepaid_balances(unit_ids) -> dict[int, Decimal]:
         .annotate(balance=Sum("amount"))
         .filter(balance__gt=0)
     )
-    return {row["unit_id"]: row["balance"] for row in rows}
+    return _positive((row["unit_id"], row["balance"]) for row in rows)
+
+
+def _positive(pairs) -> dict[int, Decimal]:
+    """Balances to the fen, the positive ones. SQLite sums decimals as floats (a spent balance
+    comes back as -4e-16), so the rounding is done here; on PostgreSQL it changes nothing."""
+    rounded = ((key, Decimal(value).quantize(FEN)) for key, value in pairs)
+    return {key: value for key, value in rounded if value > 0}
 
 
 def account_prepaid_balances(account_ids) -> dict[int, Decimal]:
@@ -41,7 +49,7 @@ def account_prepaid_balances(account_ids) -> dict[int, Decimal]:
         .annotate(balance=Sum("amount"))
         .filter(balance__gt=0)
     )
-    return {row["account_id"]: row["balance"] for row in rows}
+    return _positive((row["account_id"], row["balance"]) for row in rows)
 
 
 def prepaid_balances_in_estate(estate) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
@@ -60,7 +68,7 @@ def prepaid_balances_in_estate(estate) -> tuple[dict[int, Decimal], dict[int, De
             units[unit_id] = balance
         else:
             accounts[account_id] = balance
-    return units, accounts
+    return _positive(units.items()), _positive(accounts.items())
 
 
 def lock_units(unit_ids) -> None:
@@ -100,12 +108,13 @@ def payer_balance(*, unit_id: int | None = None, account_id: int | None = None) 
         if unit_id
         else PrepaidEntry.objects.filter(account_id=account_id)
     )
-    return (entries.aggregate(s=Sum("amount"))["s"] or ZERO).quantize(ZERO)
+    return Decimal(entries.aggregate(s=Sum("amount"))["s"] or ZERO).quantize(FEN)
 
 
 def apply_prepaid(new_bills: list[Bill], *, actor: str) -> Decimal:
     """Settle newly issued bills from their payers' prepaid balances (a unit's bills from the
-    unit's, an account's bills from the account's), oldest bill first."""
+    unit's, an account's bills from the account's), oldest bill first. The bills are the
+    caller's new ones (no one else can see them yet), so they need no lock; the payers do."""
     unit_ids = {bill.payer_unit_id for bill in new_bills if bill.payer_unit_id}
     account_ids = {bill.payer_account_id for bill in new_bills if bill.payer_account_id}
     if not unit_ids and not account_ids:
@@ -124,20 +133,45 @@ def apply_prepaid(new_bills: list[Bill], *, actor: str) -> Decimal:
             by_payer[("unit", bill.payer_unit_id)].append(bill)
         elif bill.payer_account_id in account_balances:
             by_payer[("account", bill.payer_account_id)].append(bill)
-    applied = ZERO
+    entries: list[PrepaidEntry] = []
+    paid: list[tuple[Bill, Decimal]] = []
     for (kind, payer_id), bills in by_payer.items():
         balance = unit_balances[payer_id] if kind == "unit" else account_balances[payer_id]
         payer = {"unit_id": payer_id} if kind == "unit" else {"account_id": payer_id}
         bills.sort(key=lambda b: (b.due_date, b.pk))
         allocations, _left = calc.allocate(balance, [(bill, bill.amount_due) for bill in bills])
         for bill, amount in allocations:
-            entry = PrepaidEntry.objects.create(
-                estate_id=bill.estate_id, kind=PrepaidKind.APPLIED, amount=-amount, created_by=actor, **payer
+            entries.append(
+                PrepaidEntry(
+                    estate_id=bill.estate_id,
+                    kind=PrepaidKind.APPLIED,
+                    amount=-amount,
+                    created_by=actor,
+                    **payer,
+                )
             )
-            Allocation.objects.create(bill=bill, prepaid_entry=entry, amount=amount)
-            bill_add_paid(bill, amount)
-            applied += amount
-    return applied
+            paid.append((bill, amount))
+    if not paid:
+        return ZERO
+    # Written in bulk: a run pays thousands of new bills from balances, and three statements
+    # per bill (entry, allocation, bill) cost more than the rest of the run together.
+    PrepaidEntry.objects.bulk_create(entries, batch_size=2000)
+    Allocation.objects.bulk_create(
+        [
+            Allocation(bill=bill, prepaid_entry=entry, amount=amount)
+            for (bill, amount), entry in zip(paid, entries, strict=True)
+        ],
+        batch_size=2000,
+    )
+    became_paid = []
+    for bill, amount in paid:
+        bill.amount_paid += amount
+        if refresh_bill_status(bill):
+            became_paid.append(bill)
+    Bill.objects.bulk_update([bill for bill, _amount in paid], ["amount_paid", "status"], batch_size=2000)
+    for bill in became_paid:
+        bill_paid.send(sender=Bill, bill=bill, source=bill.source, source_ref=bill.source_ref)
+    return sum((amount for _bill, amount in paid), ZERO)
 
 
 def bill_add_paid(bill: Bill, amount: Decimal) -> None:
