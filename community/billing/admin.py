@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from community.admin_services import ReadOnlyAdminMixin, ReadOnlyInlineMixin, ServiceAdminMixin
 from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin
 
-from . import services
+from . import calc, services
 from .models import (
     Assignment,
     Bill,
@@ -296,9 +296,9 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 @admin.register(PrepaidEntry)
 class PrepaidEntryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
-    list_display = ["unit", "kind", "amount", "payment", "created_by", "created_at"]
+    list_display = ["unit", "account", "kind", "amount", "payment", "reason", "created_by", "created_at"]
     list_filter = ["kind"]
-    list_select_related = ["unit__building", "payment"]
+    list_select_related = ["unit__building", "account", "payment"]
 
 
 @admin.register(Merchant)
@@ -387,8 +387,17 @@ class HouseholdAccountAdmin(ServiceAdminMixin, ScopedModelAdmin):
     """Accounts are made through the service (a unit is in one account at most); kept after."""
 
     form = HouseholdAccountForm
-    list_display = ["name", "estate", "created_at"]
+    list_display = ["name", "estate", "prepaid_balance", "created_at"]
     list_select_related = ["estate"]
+
+    def get_queryset(self, request):
+        from . import selectors
+
+        return selectors.with_prepaid_balance(super().get_queryset(request))
+
+    @admin.display(description=_("prepaid balance"), ordering="prepaid_balance")
+    def prepaid_balance(self, obj):
+        return obj.prepaid_balance.quantize(calc.FEN)
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)

@@ -1,12 +1,20 @@
-"""REST API for bills: a resident lists their households' bills and pays one.
+"""REST API for bills: a resident lists their households' bills and pays one, and sees and
+tops up the prepaid balances they may use.
 
 ``POST /api/v1/billing/bills/<id>/pay/`` answers the provider's parameters (for WeChat Native
 ``{"code_url": …}``, for JSAPI the ``wx.requestPayment`` fields) and the ``out_trade_no``.
+``GET /api/v1/billing/prepaid/`` lists the balances of the user's homes and of the household
+accounts they are in; ``POST /api/v1/billing/prepaid/top-up/`` with ``{"unit": id}`` or
+``{"account": id}``, ``amount``, ``provider`` (and ``channel``) starts a top-up like a payment.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Sum
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,7 +22,8 @@ from rest_framework.response import Response
 from community.api.parsers import PARSER_CLASSES
 
 from . import selectors, services
-from .models import Bill, BillLine, Payment, Provider
+from .models import Bill, BillLine, Payment, PrepaidEntry, Provider
+from .selectors import ZERO
 from .services.payments import WECHAT_CHANNELS
 
 
@@ -94,5 +103,81 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             provider=params.validated_data["provider"],
             channel=params.validated_data.get("channel", ""),
             amount=params.validated_data.get("amount"),
+        )
+        return Response(PaymentSerializer(payment).data, status=201)
+
+
+def _fen(value) -> str:
+    """Yuan with two places, as the bills' amounts are written ("0.00", never "0")."""
+    return str(Decimal(value or ZERO).quantize(ZERO))
+
+
+class TopUpSerializer(PaySerializer):
+    unit = serializers.IntegerField(required=False)
+    account = serializers.IntegerField(required=False)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+
+    def validate(self, attrs):
+        if ("unit" in attrs) == ("account" in attrs):
+            raise serializers.ValidationError(_("Name one unit or one household account to top up."))
+        return attrs
+
+
+class PrepaidViewSet(viewsets.ViewSet):
+    """The prepaid balances (预存款) a resident may see and top up: their homes' own, and
+    their household accounts' (缴费户). Others' are never listed and cannot be topped up."""
+
+    parser_classes = PARSER_CLASSES
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DjangoPermissionDenied) and str(exc):
+            exc = exceptions.PermissionDenied(str(exc))
+        return super().handle_exception(exc)
+
+    def list(self, request):
+        from community.scoping import my_units
+
+        units = list(my_units(request.user).select_related("building").order_by("pk"))
+        unit_balances = dict(
+            PrepaidEntry.objects.filter(unit__in=units)
+            .values("unit_id")
+            .annotate(s=Sum("amount"))
+            .values_list("unit_id", "s")
+        )
+        return Response(
+            {
+                "units": [
+                    {"unit": u.pk, "label": u.label, "balance": _fen(unit_balances.get(u.pk))} for u in units
+                ],
+                "accounts": [
+                    {"account": a.pk, "name": a.name, "balance": _fen(a.prepaid_balance)}
+                    for a in selectors.my_accounts(request.user)
+                ],
+            }
+        )
+
+    @action(detail=False, methods=["post"], url_path="top-up")
+    def top_up(self, request):
+        from community.scoping import my_units
+
+        params = TopUpSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        unit = account = None
+        if "unit" in data:
+            unit = my_units(request.user).filter(pk=data["unit"]).first()
+            if unit is None:
+                raise exceptions.NotFound(_("No such home of yours."))
+        else:
+            account = selectors.my_accounts(request.user).filter(pk=data["account"]).first()
+            if account is None:
+                raise exceptions.NotFound(_("No such household account of yours."))
+        payment = services.prepaid_top_up(
+            unit=unit,
+            account=account,
+            amount=data["amount"],
+            provider=data["provider"],
+            channel=data.get("channel", ""),
+            by=request.user,
         )
         return Response(PaymentSerializer(payment).data, status=201)

@@ -541,6 +541,16 @@ class Payment(models.Model):
         related_name="payments",
         verbose_name=_("payer unit"),
     )
+    # Set where the payment pays a household account's bills or tops up its balance: what it
+    # pays beyond the bills goes to the account's prepaid balance.
+    payer_account = models.ForeignKey(
+        HouseholdAccount,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("payer household account"),
+    )
     bills = models.ManyToManyField(Bill, related_name="payments", blank=True, verbose_name=_("bills"))
     amount = money_field(_("amount"))
     refunded_amount = money_field(_("refunded"), default=ZERO)
@@ -570,6 +580,10 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("amount")),
                 name="billing_payment_refund_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(payer_unit__isnull=True) | Q(payer_account__isnull=True),
+                name="billing_payment_at_most_one_payer",
             ),
         ]
         indexes = [models.Index(fields=["estate", "status", "paid_at"])]
@@ -616,19 +630,44 @@ class PrepaidKind(models.TextChoices):
     OVERPAYMENT = "overpayment", _("Overpayment")
     APPLIED = "applied", _("Applied to a bill")
     REFUND = "refund", _("Refunded")
+    TRANSFER = "transfer", _("Transferred between balances")
 
 
 class PrepaidEntry(models.Model):
-    """One movement of a unit's prepaid balance (预存款); the balance is their sum."""
+    """One movement of a payer's prepaid balance (预存款), a unit's or a household account's
+    (exactly one of them); the balance is the sum of the payer's entries. Movements of one
+    payer queue on the payer's row (``ledger.lock_payers``), so the sum never goes negative."""
 
-    estate_path = "unit__building__estate"
+    # The estate is stored (not followed through the payer) so that an account's entries are
+    # scoped like a unit's, and the bill run sums an estate's balances without a join.
+    estate_path = "estate"
 
-    unit = models.ForeignKey("residents.Unit", on_delete=models.PROTECT, related_name="prepaid_entries")
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        "residents.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prepaid_entries",
+        verbose_name=_("unit"),
+    )
+    account = models.ForeignKey(
+        HouseholdAccount,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prepaid_entries",
+        verbose_name=_("household account"),
+        db_index=False,  # the (account, created_at) index below serves it
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=PrepaidKind.choices)
     amount = money_field(_("amount"))
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="prepaid_entries"
     )
+    reason = models.CharField(_("reason"), max_length=200, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.CharField(_("created by"), max_length=80)
 
@@ -636,7 +675,17 @@ class PrepaidEntry(models.Model):
         verbose_name = _("prepaid balance entry")
         verbose_name_plural = _("prepaid balance entries")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["unit", "created_at"])]
+        indexes = [
+            models.Index(fields=["unit", "created_at"]),
+            models.Index(fields=["account", "created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, account__isnull=True)
+                | Q(unit__isnull=True, account__isnull=False),
+                name="billing_prepaid_entry_one_payer",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"

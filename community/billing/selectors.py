@@ -8,12 +8,22 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import DecimalField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from community.scoping import my_households_q, staff_scope
 
 from . import calc, reminders
-from .models import Bill, BillLine, HouseholdAccountUnit, MeterReading, Payment, PrepaidEntry, Receipt
+from .models import (
+    Bill,
+    BillLine,
+    HouseholdAccount,
+    HouseholdAccountUnit,
+    MeterReading,
+    Payment,
+    PrepaidEntry,
+    Receipt,
+)
 
 ZERO = Decimal("0.00")
 
@@ -58,10 +68,13 @@ def bill_with_lines(queryset: QuerySet[Bill], pk) -> Bill | None:
 
 
 def my_payments(user) -> QuerySet[Payment]:
+    """Payments of the user's households, and for (or into) their household accounts."""
     if not user.is_authenticated:
         return Payment.objects.none()
     return Payment.objects.filter(
-        my_households_q(user, unit_path="payer_unit") | Q(pk__in=_my_account_payments(user))
+        my_households_q(user, unit_path="payer_unit")
+        | Q(pk__in=_my_account_payments(user))
+        | Q(payer_account__in=_my_accounts(user))
     ).select_related("receipt")
 
 
@@ -69,12 +82,48 @@ def my_receipts(user) -> QuerySet[Receipt]:
     if not user.is_authenticated:
         return Receipt.objects.none()
     return Receipt.objects.filter(
-        my_households_q(user, unit_path="payment__payer_unit") | Q(payment_id__in=_my_account_payments(user))
+        my_households_q(user, unit_path="payment__payer_unit")
+        | Q(payment_id__in=_my_account_payments(user))
+        | Q(payment__payer_account__in=_my_accounts(user))
     ).select_related("payment", "estate")
 
 
 def prepaid_balance(unit) -> Decimal:
-    return PrepaidEntry.objects.filter(unit=unit).aggregate(s=Sum("amount"))["s"] or ZERO
+    """A unit's own prepaid balance (not its household account's)."""
+    return _fen(PrepaidEntry.objects.filter(unit=unit).aggregate(s=Sum("amount"))["s"])
+
+
+def account_prepaid_balance(account) -> Decimal:
+    """A household account's prepaid balance (its units' own balances are theirs)."""
+    return _fen(PrepaidEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"])
+
+
+def _fen(value) -> Decimal:
+    """A sum to the fen: SQLite adds decimals as floats (a spent balance reads -4e-16)."""
+    return Decimal(value or ZERO).quantize(calc.FEN)
+
+
+def with_prepaid_balance(accounts: QuerySet[HouseholdAccount]) -> QuerySet[HouseholdAccount]:
+    """Accounts annotated with ``prepaid_balance``, in the same query (a subquery per row, no
+    join that would multiply rows)."""
+    total = (
+        PrepaidEntry.objects.filter(account=OuterRef("pk"))
+        .order_by()
+        .values("account")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    money = DecimalField(max_digits=12, decimal_places=2)
+    return accounts.annotate(
+        prepaid_balance=Coalesce(Subquery(total, output_field=money), Value(ZERO), output_field=money)
+    )
+
+
+def my_accounts(user) -> QuerySet[HouseholdAccount]:
+    """The household accounts any of the user's households belongs to, with their balances."""
+    if not user.is_authenticated:
+        return HouseholdAccount.objects.none()
+    return with_prepaid_balance(HouseholdAccount.objects.filter(pk__in=_my_accounts(user))).order_by("pk")
 
 
 def arrears_notice(*, estate, as_of: dt.date, min_days: int = 90) -> list[tuple[str, str, object]]:

@@ -75,6 +75,8 @@ def index(request):
     open_bills = [b for b in bills if b.is_open]
     units = {b.payer_unit for b in bills if b.payer_unit_id}
     balances = [(unit, selectors.prepaid_balance(unit)) for unit in sorted(units, key=lambda u: u.pk)]
+    # The household accounts of any of the user's homes, each with its own balance (one query).
+    accounts = list(selectors.my_accounts(request.user))
     return render(
         request,
         "portal/billing/index.html",
@@ -83,6 +85,7 @@ def index(request):
             "closed_bills": [b for b in bills if not b.is_open],
             "total_due": sum((b.amount_due for b in open_bills), selectors.ZERO),
             "balances": balances,
+            "accounts": accounts,
             "receipts": selectors.my_receipts(request.user).order_by("-issued_at")[:20],
             "readings": selectors.my_meter_readings(request.user)[:24],
         },
@@ -152,25 +155,39 @@ def fapiao_request(request, pk: int):
     return redirect("portal-billing:receipt", pk=receipt.pk)
 
 
+def _my_payer(user, payer: str):
+    """``unit:<pk>`` or ``account:<pk>`` (a bare pk is a unit) among the user's own: their
+    households' units, and the household accounts those belong to. Anything else: None."""
+    from community.scoping import my_units
+
+    kind, _sep, pk = payer.rpartition(":")
+    if not pk.isdigit():
+        return None, None
+    if kind in ("", "unit"):
+        return my_units(user).filter(pk=pk).first(), None
+    if kind == "account":
+        return None, selectors.my_accounts(user).filter(pk=pk).first()
+    return None, None
+
+
 @login_required
 @require_POST
 def top_up(request):
-    """Money into the prepaid balance, paid with the demo provider."""
+    """Money into a prepaid balance, a home's or a household account's, paid with the demo
+    provider. Only the user's own homes and their accounts can be chosen."""
     from decimal import Decimal, InvalidOperation
 
-    from community.scoping import my_units
-
-    unit = my_units(request.user).filter(pk=request.POST.get("unit") or 0).first()
+    unit, account = _my_payer(request.user, request.POST.get("payer") or request.POST.get("unit") or "")
     try:
         amount = Decimal(request.POST.get("amount", ""))
     except InvalidOperation:
         amount = None
-    if unit is None or amount is None:
+    if (unit is None and account is None) or amount is None:
         messages.error(request, _("Choose your home and an amount."))
         return redirect("portal-billing:index")
     try:
         payment = services.prepaid_top_up(
-            unit=unit, amount=amount, provider=Provider.DEMO, channel="h5", by=request.user
+            unit=unit, account=account, amount=amount, provider=Provider.DEMO, channel="h5", by=request.user
         )
         payment = services.demo_payment_complete(payment=payment, by=request.user)
     except (ValidationError, PermissionDenied) as exc:
@@ -230,6 +247,7 @@ def staff_reports(request):
             "ageing": reports.arrears_ageing(estate, as_of=as_of),
             "revenue": reports.revenue_by_service_month(estate, year=as_of.year),
             "takings": reports.daily_takings(estate, start=as_of - dt.timedelta(days=13), end=as_of),
+            "prepaid": reports.prepaid_held(estate),
         },
     )
 

@@ -82,7 +82,7 @@ def test_prepaid_balance_pays_a_new_bill_automatically(estate_a, fee):
         item=fee, unit__exclusive_area=Decimal("100.00"), start_date=dt.date(2025, 1, 1)
     )
     PrepaidEntry.objects.create(
-        unit=assignment.unit, kind="top_up", amount=Decimal("400.00"), created_by="user:1"
+        estate=estate_a, unit=assignment.unit, kind="top_up", amount=Decimal("400.00"), created_by="user:1"
     )
     services.bill_run(estate=estate_a, on=dt.date(2026, 2, 1), by=SYSTEM)
     services.bill_run(estate=estate_a, on=dt.date(2026, 3, 1), by=SYSTEM)

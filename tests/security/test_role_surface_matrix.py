@@ -138,6 +138,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "api/v1/billing/^bills/$": SIGNED_IN,
     "api/v1/billing/^bills/(?P<pk>[^/.]+)/$": SIGNED_IN,
     "api/v1/billing/^bills/(?P<pk>[^/.]+)/pay/$": SIGNED_IN,
+    "api/v1/billing/^prepaid/$": SIGNED_IN,  # one's own homes' and household accounts' balances
+    "api/v1/billing/^prepaid/top-up/$": SIGNED_IN,
     "api/v1/notifications/^$": SIGNED_IN,
     "api/v1/notifications/^mark-read/$": SIGNED_IN,
     "api/v1/notifications/^unread-count/$": SIGNED_IN,

@@ -12,7 +12,14 @@ from .notifications import (
     demo_payment_complete,
     wechatpay_notification_receive,
 )
-from .payments import payment_close, payment_create, payment_refund, prepaid_top_up, refund_submit
+from .payments import (
+    payment_close,
+    payment_create,
+    payment_refund,
+    prepaid_top_up,
+    prepaid_transfer,
+    refund_submit,
+)
 from .reconcile import payments_reconcile, statement_fetch, statement_import, statements_fetch_all
 from .setup import (
     assignment_create,
@@ -57,6 +64,7 @@ __all__ = [
     "payment_refund",
     "payments_reconcile",
     "prepaid_top_up",
+    "prepaid_transfer",
     "refund_submit",
     "reminders_send",
     "statement_fetch",

@@ -7,8 +7,8 @@ queue on the estate's bill-number row. Tens of thousands of bills are computed f
 Where the time goes (bench/billing_run.py, 20,000 units × 3 items): the charge maths is pure
 and most assignments share their inputs (an estate has a handful of floor plans), so one
 computation serves every assignment with the same inputs; rows are formatted as COPY text in
-blocks rather than one ``write_row`` call each; the prepaid balances are read for the estate
-in one grouped query instead of a 20,000-id ``IN`` list.
+blocks rather than one ``write_row`` call each; the prepaid balances (units' and household
+accounts') are read for the estate in one grouped query instead of a 20,000-id ``IN`` list.
 """
 
 from __future__ import annotations
@@ -337,14 +337,24 @@ def _metered_usage(estate, items: dict, periods: dict) -> dict[tuple[int, int], 
 
 
 def _apply_prepaid_to_new(estate, new: list[NewBill], items: dict, *, actor: str) -> Decimal:
-    """Settle the run's new bills from prepaid balances, for items the balance may pay."""
+    """Settle the run's new bills from prepaid balances, for items the balance may pay: a
+    unit's bills from the unit's balance, a household account's from the account's. The
+    balances of both come from one grouped query for the estate."""
     payable = {item.pk for item in items.values() if item.payable_from_prepaid}
     if not payable:
         return ZERO
-    balances = prepaid_balances_in_estate(estate)
-    if not balances:
+    units, accounts = prepaid_balances_in_estate(estate)
+    if not units and not accounts:
         return ZERO
-    wanted = [b.id for b in new if b.unit_id in balances and b.item.pk in payable]
+    wanted = [
+        b.id
+        for b in new
+        if b.item.pk in payable
+        and (
+            (b.unit_id is not None and b.unit_id in units)
+            or (b.account_id is not None and b.account_id in accounts)
+        )
+    ]
     if not wanted:
         return ZERO
     return apply_prepaid(list(Bill.objects.filter(pk__in=wanted)), actor=actor)

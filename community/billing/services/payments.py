@@ -31,7 +31,7 @@ from ..models import (
 from ..transitions import PaymentAction, PaymentStatus, next_status
 from . import gateways
 from ._common import ZERO, actor_label, money, refresh_bill_status, take_numbers
-from .ledger import bill_add_paid, lock_units, prepaid_balances
+from .ledger import bill_add_paid, lock_payer, lock_payers, payer_balance
 
 logger = logging.getLogger(__name__)
 
@@ -67,11 +67,14 @@ def payment_create(
     by,
     amount: Decimal | None = None,
     payer_unit=None,
+    payer_account=None,
     note: str = "",
     client: dict | None = None,
 ) -> Payment:
     """Start a payment for the amount due of ``bills`` (or ``amount``: less is a partial payment,
-    more goes to the payer unit's prepaid balance; no bills and a unit is a top-up).
+    settled oldest bill first; more goes to the payer's prepaid balance). The payer is the
+    bills' own: a unit, or a household account for an account's bills. No bills and a
+    ``payer_unit`` or ``payer_account`` is a top-up of that payer's balance.
 
     provider "wechatpay" | "alipay" | "demo" | "offline"; channel for WeChat "jsapi" | "h5" |
     "native" (QR code), for Alipay "native" | "h5"; ``client`` carries what the provider needs
@@ -102,20 +105,27 @@ def payment_create(
         if len(locked) != len({b.pk for b in bills}):
             raise ServiceError({"bills": [_("Unknown bill.")]}, code="bad_bill")
         estates = {b.estate_id for b in locked}
-        units = {b.payer_unit_id for b in locked}
+        # A payer is (unit, account): a unit's bills, an account's bills, or a walk-in's (None, None).
+        payers = {(b.payer_unit_id, b.payer_account_id) for b in locked}
         if len(estates) > 1:
             raise ServiceError(
                 {"bills": [_("Pay the bills of one estate at a time.")]}, code="several_estates"
             )
+        if payer_unit is not None and payer_account is not None:
+            raise ServiceError(_("A payment has one payer: a unit or a household account."), code="one_payer")
         if payer_unit is not None:
-            units.add(payer_unit.pk)
-        if len(units) > 1:
+            payers.add((payer_unit.pk, None))
+        if payer_account is not None:
+            payers.add((None, payer_account.pk))
+        if len(payers) > 1:
             raise ServiceError({"bills": [_("Pay the bills of one payer at a time.")]}, code="several_payers")
-        unit_id = next(iter(units)) if units else None
+        unit_id, account_id = next(iter(payers)) if payers else (None, None)
         if locked:
             estate_id = locked[0].estate_id
         elif payer_unit is not None:
             estate_id = payer_unit.building.estate_id
+        elif payer_account is not None:
+            estate_id = payer_account.estate_id
         else:
             raise ServiceError(
                 {"bills": [_("Choose the bills to pay, or the unit to top up.")]}, code="nothing_to_pay"
@@ -129,7 +139,7 @@ def payment_create(
         amount = due if amount is None else money(amount)
         if amount <= 0:
             raise ServiceError({"amount": [_("Nothing is due on these bills.")]}, code="nothing_due")
-        if amount > due and unit_id is None:
+        if amount > due and unit_id is None and account_id is None:
             raise ServiceError(
                 {"amount": [_("A payer without a unit cannot pay more than is due.")]}, code="overpay_walk_in"
             )
@@ -145,6 +155,7 @@ def payment_create(
             channel=channel,
             merchant=merchant,
             payer_unit_id=unit_id,
+            payer_account_id=account_id,
             amount=amount,
             created_by=actor,
             note=note,
@@ -168,9 +179,59 @@ def payment_create(
     return locked_payment
 
 
-def prepaid_top_up(*, unit, amount: Decimal, provider: str, channel: str = "", by) -> Payment:
-    """Money into a unit's prepaid balance (预存): a payment with no bills."""
-    return payment_create(bills=[], provider=provider, channel=channel, amount=amount, payer_unit=unit, by=by)
+def prepaid_top_up(
+    *, unit=None, account=None, amount: Decimal, provider: str, channel: str = "", by
+) -> Payment:
+    """Money into a payer's prepaid balance (预存), a unit's or a household account's (exactly
+    one): a payment with no bills. Who may top up which payer is the caller's check (the portal
+    and the API offer a resident only their own units and their households' accounts)."""
+    if (unit is None) == (account is None):
+        raise ServiceError(_("Top up a unit or a household account."), code="one_payer")
+    return payment_create(
+        bills=[],
+        provider=provider,
+        channel=channel,
+        amount=amount,
+        payer_unit=unit,
+        payer_account=account,
+        by=by,
+    )
+
+
+def prepaid_transfer(*, unit, account, amount: Decimal, reason: str, by) -> tuple[PrepaidEntry, PrepaidEntry]:
+    """Move part of a unit's prepaid balance to the household account the unit is in: staff
+    only, with a reason, as two entries (out of the unit, into the account) in one transaction.
+
+    Why explicit: a unit that joins an account keeps its balance. That money was paid for the
+    unit (perhaps by an earlier owner or tenant, perhaps for charges the account does not
+    carry), still pays the unit's own bills, and is refunded against the payment that made it.
+    Moving it silently would move money between payers; staff move it when the payer asks.
+    """
+    actor = actor_label(by)
+    amount = money(amount)
+    reason = text_within("reason", (reason or "").strip(), 200)
+    if not reason:
+        raise ServiceError({"reason": [_("Give the reason for the transfer.")]}, code="no_reason")
+    if amount <= 0:
+        raise ServiceError({"amount": [_("Transfer an amount above zero.")]}, code="bad_amount")
+    if isinstance(by, str) or not (getattr(by, "is_superuser", False) or _is_staff_of(by, account.estate_id)):
+        raise NotAllowed(_("Only the estate's staff move prepaid balances."), code="staff_only")
+    from ..models import HouseholdAccountUnit
+
+    if not HouseholdAccountUnit.objects.filter(account=account, unit=unit).exists():
+        raise ServiceError({"unit": [_("The unit is not in this household account.")]}, code="not_a_member")
+    with transaction.atomic():
+        lock_payers(unit_ids=[unit.pk], account_ids=[account.pk])
+        balance = payer_balance(unit_id=unit.pk)
+        if amount > balance:
+            raise ServiceError(
+                {"amount": [_("The unit's prepaid balance is %(balance)s.") % {"balance": balance}]},
+                code="too_much",
+            )
+        common = {"estate_id": account.estate_id, "kind": PrepaidKind.TRANSFER, "reason": reason}
+        out = PrepaidEntry.objects.create(unit=unit, amount=-amount, created_by=actor, **common)
+        into = PrepaidEntry.objects.create(account=account, amount=amount, created_by=actor, **common)
+        return out, into
 
 
 # --- settling: the one place money lands -----------------------------------------------------
@@ -191,14 +252,17 @@ def settle(payment: Payment, *, transaction_id: str, by: str) -> None:
     for bill, amt in allocations:
         bill_add_paid(bill, amt)
     if left > 0:
-        if payment.payer_unit_id is None:
+        if payment.payer_unit_id is None and payment.payer_account_id is None:
             # A walk-in payer paid a bill someone else settled meanwhile: staff refund it.
             payment.note = (payment.note + " unallocated:" + str(left))[:200]
             payment.save(update_fields=["note"])
         else:
-            lock_units([payment.payer_unit_id])
+            # The rest goes to the payer's own balance: the unit's, or the household account's.
+            payer = _payer_of(payment)
+            lock_payer(**payer)
             PrepaidEntry.objects.create(
-                unit_id=payment.payer_unit_id,
+                estate_id=payment.estate_id,
+                **payer,
                 amount=left,
                 payment=payment,
                 created_by=by,
@@ -206,6 +270,13 @@ def settle(payment: Payment, *, transaction_id: str, by: str) -> None:
             )
     number = take_numbers(estate_id=payment.estate_id, kind="receipt")
     Receipt.objects.create(estate_id=payment.estate_id, number=number, payment=payment)
+
+
+def _payer_of(payment: Payment) -> dict[str, int]:
+    """The payer whose balance the payment's money beyond its bills is in, as entry fields."""
+    if payment.payer_unit_id:
+        return {"unit_id": payment.payer_unit_id}
+    return {"account_id": payment.payer_account_id}
 
 
 # --- closing and refunds ------------------------------------------------------
@@ -244,14 +315,15 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, by) -> Ref
         action = PaymentAction.REFUND_ALL if amount == left else PaymentAction.REFUND_PART
         locked.status = next_status(locked.status, action)
         to_undo = amount
-        if locked.payer_unit_id:
-            lock_units([locked.payer_unit_id])
+        if locked.payer_unit_id or locked.payer_account_id:
+            payer = _payer_of(locked)
+            lock_payer(**payer)
             put_in = sum((e.amount for e in locked.prepaid_entries.all()), ZERO)
-            balance = prepaid_balances([locked.payer_unit_id]).get(locked.payer_unit_id, ZERO)
-            from_prepaid = min(put_in, balance, to_undo)
+            from_prepaid = min(put_in, payer_balance(**payer), to_undo)
             if from_prepaid > 0:
                 PrepaidEntry.objects.create(
-                    unit_id=locked.payer_unit_id,
+                    estate_id=locked.estate_id,
+                    **payer,
                     kind=PrepaidKind.REFUND,
                     amount=-from_prepaid,
                     payment=locked,

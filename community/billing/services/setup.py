@@ -109,7 +109,13 @@ def tariff_create(*, item: ChargeItem, unit_price: Decimal, effective_from: dt.d
 
 
 def household_account_create(*, estate, name: str, units, by) -> HouseholdAccount:
-    """A household account paying for ``units`` together; a unit is in at most one account."""
+    """A household account paying for ``units`` together; a unit is in at most one account.
+
+    The account starts with a balance of zero: each unit keeps its own prepaid balance, which
+    still pays that unit's own bills. The money was paid for the unit (perhaps by an earlier
+    owner or tenant) and moving it silently would move money between payers; staff move it,
+    when asked, with ``prepaid_transfer`` (audited, with a reason).
+    """
     actor = actor_label(by)
     name, units = (name or "").strip(), list(units)
     if not name:

@@ -65,6 +65,8 @@ class UnitAdmin(OccupancyInlinesMixin, ScopedImportExportAdmin):
         "floor",
         "number",
         "exclusive_area",
+        # Billing charges items on the built-up-area basis by it (a unit without one is not billed).
+        "built_up_area",
         "area_source",
         "usage",
         "developer_owned",
