@@ -20,7 +20,7 @@ from .services.reads import plate_read_record
 
 def replay_vzenith(*, device, inbound: Inbound) -> Outcome:
     try:
-        read = vzenith.parse(inbound.body)
+        read = vzenith.parse(inbound.body, inbound.content_type)
     except vzenith.BadMessage as exc:
         return Outcome(400, str(exc), errors=[str(exc)])
     if read is None:
