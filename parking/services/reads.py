@@ -4,8 +4,12 @@
 read at two of our endpoints is stored and acted on once), decides (``decide``: the rules),
 opens or closes the session, and commits — all before the endpoint answers the camera.
 
-The read is inserted first, with no look-up before it: the unique key is the duplicate check,
-and a second copy racing the first waits on it and is then answered as a resend.
+Four statements (tests/parking/test_read_cost.py): ``_claim`` takes the plate's lock, the read's
+id and looks for an earlier copy; one statement for the facts; the stay's write; and the read's
+INSERT with its decision, last. The unique key stays the duplicate check: a second copy racing
+the first (not yet committed when it looked) fails on it, its whole transaction rolls back, and
+it is answered as a resend. The hot statements are compiled once and prepared
+(``parking.prepared``).
 """
 
 from __future__ import annotations
