@@ -12,9 +12,11 @@ database's (0.5–0.8 ms of planning against 0.1–0.2 ms of execution). So:
   ``pre_save``/``get_db_prep_save`` (what ``Model.save`` does, without compiling a query each
   time). They send no ``pre_save``/``post_save`` signals: they are for the read path's own
   rows (plate reads and stays), which nothing listens to.
-* On PostgreSQL these statements run as server-side prepared statements (planned once per
-  connection; connections live ``CONN_MAX_AGE``), through Django's cursor wrapper so they are
-  logged and counted like any other query (tests/parking/test_read_cost.py counts them).
+* On PostgreSQL with persistent connections (``CONN_MAX_AGE`` not 0) these statements run as
+  server-side prepared statements (planned once per connection), through Django's cursor
+  wrapper so they are logged and counted like any other query (tests/parking/test_read_cost.py
+  counts them). With ``CONN_MAX_AGE=0`` (behind PgBouncer) they are not prepared: see
+  ``preparing``.
 """
 
 from __future__ import annotations
@@ -45,11 +47,24 @@ if psycopg is not None:
             return super().execute(query, params, prepare=True, binary=binary)
 
 
+def preparing(connection) -> bool:
+    """Prepared statements only on a connection that outlives the request. With
+    ``CONN_MAX_AGE=0`` (the set-up behind PgBouncer's transaction pooling, docs/operations.md) a
+    statement would be prepared for one request only, and a pooled server connection may already
+    hold a statement of the same name prepared for another client: an error, not a saving."""
+    return (
+        connection.vendor == "postgresql"
+        and psycopg is not None
+        and connection.settings_dict.get("CONN_MAX_AGE") != 0
+    )
+
+
 def cursor(using: str = DEFAULT_DB_ALIAS):
-    """A cursor for the hot path's fixed statements: prepared on PostgreSQL, the ordinary one
-    elsewhere; always wrapped by Django (error translation, query logging)."""
+    """A cursor for the hot path's fixed statements: prepared on PostgreSQL with persistent
+    connections, the ordinary one elsewhere; always wrapped by Django (error translation, query
+    logging)."""
     connection = connections[using]
-    if connection.vendor != "postgresql" or psycopg is None:
+    if not preparing(connection):
         return connection.cursor()
     if not connection.in_atomic_block:  # else its BEGIN checked and opened the connection
         connection.close_if_health_check_failed()

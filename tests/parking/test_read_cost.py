@@ -108,3 +108,26 @@ def test_a_lot_near_full_counts_every_time(lanes, vz, lot):
     assert answer["Response_AlarmInfoPlate"]["info"] == "ok"
     _s, answer = vz(alarm("湘A00003"))  # near full: counted again, not taken from the last count
     assert answer["Response_AlarmInfoPlate"]["info"] == "no"
+
+
+def test_statements_are_prepared_only_on_persistent_connections(lanes, vz):
+    """Behind PgBouncer's transaction pooling (CONN_MAX_AGE=0) a prepared statement would meet a
+    server connection that already holds one of the same name: the read path must not prepare."""
+    from django.db import connections
+
+    from parking import prepared
+    from parking.prepared import preparing
+
+    connection = connections["default"]
+    original = connection.settings_dict.get("CONN_MAX_AGE")
+    try:
+        connection.settings_dict["CONN_MAX_AGE"] = 0
+        assert not preparing(connection)
+        with prepared.cursor() as cursor:
+            assert type(cursor.cursor).__name__ != "_PreparingCursor"
+        status, answer = vz(alarm("湘A00007"))
+        assert status == 200 and response_of(answer)["info"] == "ok"
+        connection.settings_dict["CONN_MAX_AGE"] = 60
+        assert preparing(connection) == (connection.vendor == "postgresql")
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = original
