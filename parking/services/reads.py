@@ -49,7 +49,6 @@ ZERO = Decimal("0.00")
 # a wrong clock (as access.services.FUTURE_TOLERANCE for gates). Its time is kept and flagged,
 # never rewritten, and never used for a live decision: those go by the server's time.
 CLOCK_SKEW_TOLERANCE = dt.timedelta(minutes=2)
-_DECISION_FIELDS = ["opened", "reason", "amount_due", "needs_staff", "session"]
 
 __all__ = ["current_fee_rule", "lane_for", "lot_occupancy", "occupancy_publish", "plate_read_record"]
 
