@@ -115,7 +115,7 @@ def gate_passages_relay_all(*, by, max_batches: int = 100) -> int:
 
 
 # Whether an estate grants car passages, per process: the plate read is the barrier's hot path
-# (five statements, asserted by parking's read-cost test) and grants change rarely. A grant
+# (four statements, asserted by parking's read-cost test) and grants change rarely. A grant
 # saved or deleted in this process clears it at once (receivers in ExchangeConfig.ready());
 # other processes see a change within GRANT_CACHE_SECONDS. Delivery itself re-reads the grants,
 # so a revoked destination never receives what a stale "granted" queued.

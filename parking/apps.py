@@ -44,7 +44,7 @@ class ParkingConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from access.models import Protocol, VisitorPass
-        from access.protocols import register_adapter
+        from access.protocols import ADAPTERS, register_adapter
         from community.billing.signals import bill_paid
         from community.consumers import register_group
 
@@ -53,7 +53,7 @@ class ParkingConfig(AppConfig):
             setup_cache,
             tasks,  # noqa: F401 - registers the tasks in every process (services send them by name)
         )
-        from .replay import replay_vzenith
+        from .replay import hikvision_replay_adapter, replay_vzenith
         from .services.allowlist import on_visitor_pass_saved
 
         register_group("estate.", authorise_parking_group)
@@ -66,5 +66,8 @@ class ParkingConfig(AppConfig):
                     dispatch_uid=f"parking.setup_cache.{model._meta.label}.{signal is post_save}",
                 )
         register_adapter(Protocol.VZENITH, replay_vzenith)
+        # Kept ANPR notifications replay through the ANPR parser, not the face terminals'.
+        if getattr(ADAPTERS.get(Protocol.HIKVISION), "__name__", "") != "replay_hikvision":
+            register_adapter(Protocol.HIKVISION, hikvision_replay_adapter(ADAPTERS[Protocol.HIKVISION]))
         # A visitor's plate goes onto the cameras' own lists (Hikvision) when the pass is saved.
         post_save.connect(on_visitor_pass_saved, sender=VisitorPass, dispatch_uid="parking.allowlist.pass")

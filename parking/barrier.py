@@ -7,8 +7,12 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 
+# The ISAPI schema's namespace and version, as the Vehicle Access Control spec's BarrierGate
+# (ctrlMode open / close / lock / unlock) is written in the examples we found.
 BARRIER_OPEN_XML = (
-    b'<?xml version="1.0" encoding="UTF-8"?><BarrierGate><ctrlMode>open</ctrlMode></BarrierGate>'
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<BarrierGate xmlns="http://www.isapi.org/ver20/XMLSchema" version="2.0">'
+    b"<ctrlMode>open</ctrlMode></BarrierGate>"
 )
 TIMEOUT_SECONDS = 3
 

@@ -64,7 +64,7 @@ def vzenith_alarm(request, token: str):
     if refusal:
         return refusal
     try:
-        read = vzenith.parse(request.body)
+        read = vzenith.parse(request.body, request.META.get("CONTENT_TYPE", ""))
     except vzenith.BadMessage as exc:
         # Kept byte for byte for a replay once understood; no retransfer_stop: not stored as a read.
         kept = _keep_raw(device, Protocol.VZENITH, _inbound(request, token), str(exc))
@@ -72,9 +72,10 @@ def vzenith_alarm(request, token: str):
     try:
         if read is None:
             access_services.device_seen(device=device)
-            # Staff opened this lane from the platform: the heartbeat's answer lifts the barrier.
+            # Staff opened this lane from the platform: the answer to the camera's next comet
+            # poll lifts the barrier (an ordinary heartbeat's answer is ignored by the camera).
             opening = barrier_request_take(device=device)
-            return JsonResponse({"Response_Heartbeat": {"info": "opendoor" if opening else "ok"}})
+            return JsonResponse(vzenith.heartbeat_answer(open_barrier=opening))
         decision = plate_read_record(device=device, read=read)
         access_services.device_seen(device=device)
     except (OperationalError, InterfaceError):

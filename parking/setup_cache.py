@@ -65,6 +65,12 @@ def current_fee_rule(lot: Lot, at: dt.datetime) -> FeeRule | None:
     return next((rule for rule in fee_rules_of(lot) if rule.effective_from <= at), None)
 
 
+def fee_rule_of(lot: Lot, rule_id: int) -> FeeRule:
+    """A version of the lot's tariff by id (a stay keeps the one it started under)."""
+    rule = next((rule for rule in fee_rules_of(lot) if rule.pk == rule_id), None)
+    return rule if rule is not None else FeeRule.objects.get(pk=rule_id)
+
+
 CLEARED_BY = (Lane, Lot, FeeRule, Device)
 
 

@@ -42,9 +42,31 @@ def _first(*values):
     return None
 
 
-def parse(body: bytes) -> PlateRead | None:
+# The vendor's HTTP push protocol (2.5 设备注册): the ordinary heartbeat and the comet poll are
+# multipart/form-data with the camera's device_name, ipaddr, port, serialno, channel_num … fields.
+_HEARTBEAT_FIELDS = (b'name="serialno"', b'name="device_name"')
+
+
+def is_heartbeat(body: bytes, content_type: str = "") -> bool:
+    """A heartbeat or comet poll (multipart form, as documented), or a JSON ``{"heartbeat": …}``
+    as some firmware sends it."""
+    if content_type.lower().startswith("multipart/form-data") or body[:2] == b"--":
+        return any(field in body[:4096] for field in _HEARTBEAT_FIELDS)
+    return False
+
+
+def heartbeat_answer(*, open_barrier: bool) -> dict:
+    """The answer to a heartbeat. An ordinary heartbeat's answer is ignored by the camera; a
+    comet poll's is acted on like a plate read's: ``info: "ok"`` fires the barrier relay (the
+    vendor's protocol, 2.6.1 控制IO开闸)."""
+    return {"Response_AlarmInfoPlate": {"info": "ok" if open_barrier else "no"}}
+
+
+def parse(body: bytes, content_type: str = "") -> PlateRead | None:
     """The read in an AlarmInfoPlate body; None for a heartbeat; ``BadMessage`` says why a body
     is refused."""
+    if is_heartbeat(body, content_type):
+        return None
     try:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Replace, Upper
 
@@ -33,12 +35,14 @@ from access.models import VisitorPass
 from access.services import visitor_pass_enter
 
 from .. import decisions as d
+from .. import prepared
 from ..common import note
 from ..decisions import Decision
 from ..fees import fee_due
 from ..models import LaneDirection, Lot, Permit, PlateEvent, Session, SessionKind, Space, Vehicle
 from ..payments import session_charge
-from ..setup_cache import cached_occupancy, current_fee_rule, occupancy_counted
+from ..prepared import Prepared
+from ..setup_cache import cached_occupancy, current_fee_rule, fee_rule_of, occupancy_counted
 from ..transitions import LIVE_STATUSES, Action, Role, Status, next_status
 
 ZERO = Decimal("0.00")
@@ -71,30 +75,29 @@ def _count(queryset):
     )
 
 
-def _visitor_passes(lot: Lot, plate: str, at: dt.datetime):
+def _visitor_passes(estate_id: int, plate: str, at: dt.datetime):
     # access keeps the plate as the resident typed it (upper-cased): compare without the
     # spaces and dots people type, among the estate's passes (few are valid at one time).
     typed = Upper(Replace(Replace(F("plate"), Value(" "), Value("")), Value("·"), Value("")))
-    passes = VisitorPass.objects.filter(estate_id=lot.estate_id, entries_used__lt=F("max_entries"))
+    passes = VisitorPass.objects.filter(estate_id=estate_id, entries_used__lt=F("max_entries"))
     return _valid_at(passes.exclude(plate="").alias(typed=typed).filter(typed=plate), at)
 
 
-def _entry_facts(lot: Lot, plate: str, at: dt.datetime) -> dict:
-    live = Session.objects.filter(lot_id=lot.pk, status__in=_LIVE)
-    vehicle = Vehicle.objects.filter(estate_id=lot.estate_id, plate=plate, approved=True)
+def _facts_query(*, counted: bool, lot_id: int, estate_id: int, plate: str, at: dt.datetime):
+    live = Session.objects.filter(lot_id=lot_id, status__in=_LIVE)
+    vehicle = Vehicle.objects.filter(estate_id=estate_id, plate=plate, approved=True)
     # A permit for an inner lot (厂中厂) also lets the car through the outer lot's barriers.
     permits = _valid_at(
-        Permit.objects.filter(Q(lot_id=lot.pk) | Q(lot__parent_id=lot.pk), vehicle_id=OuterRef("vehicle_id")),
+        Permit.objects.filter(Q(lot_id=lot_id) | Q(lot__parent_id=lot_id), vehicle_id=OuterRef("vehicle_id")),
         at,
     )
-    recent = cached_occupancy(lot)
     counts = (
         {"inside": _count(live), "temporary_inside": _count(live.filter(kind=SessionKind.TEMPORARY))}
-        if recent is None
+        if counted
         else {}
     )
-    facts = (
-        Lot.objects.filter(pk=lot.pk)
+    return (
+        Lot.objects.filter(pk=lot_id)
         .annotate(
             live_id=Subquery(live.filter(plate=plate).order_by().values("pk")[:1]),
             vehicle_id=Subquery(vehicle.order_by().values("pk")[:1]),
@@ -102,12 +105,25 @@ def _entry_facts(lot: Lot, plate: str, at: dt.datetime) -> dict:
         )
         .annotate(
             permit_id=Subquery(permits.order_by("-valid_until").values("pk")[:1]),
-            pass_id=Subquery(_visitor_passes(lot, plate, at).order_by("-valid_until").values("pk")[:1]),
+            pass_id=Subquery(_visitor_passes(estate_id, plate, at).order_by("-valid_until").values("pk")[:1]),
             **counts,
         )
         .values("live_id", "vehicle_id", "space_id", "permit_id", "pass_id", *counts)
-        .get()
     )
+
+
+# Compiled once per process (parking.prepared): the same statement on every entry read.
+_SLOTS = {"lot_id": int, "estate_id": int, "plate": str, "at": dt.datetime}
+_FACTS = Prepared(partial(_facts_query, counted=False), **_SLOTS)
+_FACTS_COUNTED = Prepared(partial(_facts_query, counted=True), **_SLOTS)
+
+
+def _entry_facts(lot: Lot, plate: str, at: dt.datetime) -> dict:
+    recent = cached_occupancy(lot)
+    query = _FACTS_COUNTED if recent is None else _FACTS
+    facts = query.fetch(lot_id=lot.pk, estate_id=lot.estate_id, plate=plate, at=at)
+    if facts is None:
+        raise Lot.DoesNotExist(f"lot {lot.pk}")
     if recent is None:
         occupancy_counted(lot, facts["inside"], facts["temporary_inside"])
         facts["counted"] = True
@@ -185,7 +201,18 @@ def pass_use(session: Session, *, by) -> bool:
 # --- entry ----------------------------------------------------------------------------------------
 
 
-def _open_session(*, lot: Lot, event: PlateEvent, reason: str, fields: dict, at: dt.datetime, actor: str, by):
+def _open_session(
+    *,
+    lot: Lot,
+    event: PlateEvent,
+    reason: str,
+    fields: dict,
+    at: dt.datetime,
+    actor: str,
+    by,
+    then: tuple[str, dt.datetime] | None = None,
+):
+    """Insert the stay (``then``: a second decision noted with it, in the same statement)."""
     fields = dict(fields)
     permit_id = fields.pop("permit_id", None)
     session = Session(
@@ -203,7 +230,9 @@ def _open_session(*, lot: Lot, event: PlateEvent, reason: str, fields: dict, at:
         session.fee_rule = current_fee_rule(lot, at)
         reason = d.TEMPORARY
     note(session, reason, actor, at=at, permit=permit_id, visitor_pass=fields.get("visitor_pass_id"))
-    session.save(force_insert=True)
+    if then is not None:
+        note(session, then[0], actor, at=then[1])
+    prepared.insert(session)
     return session, reason
 
 
@@ -214,11 +243,7 @@ def _entry(
     # Only an exact count goes to the live screen (it keeps the last one meanwhile).
     inside = facts["inside"] if facts["counted"] else None
     if facts["live_id"] is not None:
-        live = (
-            Session.objects.select_for_update(of=("self",))
-            .select_related("fee_rule")
-            .get(pk=facts["live_id"])
-        )
+        live = _locked_stay(lot, facts["live_id"])
         if offline:
             return Decision(False, d.OFFLINE_HISTORY, session=live, offline=True)
         # A second entry without an exit: the exit read was missed (or a plate is cloned).
@@ -236,11 +261,17 @@ def _entry(
     if reason not in d.OPENING:
         return Decision(False, d.OFFLINE_HISTORY if offline else reason, offline=offline, inside=inside)
     session, reason = _open_session(
-        lot=lot, event=event, reason=reason, fields=fields, at=at, actor=actor, by=by
+        lot=lot,
+        event=event,
+        reason=reason,
+        fields=fields,
+        at=at,
+        actor=actor,
+        by=by,
+        then=(d.REENTRY_CLOSED_PREVIOUS if closed_previous else d.OFFLINE_HISTORY, now)
+        if closed_previous or offline
+        else None,
     )
-    if closed_previous or offline:
-        note(session, d.REENTRY_CLOSED_PREVIOUS if closed_previous else d.OFFLINE_HISTORY, actor, at=now)
-        session.save(update_fields=["reasons"])
     if offline:
         return Decision(False, d.OFFLINE_HISTORY, session=session, offline=True, inside=_plus(inside, 1))
     return Decision(True, reason, session=session, inside=_plus(inside, 1))
@@ -280,23 +311,63 @@ def _close(
     if event is not None:
         session.exit_event = event
     note(session, reason, actor, at=at)
-    session.save()
+    prepared.update(session)
 
 
 # --- exit -----------------------------------------------------------------------------------------
 
 
+_SESSION_COLUMNS = [f.attname for f in Session._meta.concrete_fields]
+
+
+def _live_query(*, counted: bool, lot_id: int, plate: str):
+    stays = Session.objects.select_for_update(of=("self",)).filter(
+        lot_id=lot_id, plate=plate, status__in=_LIVE
+    )
+    inside = (
+        _count(Session.objects.filter(lot_id=lot_id, status__in=_LIVE))
+        if counted
+        else Value(None, output_field=IntegerField())
+    )
+    return stays.order_by().annotate(lot_inside=inside).values(*_SESSION_COLUMNS, "lot_inside")[:1]
+
+
+_LIVE_STAY = Prepared(partial(_live_query, counted=False), lot_id=int, plate=str)
+_LIVE_STAY_COUNTED = Prepared(partial(_live_query, counted=True), lot_id=int, plate=str)
+
+
+def _stay_query(*, stay_id: int):
+    return Session.objects.select_for_update(of=("self",)).filter(pk=stay_id).values(*_SESSION_COLUMNS)
+
+
+_STAY = Prepared(_stay_query, stay_id=int)
+
+
+def _session_from(lot: Lot, row: dict) -> Session:
+    live = Session.from_db(DEFAULT_DB_ALIAS, _SESSION_COLUMNS, [row[name] for name in _SESSION_COLUMNS])
+    if live.fee_rule_id is not None:
+        # Fee rules are versioned and kept as published: the lot's cached versions hold it.
+        live.fee_rule = fee_rule_of(lot, live.fee_rule_id)
+    return live
+
+
+def _locked_stay(lot: Lot, stay_id: int) -> Session:
+    row = _STAY.fetch(stay_id=stay_id)
+    if row is None:
+        raise Session.DoesNotExist(f"stay {stay_id}")
+    return _session_from(lot, row)
+
+
 def _live_for_exit(lot: Lot, plate: str) -> Session | None:
     """The plate's live stay, locked (payments write it too), with the cars inside the lot when
     the recent count is too old for the live screen (``lot_inside``, else None)."""
-    stays = (
-        Session.objects.select_for_update(of=("self",))
-        .select_related("fee_rule")
-        .filter(lot_id=lot.pk, plate=plate, status__in=_LIVE)
-    )
-    if cached_occupancy(lot) is not None:
-        return stays.annotate(lot_inside=Value(None, output_field=IntegerField())).first()
-    return stays.annotate(lot_inside=_count(Session.objects.filter(lot_id=lot.pk, status__in=_LIVE))).first()
+    query = _LIVE_STAY if cached_occupancy(lot) is not None else _LIVE_STAY_COUNTED
+    row = query.fetch(lot_id=lot.pk, plate=plate)
+    if row is None:
+        return None
+    live = _session_from(lot, row)
+    live.lot_inside = row["lot_inside"]
+    return live
 
 
 def _exit(*, event: PlateEvent, lot: Lot, live: Session | None, actor: str, now: dt.datetime, by) -> Decision:
@@ -323,27 +394,38 @@ def _exit(*, event: PlateEvent, lot: Lot, live: Session | None, actor: str, now:
     live.fee = max(fee, live.fee)
     live.status = next_status(live.status, Action.BILL, {Role.DEVICE})
     note(live, reason, actor, at=now, amount=live.amount_owed)
-    live.save()
+    prepared.update(live)
     session_charge(session=live, by=by)
     return Decision(False, reason, amount_due=live.amount_owed, session=live, inside=live.lot_inside)
+
+
+_VEHICLE = Prepared(
+    lambda *, estate_id, plate: (
+        Vehicle.objects.filter(estate_id=estate_id, plate=plate, approved=True)
+        .order_by("id")
+        .values("id")[:1]
+    ),
+    estate_id=int,
+    plate=str,
+)
 
 
 def _exit_without_entry(*, event: PlateEvent, lot: Lot, actor: str, now: dt.datetime) -> Decision:
     if lot.reconcile_rule == "staff":
         return Decision(False, d.NO_ENTRY_ASK_STAFF, needs_staff=True)
-    vehicle = Vehicle.objects.filter(estate_id=lot.estate_id, plate=event.plate, approved=True).first()
+    vehicle_id = (_VEHICLE.fetch(estate_id=lot.estate_id, plate=event.plate) or {}).get("id")
     session = Session(
         estate_id=lot.estate_id,
         lot=lot,
         plate=event.plate,
-        kind=SessionKind.TEMPORARY if vehicle is None else SessionKind.SPACE,
-        vehicle=vehicle,
+        kind=SessionKind.TEMPORARY if vehicle_id is None else SessionKind.SPACE,
+        vehicle_id=vehicle_id,
         exit_event=event,
         exited_at=now,
         status=next_status(Status.OPEN, Action.EXIT, {Role.DEVICE}),
     )
     note(session, d.NO_ENTRY_RECORD, actor, at=now)
-    session.save(force_insert=True)
+    prepared.insert(session)
     return Decision(True, d.NO_ENTRY_RECORD, session=session)
 
 

@@ -4,8 +4,12 @@
 read at two of our endpoints is stored and acted on once), decides (``decide``: the rules),
 opens or closes the session, and commits — all before the endpoint answers the camera.
 
-The read is inserted first, with no look-up before it: the unique key is the duplicate check,
-and a second copy racing the first waits on it and is then answered as a resend.
+Four statements (tests/parking/test_read_cost.py): ``_claim`` takes the plate's lock, the read's
+id and looks for an earlier copy; one statement for the facts; the stay's write; and the read's
+INSERT with its decision, last. The unique key stays the duplicate check: a second copy racing
+the first (not yet committed when it looked) fails on it, its whole transaction rolls back, and
+it is answered as a resend. The hot statements are compiled once and prepared
+(``parking.prepared``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import logging
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,7 +27,8 @@ from access.models import Device
 from community.realtime import publish_on_commit
 
 from .. import decisions as d
-from ..common import actor_label, barrier_open_on_commit, lock_plate, parking_group
+from .. import prepared
+from ..common import actor_label, barrier_open_on_commit, parking_group
 from ..decisions import Decision
 from ..models import Lane, Lot, PlateEvent, Session
 from ..plates import NO_PLATE, normalise_plate
@@ -88,19 +93,29 @@ def plate_read_record(*, device: Device, read: PlateRead, by=None) -> Decision:
         )
     try:
         with transaction.atomic():
-            event.save(force_insert=True)
+            claimed = lane is not None and event.plate not in ("", NO_PLATE)
+            if claimed:
+                # The plate's lock, the read's id and any earlier copy of it, in one statement.
+                event.pk, first_id = _claim(lane.lot_id, event)
+                if first_id is not None:
+                    raise _Resent(first_id)
             decision = _decide(event=event, lane=lane, read=read, now=now, actor=actor, by=by)
             event.opened = decision.opened
             event.reason = decision.reason
             event.amount_due = decision.amount_due
             event.needs_staff = decision.needs_staff
             event.session = decision.session
-            event.save(update_fields=["opened", "reason", "amount_due", "needs_staff", "session"])
+            # Stored with its decision in one INSERT, before the camera gets an answer; its
+            # unique key stops a second copy racing this one, whose whole transaction (the
+            # stay it would have opened or closed too) then rolls back.
+            prepared.insert(event, with_pk=claimed)
             # Receivers (the exchange's car-passage records) write in this transaction.
             plate_read_stored.send(sender=PlateEvent, event=event, lane=lane, device=device)
             _publish(event, lane, decision.inside)
             if decision.opened and lane is not None and lane.barrier_url:
                 barrier_open_on_commit(lane.pk, event.pk, actor)
+    except _Resent as resent:
+        return _duplicate(PlateEvent.objects.get(pk=resent.first_id), read, now)
     except IntegrityError:
         # The same read stored a moment ago (a resend, or the same read at a second endpoint of
         # ours): its first copy holds the key. Anything else is a real error.
@@ -121,6 +136,41 @@ def plate_read_record(*, device: Device, read: PlateRead, by=None) -> Decision:
         )
     )
     return decision
+
+
+class _Resent(Exception):
+    """An earlier copy of this read is stored: nothing is decided or written again."""
+
+    def __init__(self, first_id: int) -> None:
+        self.first_id = first_id
+
+
+_CLAIM_SQL = {
+    # The advisory lock serialises every decision about one plate in one lot (common.lock_plate);
+    # the id is taken now so the stay written before the read can point at it (the foreign keys
+    # are checked at commit). The earlier copy is looked for in the snapshot taken before the
+    # lock was granted: one committed meanwhile is caught by the unique key at the INSERT.
+    "postgresql": (
+        "SELECT pg_advisory_xact_lock(%s, hashtext(%s)), nextval(pg_get_serial_sequence(%s, 'id')), "
+        "(SELECT id FROM {table} WHERE device_id = %s AND device_key = %s AND device_key <> '' LIMIT 1)"
+    ),
+    # SQLite holds its one write lock from BEGIN IMMEDIATE: no other writer can take the next id.
+    "sqlite": (
+        "SELECT %s, %s, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0) + 1, "
+        "(SELECT id FROM {table} WHERE device_id = %s AND device_key = %s AND device_key <> '' LIMIT 1)"
+    ),
+}
+
+
+def _claim(lot_id: int, event: PlateEvent) -> tuple[int, int | None]:
+    """(the read's new id, the id of a copy of it already stored or None), the plate locked."""
+    table = PlateEvent._meta.db_table
+    sql = _CLAIM_SQL[connection.vendor].format(table=connection.ops.quote_name(table))
+    params = [int(lot_id) % 2**31, event.plate, table, event.device_id, event.device_key]
+    with prepared.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[-2], row[-1]
 
 
 def clock_skewed(read: PlateRead, now: dt.datetime) -> bool:
@@ -152,7 +202,7 @@ def _decide(
         return Decision(False, d.NO_LANE, needs_staff=True)
     if event.plate == NO_PLATE or not event.plate:
         return Decision(False, d.NO_PLATE, needs_staff=not read.offline, offline=read.offline)
-    lock_plate(lane.lot_id, event.plate)
+    # The plate is locked already (``_claim``).
     return decide(event=event, lot=lane.lot, offline=read.offline, now=now, actor=actor, by=by)
 
 

@@ -188,3 +188,65 @@ def test_barrier_call_with_digest_auth_succeeds(hik_lane, camera_client, django_
     assert seen and seen[-1][0] == "/ISAPI/Parking/channels/1/barrierGate" and seen[-1][2]
     assert b"<ctrlMode>open</ctrlMode>" in seen[-1][1]
     assert GateAction.objects.get(kind="barrier_call").ok
+
+
+# --- replaying kept notifications (access's admin "replay") ---------------------------------------
+
+
+def _kept_anpr(device, xml: str):
+    from access.inbound import Inbound
+    from access.services import raw_message_keep
+
+    body, content_type = multipart(xml)
+    return raw_message_keep(
+        device=device,
+        protocol="hikvision",
+        inbound=Inbound("POST", "/isapi/<token>/anpr", "", content_type, body),
+        error="parser could not read it then",
+    )
+
+
+def test_a_kept_anpr_notification_replays_through_the_anpr_parser_once(hik_lane, manager_a):
+    from access.models import RawStatus
+    from access.replay import raw_message_replay
+
+    message = raw_message_replay(
+        message=_kept_anpr(hik_lane.device, anpr_xml("浙A54321", uuid="replay-1")), by=manager_a
+    )
+    assert message.status == RawStatus.PROCESSED, message.error
+    event = PlateEvent.objects.get(plate="浙A54321")
+    # History: the car passed long ago; its stay opens at the camera's time, no barrier lifts.
+    assert event.offline and not event.opened and event.device_key == "replay-1"
+    assert event.device_time.isoformat() == "2026-11-20T05:43:48+00:00"
+    assert Session.objects.get(plate="浙A54321").status == "open"
+    again = _kept_anpr(hik_lane.device, anpr_xml("浙A54321", uuid="replay-1"))
+    assert raw_message_replay(message=again, by=manager_a).status == RawStatus.PROCESSED
+    assert PlateEvent.objects.filter(plate="浙A54321").count() == 1
+
+
+def test_a_face_terminals_kept_event_still_replays_through_access(estate_a, manager_a):
+    from access.inbound import Inbound
+    from access.models import AccessEvent, RawStatus
+    from access.replay import raw_message_replay
+    from access.services import raw_message_keep
+    from tests.factories import DeviceFactory, GateFactory
+
+    terminal = DeviceFactory(
+        estate=estate_a,
+        gate=GateFactory(estate=estate_a, name="南门"),
+        protocol="hikvision",
+        token="hik-face-terminal-01",
+    )
+    body = (
+        b'{"eventType": "AccessControllerEvent", "dateTime": "2026-11-20T08:00:00+08:00", '
+        b'"AccessControllerEvent": {"majorEventType": 5, "subEventType": 1, "serialNo": 9, "cardNo": "123456"}}'
+    )
+    kept = raw_message_keep(
+        device=terminal,
+        protocol="hikvision",
+        inbound=Inbound("POST", "/isapi/<token>/events", "", "application/json", body),
+        error="then unknown",
+    )
+    assert raw_message_replay(message=kept, by=manager_a).status == RawStatus.PROCESSED
+    assert AccessEvent.objects.get().vendor_code == "5/1"
+    assert not PlateEvent.objects.exists()

@@ -1,8 +1,9 @@
-"""What one camera read costs in SQL: five statements, whatever the number of cars inside.
+"""What one camera read costs in SQL: four statements, whatever the number of cars inside.
 
-A decision is the hot path of the car park (issue #13's benchmark): the read's insert, the
-per-plate lock, one statement for every fact the rules need, the stay's insert or update, and
-the read's decision. The camera's lane and the lot's fee rules come from the process's cache.
+A decision is the hot path of the car park (issue #13's benchmark): the per-plate lock with the
+read's new id and the look-up of an earlier copy, one statement for every fact the rules need,
+the stay's insert or update, and the read's insert with its decision. The camera's lane and the
+lot's fee rules come from the process's cache.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from .conftest import EXIT_TOKEN, alarm, response_of
 
 pytestmark = pytest.mark.django_db
 
-# SQLite has no advisory lock (its write lock already serialises writers): one statement fewer.
-STATEMENTS_PER_READ = 5 if connection.vendor == "postgresql" else 4
+# SQLite has no advisory lock (its write lock already serialises writers), but the same first
+# statement takes the read's id and looks for an earlier copy.
+STATEMENTS_PER_READ = 4
 
 
 def _statements(vz, body, **kwargs) -> tuple[list[str], dict]:
@@ -31,7 +33,7 @@ def _statements(vz, body, **kwargs) -> tuple[list[str], dict]:
     return sql, response_of(answer)
 
 
-def test_a_read_costs_five_statements_however_many_cars_are_inside(lanes, vz, lot):
+def test_a_read_costs_four_statements_however_many_cars_are_inside(lanes, vz, lot):
     lot.capacity = 1000
     lot.save()
     # Each camera's first read loads its lane and marks it online.
@@ -51,6 +53,23 @@ def test_a_read_costs_five_statements_however_many_cars_are_inside(lanes, vz, lo
     assert answer["info"] == "ok"
     assert len(entry_small) == len(entry_big) == STATEMENTS_PER_READ, entry_big
     assert len(exit_) == STATEMENTS_PER_READ, exit_
+
+
+def test_an_exit_without_entry_looks_up_the_car_once_more(lanes, vz, lot):
+    vz(alarm("湘A09999"), token=EXIT_TOKEN)
+    exit_, answer = _statements(vz, alarm("湘A00001"), token=EXIT_TOKEN)
+    assert answer["info"] == "ok"
+    assert len(exit_) == STATEMENTS_PER_READ + 1, exit_
+
+
+def test_a_resent_read_costs_two_statements_and_writes_nothing(lanes, vz, lot):
+    vz(alarm("湘A00000"))
+    body = alarm("湘A00001")
+    vz(body)
+    again, answer = _statements(vz, body)
+    assert answer["content"] == "retransfer_stop"
+    assert len(again) == 2, again  # the claim finds the first copy; the answer is read from it
+    assert not any(sql.startswith(("INSERT", "UPDATE")) for sql in again), again
 
 
 def test_a_permit_car_costs_the_same(lanes, vz, lot):
@@ -89,3 +108,26 @@ def test_a_lot_near_full_counts_every_time(lanes, vz, lot):
     assert answer["Response_AlarmInfoPlate"]["info"] == "ok"
     _s, answer = vz(alarm("湘A00003"))  # near full: counted again, not taken from the last count
     assert answer["Response_AlarmInfoPlate"]["info"] == "no"
+
+
+def test_statements_are_prepared_only_on_persistent_connections(lanes, vz):
+    """Behind PgBouncer's transaction pooling (CONN_MAX_AGE=0) a prepared statement would meet a
+    server connection that already holds one of the same name: the read path must not prepare."""
+    from django.db import connections
+
+    from parking import prepared
+    from parking.prepared import preparing
+
+    connection = connections["default"]
+    original = connection.settings_dict.get("CONN_MAX_AGE")
+    try:
+        connection.settings_dict["CONN_MAX_AGE"] = 0
+        assert not preparing(connection)
+        with prepared.cursor() as cursor:
+            assert type(cursor.cursor).__name__ != "_PreparingCursor"
+        status, answer = vz(alarm("湘A00007"))
+        assert status == 200 and response_of(answer)["info"] == "ok"
+        connection.settings_dict["CONN_MAX_AGE"] = 60
+        assert preparing(connection) == (connection.vendor == "postgresql")
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = original
