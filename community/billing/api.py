@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Sum
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -134,6 +135,31 @@ class PrepaidViewSet(viewsets.ViewSet):
             exc = exceptions.PermissionDenied(str(exc))
         return super().handle_exception(exc)
 
+    @extend_schema(
+        responses=inline_serializer(
+            "PrepaidBalances",
+            {
+                "units": inline_serializer(
+                    "UnitBalance",
+                    {
+                        "unit": serializers.IntegerField(),
+                        "label": serializers.CharField(),
+                        "balance": serializers.CharField(),
+                    },
+                    many=True,
+                ),
+                "accounts": inline_serializer(
+                    "AccountBalance",
+                    {
+                        "account": serializers.IntegerField(),
+                        "name": serializers.CharField(),
+                        "balance": serializers.CharField(),
+                    },
+                    many=True,
+                ),
+            },
+        )
+    )
     def list(self, request):
         from community.scoping import my_units
 
@@ -156,6 +182,7 @@ class PrepaidViewSet(viewsets.ViewSet):
             }
         )
 
+    @extend_schema(request=TopUpSerializer, responses={201: PaymentSerializer})
     @action(detail=False, methods=["post"], url_path="top-up")
     def top_up(self, request):
         from community.scoping import my_units

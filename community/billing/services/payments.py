@@ -209,7 +209,7 @@ def prepaid_transfer(*, unit, account, amount: Decimal, reason: str, by) -> tupl
     """
     actor = actor_label(by)
     amount = money(amount)
-    reason = text_within("reason", (reason or "").strip(), 200)
+    reason = text_within(reason, PrepaidEntry, "reason")
     if not reason:
         raise ServiceError({"reason": [_("Give the reason for the transfer.")]}, code="no_reason")
     if amount <= 0:
