@@ -14,6 +14,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from community.admin_services import ReadOnlyAdminMixin, ReadOnlyInlineMixin, ServiceAdminMixin
 from community.scoping import EstateScopedAdminMixin, ScopedModelAdmin
@@ -220,12 +221,36 @@ class OfflinePaymentForm(forms.ModelForm):
         ]
 
 
+class UnallocatedFilter(admin.SimpleListFilter):
+    """Payments holding money no bill took (a walk-in who paid a settled bill): the refund queue."""
+
+    title = gettext_lazy("not allocated")
+    parameter_name = "unallocated"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("To refund"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(unallocated_amount__gt=0)
+        return queryset
+
+
 @admin.register(Payment)
 class PaymentAdmin(ServiceAdminMixin, ScopedModelAdmin):
     """Add = an offline payment (cash, transfer, POS) the staff member has received."""
 
-    list_display = ["out_trade_no", "provider", "channel", "amount", "refunded_amount", "status", "paid_at"]
-    list_filter = ["provider", "status", "channel"]
+    list_display = [
+        "out_trade_no",
+        "provider",
+        "channel",
+        "amount",
+        "refunded_amount",
+        "unallocated_amount",
+        "status",
+        "paid_at",
+    ]
+    list_filter = [UnallocatedFilter, "provider", "status", "channel"]
     search_fields = ["out_trade_no", "provider_transaction_id"]
     date_hierarchy = "created_at"
     raw_id_fields = ["bills"]

@@ -554,6 +554,14 @@ class Payment(models.Model):
     bills = models.ManyToManyField(Bill, related_name="payments", blank=True, verbose_name=_("bills"))
     amount = money_field(_("amount"))
     refunded_amount = money_field(_("refunded"), default=ZERO)
+    # Money this payment brought beyond its bills where the payer has no prepaid balance to
+    # hold it (a walk-in whose bill someone else settled meanwhile): staff refund it. A field of
+    # its own, not a note, so the amount is never cut off and a refund can take it back.
+    unallocated_amount = money_field(
+        _("not allocated"),
+        default=ZERO,
+        help_text=_("Paid beyond its bills by a payer with no prepaid balance: to be refunded."),
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.CREATED
     )
@@ -584,6 +592,10 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=Q(payer_unit__isnull=True) | Q(payer_account__isnull=True),
                 name="billing_payment_at_most_one_payer",
+            ),
+            models.CheckConstraint(
+                condition=Q(unallocated_amount__gte=0) & Q(unallocated_amount__lte=models.F("amount")),
+                name="billing_payment_unallocated_within_amount",
             ),
         ]
         indexes = [models.Index(fields=["estate", "status", "paid_at"])]

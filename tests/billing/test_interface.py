@@ -87,3 +87,40 @@ def test_walk_in_pays_with_demo_provider_and_signal_fires_inside_the_transaction
     assert Receipt.objects.get(payment=payment).number == 1
     with pytest.raises(TransitionRefused):
         services.payment_create(bills=[bill], provider="demo", by="system:parking-exit")
+
+
+def test_a_walk_in_paying_a_bill_twice_keeps_the_second_payment_refundable(estate_a, manager_a):
+    """Two phones scan the exit QR code of one temporary car and both pay: the second payment
+    finds the bill settled. Its money is held as "not allocated" on the payment itself (a walk-in
+    has no prepaid balance), shown to staff, and can be refunded in full."""
+    bill = _post(estate_a)
+    first = services.payment_create(bills=[bill], provider="demo", by="system:parking-exit")
+    second = services.payment_create(bills=[bill], provider="demo", by="system:parking-exit")
+    services.demo_payment_complete(payment=first, by="system:parking-exit")
+    services.demo_payment_complete(payment=second, by="system:parking-exit")
+    second.refresh_from_db()
+    bill.refresh_from_db()
+    assert bill.amount_paid == Decimal("12.00")
+    assert second.status == "paid" and second.unallocated_amount == Decimal("12.00")
+    assert second.note == ""
+    refund = services.payment_refund(
+        payment=second, amount=Decimal("12.00"), reason="重复扫码支付", by=manager_a
+    )
+    second.refresh_from_db()
+    bill.refresh_from_db()
+    assert refund.amount == Decimal("12.00")
+    assert second.unallocated_amount == 0 and second.refunded_amount == Decimal("12.00")
+    # The first payment's settlement of the bill is untouched.
+    assert bill.amount_paid == Decimal("12.00") and bill.status == BillStatus.PAID
+
+
+def test_staff_find_walk_in_money_to_refund_in_the_payments_admin(client_for, estate_a, manager_a):
+    bill = _post(estate_a, source_ref="session:7")
+    first = services.payment_create(bills=[bill], provider="demo", by="system:parking-exit")
+    second = services.payment_create(bills=[bill], provider="demo", by="system:parking-exit")
+    services.demo_payment_complete(payment=first, by="system:parking-exit")
+    services.demo_payment_complete(payment=second, by="system:parking-exit")
+    page = client_for(manager_a).get("/admin/billing/payment/?unallocated=yes")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert second.out_trade_no in body and first.out_trade_no not in body

@@ -253,9 +253,10 @@ def settle(payment: Payment, *, transaction_id: str, by: str) -> None:
         bill_add_paid(bill, amt)
     if left > 0:
         if payment.payer_unit_id is None and payment.payer_account_id is None:
-            # A walk-in payer paid a bill someone else settled meanwhile: staff refund it.
-            payment.note = (payment.note + " unallocated:" + str(left))[:200]
-            payment.save(update_fields=["note"])
+            # A walk-in payer paid a bill someone else settled meanwhile: held on the payment
+            # for staff to refund (the admin lists payments with money not allocated).
+            payment.unallocated_amount = left
+            payment.save(update_fields=["unallocated_amount"])
         else:
             # The rest goes to the payer's own balance: the unit's, or the household account's.
             payer = _payer_of(payment)
@@ -315,6 +316,10 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, by) -> Ref
         action = PaymentAction.REFUND_ALL if amount == left else PaymentAction.REFUND_PART
         locked.status = next_status(locked.status, action)
         to_undo = amount
+        # Undone newest first: money held unallocated (a walk-in's) came last, after the bills.
+        from_unallocated = min(locked.unallocated_amount, to_undo)
+        locked.unallocated_amount -= from_unallocated
+        to_undo -= from_unallocated
         if locked.payer_unit_id or locked.payer_account_id:
             payer = _payer_of(locked)
             lock_payer(**payer)
@@ -350,7 +355,7 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, by) -> Ref
                 code="spent",
             )
         locked.refunded_amount += amount
-        locked.save(update_fields=["status", "refunded_amount"])
+        locked.save(update_fields=["status", "refunded_amount", "unallocated_amount"])
         refund = Refund.objects.create(
             payment=locked, out_refund_no=new_trade_no("R"), amount=amount, reason=reason, created_by=actor
         )
