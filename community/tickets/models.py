@@ -416,6 +416,16 @@ class TicketEvent(models.Model):
     )
     # For acts of the platform itself: "system:<job>" (the actor is empty then).
     system_actor = models.CharField(_("system actor"), max_length=40, blank=True, default="")
+    # The technician the ticket was assigned to right after this event: a reopen (返修) counts
+    # against the technician whose work came back, even when the ticket is handed over later.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assignee at the time"),
+    )
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
     class Meta:

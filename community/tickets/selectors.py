@@ -311,11 +311,12 @@ def dashboard(user, *, days: int = 30, now: dt.datetime | None = None) -> dict:
         .annotate(avg=Avg("score"), n=Count("pk"))
         .order_by("-avg", "ticket__category__name")
     )
-    # 返修: reopens in the period, per technician (who the work went back to) and category.
+    # 返修: reopens in the period, per technician (whose work came back, as recorded on the
+    # reopen itself: a later hand-over does not move the count) and category.
     reopens = list(
         staff_scope(TicketEvent.objects.all(), user)
         .filter(action=Action.REOPEN, created_at__gte=since)
-        .values("ticket__assignee__name", "ticket__assignee__username", "ticket__category__name")
+        .values("assignee__name", "assignee__username", "ticket__category__name")
         .annotate(n=Count("pk"))
         .order_by("-n", "ticket__category__name")
     )
@@ -324,7 +325,7 @@ def dashboard(user, *, days: int = 30, now: dt.datetime | None = None) -> dict:
         "breached": recent.filter(breached=True).count(),
         "reopens": [
             {
-                "technician": r["ticket__assignee__name"] or r["ticket__assignee__username"] or "—",
+                "technician": r["assignee__name"] or r["assignee__username"] or "—",
                 "category": r["ticket__category__name"],
                 "count": r["n"],
             }

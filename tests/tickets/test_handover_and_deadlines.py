@@ -90,6 +90,19 @@ def test_reopened_work_goes_back_to_its_technician(ticket_a, desk_a, technician_
     assert reopens == [{"technician": "刘师傅", "category": "水电维修", "count": 1}]
 
 
+def test_a_reopen_counts_against_the_technician_whose_work_came_back_even_after_a_hand_over(
+    ticket_a, desk_a, technician_a, technician_2, household_a, manager_a
+):
+    owner, _unit = household_a
+    ticket = _in_progress(ticket_a, desk_a, technician_a)
+    ticket = services.ticket_act(ticket=ticket, action="resolve", by=technician_a, reason="换了阀门")
+    ticket = services.ticket_act(ticket=ticket, action="reopen", by=owner, reason="又漏了")
+    # The manager gives the 返修 to someone else: the reopen stays 刘师傅's on the dashboard.
+    services.ticket_act(ticket=ticket, action="assign", by=desk_a, assignee=technician_2, reason="换人返修")
+    reopens = selectors.dashboard(manager_a)["reopens"]
+    assert reopens == [{"technician": "刘师傅", "category": "水电维修", "count": 1}]
+
+
 def test_urgent_unanswered_ticket_alerts_at_the_response_deadline_not_181_minutes(
     file_ticket, desk_a, manager_a, technician_a
 ):

@@ -167,6 +167,7 @@ def event(
         kind=kind,
         actor=actor_user(by),
         system_actor=by if is_system(by) else "",
+        assignee_id=ticket.assignee_id,
         body=body,
         message=message,
         params=params or {},
