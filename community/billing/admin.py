@@ -242,6 +242,7 @@ class PaymentAdmin(ServiceAdminMixin, ScopedModelAdmin):
 
     list_display = [
         "out_trade_no",
+        "payer",
         "provider",
         "channel",
         "amount",
@@ -251,9 +252,20 @@ class PaymentAdmin(ServiceAdminMixin, ScopedModelAdmin):
         "paid_at",
     ]
     list_filter = [UnallocatedFilter, "provider", "status", "channel"]
+    # The payer's unit label needs its building; both payers in the one list query.
+    list_select_related = ["payer_unit__building", "payer_account"]
     search_fields = ["out_trade_no", "provider_transaction_id"]
     date_hierarchy = "created_at"
     raw_id_fields = ["bills"]
+
+    @admin.display(description=gettext_lazy("payer"))
+    def payer(self, payment: Payment) -> str:
+        """Whose money: a home, a household account, or a walk-in (a temporary car, say)."""
+        if payment.payer_account_id:
+            return str(payment.payer_account)
+        if payment.payer_unit_id:
+            return payment.payer_unit.label
+        return gettext_lazy("walk-in")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

@@ -124,3 +124,35 @@ def test_staff_find_walk_in_money_to_refund_in_the_payments_admin(client_for, es
     assert page.status_code == 200
     body = page.content.decode()
     assert second.out_trade_no in body and first.out_trade_no not in body
+
+
+def test_payments_admin_names_each_payer_in_a_constant_number_of_queries(
+    client_for, estate_a, household_a, manager_a
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _owner, unit = household_a
+    client = client_for(manager_a)
+
+    def queries() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get("/admin/billing/payment/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert page.status_code == 200
+        return len(ctx.captured_queries), page.content.decode()
+
+    walk_in = services.payment_create(
+        bills=[_post(estate_a, source_ref="session:9")], provider="demo", by="system:parking-exit"
+    )
+    home = services.payment_create(
+        bills=[_post(estate_a, payer_unit=unit, source_ref="u:1")], provider="demo", by="system:t"
+    )
+    few, body = queries()
+    assert "临时付款人" in body and unit.label in body
+    assert walk_in.out_trade_no in body and home.out_trade_no in body
+    for n in range(2, 8):
+        services.payment_create(
+            bills=[_post(estate_a, payer_unit=unit, source_ref=f"u:{n}")], provider="demo", by="system:t"
+        )
+    many, _body = queries()
+    assert many == few
