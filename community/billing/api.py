@@ -13,7 +13,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, viewsets
@@ -23,8 +22,9 @@ from rest_framework.response import Response
 from community.api.parsers import PARSER_CLASSES
 
 from . import selectors, services
-from .models import Bill, BillLine, Payment, PrepaidEntry, Provider
+from .models import Bill, BillLine, Payment, Provider
 from .selectors import ZERO
+from .services.ledger import prepaid_balances
 from .services.payments import WECHAT_CHANNELS
 
 
@@ -164,12 +164,7 @@ class PrepaidViewSet(viewsets.ViewSet):
         from community.scoping import my_units
 
         units = list(my_units(request.user).select_related("building").order_by("pk"))
-        unit_balances = dict(
-            PrepaidEntry.objects.filter(unit__in=units)
-            .values("unit_id")
-            .annotate(s=Sum("amount"))
-            .values_list("unit_id", "s")
-        )
+        unit_balances = prepaid_balances([u.pk for u in units])
         return Response(
             {
                 "units": [

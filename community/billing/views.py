@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .models import Provider
 from .receipts import receipt_pdf
+from .services.ledger import prepaid_balances
 
 NOTIFY_ACTOR = "system:payment-notify"
 
@@ -74,7 +75,10 @@ def index(request):
     bills = list(selectors.my_bills(request.user).order_by("-period_start", "-id")[:60])
     open_bills = [b for b in bills if b.is_open]
     units = {b.payer_unit for b in bills if b.payer_unit_id}
-    balances = [(unit, selectors.prepaid_balance(unit)) for unit in sorted(units, key=lambda u: u.pk)]
+    unit_balances = prepaid_balances([unit.pk for unit in units])  # one query for all homes
+    balances = [
+        (unit, unit_balances.get(unit.pk, selectors.ZERO)) for unit in sorted(units, key=lambda u: u.pk)
+    ]
     # The household accounts of any of the user's homes, each with its own balance (one query).
     accounts = list(selectors.my_accounts(request.user))
     return render(

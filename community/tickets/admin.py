@@ -327,7 +327,10 @@ class TicketAdmin(ServiceAdminMixin, EstateScopedAdminMixin, ExportMixin, admin.
                 services.ticket_hold_approve(ticket=ticket, by=request.user)
             else:
                 user_id = post.get("assignee")
-                assignee = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+                # A tampered or empty choice is "nobody", which the service refuses with a message.
+                assignee = (
+                    get_user_model().objects.filter(pk=user_id).first() if (user_id or "").isdigit() else None
+                )
                 version = post.get("version")
                 services.ticket_act(
                     ticket=ticket,

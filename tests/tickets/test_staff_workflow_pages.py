@@ -159,3 +159,12 @@ def test_resident_reopens_a_ticket_staff_closed_but_not_one_they_confirmed(
     confirmed = services.ticket_act(ticket=confirmed, action="resolve", by=technician_a, reason="已修")
     confirmed = services.ticket_act(ticket=confirmed, action="confirm", by=owner)
     assert 'data-action="reopen"' not in client.get(f"/portal/tickets/{confirmed.pk}/").content.decode()
+
+
+def test_a_tampered_assignee_choice_is_refused_with_a_message_not_an_error(
+    ticket_a, desk_a, technician_a, client_for
+):
+    ticket = _in_progress(ticket_a, desk_a, technician_a)
+    body, after = _act(client_for(desk_a), ticket, "reassign", assignee="abc", reason="换人")
+    assert (after.status, after.assignee) == ("in_progress", technician_a)
+    assert 'class="error"' in body
