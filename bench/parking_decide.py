@@ -6,7 +6,10 @@ prints decisions/s, p50 and p99, and beside them, in the same run and server, a 
 parses the same body, does one indexed lookup and answers a constant.
 Target (issue #13): p99 < 50 ms and >= 50 % of the baseline's throughput.
 
-Usage: .venv/bin/python bench/parking_decide.py [--reads 10000] [--clients 20]
+Then, open loop, reads offered at a fixed rate (``--rate``, default 100/s: a busy estate's
+lanes send a few per second) to both, with latency counted from when each was due.
+
+Usage: .venv/bin/python bench/parking_decide.py [--reads 10000] [--clients 20] [--rate 100]
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/bench_parking),
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/5). Starts and stops ``make prod`` itself.
 """
@@ -150,10 +153,69 @@ def hammer(port: int, requests: list[tuple[str, bytes]], clients: int) -> dict:
     }
 
 
+def paced(port: int, requests: list[tuple[str, bytes]], clients: int, rate: float) -> dict:
+    """Open loop: request n is due at start + n / rate whatever the answers before it; its
+    latency counts from when it was due, so a server that falls behind is charged for the wait
+    (no coordinated omission). ``clients`` connections share the schedule."""
+    import http.client
+
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    started = time.perf_counter() + 0.2
+
+    def client(c):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local, failed = [], 0
+        for n in range(c, len(requests), clients):
+            path, data = requests[n]
+            due = started + n / rate
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            try:
+                conn.request("POST", path, body=data, headers={"Content-Type": "application/json"})
+                response = conn.getresponse()
+                answer = response.read()
+                if response.status != 200 or b"retransfer_stop" not in answer:
+                    failed += 1
+            except (OSError, http.client.HTTPException):
+                failed += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            local.append(time.perf_counter() - due)
+        conn.close()
+        with lock:
+            latencies.extend(local)
+            errors[0] += failed
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "per_s": len(latencies) / elapsed,
+        "p50": latencies[len(latencies) // 2] * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "errors": errors[0],
+        "n": len(latencies),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reads", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=100.0,
+        help="reads/s offered in the open-loop part (0: skip it); a busy estate's lanes send a few",
+    )
+    parser.add_argument("--rate-reads", type=int, default=3000)
     args = parser.parse_args()
     with ProdServer(env={"PARKING_BENCH_VIEWS": "1"}) as server:
         estate = server.manage("shell", "-v", "0", "-c", SETUP).strip().splitlines()[-1]
@@ -166,6 +228,12 @@ def main() -> int:
         run = int(time.time()) % 1000
         measured = hammer(port, plan(args.reads, run=run), args.clients)
         baseline = hammer(port, baseline_reqs, args.clients)
+        at_rate = {}
+        if args.rate > 0:
+            at_rate["decisions"] = paced(
+                port, plan(args.rate_reads, run=(run + 500) % 1000), args.clients, args.rate
+            )
+            at_rate["baseline"] = paced(port, baseline_reqs[: args.rate_reads], args.clients, args.rate)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(
         f"parking_decide: {args.reads} Vzenith reads, {args.clients} clients, {VEHICLES} vehicles, {OPEN_SESSIONS} open sessions"
@@ -176,6 +244,13 @@ def main() -> int:
         )
     ratio = measured["per_s"] / baseline["per_s"] if baseline["per_s"] else 0
     print(f"  ratio     {ratio:.2f} of baseline throughput   (target: p99 < 50 ms, ratio >= 0.50)")
+    # Closed loop, 20 clients always waiting: each waits for the 19 requests ahead of it, so
+    # the latency above is 20 / throughput (Little's law) — queueing, not the decision.
+    for label, f in at_rate.items():
+        print(
+            f"  {label:<9} at {args.rate:.0f}/s offered (open loop, {f['n']} reads): "
+            f"p50 {f['p50']:>7.2f} ms  p99 {f['p99']:>7.2f} ms  errors {f['errors']}"
+        )
     print(f"  load      {load}")
     return 0
 

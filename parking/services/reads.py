@@ -91,6 +91,7 @@ def plate_read_record(*, device: Device, read: PlateRead, by=None) -> Decision:
         event.image.save(
             f"{device.pk}-{read.device_key or now.timestamp()}.jpg", ContentFile(read.image), save=False
         )
+    prepared.connection_check()
     try:
         with transaction.atomic():
             claimed = lane is not None and event.plate not in ("", NO_PLATE)
@@ -232,7 +233,25 @@ def _publish(event: PlateEvent, lane: Lane | None, inside: int | None) -> None:
     if lane is not None and inside is not None:
         # Counted by the decision's own statement: no count of its own per read.
         payload["occupancy"] = lot_occupancy(lane.lot, inside)
-    publish_on_commit(parking_group(event.estate_id), payload)
+    publish_on_commit(parking_group(event.estate_id), payload, merge=merge_live_reads)
+
+
+# The staff screen's feed shows this many reads; a merged message carries no more.
+LIVE_READS_LIMIT = 60
+
+
+def merge_live_reads(first: dict, second: dict) -> dict | None:
+    """Fold queued live reads of one estate into one ``parking.reads`` message, oldest first
+    (community.realtime calls this when a busy estate's reads queue up together)."""
+
+    def reads(message: dict) -> list | None:
+        kind = message.get("type")
+        return message["reads"] if kind == "parking.reads" else [message] if kind == "parking.read" else None
+
+    earlier, later = reads(first), reads(second)
+    if earlier is None or later is None:
+        return None
+    return {"type": "parking.reads", "reads": (earlier + later)[-LIVE_READS_LIMIT:]}
 
 
 def occupancy_publish(lot: Lot) -> None:

@@ -43,12 +43,16 @@
     var state = document.querySelector("[data-feed-state]");
     var max = parseInt(feed.dataset.max || "60", 10);
     window.communitySocket([live.dataset.group], function (group, event) {
-      if (event.type === "parking.read") {
+      if (event.type === "parking.read" || event.type === "parking.reads") {
+        // Under load the server sends the reads of a moment together, oldest first.
+        var reads = event.type === "parking.reads" ? event.reads : [event];
         var empty = feed.querySelector(".parking-feed-empty");
         if (empty) { empty.remove(); }
-        feed.insertBefore(readRow(feed, labels, event), feed.firstChild);
+        reads.forEach(function (read) {
+          feed.insertBefore(readRow(feed, labels, read), feed.firstChild);
+          showOccupancy(read.occupancy);
+        });
         while (feed.children.length > max) { feed.removeChild(feed.lastChild); }
-        showOccupancy(event.occupancy);
       } else if (event.type === "parking.occupancy") {
         showOccupancy(event.occupancy);
       } else if (event.type === "parking.barrier_failed") {

@@ -131,3 +131,78 @@ def test_statements_are_prepared_only_on_persistent_connections(lanes, vz):
         assert preparing(connection) == (connection.vendor == "postgresql")
     finally:
         connection.settings_dict["CONN_MAX_AGE"] = original
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side prepared statements")
+def test_the_read_path_is_prepared_and_its_plan_finds_a_stay_through_the_live_index(lanes, vz, lot):
+    """Django opens connections with psycopg's preparing switched off: the read path's statements
+    must really be prepared (planned once), and their one plan must reach a plate's live stay
+    through ``parking_session_one_live`` — a plan made for any parameters cannot use that partial
+    index when the live statuses are parameters too, and then walks every car inside."""
+    from parking.services.decide import _LIVE_STAY
+
+    lot.capacity = 5000
+    lot.save()
+    Session.objects.bulk_create(
+        [
+            Session(estate=lot.estate, lot=lot, plate=f"湘B{n:05d}", kind="temporary", status="open")
+            for n in range(3000)
+        ]
+    )
+    vz(alarm("湘A00001"))
+    status, answer = vz(alarm("湘A00001"), token=EXIT_TOKEN)
+    assert status == 200 and response_of(answer)["info"] == "ok"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared_sql = [row[0] for row in cursor.fetchall()]
+    assert any("pg_advisory_xact_lock" in sql for sql in prepared_sql), prepared_sql
+    assert any(sql.startswith('INSERT INTO "parking_plateevent"') for sql in prepared_sql), prepared_sql
+
+    sql, params = _LIVE_STAY.params("default", lot_id=lot.pk, plate="湘B02999")
+    assert len(params) == 2  # the lot and the plate; the live statuses are written in
+    numbered = sql.split("%s")
+    sql = "".join(part + (f"${n}" if n < len(numbered) else "") for n, part in enumerate(numbered, start=1))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE parking_session")
+        cursor.execute(f"PREPARE live_stay AS {sql}".replace("%%", "%"))
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("EXPLAIN EXECUTE live_stay(%s, %s)", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("DEALLOCATE live_stay")
+    assert "parking_session_one_live" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's persistent connections")
+@pytest.mark.django_db(transaction=True)
+def test_a_read_checks_its_connection_without_a_round_trip_and_survives_a_dead_one(lanes, vz, monkeypatch):
+    """Django's per-request health check is a SELECT 1; the read path looks at the socket
+    instead. A backend ended by the server (a restart, an idle timeout) is still replaced
+    before the read, so the camera gets its answer, not a 503."""
+    import time
+
+    import psycopg
+
+    vz(alarm("湘A00001"))
+    pid = connection.connection.info.backend_pid
+    # Django's check sends its SELECT 1 from is_usable(), outside the query log: count the calls.
+    checks = []
+    is_usable = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or is_usable())
+    # The test client keeps Django's request_started handler away from the connection; a real
+    # request starts by asking for a fresh health check, as here.
+    connection.health_check_done = False
+    status, answer = vz(alarm("湘A00002"))
+    assert status == 200 and response_of(answer)["info"] == "ok"
+    assert checks == []
+    assert connection.connection.info.backend_pid == pid  # the same persistent connection
+
+    settings = connection.get_connection_params()
+    with psycopg.connect(**settings, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    time.sleep(0.2)  # the termination notice reaches the socket
+    connection.health_check_done = False
+    status, answer = vz(alarm("湘A00003"))
+    assert status == 200 and response_of(answer)["info"] == "ok"
+    assert connection.connection.info.backend_pid != pid
+    assert checks == []  # found dead by its socket, not by a SELECT 1
+    assert Session.objects.filter(plate="湘A00003", status="open").count() == 1

@@ -242,3 +242,19 @@ def test_the_booth_screen_shows_the_refusal_of_an_over_long_reason_with_both_len
     )
     assert "最多 160 个字符（当前 161 个）。" in page.content.decode()
     assert not GateAction.objects.exists()
+
+
+def test_reads_queued_together_fold_into_one_message_oldest_first_up_to_the_screen_limit():
+    from parking.services.reads import LIVE_READS_LIMIT, merge_live_reads
+
+    first = {"type": "parking.read", "id": 1}
+    second = {"type": "parking.read", "id": 2}
+    merged = merge_live_reads(first, second)
+    assert merged == {"type": "parking.reads", "reads": [first, second]}
+    for n in range(3, LIVE_READS_LIMIT + 10):
+        merged = merge_live_reads(merged, {"type": "parking.read", "id": n})
+    assert len(merged["reads"]) == LIVE_READS_LIMIT
+    assert merged["reads"][-1]["id"] == LIVE_READS_LIMIT + 9  # the newest kept, the oldest dropped
+    # Other messages of the group keep their place in the order: never folded into reads.
+    assert merge_live_reads(merged, {"type": "parking.occupancy", "occupancy": {}}) is None
+    assert merge_live_reads({"type": "parking.barrier_failed"}, first) is None
