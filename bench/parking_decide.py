@@ -108,55 +108,18 @@ def plan(reads: int, run: int) -> list[tuple[str, bytes]]:
 
 
 def hammer(port: int, requests: list[tuple[str, bytes]], clients: int) -> dict:
-    import http.client
-
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    chunks = [requests[i::clients] for i in range(clients)]
-
-    def client(mine):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local, failed = [], 0
-        for path, data in mine:
-            started = time.perf_counter()
-            try:
-                conn.request("POST", path, body=data, headers={"Content-Type": "application/json"})
-                response = conn.getresponse()
-                answer = response.read()
-                if response.status != 200 or b"retransfer_stop" not in answer:
-                    failed += 1
-            except (OSError, http.client.HTTPException):
-                failed += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            local.append(time.perf_counter() - started)
-        conn.close()
-        with lock:
-            latencies.extend(local)
-            errors[0] += failed
-
-    threads = [threading.Thread(target=client, args=(c,)) for c in chunks]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
-    latencies.sort()
-    return {
-        "per_s": len(latencies) / elapsed,
-        "p50": latencies[len(latencies) // 2] * 1000,
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "errors": errors[0],
-        "n": len(latencies),
-    }
+    """Closed loop: each client sends its next read as soon as the last is answered."""
+    return _drive(port, requests, clients, rate=None)
 
 
 def paced(port: int, requests: list[tuple[str, bytes]], clients: int, rate: float) -> dict:
-    """Open loop: request n is due at start + n / rate whatever the answers before it; its
+    """Open loop: read n is due at start + n / rate whatever the answers before it; its
     latency counts from when it was due, so a server that falls behind is charged for the wait
     (no coordinated omission). ``clients`` connections share the schedule."""
+    return _drive(port, requests, clients, rate=rate)
+
+
+def _drive(port: int, requests: list[tuple[str, bytes]], clients: int, rate: float | None) -> dict:
     import http.client
 
     latencies: list[float] = []
@@ -169,10 +132,13 @@ def paced(port: int, requests: list[tuple[str, bytes]], clients: int, rate: floa
         local, failed = [], 0
         for n in range(c, len(requests), clients):
             path, data = requests[n]
-            due = started + n / rate
-            pause = due - time.perf_counter()
-            if pause > 0:
-                time.sleep(pause)
+            if rate is None:
+                since = time.perf_counter()
+            else:
+                since = started + n / rate
+                pause = since - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
             try:
                 conn.request("POST", path, body=data, headers={"Content-Type": "application/json"})
                 response = conn.getresponse()
@@ -183,18 +149,19 @@ def paced(port: int, requests: list[tuple[str, bytes]], clients: int, rate: floa
                 failed += 1
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            local.append(time.perf_counter() - due)
+            local.append(time.perf_counter() - since)
         conn.close()
         with lock:
             latencies.extend(local)
             errors[0] += failed
 
     threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    begun = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - (begun if rate is None else started)
     latencies.sort()
     return {
         "per_s": len(latencies) / elapsed,

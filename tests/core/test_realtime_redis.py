@@ -85,13 +85,7 @@ def test_mergeable_events_of_a_moment_leave_as_one_message(redis_layer):
     from parking.services.reads import merge_live_reads
 
     group = "estate.4244.parking"
-
-    async def join():
-        channel = await redis_layer.new_channel()
-        await redis_layer.group_add(group, channel)
-        return channel
-
-    channel = async_to_sync(join)()
+    channel = async_to_sync(_join)(redis_layer, group)
     started = time.monotonic()
     for plate in ("湘A00001", "湘A00002", "湘A00003"):
         publish_now(group, {"type": "parking.read", "plate": plate}, merge=merge_live_reads)
@@ -108,3 +102,9 @@ def test_mergeable_events_of_a_moment_leave_as_one_message(redis_layer):
     publish_now(group, {"type": "parking.occupancy", "occupancy": {"lot": 1}})
     assert async_to_sync(read_one)()["type"] == "parking.occupancy"
     async_to_sync(redis_layer.group_discard)(group, channel)
+
+
+async def _join(layer, group: str) -> str:
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
+    return channel
