@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import select
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -68,30 +67,6 @@ def preparing(connection) -> bool:
         and psycopg is not None
         and connection.settings_dict.get("CONN_MAX_AGE") != 0
     )
-
-
-def connection_check(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Django's per-request health check of a persistent connection, without its round trip.
-
-    With ``CONN_HEALTH_CHECKS`` Django sends ``SELECT 1`` before a request's first query (one
-    of the eight round trips of a plate read, ~0.15 ms of CPU between the two processes). A
-    connection the server has ended — a restart, an idle timeout, a terminated backend — has a
-    termination message or end-of-file waiting on its socket, which an idle connection never
-    has: looking at the socket finds the same dead connections for free, and Django then
-    reconnects as its own check would. (A silent network failure defeats both alike: the
-    statement fails, the camera gets no ``retransfer_stop`` and sends the read again.)"""
-    connection = connections[using]
-    if (
-        connection.vendor != "postgresql"
-        or connection.in_atomic_block
-        or not connection.health_check_enabled
-        or connection.health_check_done
-    ):
-        return
-    raw = connection.connection
-    if raw is not None and (raw.closed or raw.broken or select.select([raw.fileno()], [], [], 0)[0]):
-        connection.close()  # the next statement connects afresh
-    connection.health_check_done = True
 
 
 def cursor(using: str = DEFAULT_DB_ALIAS):

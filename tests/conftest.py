@@ -122,3 +122,32 @@ def calendar_2026(db):
     from django.apps import apps
 
     import_module("community.calendar.migrations.0002_seed_2026").seed(apps, None)
+
+
+@pytest.fixture
+def db_health_checks(monkeypatch):
+    """Django's own health checks (each a SELECT 1 sent from is_usable(), outside the query
+    log) made from now on, counted. ``new_request()`` asks for a fresh check as a real request
+    does (the test client keeps Django's request_started handler away from the connection);
+    ``backend_terminate()`` ends this connection's backend from the server side, as a restart
+    or an idle timeout would, and waits for the notice to reach the socket."""
+    import time
+    from types import SimpleNamespace
+
+    import psycopg
+    from django.db import connection
+
+    calls: list[int] = []
+    is_usable = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: calls.append(1) or is_usable())
+
+    def new_request() -> None:
+        connection.health_check_done = False
+
+    def backend_terminate() -> None:
+        pid = connection.connection.info.backend_pid
+        with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        time.sleep(0.2)
+
+    return SimpleNamespace(calls=calls, new_request=new_request, backend_terminate=backend_terminate)

@@ -19,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from community.dbhealth import connection_check
 from community.realtime import publish_on_commit
 
 from ..inbound import EventError, EventIn, is_id, too_long
@@ -125,6 +126,7 @@ def access_events_ingest(
     idempotency key and time) or repeated within the batch.
     """
     received_at = received_at or timezone.now()
+    connection_check()  # a gate's request: no SELECT 1 before its events are stored
     for index, event in enumerate(events):
         # Adapters refuse over-long values event by event; one that slips through is a bug
         # there, refused here before anything is stored (the caller keeps the raw message).

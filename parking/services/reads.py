@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from access.models import Device
+from community.dbhealth import connection_check
 from community.realtime import publish_on_commit
 
 from .. import decisions as d
@@ -91,7 +92,7 @@ def plate_read_record(*, device: Device, read: PlateRead, by=None) -> Decision:
         event.image.save(
             f"{device.pk}-{read.device_key or now.timestamp()}.jpg", ContentFile(read.image), save=False
         )
-    prepared.connection_check()
+    connection_check()
     try:
         with transaction.atomic():
             claimed = lane is not None and event.plate not in ("", NO_PLATE)

@@ -151,3 +151,24 @@ def test_events_stored_in_a_transaction_that_rolls_back_are_neither_kept_nor_pub
     assert not AccessEvent.objects.filter(idempotency_key="rolled-back").exists()
     assert received() == []
     assert connection.in_atomic_block is False
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's persistent connections")
+@pytest.mark.django_db(transaction=True)
+def test_a_gate_request_checks_its_connection_without_a_round_trip_and_survives_a_dead_one(
+    native_device, native_post, db_health_checks
+):
+    """Django's health check sends SELECT 1 before each request's first query; the ingest
+    looks at the socket instead, and a backend the server ended is still replaced before the
+    events are stored (the gate gets its counts, not a 503)."""
+    assert native_post(EVENTS, json.loads(body(1))).status_code == 200
+    pid = connection.connection.info.backend_pid
+    db_health_checks.new_request()
+    assert native_post(EVENTS, json.loads(body(2))).json()["accepted"] == 1
+    assert db_health_checks.calls == [] and connection.connection.info.backend_pid == pid
+
+    db_health_checks.backend_terminate()
+    db_health_checks.new_request()
+    assert native_post(EVENTS, json.loads(body(3))).json()["accepted"] == 1
+    assert db_health_checks.calls == [] and connection.connection.info.backend_pid != pid
+    assert AccessEvent.objects.filter(device=native_device, idempotency_key="fast-3").exists()

@@ -174,35 +174,24 @@ def test_the_read_path_is_prepared_and_its_plan_finds_a_stay_through_the_live_in
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's persistent connections")
 @pytest.mark.django_db(transaction=True)
-def test_a_read_checks_its_connection_without_a_round_trip_and_survives_a_dead_one(lanes, vz, monkeypatch):
+def test_a_read_checks_its_connection_without_a_round_trip_and_survives_a_dead_one(
+    lanes, vz, db_health_checks
+):
     """Django's per-request health check is a SELECT 1; the read path looks at the socket
     instead. A backend ended by the server (a restart, an idle timeout) is still replaced
     before the read, so the camera gets its answer, not a 503."""
-    import time
-
-    import psycopg
-
     vz(alarm("湘A00001"))
     pid = connection.connection.info.backend_pid
-    # Django's check sends its SELECT 1 from is_usable(), outside the query log: count the calls.
-    checks = []
-    is_usable = connection.is_usable
-    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or is_usable())
-    # The test client keeps Django's request_started handler away from the connection; a real
-    # request starts by asking for a fresh health check, as here.
-    connection.health_check_done = False
+    db_health_checks.new_request()
     status, answer = vz(alarm("湘A00002"))
     assert status == 200 and response_of(answer)["info"] == "ok"
-    assert checks == []
+    assert db_health_checks.calls == []
     assert connection.connection.info.backend_pid == pid  # the same persistent connection
 
-    settings = connection.get_connection_params()
-    with psycopg.connect(**settings, autocommit=True) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
-    time.sleep(0.2)  # the termination notice reaches the socket
-    connection.health_check_done = False
+    db_health_checks.backend_terminate()
+    db_health_checks.new_request()
     status, answer = vz(alarm("湘A00003"))
     assert status == 200 and response_of(answer)["info"] == "ok"
     assert connection.connection.info.backend_pid != pid
-    assert checks == []  # found dead by its socket, not by a SELECT 1
+    assert db_health_checks.calls == []  # found dead by its socket, not by a SELECT 1
     assert Session.objects.filter(plate="湘A00003", status="open").count() == 1
