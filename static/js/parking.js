@@ -42,7 +42,8 @@
     var labels = labelsScript ? JSON.parse(labelsScript.textContent) : {};
     var state = document.querySelector("[data-feed-state]");
     var max = parseInt(feed.dataset.max || "60", 10);
-    window.communitySocket([live.dataset.group], function (group, event) {
+    // The feed's handler, one per page: the socket calls it, and so can a browser test.
+    function show(event) {
       if (event.type === "parking.read" || event.type === "parking.reads") {
         // Under load the server sends the reads of a moment together, oldest first.
         var reads = event.type === "parking.reads" ? event.reads : [event];
@@ -62,7 +63,9 @@
           box.querySelector(".list").insertBefore(text("li", "list-item parking-row is-new", event.detail), box.querySelector(".list").firstChild);
         }
       }
-    }, {
+    }
+    window.communityParkingFeed = show;
+    window.communitySocket([live.dataset.group], function (group, event) { show(event); }, {
       onSubscribed: function () { if (state) { state.textContent = feed.dataset.labelLive; state.className = "badge badge-ok"; } },
       onDisconnected: function () { if (state) { state.textContent = feed.dataset.labelConnecting; state.className = "badge"; } }
     });
