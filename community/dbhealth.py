@@ -31,6 +31,14 @@ def connection_check(using: str = DEFAULT_DB_ALIAS) -> None:
     ):
         return
     raw = connection.connection
-    if raw is not None and (raw.closed or raw.broken or select.select([raw.fileno()], [], [], 0)[0]):
+    if raw is not None and (raw.closed or raw.broken or _readable(raw.fileno())):
         connection.close()  # the next statement connects afresh
     connection.health_check_done = True
+
+
+def _readable(fd: int) -> bool:
+    # poll, not select: select() refuses descriptors above 1024, which a process holding many
+    # sockets (an ASGI server with open websockets) reaches.
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
