@@ -30,6 +30,13 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
+    # Device endpoints at the paths vendors' firmware expects (/iclock/…, /isapi/…, /lpr/…).
+    # Near the top: they take most of the requests (every gate and plate read), and Django
+    # tries the patterns in order — below the portal and staff includes each read was
+    # matched against ~25 patterns first (~0.1 ms of the read's CPU). No other route starts
+    # with their prefixes.
+    path("", include("access.device_urls")),
+    path("", include("parking.device_urls")),
     # Early: devices post here several times a second; the URL resolver tries patterns in order.
     path("api/v1/", include("community.api.urls")),
     # Payment providers' notifications (persist, apply once, then acknowledge).
@@ -61,7 +68,4 @@ urlpatterns = [
     # REST API and its documentation (served from local static files).
     path("api/schema/", schema_view, name="schema"),
     path("api/docs/", docs_view, name="api-docs"),
-    # Device endpoints at the paths vendors' firmware expects (/iclock/…, /isapi/…).
-    path("", include("access.device_urls")),
-    path("", include("parking.device_urls")),
 ]

@@ -20,7 +20,7 @@ Environment (all optional):
   DATABASE_URL   default postgres://postgres@127.0.0.1:5432/community_prod
   REDIS_URL      default redis://127.0.0.1:6379/0
   PORT, HOST     where nginx listens (default 127.0.0.1:8000)
-  WEB_CONCURRENCY gunicorn workers (2)   CELERY_CONCURRENCY worker processes (2)
+  WEB_CONCURRENCY gunicorn workers (cores + 1)   CELERY_CONCURRENCY worker processes (2)
   NGINX_WORKERS  nginx worker processes (1)   GUNICORN_PORT, DAPHNE_PORT (free ports)
   PROD_SEED_DEMO=true  also run seed_demo before starting
   PROD_DIR       where the generated nginx.conf, pid and temp files go (var/prod)
@@ -255,7 +255,11 @@ def main() -> int:
             "PYTHONUNBUFFERED": "1",
         }
     )
-    env.setdefault("WEB_CONCURRENCY", "2")
+    # One sync worker per core left cores idle while workers waited on PostgreSQL (round trips,
+    # the commit's flush): 13 % idle under 20 plate cameras, p99 48-56 ms. One more than the
+    # cores filled it: p99 45-47 ms, +4 % decisions/s (bench/parking_decide.py, 2 cores,
+    # docs/performance.md "Workers: cores + 1"); four on two cores was no better and less steady.
+    env.setdefault("WEB_CONCURRENCY", str((os.cpu_count() or 1) + 1))
     # Behind exactly one proxy: DRF's throttles take the client from nginx's X-Forwarded-For.
     env.setdefault("NUM_PROXIES", "1")
     # One JSON object per log line, with the request id (community/ops); LOG_FORMAT=plain to read.
