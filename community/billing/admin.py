@@ -331,11 +331,56 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_select_related = ["estate", "payment"]
 
 
+class PrepaidTransferForm(forms.ModelForm):
+    """The one prepaid entry staff add: part of a unit's balance moved into the household
+    account the unit is in (``services.prepaid_transfer``: two entries, out and in)."""
+
+    class Meta:
+        model = PrepaidEntry
+        fields = ["unit", "account", "amount", "reason"]
+        help_texts = {
+            "unit": gettext_lazy("The unit whose prepaid balance the money leaves."),
+            "account": gettext_lazy("The household account the unit is in, which receives it."),
+            "reason": gettext_lazy("Why, as the payer asked (kept with both entries)."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Optional on the model (an entry names one payer or the other); a transfer needs both.
+        for name in ("unit", "account", "reason"):
+            self.fields[name].required = True
+
+    def _post_clean(self):
+        # Nothing to build or check on the instance: the service writes two entries, each
+        # naming one payer, and the model's one-payer constraint would refuse this form's
+        # instance, which names both. The service checks everything else.
+        pass
+
+
 @admin.register(PrepaidEntry)
-class PrepaidEntryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class PrepaidEntryAdmin(AddOnlyAdminMixin, ServiceAdminMixin, ScopedModelAdmin):
+    """Entries are written by payments, the bill run and refunds; staff add only a transfer
+    from a unit's balance to its household account, when the payer asks (a unit that joins an
+    account keeps its own balance: see ``household_account_create``)."""
+
+    form = PrepaidTransferForm
     list_display = ["unit", "account", "kind", "amount", "payment", "reason", "created_by", "created_at"]
     list_filter = ["kind"]
     list_select_related = ["unit__building", "account", "payment"]
+    # An estate has thousands of units; the choices are still scoped (a posted id of another
+    # estate's unit or account is not among them).
+    raw_id_fields = ["unit", "account"]
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        _out, into = services.prepaid_transfer(
+            unit=data["unit"],
+            account=data["account"],
+            amount=data["amount"],
+            reason=data["reason"],
+            by=request.user,
+        )
+        return into
 
 
 @admin.register(Merchant)

@@ -43,7 +43,7 @@ class BillingConfig(AppConfig):
     role_permissions = {
         "manager": _perms(_SETUP, ["view", "add", "change", "delete"])
         + _perms(_LEDGER, ["view"])
-        + _perms(["billline", "payment", "refund"], ["add"])
+        + _perms(["billline", "payment", "refund", "prepaidentry"], ["add"])
         + _perms(["fapiaorequest"], ["change"]),
         "front_desk": _perms(_SETUP, ["view"]) + _perms(_LEDGER, ["view"]) + _perms(["payment"], ["add"]),
     }

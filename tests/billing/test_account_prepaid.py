@@ -314,6 +314,59 @@ def test_staff_move_a_units_balance_to_its_account_explicitly(
     assert selectors.account_prepaid_balance(account) == Decimal("100.00")
 
 
+def test_staff_move_a_units_balance_through_the_admin(
+    client_for, estate_a, estate_b, household_a, household_b, account, manager_a
+):
+    _user, flat = household_a
+    _other_user, other_flat = household_b
+    other_account = services.household_account_create(
+        estate=estate_b, name="李家", units=[other_flat], by=SYSTEM
+    )
+    services.demo_payment_complete(
+        payment=services.prepaid_top_up(unit=flat, amount=Decimal("120.00"), provider="demo", by=SYSTEM),
+        by=SYSTEM,
+    )
+    client = client_for(manager_a)
+    page = client.get("/admin/billing/prepaidentry/add/")
+    assert page.status_code == 200 and "household account the unit is in" in page.content.decode()
+
+    def post(**overrides):
+        data = {"unit": flat.pk, "account": account.pk, "amount": "50.00", "reason": "业主申请并户"}
+        return client.post("/admin/billing/prepaidentry/add/", {**data, **overrides})
+
+    def errors(response):
+        return {k: [str(e) for e in v] for k, v in response.context["adminform"].form.errors.items()}
+
+    refused = {
+        "no reason": post(reason=""),
+        "too much": post(amount="120.01"),
+        "negative": post(amount="-5.00"),
+        "zero": post(amount="0.00"),
+        "another estate's account": post(account=other_account.pk),
+        "another estate's unit": post(unit=other_flat.pk),
+    }
+    for why, response in refused.items():
+        assert response.status_code == 200, why
+    assert "120.00" in str(errors(refused["too much"])["amount"])
+    assert "negative" in str(errors(refused["negative"])["amount"])
+    assert "more than zero" in str(errors(refused["zero"])["amount"])
+    assert "account" in errors(refused["another estate's account"])
+    assert "unit" in errors(refused["another estate's unit"])
+    assert not PrepaidEntry.objects.filter(kind="transfer").exists()
+
+    done = post()
+    assert done.status_code == 302, errors(done)
+    assert selectors.prepaid_balance(flat) == Decimal("70.00")
+    assert selectors.account_prepaid_balance(account) == Decimal("50.00")
+    out, into = PrepaidEntry.objects.filter(kind="transfer").order_by("amount")
+    assert (out.unit, into.account, into.reason) == (flat, account, "业主申请并户")
+    assert out.created_by == into.created_by and into.created_by.startswith("user:")
+    # An entry, once written, is only looked at.
+    assert (
+        client.post(f"/admin/billing/prepaidentry/{into.pk}/change/", {"amount": "1.00"}).status_code == 403
+    )
+
+
 def test_staff_see_account_balances_in_the_admin_and_the_reports(client_for, estate_a, account, manager_a):
     services.demo_payment_complete(
         payment=services.prepaid_top_up(account=account, amount=Decimal("77.00"), provider="demo", by=SYSTEM),
