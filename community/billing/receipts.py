@@ -7,6 +7,7 @@ reportlab's CID font STSong-Light is used when no Noto CJK TrueType is installed
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -38,6 +39,32 @@ def cjk_font() -> str:
     return "STSong-Light"
 
 
+def payer_line(payment) -> tuple[str, str]:
+    """Who paid, as the receipt names them: the home, or the household account (缴费户)."""
+    if payment.payer_account_id:
+        return pgettext("receipt", "Household account"), payment.payer_account.name
+    if payment.payer_unit_id:
+        # A unit's label names its building only when the building is loaded (else its id).
+        from community.residents.models import Unit
+
+        unit = Unit.objects.select_related("building").get(pk=payment.payer_unit_id)
+        return pgettext("receipt", "Home"), unit.label
+    return pgettext("receipt", "Home"), "—"
+
+
+def prepaid_lines(payment) -> list[tuple[str, Decimal]]:
+    """What the payment put into a prepaid balance, naming whose: a household's members each
+    keep their own unit's balance beside the account's, so "into the prepaid balance" alone
+    left the payer asking which one."""
+    lines = []
+    for entry in payment.prepaid_entries.select_related("unit__building", "account").order_by("id"):
+        whose = entry.account.name if entry.account_id else entry.unit.label if entry.unit_id else "—"
+        lines.append(
+            (pgettext("receipt", "Into the prepaid balance of %(payer)s") % {"payer": whose}, entry.amount)
+        )
+    return lines
+
+
 def receipt_pdf(receipt) -> bytes:
     """The receipt in the active language (the view activates the reader's)."""
     payment = receipt.payment
@@ -53,11 +80,10 @@ def receipt_pdf(receipt) -> bytes:
     pdf.setFont(font, 11)
     y = height - 85
     issued = timezone.localtime(receipt.issued_at)
-    unit = payment.payer_unit.label if payment.payer_unit_id else "—"
     for label, value in [
         (pgettext("receipt", "Receipt number"), receipt.display_number),
         (pgettext("receipt", "Issued at"), f"{issued:%Y-%m-%d %H:%M}"),
-        (pgettext("receipt", "Home"), unit),
+        payer_line(payment),
         (pgettext("receipt", "Paid by"), payment.get_provider_display()),
         (pgettext("receipt", "Trade number"), payment.out_trade_no),
     ]:
@@ -71,9 +97,9 @@ def receipt_pdf(receipt) -> bytes:
         pdf.drawString(40, y, f"{allocation.bill.number}  {allocation.bill.description}"[:60])
         pdf.drawRightString(width - 40, y, f"{allocation.amount:,.2f}")
         y -= 16
-    for entry in payment.prepaid_entries.all():
-        pdf.drawString(40, y, pgettext("receipt", "Into the prepaid balance"))
-        pdf.drawRightString(width - 40, y, f"{entry.amount:,.2f}")
+    for text, amount in prepaid_lines(payment):
+        pdf.drawString(40, y, text[:60])
+        pdf.drawRightString(width - 40, y, f"{amount:,.2f}")
         y -= 16
     pdf.setFont(font, 13)
     pdf.drawRightString(width - 40, y - 8, _("Total: ¥%(amount)s") % {"amount": f"{payment.amount:,.2f}"})

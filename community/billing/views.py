@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .models import Provider
-from .receipts import receipt_pdf
+from .receipts import payer_line, prepaid_lines, receipt_pdf
 from .services.ledger import prepaid_balances
 
 NOTIFY_ACTOR = "system:payment-notify"
@@ -136,7 +136,13 @@ def receipt(request, pk: int):
     return render(
         request,
         "portal/billing/receipt.html",
-        {"receipt": receipt, "allocations": allocations, "fapiao": fapiao},
+        {
+            "receipt": receipt,
+            "allocations": allocations,
+            "fapiao": fapiao,
+            "payer": payer_line(receipt.payment),
+            "prepaid": prepaid_lines(receipt.payment),
+        },
     )
 
 

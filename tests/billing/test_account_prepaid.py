@@ -231,6 +231,32 @@ def test_portal_shows_the_account_balance_to_every_member_unit_and_tops_it_up(
     assert selectors.my_receipts(flat_user).filter(pk=receipt.pk).exists()
 
 
+def test_a_top_up_receipt_names_whose_balance_it_went_into(client_for, estate_a, household_a, account):
+    import re
+
+    flat_user, flat = household_a
+    client = client_for(flat_user)
+
+    def receipt_page(payer: str):
+        response = client.post("/portal/bills/top-up/", {"payer": payer, "amount": "20.00"}, follow=True)
+        assert response.status_code == 200
+        page = response.content.decode()
+        payer_line = re.search(r'data-testid="receipt-payer">([^<]*)<', page).group(1)
+        prepaid = re.findall(r'data-testid="receipt-prepaid">([^<]*)<', page)
+        return payer_line, prepaid, response.context["receipt"]
+
+    payer_line, prepaid, receipt = receipt_page(f"account:{account.pk}")
+    assert payer_line == "Household account: 张家"
+    assert prepaid == ["Into the prepaid balance of 张家 · ¥20.00"]
+    # The flat's own balance: named by its building's name (not the building's id).
+    payer_line, prepaid, receipt = receipt_page(f"unit:{flat.pk}")
+    label = f"{flat.building.name}-{flat.entrance + '单元-' if flat.entrance else ''}{flat.number}"
+    assert payer_line == f"Home: {label}"
+    assert prepaid == [f"Into the prepaid balance of {label} · ¥20.00"]
+    pdf = client.get(f"/portal/bills/receipts/{receipt.pk}/pdf/")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
 def test_a_resident_outside_the_account_cannot_see_or_top_it_up(
     client_for, estate_a, account, neighbour, household_b
 ):
