@@ -160,6 +160,31 @@ def _move_out(occupancy: Occupancy, *, by) -> None:
     occupancy_ended.send(sender=Occupancy, occupancy=occupancy, by=by)
 
 
+@transaction.atomic
+def resident_move_out_all(*, residents, by) -> int:
+    """Move out now every tie of ``residents`` not yet moved out, before their records are
+    deleted (e.g. on request under PIPL); returns how many.
+
+    An open tie ends today. A tie whose move-out was only scheduled (a future end date, not yet
+    carried out) moves out now too: deleting the person takes the tie with it, so the daily
+    ``occupancies_end_due`` run would never see it, and the move-out reactions (gate credentials
+    and visitor passes revoked, ``occupancy_ended``) would never happen.
+    """
+    ties = (
+        Occupancy.objects.select_for_update()
+        .filter(resident__in=residents, move_out_done_at__isnull=True)
+        .order_by("pk")
+    )
+    done = 0
+    for occupancy in ties:
+        if occupancy.end_date is None:
+            occupancy_end(occupancy=occupancy, by=by)
+        else:
+            _move_out(occupancy, by=by)
+        done += 1
+    return done
+
+
 def occupancies_end_due(*, by: str, on: dt.date | None = None) -> int:
     """Carry out the move-outs whose (scheduled) end date has come; returns how many.
 

@@ -192,6 +192,25 @@ class TestResidents:
         assert not Resident.objects.filter(pk=family.pk).exists()
         assert heard_move_outs == [tie.pk]
 
+    def test_deleting_a_resident_whose_move_out_is_scheduled_moves_them_out_now(
+        self, client_for, manager_a, household_a, heard_move_outs
+    ):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from community.residents import services
+
+        family = Resident.objects.get(name="owner_a-家属")
+        tie = Occupancy.objects.get(resident=family)
+        services.occupancy_end(occupancy=tie, end_date=timezone.localdate() + dt.timedelta(days=10), by=None)
+        assert heard_move_outs == []  # only scheduled: the tie stays active until then
+        response = client_for(manager_a).post(_url("resident", "delete", family.pk), {"post": "yes"})
+        assert response.status_code == 302
+        assert not Resident.objects.filter(pk=family.pk).exists()
+        # The daily run would never have seen the tie (it went with the record): moved out now.
+        assert heard_move_outs == [tie.pk]
+
 
 class TestStaffMemberships:
     def test_manager_gives_a_role_and_the_group_follows(self, client_for, manager_a, estate_a):

@@ -88,11 +88,10 @@ class ResidentAdmin(ExactPersonalSearchMixin, OccupancyInlinesMixin, ScopedImpor
         self.delete_queryset(request, Resident.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        # End open occupancies first so move-out reactions (e.g. revoking gate credentials)
-        # happen before the history goes with the record.
+        # Move out first (open ties and scheduled ones) so move-out reactions (e.g. revoking
+        # gate credentials and visitor passes) happen before the history goes with the record.
         with transaction.atomic():
-            for occupancy in Occupancy.objects.filter(resident__in=queryset, end_date__isnull=True):
-                services.occupancy_end(occupancy=occupancy, by=request.user)
+            services.resident_move_out_all(residents=queryset, by=request.user)
             queryset.delete()
 
     @admin.action(description=_("Invite to the portal"), permissions=["change"])
