@@ -206,6 +206,8 @@ CELERY_BEAT_SCHEDULE = {
     "billing-late-fees": {"task": "billing.late_fees", "schedule": 24 * 3600.0},
     "billing-reminders": {"task": "billing.reminders", "schedule": 3600.0},
     "billing-statements": {"task": "billing.statements", "schedule": 6 * 3600.0},
+    # Next year's holidays not entered yet: the managers are told (once each).
+    "calendar-gaps-remind": {"task": "calendar.gaps_remind", "schedule": 24 * 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Reliability: a task is acknowledged only after it ran (acks_late), and a worker process that

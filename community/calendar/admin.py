@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
 from .models import CalendarDay
+from .services import calendar_years_missing
 
 
 @admin.register(CalendarDay)
@@ -11,3 +13,15 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+    def changelist_view(self, request, extra_context=None):
+        for year in calendar_years_missing():
+            messages.warning(
+                request,
+                _(
+                    "No day of %(year)s is entered: deadlines in %(year)s count its statutory "
+                    "holidays as working days until its holidays and make-up working days are added."
+                )
+                % {"year": year},
+            )
+        return super().changelist_view(request, extra_context)

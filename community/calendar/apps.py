@@ -12,3 +12,7 @@ class CalendarConfig(AppConfig):
         "manager": [f"calendar.{a}_calendarday" for a in ("view", "add", "change", "delete")],
         "front_desk": ["calendar.view_calendarday"],
     }
+
+    def ready(self) -> None:
+        # Registers the calendar's messages, which notifications render when they are read.
+        from . import messages  # noqa: F401
