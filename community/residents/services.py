@@ -176,10 +176,13 @@ def resident_move_out_all(*, residents, by) -> int:
         .order_by("pk")
     )
     done = 0
+    today = timezone.localdate()
     for occupancy in ties:
         if occupancy.end_date is None:
-            occupancy_end(occupancy=occupancy, by=by)
-        else:
+            # A tie that has not begun yet (a tenant moving in next month) ends on its first
+            # day: an end before the start is refused, and it is still moved out below.
+            occupancy = occupancy_end(occupancy=occupancy, by=by, end_date=max(today, occupancy.start_date))
+        if occupancy.move_out_done_at is None:
             _move_out(occupancy, by=by)
         done += 1
     return done

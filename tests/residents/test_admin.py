@@ -211,6 +211,21 @@ class TestResidents:
         # The daily run would never have seen the tie (it went with the record): moved out now.
         assert heard_move_outs == [tie.pk]
 
+    def test_deleting_a_resident_who_has_not_moved_in_yet(
+        self, client_for, manager_a, household_a, heard_move_outs
+    ):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        family = Resident.objects.get(name="owner_a-家属")
+        tie = Occupancy.objects.get(resident=family)
+        Occupancy.objects.filter(pk=tie.pk).update(start_date=timezone.localdate() + dt.timedelta(days=30))
+        response = client_for(manager_a).post(_url("resident", "delete", family.pk), {"post": "yes"})
+        assert response.status_code == 302
+        assert not Resident.objects.filter(pk=family.pk).exists()
+        assert heard_move_outs == [tie.pk]
+
 
 class TestStaffMemberships:
     def test_manager_gives_a_role_and_the_group_follows(self, client_for, manager_a, estate_a):
