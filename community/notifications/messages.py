@@ -85,10 +85,15 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
 
 
 def _pattern(template: str) -> re.Pattern:
-    parts, last = [], 0
+    parts, last, seen = [], 0, set()
     for m in _PLACEHOLDER.finditer(template):
         parts.append(re.escape(template[last : m.start()]))
-        parts.append(rf"(?P<{m.group(1)}>\d+)" if m.group(2) == "d" else rf"(?P<{m.group(1)}>.+?)")
+        name = m.group(1)
+        if name in seen:  # a parameter used twice ("the %(year)s calendar … in %(year)s") is the same text
+            parts.append(rf"(?P={name})")
+        else:
+            parts.append(rf"(?P<{name}>\d+)" if m.group(2) == "d" else rf"(?P<{name}>.+?)")
+            seen.add(name)
         last = m.end()
     parts.append(re.escape(template[last:]))
     return re.compile("^" + "".join(parts) + "$", re.DOTALL)

@@ -78,3 +78,20 @@ def test_the_calendar_admin_warns_of_a_missing_year(client_for, manager_a, in_en
     for year in (this_year, this_year + 1):
         CalendarDay.objects.create(date=dt.date(year, 1, 1), kind=DayKind.HOLIDAY, name="元旦")
     assert "is entered: deadlines" not in client.get("/admin/calendar/calendarday/").content.decode()
+
+
+def test_a_message_naming_its_year_twice_is_recognised_as_legacy_text_in_both_languages():
+    from django.utils import translation
+
+    from community.notifications.messages import match_legacy, render
+
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            text = render("calendar.year_missing", {"year": 2031})
+        assert match_legacy(text) == ("calendar.year_missing", {"year": "2031"}), language
+    # The two places must name the same year.
+    with translation.override("en"):
+        mixed = render("calendar.year_missing", {"year": 2031}).replace(
+            "deadlines in 2031", "deadlines in 2032"
+        )
+    assert match_legacy(mixed, keys=["calendar.year_missing"]) is None

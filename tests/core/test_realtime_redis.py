@@ -1,12 +1,13 @@
 """publish_now over channels-redis from sync code (the WSGI path in production)."""
 
 import os
+import time
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import channel_layers, get_channel_layer
 
-from community.realtime import publish_flush, publish_now
+from community.realtime import MERGE_WINDOW_SECONDS, publish_flush, publish_now
 
 REDIS = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
@@ -84,8 +85,12 @@ def test_mergeable_events_of_a_moment_leave_together(redis_layer):
     group = "estate.4244.parking"
     channel = async_to_sync(_join)(redis_layer, group)
     plates = [f"湘A{n:05d}" for n in range(20)]
-    for plate in plates:  # well within the window, even on a loaded machine
+    started = time.monotonic()
+    for plate in plates:
         publish_now(group, {"type": "parking.read", "plate": plate}, merge=merge_live_reads)
+    # A batch leaves one window after its first message: a loop slower than a window (a loaded
+    # machine: 20 publishes took over 50 ms in a full run) is allowed one more batch per window.
+    windows = int((time.monotonic() - started) / MERGE_WINDOW_SECONDS)
     assert publish_flush(10)
     publish_now(group, {"type": "parking.occupancy", "occupancy": {"lot": 1}})
     assert publish_flush(10)
@@ -100,7 +105,8 @@ def test_mergeable_events_of_a_moment_leave_together(redis_layer):
     reads = messages[:-1]
     received = [r["plate"] for m in reads for r in (m["reads"] if m["type"] == "parking.reads" else [m])]
     assert received == plates
-    assert len(reads) <= 2, [len(m.get("reads", [m])) for m in reads]
+    assert len(reads) <= 2 + windows, [len(m.get("reads", [m])) for m in reads]
+    assert len(reads) < len(plates)
     assert reads[0]["type"] == "parking.reads"
     async_to_sync(redis_layer.group_discard)(group, channel)
 
