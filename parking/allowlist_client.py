@@ -9,8 +9,14 @@ allowlist``) talks to; ``HikvisionAllowList`` speaks ISAPI with Digest authentic
   ``{"LicensePlateInfoList": [{"id", "LicensePlate", "listType": "whiteList", "createTime",
   "effectiveStartDate", "effectiveTime"}]}`` (dates in the camera's local time);
 * remove: ``PUT /ISAPI/Traffic/channels/<n>/DelLicensePlateAuditData?format=json``
-  ``{"id": [...]}``;
+  ``{"id": [...], "deleteAllEnabled": false}``;
 * the camera answers ``ResponseStatus`` (``statusCode`` 1 / ``statusString`` "OK").
+
+Both bodies are what the camera's own web page sends (captures published by several
+independent integrators agree; our ids are our rows' numbers, which the models that accept
+numeric ids only also take). Some firmware takes its list only as a CSV file import
+(``licensePlateAuditData?fileType=csv``); such a camera refuses these calls, and the refusal is
+shown to staff (not built: no such camera to test against).
 
 Standard library only (as ``parking.barrier``); a batch is at most ``BATCH`` plates.
 """
@@ -73,7 +79,11 @@ class HikvisionAllowList:
 
     def delete(self, ids: list[str]) -> None:
         for start in range(0, len(ids), BATCH):
-            self._put("DelLicensePlateAuditData?format=json", {"id": ids[start : start + BATCH]})
+            # deleteAllEnabled as the camera's own web page sends it: false, only these ids.
+            self._put(
+                "DelLicensePlateAuditData?format=json",
+                {"id": ids[start : start + BATCH], "deleteAllEnabled": False},
+            )
 
     def _put(self, path: str, body: dict) -> None:
         request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__

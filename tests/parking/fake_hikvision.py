@@ -58,6 +58,8 @@ class FakeCamera:
                         assert item["listType"] == "whiteList"
                         camera.allow_list[item["id"]] = item
                 elif self.path.endswith("/DelLicensePlateAuditData?format=json"):
+                    if data.get("deleteAllEnabled") is not False:
+                        camera.allow_list.clear()  # the worst reading of a body that does not say "only these"
                     for item_id in data["id"]:
                         camera.allow_list.pop(item_id, None)
                 else:
