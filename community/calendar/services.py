@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from community.notifications.models import Notification
 from community.notifications.services import notification_send
-from community.residents.models import StaffMembership, StaffRole
 
 from .messages import YEAR_MISSING
 from .models import CalendarDay
@@ -28,6 +27,7 @@ logger = logging.getLogger(__name__)
 # published in October or November, and deadlines of late December already reach into January.
 NEXT_YEAR_FROM = (11, 1)
 CALENDAR_URL = "/admin/calendar/calendarday/"
+EDIT_PERMISSION = "calendar.add_calendarday"
 
 
 def calendar_years_missing(*, today: dt.date | None = None) -> list[int]:
@@ -44,15 +44,16 @@ def calendar_years_missing(*, today: dt.date | None = None) -> list[int]:
 
 
 def calendar_gaps_remind(*, by: str, today: dt.date | None = None) -> int:
-    """Notify every estate's managers (they hold the table's permissions) of each missing
-    year, once per manager and year; returns how many notifications were sent."""
+    """Notify whoever may enter the table (the permission decides: managers' role holds it,
+    and platform administrators) of each missing year, once per person and year; returns how
+    many notifications were sent."""
     missing = calendar_years_missing(today=today)
     if not missing:
         return 0
+    # Roles hold their permissions through groups, which the model backend reads.
     managers = list(
-        get_user_model().objects.filter(
-            is_active=True,
-            pk__in=StaffMembership.objects.filter(role=StaffRole.MANAGER).values("user_id"),
+        get_user_model().objects.with_perm(
+            EDIT_PERMISSION, is_active=True, backend="django.contrib.auth.backends.ModelBackend"
         )
     )
     sent = 0

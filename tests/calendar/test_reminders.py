@@ -48,6 +48,16 @@ def test_managers_are_told_once_when_next_years_calendar_is_missing(estate_a, ma
     assert not _told(2031).filter(recipient=newcomer_2).exists()
 
 
+def test_the_permission_decides_who_is_told(estate_a, superuser):
+    front_desk = StaffFactory(estate=estate_a, role=StaffRole.FRONT_DESK)  # may only look
+    manager = StaffFactory(estate=estate_a, role=StaffRole.MANAGER)
+    CalendarDay.objects.filter(date__year__in=[2030, 2031]).delete()
+    CalendarDay.objects.create(date=dt.date(2030, 1, 1), kind=DayKind.HOLIDAY, name="元旦")
+    assert calendar_gaps_remind(by=BY, today=dt.date(2030, 11, 20)) == 2
+    assert set(_told(2031).values_list("recipient_id", flat=True)) == {manager.pk, superuser.pk}
+    assert not _told(2031).filter(recipient=front_desk).exists()
+
+
 def test_next_year_is_checked_from_november_and_this_year_always(manager_a):
     CalendarDay.objects.filter(date__year__in=[2030, 2031]).delete()
     CalendarDay.objects.create(date=dt.date(2030, 10, 1), kind=DayKind.HOLIDAY, name="国庆节")
